@@ -1,0 +1,101 @@
+import { type Severity, severityForStatus, statusForSeverity } from "./severity.js";
+
+/** A JSON object carried by an error as `details`. */
+export type ErrorDetails = Record<string, unknown>;
+
+/**
+ * The brand set on every {@link AtomError}. It is a registered symbol, so two copies of this package (an ESM and a
+ * CJS build loaded side by side) recognize each other's errors.
+ * @internal
+ */
+export const ATOM_ERROR_BRAND: unique symbol = Symbol.for("@atom/errors.AtomError") as never;
+
+/** Options every {@link AtomError} accepts. */
+export interface AtomErrorOptions<D extends ErrorDetails = ErrorDetails> {
+  /** Stable, machine-readable code such as `USER_1101` or `VALIDATION_ERROR`. */
+  code: string;
+  /** Human-readable message. Shown to clients when {@link AtomErrorOptions.expose} is true. */
+  message: string;
+  /**
+   * How bad the error is.
+   * @default derived from `status`: `high` for 5xx, else `medium`; `medium` when neither is given
+   */
+  severity?: Severity;
+  /**
+   * HTTP status.
+   * @default derived from `severity` (see {@link statusForSeverity})
+   */
+  status?: number;
+  /** Structured, JSON-serializable context. Secrets are redacted when rendered. */
+  details?: D;
+  /** The underlying error (ES2022 `cause`). Never sent to clients. */
+  cause?: unknown;
+  /**
+   * Whether the message and details are safe to show to clients in production.
+   * @default true for statuses below 500, false otherwise
+   */
+  expose?: boolean;
+  /** Extra response headers, such as `Retry-After`. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The base class of every error thrown by Atom packages.
+ *
+ * @example
+ * ```ts
+ * throw new AtomError({ code: "ORDER_LOCKED", message: "Order is locked", status: 409, details: { orderId } });
+ * ```
+ */
+export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: string;
+  /** How bad the error is. */
+  readonly severity: Severity;
+  /** HTTP status. */
+  readonly status: number;
+  /** Structured context (possibly empty). */
+  readonly details: D;
+  /** Whether the message and details are safe to show to clients in production. */
+  readonly expose: boolean;
+  /** Extra response headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  declare readonly [ATOM_ERROR_BRAND]: true;
+
+  constructor(options: AtomErrorOptions<D>) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    const severity =
+      options.severity ?? (options.status === undefined ? "medium" : severityForStatus(options.status));
+    this.name = new.target.name;
+    this.code = options.code;
+    this.severity = severity;
+    this.status = options.status ?? statusForSeverity(severity);
+    this.details = options.details ?? ({} as D);
+    this.expose = options.expose ?? this.status < 500;
+    this.headers = options.headers ?? {};
+    Object.defineProperty(this, ATOM_ERROR_BRAND, { value: true, enumerable: false });
+  }
+
+  /** A plain object with the error's public fields, for logs. */
+  toJSON(): { name: string; code: string; message: string; severity: Severity; status: number; details: D } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      severity: this.severity,
+      status: this.status,
+      details: this.details,
+    };
+  }
+}
+
+/**
+ * True when `value` is an {@link AtomError}, from this copy of the package or any other (ESM and CJS builds loaded
+ * together). Prefer it to `instanceof`.
+ * @param code when given, also requires this code
+ */
+export function isAtomError(value: unknown, code?: string): value is AtomError {
+  if (typeof value !== "object" || value === null) return false;
+  if ((value as Record<symbol, unknown>)[ATOM_ERROR_BRAND] !== true) return false;
+  return code === undefined || (value as AtomError).code === code;
+}

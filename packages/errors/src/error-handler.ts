@@ -1,0 +1,98 @@
+import type { AtomError } from "./atom-error.js";
+import { type ErrorMapper, toAtomError } from "./normalize.js";
+import { type ErrorFormat, type ErrorResponse, isProduction, negotiateFormat, renderAtomError } from "./response.js";
+import { resolveRequestId } from "./request-id.js";
+import type { Severity } from "./severity.js";
+
+/** What the `onError` hook receives for every error a host renders. */
+export interface ErrorEvent {
+  /** The error as rendered. */
+  error: AtomError;
+  /** What was thrown, before conversion. */
+  original: unknown;
+  severity: Severity;
+  status: number;
+  requestId: string;
+  method?: string;
+  path?: string;
+}
+
+/** Options shared by the Express, Fastify and Hono error handlers. */
+export interface ErrorHandlerOptions {
+  /** Hide non-exposed messages and details. @default process.env.NODE_ENV === "production" */
+  production?: boolean;
+  /** `negotiate` picks problem+json when the `Accept` header asks for it. @default "negotiate" */
+  format?: ErrorFormat | "negotiate";
+  /** Called with every error (for logs and metrics); exceptions it throws are swallowed. @default {@link logSevereErrors} */
+  onError?: (event: ErrorEvent) => void;
+  /** Base URI for problem `type`. @default "about:blank" */
+  problemTypeBase?: string;
+  /** Keys redacted from details. */
+  redact?: RegExp;
+  /** Extra conversions tried before the built-in ones. */
+  mappers?: readonly ErrorMapper[];
+  /** Clock for `timestamp`. */
+  now?: () => Date;
+}
+
+/** The request facts a host passes to {@link ErrorRenderer.render}. */
+export interface RenderContext {
+  requestIdHeader?: string | string[] | null | undefined;
+  accept?: string | string[] | null | undefined;
+  method?: string;
+  path?: string;
+}
+
+/** Renders errors for one host; made by {@link createErrorRenderer}. */
+export interface ErrorRenderer {
+  render(error: unknown, context: RenderContext): ErrorResponse;
+}
+
+/** The default `onError`: logs `critical` and `high` errors with their stack to `console.error`. */
+export function logSevereErrors(event: ErrorEvent): void {
+  if (event.severity !== "critical" && event.severity !== "high") return;
+  const cause = event.error.cause instanceof Error ? event.error.cause : event.error;
+  console.error(
+    `[@atom/errors] ${event.error.code} ${event.status} ${event.method ?? ""} ${event.path ?? ""} request_id=${event.requestId}`,
+    cause,
+  );
+}
+
+/**
+ * The host-independent part of every error handler: converts, notifies `onError`, negotiates the format and
+ * renders. Host glue (`@atom/errors/express`, `/fastify`, `/hono`) only moves bytes.
+ */
+export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappers: readonly ErrorMapper[] = []): ErrorRenderer {
+  const production = options.production ?? isProduction();
+  const onError = options.onError ?? logSevereErrors;
+  const mappers = [...(options.mappers ?? []), ...hostMappers];
+  return {
+    render(error, context) {
+      const atom = toAtomError(error, mappers);
+      const requestId = resolveRequestId(context.requestIdHeader);
+      try {
+        onError({
+          error: atom,
+          original: error,
+          severity: atom.severity,
+          status: atom.status,
+          requestId,
+          ...(context.method === undefined ? {} : { method: context.method }),
+          ...(context.path === undefined ? {} : { path: context.path }),
+        });
+      } catch {
+        // A broken logger must not turn an error response into a crash.
+      }
+      const accept = Array.isArray(context.accept) ? context.accept.join(",") : context.accept;
+      const format = !options.format || options.format === "negotiate" ? negotiateFormat(accept) : options.format;
+      return renderAtomError(atom, {
+        requestId,
+        production,
+        format,
+        ...(options.problemTypeBase === undefined ? {} : { problemTypeBase: options.problemTypeBase }),
+        ...(options.redact === undefined ? {} : { redact: options.redact }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+      });
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Express glue for `@atom/errors`: an error middleware and a not-found handler that render every error in the
+ * Atom envelope, and turn body-parser's invalid JSON into `INVALID_JSON` (400).
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { errorHandler, notFoundHandler } from "@atom/errors/express";
+ *
+ * const app = express();
+ * app.use(express.json());
+ * app.get("/users/:id", () => { throw new UserNotFoundError({ userId: "abc123" }); });
+ * app.use(notFoundHandler());
+ * app.use(errorHandler({ production: process.env.NODE_ENV === "production" }));
+ * ```
+ * @packageDocumentation
+ */
+import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
+import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
+import type { ErrorMapper } from "./normalize.js";
+
+/** The parts of an Express request this module reads. */
+export interface ExpressRequestLike {
+  method: string;
+  originalUrl?: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The parts of an Express response this module writes. */
+export interface ExpressResponseLike {
+  headersSent: boolean;
+  status(code: number): unknown;
+  setHeader(name: string, value: string): unknown;
+  end(body: string): unknown;
+}
+
+/** Express's `next`. */
+export type NextFunctionLike = (error?: unknown) => void;
+
+/** body-parser errors: malformed JSON and oversized bodies. */
+const bodyParserMapper: ErrorMapper = (error) => {
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === "entity.parse.failed") return new InvalidJsonError({ cause: error });
+  if (type === "entity.too.large") return new PayloadTooLargeError({ cause: error });
+  return undefined;
+};
+
+function contextOf(req: ExpressRequestLike): RenderContext {
+  return {
+    requestIdHeader: req.headers["x-request-id"],
+    accept: req.headers.accept,
+    method: req.method,
+    path: (req.originalUrl ?? req.url).split("?")[0] ?? "/",
+  };
+}
+
+function send(res: ExpressResponseLike, status: number, headers: Record<string, string>, body: unknown): void {
+  res.status(status);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Error middleware (register it last). Renders any error in the Atom envelope, or problem+json when the client
+ * asks for it. Delegates to Express's default handler when headers were already sent.
+ */
+export function errorHandler(options: ErrorHandlerOptions = {}) {
+  const renderer = createErrorRenderer(options, [bodyParserMapper]);
+  return function atomErrorHandler(
+    error: unknown,
+    req: ExpressRequestLike,
+    res: ExpressResponseLike,
+    next: NextFunctionLike,
+  ): void {
+    if (res.headersSent) return next(error);
+    const { status, headers, body } = renderer.render(error, contextOf(req));
+    send(res, status, headers, body);
+  };
+}
+
+/** Handler for unmatched routes (register after all routes): `NOT_FOUND` (404) in the envelope. */
+export function notFoundHandler(options: ErrorHandlerOptions = {}) {
+  const renderer = createErrorRenderer(options);
+  return function atomNotFound(req: ExpressRequestLike, res: ExpressResponseLike): void {
+    const context = contextOf(req);
+    const error = new NotFoundError({ message: `Route ${req.method} ${context.path} not found` });
+    const { status, headers, body } = renderer.render(error, context);
+    send(res, status, headers, body);
+  };
+}
+
+export type { ErrorHandlerOptions } from "./error-handler.js";

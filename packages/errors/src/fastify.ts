@@ -1,0 +1,81 @@
+/**
+ * Fastify glue for `@atom/errors`: a plugin that sets the error handler and the not-found handler, and maps
+ * Fastify's own errors (invalid JSON, body too large, schema validation) into the Atom envelope.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { atomErrors } from "@atom/errors/fastify";
+ *
+ * const app = Fastify();
+ * await app.register(atomErrors, { production: process.env.NODE_ENV === "production" });
+ * app.get("/users/:id", async () => { throw new UserNotFoundError({ userId: "abc123" }); });
+ * ```
+ * @packageDocumentation
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { InvalidJsonError, NotFoundError, PayloadTooLargeError, ValidationError } from "./builtins.js";
+import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+import type { ErrorMapper } from "./normalize.js";
+
+interface FastifyValidationItem {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: { missingProperty?: string };
+}
+
+const fastifyMapper: ErrorMapper = (error) => {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { code?: string; statusCode?: number; validation?: FastifyValidationItem[]; validationContext?: string };
+  if (Array.isArray(e.validation)) {
+    const issues = e.validation.map((item) => {
+      const path = (item.instancePath ?? "").split("/").filter(Boolean);
+      if (item.params?.missingProperty) path.push(item.params.missingProperty);
+      return {
+        path: [...(e.validationContext ? [e.validationContext] : []), ...path],
+        message: item.message ?? "is invalid",
+        code: item.keyword ?? "invalid",
+      };
+    });
+    const field = issues[0]?.path.join(".") ?? "";
+    return new ValidationError({ field, issues, message: `"${field}" ${issues[0]?.message ?? "is invalid"}`, cause: error });
+  }
+  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new PayloadTooLargeError({ cause: error });
+  if (e.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || e.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+    return new InvalidJsonError({ cause: error });
+  }
+  if (error instanceof SyntaxError && e.statusCode === 400) return new InvalidJsonError({ cause: error });
+  return undefined;
+};
+
+function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest, res: FastifyReply) {
+  const { status, headers, body } = renderer.render(error, {
+    requestIdHeader: request.headers["x-request-id"],
+    accept: request.headers.accept,
+    method: request.method,
+    path: request.url.split("?")[0] ?? "/",
+  });
+  return res.status(status).headers(headers).send(JSON.stringify(body));
+}
+
+/**
+ * Fastify plugin: `await app.register(atomErrors, options)`. It is not encapsulated, so the handlers apply to the
+ * whole instance.
+ */
+export function atomErrors(fastify: FastifyInstance, options: ErrorHandlerOptions, done: (err?: Error) => void): void {
+  const renderer = createErrorRenderer(options, [fastifyMapper]);
+  fastify.setErrorHandler((error, request, res) => reply(renderer, error, request, res));
+  fastify.setNotFoundHandler((request, res) => {
+    const path = request.url.split("?")[0] ?? "/";
+    return reply(renderer, new NotFoundError({ message: `Route ${request.method} ${path} not found` }), request, res);
+  });
+  done();
+}
+
+Object.assign(atomErrors, {
+  [Symbol.for("skip-override")]: true,
+  [Symbol.for("fastify.display-name")]: "@atom/errors",
+});
+
+export type { ErrorHandlerOptions } from "./error-handler.js";

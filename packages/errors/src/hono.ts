@@ -1,0 +1,57 @@
+/**
+ * Hono glue for `@atom/errors`: `onError` and `notFound` handlers that render the Atom envelope (Hono's
+ * `HTTPException` keeps its status), and `jsonBody(c)` that turns a malformed body into `INVALID_JSON` (400).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { errorHandler, notFoundHandler, jsonBody } from "@atom/errors/hono";
+ *
+ * const app = new Hono();
+ * app.post("/users", async (c) => c.json(await createUser(await jsonBody(c)), 201));
+ * app.notFound(notFoundHandler());
+ * app.onError(errorHandler({ production: process.env.NODE_ENV === "production" }));
+ * ```
+ * @packageDocumentation
+ */
+import type { Context } from "hono";
+import { InvalidJsonError, NotFoundError } from "./builtins.js";
+import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+
+function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
+  const { status, headers, body } = renderer.render(error, {
+    requestIdHeader: c.req.header("x-request-id"),
+    accept: c.req.header("accept"),
+    method: c.req.method,
+    path: c.req.path,
+  });
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** `app.onError(errorHandler(options))`. */
+export function errorHandler(options: ErrorHandlerOptions = {}): (error: Error, c: Context) => Response {
+  const renderer = createErrorRenderer(options);
+  return (error, c) => respond(renderer, error, c);
+}
+
+/** `app.notFound(notFoundHandler(options))`: `NOT_FOUND` (404) in the envelope. */
+export function notFoundHandler(options: ErrorHandlerOptions = {}): (c: Context) => Response {
+  const renderer = createErrorRenderer(options);
+  return (c) => respond(renderer, new NotFoundError({ message: `Route ${c.req.method} ${c.req.path} not found` }), c);
+}
+
+/**
+ * Reads the request body as JSON. A malformed body throws `INVALID_JSON` (400) instead of a bare `SyntaxError`
+ * (which would render as a 500).
+ * @throws {InvalidJsonError}
+ */
+export async function jsonBody<T = unknown>(c: Context): Promise<T> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new InvalidJsonError({ cause: error });
+  }
+}
+
+export type { ErrorHandlerOptions } from "./error-handler.js";

@@ -1,0 +1,154 @@
+import type { AtomError } from "./atom-error.js";
+import { genericMessage, statusPhrase } from "./http-status.js";
+import { type ErrorMapper, toAtomError } from "./normalize.js";
+import { DEFAULT_REDACT_PATTERN, toSafeJson } from "./redact.js";
+import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id.js";
+import type { Severity } from "./severity.js";
+
+/** The one JSON error body every Atom host returns. `details` is omitted when empty. */
+export interface ErrorEnvelope {
+  success: false;
+  error_code: string;
+  message: string;
+  severity: Severity;
+  details?: Record<string, unknown>;
+  /** ISO-8601 UTC. */
+  timestamp: string;
+  request_id: string;
+}
+
+/** RFC 9457 `application/problem+json`, with the envelope's fields as extension members. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  error_code: string;
+  severity: Severity;
+  details?: Record<string, unknown>;
+  timestamp: string;
+  request_id: string;
+}
+
+/** `envelope` (the default) or RFC 9457 `problem`. */
+export type ErrorFormat = "envelope" | "problem";
+
+/** Options of {@link toErrorResponse}. */
+export interface ToErrorResponseOptions {
+  /** The request id to put in the body and `x-request-id` header. @default a new UUID */
+  requestId?: string;
+  /**
+   * Production mode hides the message and details of errors that are not `expose`d (all 5xx by default) and
+   * never includes stacks.
+   * @default process.env.NODE_ENV === "production"
+   */
+  production?: boolean;
+  /** Body format. @default "envelope" */
+  format?: ErrorFormat;
+  /** Base URI for problem `type` (`https://errors.example.com/` + code). @default "about:blank" */
+  problemTypeBase?: string;
+  /** Keys whose values are redacted from details. @default {@link DEFAULT_REDACT_PATTERN} */
+  redact?: RegExp;
+  /** Host-specific conversions tried before the built-in ones. */
+  mappers?: readonly ErrorMapper[];
+  /** Clock for `timestamp`. @default () => new Date() */
+  now?: () => Date;
+}
+
+/** A rendered error: what a host sends. */
+export interface ErrorResponse<B = ErrorEnvelope | ProblemDetails> {
+  status: number;
+  headers: Record<string, string>;
+  body: B;
+}
+
+function describe(value: unknown, redact: RegExp): Record<string, unknown> {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack ?? "" };
+  return { value: toSafeJson(value, redact) ?? null };
+}
+
+/** Whether production mode is on by default (`NODE_ENV === "production"`). */
+export function isProduction(): boolean {
+  return typeof process !== "undefined" && process.env.NODE_ENV === "production";
+}
+
+/**
+ * Renders anything thrown as an HTTP response in the Atom envelope (or RFC 9457 problem+json).
+ * Never throws: circular or BigInt details, `null`, strings and foreign errors all render.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = toErrorResponse(new UserNotFoundError({ userId: "abc123" }), { requestId: "r1" });
+ * // 404, { success: false, error_code: "USER_1101", message: "User not found (ID: abc123)", ... }
+ * ```
+ */
+export function toErrorResponse(error: unknown, options: ToErrorResponseOptions = {}): ErrorResponse {
+  const atom: AtomError = toAtomError(error, options.mappers);
+  return renderAtomError(atom, options);
+}
+
+/** @internal Renders an error that is already an AtomError. */
+export function renderAtomError(atom: AtomError, options: ToErrorResponseOptions): ErrorResponse {
+  const production = options.production ?? isProduction();
+  const redact = options.redact ?? DEFAULT_REDACT_PATTERN;
+  const requestId = options.requestId ?? resolveRequestId(undefined);
+  const visible = atom.expose || !production;
+  let details: Record<string, unknown> = {};
+  if (visible) {
+    details = (toSafeJson(atom.details, redact) as Record<string, unknown> | undefined) ?? {};
+    if (!production && !atom.expose) details = { ...details, cause: describe(atom.cause ?? atom, redact) };
+  }
+  const message = visible ? atom.message : genericMessage(atom.status);
+  const timestamp = (options.now?.() ?? new Date()).toISOString();
+  const hasDetails = Object.keys(details).length > 0;
+  const headers: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(atom.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    "cache-control": "no-store",
+    [REQUEST_ID_HEADER]: requestId,
+  };
+  if (options.format === "problem") {
+    headers["content-type"] = "application/problem+json; charset=utf-8";
+    const body: ProblemDetails = {
+      type: options.problemTypeBase ? `${options.problemTypeBase}${atom.code}` : "about:blank",
+      title: statusPhrase(atom.status),
+      status: atom.status,
+      detail: message,
+      error_code: atom.code,
+      severity: atom.severity,
+      ...(hasDetails ? { details } : {}),
+      timestamp,
+      request_id: requestId,
+    };
+    return { status: atom.status, headers, body };
+  }
+  headers["content-type"] = "application/json; charset=utf-8";
+  const body: ErrorEnvelope = {
+    success: false,
+    error_code: atom.code,
+    message,
+    severity: atom.severity,
+    ...(hasDetails ? { details } : {}),
+    timestamp,
+    request_id: requestId,
+  };
+  return { status: atom.status, headers, body };
+}
+
+/**
+ * Picks the format an `Accept` header asks for: `problem` when `application/problem+json` is acceptable and ranked
+ * at least as high as `application/json`, else `envelope`.
+ */
+export function negotiateFormat(accept: string | null | undefined): ErrorFormat {
+  if (!accept) return "envelope";
+  let problem = -1;
+  let json = -1;
+  for (const part of accept.split(",")) {
+    const [type = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const weight = q ? Number.parseFloat(q.slice(2)) : 1;
+    const value = Number.isFinite(weight) ? weight : 0;
+    if (type.trim() === "application/problem+json") problem = Math.max(problem, value);
+    if (type.trim() === "application/json") json = Math.max(json, value);
+  }
+  return problem > 0 && problem >= json ? "problem" : "envelope";
+}

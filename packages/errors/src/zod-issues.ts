@@ -1,0 +1,48 @@
+import { ValidationError, type ValidationIssue } from "./builtins.js";
+
+/** The shape of a zod error this package reads (zod 3 and 4, classic and mini). */
+export interface ZodErrorLike {
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>;
+}
+
+/** True when `value` looks like a `ZodError` (checked by shape, so any zod copy works). */
+export function isZodError(value: unknown): value is ZodErrorLike & Error {
+  return (
+    value instanceof Error &&
+    (value.name === "ZodError" || value.name === "$ZodError") &&
+    Array.isArray((value as Partial<ZodErrorLike>).issues)
+  );
+}
+
+/** Turns zod issues into plain {@link ValidationIssue}s. */
+export function issuesFromZod(error: ZodErrorLike): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((key) => (typeof key === "number" ? key : String(key))),
+    message: issue.message,
+    code: issue.code ?? "custom",
+  }));
+}
+
+/** Options of {@link validationErrorFromZod}. */
+export interface FromZodOptions {
+  /** Prefix for the message, such as `[@atom/ledger] post`. */
+  context?: string;
+  /** Path prepended to every issue (`body`, `query`). */
+  at?: string;
+}
+
+/**
+ * Turns a `ZodError` into a {@link ValidationError} whose message names the first offending field.
+ * @example validationErrorFromZod(err, { context: "[@atom/ledger] post" }).message
+ * // '[@atom/ledger] post: "entries.0.amount" Expected bigint'
+ */
+export function validationErrorFromZod(error: ZodErrorLike, options: FromZodOptions = {}): ValidationError {
+  const prefix = options.at ? [options.at] : [];
+  const issues = issuesFromZod(error).map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+  const first = issues[0];
+  const field = first?.path.join(".") ?? "";
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  const what = field ? `"${field}" ${first?.message ?? "is invalid"}` : (first?.message ?? "Validation failed");
+  const message = `${options.context ? `${options.context}: ` : ""}${what}${more}`;
+  return new ValidationError({ message, field, issues, cause: error });
+}

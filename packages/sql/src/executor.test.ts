@@ -1,0 +1,102 @@
+import { createTestDatabase, type TestDatabase } from "@atom/test-db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSqlExecutor, isRetryableSqlError, runMigrations, type SqlExecutor } from "./index.js";
+
+let db: TestDatabase;
+let sql: SqlExecutor;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sql = createSqlExecutor(db.client);
+  await sql.query("CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL)");
+});
+afterAll(() => db.close());
+
+describe("createSqlExecutor", () => {
+  it("recognizes the database kind", () => {
+    expect(sql.kind).toBe(db.kind === "postgres" ? "pool" : "pglite");
+  });
+
+  it("commits a transaction and reports row counts", async () => {
+    const inserted = await sql.transaction(async (tx) => tx.query("INSERT INTO items VALUES (1, 'a'), (2, 'b')"));
+    expect(inserted.rowCount).toBe(2);
+    const { rows } = await sql.query<{ label: string }>("SELECT label FROM items ORDER BY id");
+    expect(rows.map((r) => r.label)).toEqual(["a", "b"]);
+  });
+
+  it("rolls back everything when the function throws", async () => {
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.query("INSERT INTO items VALUES (10, 'x')");
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    const { rows } = await sql.query("SELECT 1 FROM items WHERE id = 10");
+    expect(rows).toHaveLength(0);
+  });
+
+  it("nests with savepoints: an inner failure keeps the outer work", async () => {
+    await sql.transaction(async (tx) => {
+      await tx.query("INSERT INTO items VALUES (20, 'outer')");
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.query("INSERT INTO items VALUES (21, 'inner')");
+          throw new Error("inner");
+        }),
+      ).rejects.toThrow("inner");
+    });
+    const { rows } = await sql.query<{ id: number }>("SELECT id FROM items WHERE id IN (20, 21) ORDER BY id");
+    expect(rows.map((r) => Number(r.id))).toEqual([20]);
+  });
+
+  it("retries a transaction that hits a serialization failure", async () => {
+    let attempts = 0;
+    const result = await sql.transaction(async () => {
+      attempts++;
+      if (attempts < 3) throw Object.assign(new Error("could not serialize"), { code: "40001" });
+      return "done";
+    });
+    expect(result).toBe("done");
+    expect(attempts).toBe(3);
+    expect(isRetryableSqlError({ code: "40P01" })).toBe(true);
+    expect(isRetryableSqlError({ code: "23505" })).toBe(false);
+  });
+
+  it("joins a caller's transaction when given a client", async () => {
+    await sql.transaction(async (outer) => {
+      const joined = createSqlExecutor({ query: (text, params) => outer.query(text, params) });
+      expect(joined.kind).toBe("client");
+      await joined.transaction((tx) => tx.query("INSERT INTO items VALUES (30, 'joined')"));
+      throw Object.assign(new Error("caller aborts"), { code: "XX000" });
+    }).catch(() => undefined);
+    const { rows } = await sql.query("SELECT 1 FROM items WHERE id = 30");
+    expect(rows).toHaveLength(0);
+  });
+});
+
+describe("runMigrations", () => {
+  const migrations = [
+    { version: 1, name: "create", sql: "CREATE TABLE m1 (id int);\nCREATE TABLE m2 (id int);" },
+    { version: 2, name: "alter", sql: "ALTER TABLE m1 ADD COLUMN note text" },
+  ];
+
+  it("applies each version once, in order", async () => {
+    expect(await runMigrations(sql, { namespace: "test", migrations })).toEqual({ applied: [1, 2] });
+    expect(await runMigrations(sql, { namespace: "test", migrations })).toEqual({ applied: [] });
+    await sql.query("INSERT INTO m1 (id, note) VALUES (1, 'ok')");
+  });
+
+  it("rolls back a failing migration whole", async () => {
+    const bad = [{ version: 1, name: "bad", sql: "CREATE TABLE half (id int);\nSELECT nope FROM nowhere" }];
+    await expect(runMigrations(sql, { namespace: "bad", migrations: bad })).rejects.toThrow();
+    const { rows } = await sql.query("SELECT to_regclass('half') AS t");
+    expect(rows[0]).toEqual({ t: null });
+  });
+
+  it("refuses a schema name that is not a plain identifier", async () => {
+    await expect(runMigrations(sql, { namespace: "x", migrations, schema: "a; DROP" })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "schema" },
+    });
+  });
+});

@@ -1,0 +1,122 @@
+import type { PGliteLike, PgPoolLike, Queryable, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
+
+const RETRYABLE = new Set(["40001", "40P01"]);
+
+/** True for a serialization failure or a deadlock: errors a transaction may simply run again after. */
+export function isRetryableSqlError(error: unknown): boolean {
+  return RETRYABLE.has(String((error as { code?: unknown } | null)?.code ?? ""));
+}
+
+function isPool(db: SqlDatabase): db is PgPoolLike {
+  return typeof (db as PgPoolLike).connect === "function" && typeof (db as PgPoolLike).totalCount === "number";
+}
+
+function isPGlite(db: SqlDatabase): db is PGliteLike {
+  return typeof (db as PGliteLike).transaction === "function" && typeof (db as PGliteLike).exec === "function";
+}
+
+async function run<R>(db: Queryable, text: string, params: readonly unknown[] | undefined): Promise<SqlResult<R>> {
+  const result = await db.query(text, params ? [...params] : undefined);
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? result.affectedRows ?? 0 };
+}
+
+let savepointCounter = 0;
+
+function savepointExecutor(db: Queryable, kind: SqlExecutor["kind"]): SqlExecutor {
+  const self: SqlExecutor = {
+    kind,
+    query: (text, params) => run(db, text, params),
+    async transaction(fn) {
+      const name = `atom_sp_${++savepointCounter}`;
+      await db.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(self);
+        await db.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await db.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        throw error;
+      }
+    },
+  };
+  return self;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function withRetries<T>(attempt: () => Promise<T>, retries: number): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRetryableSqlError(error) || tries >= retries) throw error;
+      await delay(Math.random() * 5 * 2 ** Math.min(tries, 6));
+    }
+  }
+}
+
+function beginStatement(options: TransactionOptions | undefined): string {
+  return options?.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : "BEGIN";
+}
+
+/**
+ * Wraps a `pg.Pool`, a PGlite instance or a caller's client in one {@link SqlExecutor}.
+ *
+ * - Pool: each transaction takes a connection, runs `BEGIN`…`COMMIT`, and always releases it.
+ * - PGlite: uses its single connection; transactions are serialized by PGlite.
+ * - A client: assumed to be inside the caller's transaction; `transaction` uses savepoints and never commits.
+ *
+ * @example
+ * ```ts
+ * const sql = createSqlExecutor(pool);
+ * await sql.transaction(async (tx) => { await tx.query("UPDATE accounts SET ..."); });
+ * ```
+ */
+export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
+  if (isPool(db)) {
+    return {
+      kind: "pool",
+      query: (text, params) => run(db, text, params),
+      transaction(fn, options) {
+        return withRetries(async () => {
+          const client = await db.connect();
+          let broken: Error | undefined;
+          try {
+            await client.query(beginStatement(options));
+            const result = await fn(savepointExecutor(client, "client"));
+            await client.query("COMMIT");
+            return result;
+          } catch (error) {
+            try {
+              await client.query("ROLLBACK");
+            } catch (rollbackError) {
+              broken = rollbackError as Error;
+            }
+            throw error;
+          } finally {
+            client.release(broken);
+          }
+        }, options?.retries ?? 5);
+      },
+    };
+  }
+  if (isPGlite(db)) {
+    return {
+      kind: "pglite",
+      query: (text, params) => run(db, text, params),
+      transaction(fn, options) {
+        return withRetries(
+          () =>
+            db.transaction(async (tx) => {
+              if (options?.isolation) await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
+              return fn(savepointExecutor(tx, "client"));
+            }),
+          options?.retries ?? 5,
+        );
+      },
+    };
+  }
+  return savepointExecutor(db, "client");
+}

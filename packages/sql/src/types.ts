@@ -1,0 +1,52 @@
+/** A query result: the rows and how many rows the statement touched. */
+export interface SqlResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** Anything that runs a parameterized query: a `pg` Pool, Client or PoolClient, or a PGlite instance. */
+export interface Queryable {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount?: number | null; affectedRows?: number }>;
+}
+
+/** A `pg.Pool` (or anything shaped like one). */
+export interface PgPoolLike extends Queryable {
+  connect(): Promise<Queryable & { release(error?: Error | boolean): void }>;
+  totalCount: number;
+}
+
+/** A PGlite instance (`@electric-sql/pglite`). */
+export interface PGliteLike extends Queryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  exec(sql: string): Promise<unknown>;
+}
+
+/**
+ * What Atom's Postgres adapters accept: your `pg.Pool`, a PGlite instance, or a client that is already inside
+ * your own transaction (the adapter then works inside it, using savepoints, and never commits it).
+ */
+export type SqlDatabase = PgPoolLike | PGliteLike | Queryable;
+
+/** Options of {@link SqlExecutor.transaction}. */
+export interface TransactionOptions {
+  /**
+   * How many times a transaction that fails with a serialization failure (`40001`) or deadlock (`40P01`) is run
+   * again. Only the outermost transaction retries.
+   * @default 5
+   */
+  retries?: number;
+  /** Isolation level of the outermost transaction. @default "read committed" */
+  isolation?: "read committed" | "repeatable read" | "serializable";
+}
+
+/** Runs queries and transactions the same way on `pg` and PGlite. */
+export interface SqlExecutor {
+  /** `pool`, `pglite`, or `client` (a caller's connection, possibly inside the caller's transaction). */
+  readonly kind: "pool" | "pglite" | "client";
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  /**
+   * Runs `fn` in a transaction: `BEGIN`/`COMMIT` on a connection of its own, or a savepoint when already inside
+   * one. Rolls back when `fn` throws.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
