@@ -1,6 +1,7 @@
 /**
  * Hono glue for `@atom/errors`: `onError` and `notFound` handlers that render the Atom envelope (Hono's
- * `HTTPException` keeps its status), and `jsonBody(c)` that turns a malformed body into `INVALID_JSON` (400).
+ * `HTTPException` keeps its status), an `errorBoundary()` middleware so that thrown non-`Error` values (strings,
+ * `null`) reach `onError` too, and `jsonBody(c)` that turns a malformed body into `INVALID_JSON` (400).
  *
  * @example
  * ```ts
@@ -8,14 +9,15 @@
  * import { errorHandler, notFoundHandler, jsonBody } from "@atom/errors/hono";
  *
  * const app = new Hono();
+ * app.use(errorBoundary());
  * app.post("/users", async (c) => c.json(await createUser(await jsonBody(c)), 201));
  * app.notFound(notFoundHandler());
  * app.onError(errorHandler({ production: process.env.NODE_ENV === "production" }));
  * ```
  * @packageDocumentation
  */
-import type { Context } from "hono";
-import { InvalidJsonError, NotFoundError } from "./builtins.js";
+import type { Context, MiddlewareHandler } from "hono";
+import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
@@ -38,6 +40,20 @@ export function errorHandler(options: ErrorHandlerOptions = {}): (error: Error, 
 export function notFoundHandler(options: ErrorHandlerOptions = {}): (c: Context) => Response {
   const renderer = createErrorRenderer(options);
   return (c) => respond(renderer, new NotFoundError({ message: `Route ${c.req.method} ${c.req.path} not found` }), c);
+}
+
+/**
+ * Middleware (register first) that wraps thrown values that are not `Error`s (strings, `null`, plain objects) in an
+ * `INTERNAL_ERROR`. Hono passes only `Error` instances to `onError`; without this, `throw "x"` ends as an empty 500.
+ */
+export function errorBoundary(): MiddlewareHandler {
+  return async function atomErrorBoundary(_c, next) {
+    try {
+      await next();
+    } catch (error) {
+      throw error instanceof Error ? error : new InternalError({ cause: error });
+    }
+  };
 }
 
 /**

@@ -1,0 +1,23 @@
+import Boom from "@hapi/boom";
+import { toErrorResponse, UserNotFoundError } from "@atom/errors";
+import createHttpError from "http-errors";
+import { bench, describe } from "vitest";
+
+const options = { requestId: "req-1", production: true };
+
+describe("construct + serialize a 404 error", () => {
+  bench("@atom/errors (UserNotFoundError + toErrorResponse + JSON)", () => {
+    const { body } = toErrorResponse(new UserNotFoundError({ userId: "abc123" }), options);
+    JSON.stringify(body);
+  });
+
+  bench("@hapi/boom (Boom.notFound + output.payload + JSON)", () => {
+    const error = Boom.notFound("User not found (ID: abc123)", { userId: "abc123" });
+    JSON.stringify(error.output.payload);
+  });
+
+  bench("http-errors (createError(404) + JSON)", () => {
+    const error = createHttpError(404, "User not found (ID: abc123)", { userId: "abc123" });
+    JSON.stringify({ status: error.status, message: error.message, userId: (error as { userId?: string }).userId });
+  });
+});

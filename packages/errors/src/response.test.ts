@@ -1,0 +1,197 @@
+import { z } from "zod";
+import { describe, expect, it } from "vitest";
+import {
+  AtomError,
+  DatabaseError,
+  errorEnvelopeSchema,
+  negotiateFormat,
+  parseErrorResponse,
+  RateLimitedError,
+  resolveRequestId,
+  toAtomError,
+  toErrorResponse,
+  UserNotFoundError,
+  ValidationError,
+} from "./index.js";
+
+const fixed = { requestId: "req-1", now: () => new Date("2026-01-02T03:04:05.000Z") };
+
+describe("toErrorResponse", () => {
+  it("renders the envelope with exactly the documented keys, in order", () => {
+    const { status, headers, body } = toErrorResponse(new UserNotFoundError({ userId: "abc123" }), fixed);
+    expect(status).toBe(404);
+    expect(JSON.stringify(body)).toBe(
+      '{"success":false,"error_code":"USER_1101","message":"User not found (ID: abc123)","severity":"low",' +
+        '"details":{"resource":"user","id":"abc123"},"timestamp":"2026-01-02T03:04:05.000Z","request_id":"req-1"}',
+    );
+    expect(headers).toMatchObject({ "content-type": "application/json; charset=utf-8", "x-request-id": "req-1" });
+    expect(errorEnvelopeSchema.safeParse(body).success).toBe(true);
+  });
+
+  it("omits empty details", () => {
+    const { body } = toErrorResponse(new AtomError({ code: "X_1", message: "x" }), fixed);
+    expect(body).not.toHaveProperty("details");
+  });
+
+  it("turns a ZodError into VALIDATION_ERROR with path, message and code per issue", () => {
+    const result = z.object({ email: z.email(), age: z.number() }).safeParse({ email: "nope", age: "x" });
+    if (result.success) throw new Error("expected a failure");
+    const { status, body } = toErrorResponse(result.error, fixed);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({
+      error_code: "VALIDATION_ERROR",
+      message: '"email" Invalid email address (and 1 more)',
+      details: {
+        field: "email",
+        issues: [
+          { path: ["email"], message: "Invalid email address", code: "invalid_format" },
+          { path: ["age"], message: "Invalid input: expected number, received string", code: "invalid_type" },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    ["a thrown string", "boom"],
+    ["null", null],
+    ["undefined", undefined],
+    ["a number", 42],
+    ["a plain Error", new Error("db password is hunter2")],
+    ["an object", { weird: true }],
+  ])("renders %s as a generic INTERNAL_ERROR in production", (_label, thrown) => {
+    const { status, body } = toErrorResponse(thrown, { ...fixed, production: true });
+    expect(status).toBe(500);
+    expect(body).toEqual({
+      success: false,
+      error_code: "INTERNAL_ERROR",
+      message: "An internal error occurred",
+      severity: "critical",
+      timestamp: "2026-01-02T03:04:05.000Z",
+      request_id: "req-1",
+    });
+  });
+
+  it("shows the message and stack of an unknown error in development", () => {
+    const { body } = toErrorResponse(new Error("kaput"), { ...fixed, production: false });
+    expect(body).toMatchObject({
+      error_code: "INTERNAL_ERROR",
+      message: "Internal server error",
+      details: { cause: { name: "Error", message: "kaput", stack: expect.stringContaining("kaput") } },
+    });
+    const thrown = toErrorResponse("just text", { ...fixed, production: false }).body;
+    expect(thrown.details).toEqual({ cause: { value: "just text" } });
+  });
+
+  it("never exposes 5xx messages or details in production, even of AtomErrors", () => {
+    const error = new DatabaseError({ message: "relation users does not exist", details: { sql: "SELECT *" } });
+    const { body } = toErrorResponse(error, { ...fixed, production: true });
+    expect(body).toMatchObject({ error_code: "DATABASE_ERROR", message: "An internal error occurred" });
+    expect(body).not.toHaveProperty("details");
+  });
+
+  it("redacts secrets and survives circular and BigInt details", () => {
+    const details: Record<string, unknown> = {
+      password: "hunter2",
+      nested: { accessToken: "abc", Authorization: "Bearer x", apiKey: "k", ok: 1 },
+      big: 12n,
+      when: new Date("2026-01-01T00:00:00Z"),
+      fn: () => 1,
+    };
+    details.self = details;
+    const { body } = toErrorResponse(new AtomError({ code: "X", message: "x", details }), fixed);
+    expect(body.details).toEqual({
+      password: "[REDACTED]",
+      nested: { accessToken: "[REDACTED]", Authorization: "[REDACTED]", apiKey: "[REDACTED]", ok: 1 },
+      big: "12",
+      when: "2026-01-01T00:00:00.000Z",
+      self: "[Circular]",
+    });
+  });
+
+  it("sends Retry-After for rate limits", () => {
+    expect(toErrorResponse(new RateLimitedError({ retryAfter: 7 }), fixed).headers["retry-after"]).toBe("7");
+  });
+
+  it("renders RFC 9457 problem+json with the same code, severity and request id", () => {
+    const { status, headers, body } = toErrorResponse(new UserNotFoundError({ userId: "u9" }), {
+      ...fixed,
+      format: "problem",
+      problemTypeBase: "https://errors.example.com/",
+    });
+    expect(status).toBe(404);
+    expect(headers["content-type"]).toBe("application/problem+json; charset=utf-8");
+    expect(body).toEqual({
+      type: "https://errors.example.com/USER_1101",
+      title: "Not Found",
+      status: 404,
+      detail: "User not found (ID: u9)",
+      error_code: "USER_1101",
+      severity: "low",
+      details: { resource: "user", id: "u9" },
+      timestamp: "2026-01-02T03:04:05.000Z",
+      request_id: "req-1",
+    });
+    expect(toErrorResponse(new ValidationError(), { ...fixed, format: "problem" }).body).toMatchObject({
+      type: "about:blank",
+      title: "Bad Request",
+    });
+  });
+});
+
+describe("toAtomError", () => {
+  it("keeps the status of http-errors and Boom style errors", () => {
+    expect(toAtomError(Object.assign(new Error("Nope"), { status: 403 }))).toMatchObject({
+      code: "FORBIDDEN",
+      status: 403,
+      message: "Nope",
+    });
+    expect(toAtomError({ isBoom: true, output: { statusCode: 418 }, message: "teapot" })).toMatchObject({
+      code: "HTTP_418",
+      status: 418,
+    });
+    expect(toAtomError(Object.assign(new Error("secret detail"), { statusCode: 503 }))).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      message: "Service Unavailable",
+    });
+  });
+
+  it("tries host mappers first", () => {
+    const mapped = new AtomError({ code: "MAPPED", message: "m" });
+    expect(toAtomError(new Error("x"), [() => mapped])).toBe(mapped);
+  });
+});
+
+describe("negotiateFormat", () => {
+  it.each([
+    [undefined, "envelope"],
+    ["application/json", "envelope"],
+    ["application/problem+json", "problem"],
+    ["application/json, application/problem+json", "problem"],
+    ["application/problem+json;q=0.5, application/json", "envelope"],
+    ["application/problem+json;q=0", "envelope"],
+    ["*/*", "envelope"],
+  ])("Accept %s → %s", (accept, format) => {
+    expect(negotiateFormat(accept)).toBe(format);
+  });
+});
+
+describe("resolveRequestId", () => {
+  it("echoes safe tokens and replaces unsafe ones", () => {
+    expect(resolveRequestId("abc-123_x.y:z")).toBe("abc-123_x.y:z");
+    expect(resolveRequestId(["first", "second"])).toBe("first");
+    for (const bad of ["has space", "x".repeat(129), "a\nb", "", undefined, null]) {
+      expect(resolveRequestId(bad)).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
+describe("parseErrorResponse", () => {
+  it("reads envelopes and problem documents, and rejects anything else", () => {
+    const envelope = toErrorResponse(new UserNotFoundError({ userId: "u1" }), fixed).body;
+    expect(parseErrorResponse(JSON.parse(JSON.stringify(envelope)))).toEqual(envelope);
+    const problem = toErrorResponse(new UserNotFoundError({ userId: "u1" }), { ...fixed, format: "problem" }).body;
+    expect(parseErrorResponse(problem)).toEqual(envelope);
+    expect(parseErrorResponse({ success: true })).toBeUndefined();
+    expect(parseErrorResponse("nope")).toBeUndefined();
+  });
+});

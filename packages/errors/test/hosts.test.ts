@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ErrorEvent, ErrorHandlerOptions } from "../src/index.js";
+import { hosts } from "./hosts.js";
+import type { RunningHost } from "./scenario.js";
+
+type HostName = keyof typeof hosts;
+const names = Object.keys(hosts) as HostName[];
+
+interface Step {
+  label: string;
+  path: string;
+  init?: RequestInit;
+  status: number;
+  code: string;
+  message?: string;
+}
+
+const json = (body: string): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body });
+
+const table: Step[] = [
+  { label: "ValidationError", path: "/throw/validation", status: 400, code: "VALIDATION_ERROR", message: "Email is required" },
+  { label: "UserNotFoundError", path: "/throw/user_not_found", status: 404, code: "USER_1101", message: "User not found (ID: abc123)" },
+  { label: "AgentNotFoundError", path: "/throw/agent_not_found", status: 404, code: "AGENT_NOT_FOUND" },
+  { label: "UserAlreadyExistsError", path: "/throw/user_exists", status: 409, code: "USER_1102" },
+  { label: "ConflictError", path: "/throw/conflict", status: 409, code: "CONFLICT" },
+  { label: "UnauthorizedError", path: "/throw/unauthorized", status: 401, code: "UNAUTHORIZED" },
+  { label: "ForbiddenError", path: "/throw/forbidden", status: 403, code: "FORBIDDEN" },
+  { label: "RateLimitedError", path: "/throw/rate_limited", status: 429, code: "RATE_LIMITED" },
+  { label: "DatabaseError", path: "/throw/database", status: 500, code: "DATABASE_ERROR" },
+  { label: "ExternalServiceError", path: "/throw/external", status: 502, code: "EXTERNAL_SERVICE_ERROR" },
+  { label: "TimeoutError", path: "/throw/timeout", status: 504, code: "TIMEOUT" },
+  { label: "InternalError", path: "/throw/internal", status: 500, code: "INTERNAL_ERROR" },
+  { label: "ZodError", path: "/throw/zod", status: 400, code: "VALIDATION_ERROR" },
+  { label: "thrown string", path: "/throw/string", status: 500, code: "INTERNAL_ERROR" },
+  { label: "thrown null", path: "/throw/null", status: 500, code: "INTERNAL_ERROR" },
+  { label: "plain Error", path: "/throw/plain_error", status: 500, code: "INTERNAL_ERROR" },
+  { label: "framework 4xx error", path: "/http/405", status: 405, code: "METHOD_NOT_ALLOWED", message: "framework error" },
+  { label: "invalid JSON body", path: "/echo", init: json('{"name":'), status: 400, code: "INVALID_JSON" },
+  { label: "valid JSON, wrong type", path: "/echo", init: json('{"name":42}'), status: 400, code: "VALIDATION_ERROR" },
+  { label: "unknown route", path: "/nope", status: 404, code: "NOT_FOUND", message: "Route GET /nope not found" },
+  { label: "body over the limit", path: "/echo", init: json(JSON.stringify({ name: "x".repeat(4096) })), status: 413, code: "PAYLOAD_TOO_LARGE" },
+];
+
+interface Captured {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+async function call(host: RunningHost, step: Step, extraHeaders: Record<string, string> = {}): Promise<Captured> {
+  const response = await fetch(`${host.url}${step.path}`, {
+    ...step.init,
+    headers: { ...(step.init?.headers as Record<string, string>), ...extraHeaders },
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The body without what legitimately differs between hosts and runs. */
+function comparable(body: Record<string, unknown>): unknown {
+  const { timestamp, request_id, ...rest } = body;
+  const text = JSON.stringify(rest).replace(/"stack":"(?:[^"\\]|\\.)*"/g, '"stack":"<stack>"');
+  return { ...JSON.parse(text), timestamp: typeof timestamp, request_id: typeof request_id };
+}
+
+for (const production of [true, false]) {
+  describe(`hosts return identical envelopes (${production ? "production" : "development"})`, () => {
+    const running = {} as Record<HostName, RunningHost>;
+    const events: Record<HostName, ErrorEvent[]> = { express: [], fastify: [], hono: [] };
+
+    beforeAll(async () => {
+      for (const name of names) {
+        const options: ErrorHandlerOptions = { production, onError: (event) => events[name].push(event) };
+        running[name] = await hosts[name](options);
+      }
+    });
+    afterAll(async () => {
+      await Promise.all(names.map((name) => running[name].close()));
+    });
+
+    it.each(table)("$label → $status $code", async (step) => {
+      const results = await Promise.all(names.map((name) => call(running[name], step)));
+      for (const [index, result] of results.entries()) {
+        expect(result.status, names[index]).toBe(step.status);
+        expect(result.body.error_code, names[index]).toBe(step.code);
+        expect(result.headers.get("content-type"), names[index]).toBe("application/json; charset=utf-8");
+        if (step.message) expect(result.body.message, names[index]).toBe(step.message);
+        if (production && step.status >= 500) {
+          expect(result.body, names[index]).not.toHaveProperty("details");
+          expect(JSON.stringify(result.body)).not.toContain("hunter2");
+        }
+      }
+      // Express 5 replaces a promise rejected with a falsy value by `new Error("Rejected promise")`, so in
+      // development the stack-bearing cause of `throw null` legitimately differs; production bodies are identical.
+      const strip = !production && step.path === "/throw/null";
+      const [first, ...others] = results.map((result) => comparable(strip ? { ...result.body, details: "-" } : result.body));
+      for (const [index, other] of others.entries()) expect(other, names[index + 1]).toEqual(first);
+    });
+
+    it("echoes a safe x-request-id in the header and the body, and replaces an unsafe one", async () => {
+      for (const name of names) {
+        const echoed = await call(running[name], table[1] as Step, { "x-request-id": "trace-42" });
+        expect(echoed.headers.get("x-request-id")).toBe("trace-42");
+        expect(echoed.body.request_id).toBe("trace-42");
+        const replaced = await call(running[name], table[1] as Step, { "x-request-id": "x".repeat(300) });
+        expect(replaced.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(replaced.headers.get("x-request-id")).toBe(replaced.body.request_id);
+      }
+    });
+
+    it("sends Retry-After for rate limits", async () => {
+      for (const name of names) {
+        const result = await call(running[name], { label: "", path: "/throw/rate_limited", status: 429, code: "" });
+        expect(result.headers.get("retry-after"), name).toBe("30");
+      }
+    });
+
+    it("serves problem+json when the Accept header asks for it", async () => {
+      const step = table[1] as Step;
+      const results = await Promise.all(
+        names.map((name) => call(running[name], step, { accept: "application/problem+json", "x-request-id": "p-1" })),
+      );
+      for (const result of results) {
+        expect(result.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+        expect(result.body).toMatchObject({
+          type: "about:blank",
+          title: "Not Found",
+          status: 404,
+          detail: "User not found (ID: abc123)",
+          error_code: "USER_1101",
+          severity: "low",
+          request_id: "p-1",
+        });
+      }
+      const [first, ...others] = results.map((result) => comparable(result.body));
+      for (const other of others) expect(other).toEqual(first);
+    });
+
+    it("reports every error to onError with its severity", () => {
+      for (const name of names) {
+        const codes = events[name].map((event) => `${event.error.code}:${event.severity}`);
+        expect(codes).toContain("DATABASE_ERROR:high");
+        expect(codes).toContain("USER_1101:low");
+        expect(codes).toContain("INTERNAL_ERROR:critical");
+      }
+    });
+  });
+}
+
+describe("fastify-only mappings", () => {
+  it("maps Fastify schema validation to VALIDATION_ERROR naming the field", async () => {
+    const host = await hosts.fastify({ production: true, onError: () => undefined });
+    try {
+      const result = await call(host, { label: "", path: "/schema", init: json("{}"), status: 400, code: "" });
+      expect(result.status).toBe(400);
+      expect(result.body).toMatchObject({
+        error_code: "VALIDATION_ERROR",
+        details: { field: "body.name", issues: [{ path: ["body", "name"], code: "required" }] },
+      });
+    } finally {
+      await host.close();
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import express from "express";
+import Fastify from "fastify";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ErrorHandlerOptions } from "../src/index.js";
+import { errorHandler as expressErrorHandler, notFoundHandler as expressNotFound } from "../src/express.js";
+import { atomErrors } from "../src/fastify.js";
+import { bodyLimit } from "hono/body-limit";
+import { PayloadTooLargeError } from "../src/index.js";
+import {
+  errorBoundary,
+  errorHandler as honoErrorHandler,
+  jsonBody,
+  notFoundHandler as honoNotFound,
+} from "../src/hono.js";
+import { echoBody, type RunningHost, throwers } from "./scenario.js";
+
+function throwCase(name: string): never {
+  const thrower = throwers[name];
+  if (!thrower) throw new Error(`no case ${name}`);
+  return thrower();
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+export async function startExpress(options: ErrorHandlerOptions): Promise<RunningHost> {
+  const app = express();
+  app.use(express.json({ limit: "1kb" }));
+  app.get("/throw/:name", async (req) => throwCase(req.params.name));
+  app.get("/http/:status", (req) => {
+    throw Object.assign(new Error("framework error"), { status: Number(req.params.status) });
+  });
+  app.post("/echo", (req, res) => {
+    res.json({ ok: true, body: echoBody.parse(req.body) });
+  });
+  app.use(expressNotFound(options));
+  app.use(expressErrorHandler(options));
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+}
+
+export async function startFastify(options: ErrorHandlerOptions): Promise<RunningHost> {
+  const app = Fastify({ bodyLimit: 1024 });
+  await app.register(atomErrors, options);
+  app.get<{ Params: { name: string } }>("/throw/:name", async (req) => throwCase(req.params.name));
+  app.get<{ Params: { status: string } }>("/http/:status", async (req) => {
+    throw Object.assign(new Error("framework error"), { statusCode: Number(req.params.status) });
+  });
+  app.post("/echo", async (req) => ({ ok: true, body: echoBody.parse(req.body) }));
+  app.post(
+    "/schema",
+    { schema: { body: { type: "object", required: ["name"], properties: { name: { type: "string" } } } } },
+    async () => ({ ok: true }),
+  );
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  return { url: address, close: () => app.close() };
+}
+
+export async function startHono(options: ErrorHandlerOptions): Promise<RunningHost> {
+  const app = new Hono();
+  app.use(errorBoundary());
+  app.use(
+    bodyLimit({
+      maxSize: 1024,
+      onError: () => {
+        throw new PayloadTooLargeError();
+      },
+    }),
+  );
+  app.get("/throw/:name", async (c) => throwCase(c.req.param("name")));
+  app.get("/http/:status", (c) => {
+    throw new HTTPException(Number(c.req.param("status")) as 400, { message: "framework error" });
+  });
+  app.post("/echo", async (c) => c.json({ ok: true, body: echoBody.parse(await jsonBody(c)) }));
+  app.notFound(honoNotFound(options));
+  app.onError(honoErrorHandler(options));
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+}
+
+export const hosts = { express: startExpress, fastify: startFastify, hono: startHono };
