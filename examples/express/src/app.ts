@@ -1,0 +1,30 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { errorHandler, notFoundHandler } from "@atom/errors/express";
+import { type ExampleServices, health, type StartHost } from "@atom/example-shared";
+import express, { type Express } from "express";
+
+/** Builds the Express app: JSON body parser, the routes, then the Atom not-found and error handlers. */
+export function createApp(services: ExampleServices): Express {
+  const app = express();
+  app.use(express.json({ limit: "100kb" }));
+  app.get("/health", (_req, res) => {
+    res.json(health(services));
+  });
+  app.use(notFoundHandler());
+  app.use(errorHandler());
+  return app;
+}
+
+/** Starts the Express host on 127.0.0.1. */
+export const startExpress: StartHost = async (services, options = {}) => {
+  const server = await new Promise<Server>((resolve) => {
+    const s = createApp(services).listen(options.port ?? 0, "127.0.0.1", () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    name: "express",
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+};

@@ -1,0 +1,41 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { PayloadTooLargeError } from "@atom/errors";
+import { errorBoundary, errorHandler, notFoundHandler } from "@atom/errors/hono";
+import { type ExampleServices, health, type StartHost } from "@atom/example-shared";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+
+/** Builds the Hono app: error boundary and body limit middleware, the routes, the Atom handlers. */
+export function createApp(services: ExampleServices): Hono {
+  const app = new Hono();
+  app.use(errorBoundary());
+  app.use(
+    bodyLimit({
+      maxSize: 100 * 1024,
+      onError: () => {
+        throw new PayloadTooLargeError();
+      },
+    }),
+  );
+  app.get("/health", (c) => c.json(health(services)));
+  app.notFound(notFoundHandler());
+  app.onError(errorHandler());
+  return app;
+}
+
+/** Starts the Hono host (on `@hono/node-server`) on 127.0.0.1. */
+export const startHono: StartHost = async (services, options = {}) => {
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: createApp(services).fetch, port: options.port ?? 0, hostname: "127.0.0.1" }, () =>
+      resolve(s as Server),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    name: "hono",
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+};
