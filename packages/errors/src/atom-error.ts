@@ -73,7 +73,6 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
     this.details = options.details ?? ({} as D);
     this.expose = options.expose ?? this.status < 500;
     this.headers = options.headers ?? {};
-    Object.defineProperty(this, ATOM_ERROR_BRAND, { value: true, enumerable: false });
   }
 
   /** A plain object with the error's public fields, for logs. */
@@ -88,6 +87,9 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
     };
   }
 }
+
+// The brand lives on the prototype: instances inherit it for free, and it stays non-enumerable.
+Object.defineProperty(AtomError.prototype, ATOM_ERROR_BRAND, { value: true, enumerable: false });
 
 /**
  * True when `value` is an {@link AtomError}, from this copy of the package or any other (ESM and CJS builds loaded
