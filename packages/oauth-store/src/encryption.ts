@@ -1,0 +1,97 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { parseInput } from "@atom/errors";
+import { z } from "zod";
+import { OAuthDecryptionFailedError } from "./errors.js";
+
+/** A 256-bit key: 32 bytes, or their base64 / base64url encoding. */
+export type EncryptionKey = Uint8Array | string;
+
+/**
+ * Encryption at rest (AES-256-GCM). Several keys may be listed so old rows stay readable during a rotation;
+ * new writes always use `current`. Key ids are stored with each value.
+ *
+ * @example
+ * ```ts
+ * encryption: { keys: { v2: process.env.OAUTH_KEY_V2!, v1: process.env.OAUTH_KEY_V1! }, current: "v2" }
+ * ```
+ */
+export interface EncryptionOptions {
+  /** Keys by id (`[A-Za-z0-9_-]{1,32}`). */
+  keys: Record<string, EncryptionKey>;
+  /** The id of the key new values are encrypted with. Must be in `keys`. */
+  current: string;
+}
+
+/** Which secret of a row a value is; part of the additional authenticated data. */
+export type SecretField = "access_token" | "refresh_token" | "raw" | "code_verifier";
+
+/** Seals and opens secrets for one (userId, provider) row. @internal */
+export interface Sealer {
+  readonly enabled: boolean;
+  seal(value: string, userId: string, provider: string, field: SecretField): string;
+  open(stored: string, userId: string, provider: string, field: SecretField): string;
+  /** True when `stored` is not encrypted under the current key (plaintext or an older key). */
+  isStale(stored: string): boolean;
+}
+
+const PREFIX = "enc:";
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const keySchema = z
+  .union([z.instanceof(Uint8Array), z.string()])
+  .transform((key) => (typeof key === "string" ? Buffer.from(key, "base64") : Buffer.from(key)))
+  .refine((key) => key.length === 32, "must be 32 bytes (256 bits)");
+
+const optionsSchema = z
+  .object({
+    keys: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "key ids are 1-32 characters of [A-Za-z0-9_-]"), keySchema),
+    current: z.string(),
+  })
+  .refine((options) => options.current in options.keys, { message: "must name one of the keys", path: ["current"] });
+
+function aad(userId: string, provider: string, field: SecretField): Buffer {
+  return Buffer.from(JSON.stringify(["@atom/oauth-store", userId, provider, field]));
+}
+
+/**
+ * Builds the sealer: AES-256-GCM with a random 96-bit IV per value, the (userId, provider, field) triple as
+ * additional authenticated data, stored as `enc:<keyId>:<base64url(iv | tag | ciphertext)>`.
+ * Without options, values are stored as given.
+ * @internal
+ */
+export function createSealer(options: EncryptionOptions | undefined): Sealer {
+  if (options === undefined) {
+    return { enabled: false, seal: (value) => value, open: (stored) => stored, isStale: () => false };
+  }
+  const { keys, current } = parseInput(optionsSchema, options, "[@atom/oauth-store] createOAuthStore encryption");
+  const currentKey = keys[current] as Buffer;
+  const currentPrefix = `${PREFIX}${current}:`;
+  return {
+    enabled: true,
+    seal(value, userId, provider, field) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv("aes-256-gcm", currentKey, iv);
+      cipher.setAAD(aad(userId, provider, field));
+      const body = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
+      return currentPrefix + Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
+    },
+    open(stored, userId, provider, field) {
+      if (!stored.startsWith(PREFIX)) return stored;
+      const separator = stored.indexOf(":", PREFIX.length);
+      const keyId = stored.slice(PREFIX.length, separator);
+      const key = keys[keyId];
+      if (separator < 0 || key === undefined) throw new OAuthDecryptionFailedError({ keyId });
+      try {
+        const packed = Buffer.from(stored.slice(separator + 1), "base64url");
+        const decipher = createDecipheriv("aes-256-gcm", key, packed.subarray(0, IV_BYTES));
+        decipher.setAAD(aad(userId, provider, field));
+        decipher.setAuthTag(packed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+        return Buffer.concat([decipher.update(packed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");
+      } catch (error) {
+        throw new OAuthDecryptionFailedError({ keyId }, { cause: error });
+      }
+    },
+    isStale: (stored) => !stored.startsWith(currentPrefix),
+  };
+}

@@ -1,0 +1,4 @@
+import { memoryAdapter } from "./index.js";
+import { runOAuthStoreConformance } from "./testing/index.js";
+
+runOAuthStoreConformance({ name: "memory", create: () => memoryAdapter() });

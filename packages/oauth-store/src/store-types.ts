@@ -1,0 +1,190 @@
+import type { EncryptionOptions } from "./encryption.js";
+import type { OAuthStoreAdapter, TokenStatus } from "./types.js";
+
+/** Options of {@link createOAuthStore}. */
+export interface OAuthStoreOptions {
+  /**
+   * Where states and tokens live.
+   * @default memoryAdapter() (one process only; use Postgres or MongoDB in production)
+   */
+  adapter?: OAuthStoreAdapter;
+  /** Encrypts tokens and PKCE verifiers at rest (AES-256-GCM). Strongly recommended. @default no encryption */
+  encryption?: EncryptionOptions;
+  /** The time source (inject one in tests). @default () => new Date() */
+  clock?: () => Date;
+  /** How long a state stays valid, in seconds. @default 600 */
+  stateTtl?: number;
+  /** How long a refresh lock is held before another process may take it over, in seconds. @default 30 */
+  refreshLockTtl?: number;
+  /**
+   * How a process that finds another process refreshing waits for it: polls every `intervalMs`, at most
+   * `timeoutMs` in total, then throws `OAUTH_REFRESH_FAILED`.
+   * @default { intervalMs: 50, timeoutMs: 10000 }
+   */
+  refreshWait?: { intervalMs?: number; timeoutMs?: number };
+}
+
+/** Input of {@link OAuthStore.createState}. */
+export interface CreateStateInput {
+  /** The signed-in user starting the flow. */
+  userId: string;
+  /** The provider key (`google`, `github`). */
+  provider: string;
+  /** Scopes requested. @default [] */
+  scopes?: string[];
+  /** The redirect URI sent in the authorization request, kept to be replayed in the token request. */
+  redirectUri?: string;
+  /** Also make a PKCE S256 pair; the challenge is returned, the verifier stored. @default false */
+  pkce?: boolean;
+  /** Anything else to get back on the callback (a return path, a tenant id). JSON only; never secrets. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What {@link OAuthStore.createState} returns: put these in the authorization URL. */
+export interface CreatedState {
+  /** The `state` parameter: 256 random bits, base64url. */
+  state: string;
+  /** The PKCE `code_challenge` (method S256), when `pkce` was requested. */
+  codeChallenge?: string;
+  /** Always `S256` when `codeChallenge` is present. */
+  codeChallengeMethod?: "S256";
+  /** When the state stops being accepted. */
+  expiresAt: Date;
+}
+
+/** What {@link OAuthStore.consumeState} returns, once. */
+export interface ConsumedState {
+  userId: string;
+  provider: string;
+  scopes: string[];
+  redirectUri: string | null;
+  /** The PKCE `code_verifier` for the token request, or null without PKCE. */
+  codeVerifier: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Who may consume a state. */
+export interface ConsumeStateOptions {
+  /** The provider whose callback received the state. Must match. */
+  provider: string;
+  /** The signed-in user, when known. Must match when given. */
+  userId?: string;
+}
+
+/** Input of {@link OAuthStore.saveTokens}: a provider's token response. */
+export interface SaveTokensInput {
+  userId: string;
+  provider: string;
+  accessToken: string;
+  /** Omit (or null) when the provider sent none: the stored refresh token is then kept. */
+  refreshToken?: string | null;
+  /** Absolute expiry. Give this or `expiresIn`; neither means "does not expire". */
+  expiresAt?: Date | null;
+  /** Lifetime in seconds from now (the provider's `expires_in`). */
+  expiresIn?: number;
+  /** Granted scopes, as an array or the provider's space-separated string. @default [] */
+  scopes?: string[] | string;
+  /** @default "Bearer" */
+  tokenType?: string;
+  /** The provider's full response, stored (encrypted when encryption is on) for later needs such as `id_token`. */
+  raw?: Record<string, unknown>;
+}
+
+/** A stored token pair, decrypted. */
+export interface OAuthTokens {
+  userId: string;
+  provider: string;
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string;
+  scopes: string[];
+  /** null when the provider gave no lifetime. */
+  expiresAt: Date | null;
+  status: TokenStatus;
+  /** Why the last refresh failed, when `status` is `refresh_failed`. */
+  lastError: string | null;
+  raw: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a refresh callback returns: the provider's answer to a `refresh_token` grant. */
+export interface RefreshedTokens {
+  accessToken: string;
+  /** A rotated refresh token; omit to keep the current one. */
+  refreshToken?: string | null;
+  expiresAt?: Date | null;
+  expiresIn?: number;
+  /** @default the current scopes */
+  scopes?: string[] | string;
+  /** @default the current token type */
+  tokenType?: string;
+  raw?: Record<string, unknown>;
+}
+
+/** Options of {@link OAuthStore.getValidAccessToken}. */
+export interface GetValidAccessTokenOptions {
+  /** Calls the provider's token endpoint with the refresh token. Called at most once per expiry, across processes. */
+  refresh: (refreshToken: string, current: OAuthTokens) => Promise<RefreshedTokens>;
+  /** Refresh this many seconds before the actual expiry. @default 60 */
+  skewSeconds?: number;
+}
+
+/** Options of {@link OAuthStore.purgeExpired}. */
+export interface PurgeExpiredOptions {
+  /** Delete states that expired at or before this instant. @default now */
+  before?: Date;
+  /** Rows deleted per statement; batches run until none are left. @default 1000 */
+  limit?: number;
+}
+
+/** What {@link OAuthStore.reencryptAll} did. */
+export interface ReencryptResult {
+  /** Rows read. */
+  scanned: number;
+  /** Rows rewritten under the current key. */
+  updated: number;
+}
+
+/** The store made by {@link createOAuthStore}. Every method validates its input and throws typed `AtomError`s. */
+export interface OAuthStore {
+  /** The adapter in use. */
+  readonly adapter: OAuthStoreAdapter;
+  /**
+   * Issues a state (and optionally a PKCE pair) for an authorization request. Several may be pending per user.
+   * @throws {ValidationError} on bad input
+   */
+  createState(input: CreateStateInput): Promise<CreatedState>;
+  /**
+   * Consumes a state from a callback: exactly once, atomically, only if unexpired and issued for this provider
+   * (and user, when given).
+   * @throws {OAuthStateInvalidError} `OAUTH_STATE_INVALID` unknown state
+   * @throws {OAuthStateExpiredError} `OAUTH_STATE_EXPIRED`
+   * @throws {OAuthStateUsedError} `OAUTH_STATE_USED` already consumed
+   * @throws {OAuthStateMismatchError} `OAUTH_STATE_MISMATCH` other provider or user (the state is burned)
+   */
+  consumeState(state: string, options: ConsumeStateOptions): Promise<ConsumedState>;
+  /** Deletes expired states in batches; returns how many. */
+  purgeExpired(options?: PurgeExpiredOptions): Promise<number>;
+  /** Inserts or replaces the tokens of (userId, provider), keeping the old refresh token when none is given. */
+  saveTokens(input: SaveTokensInput): Promise<OAuthTokens>;
+  /** The tokens of (userId, provider), whatever their status, or null. */
+  getTokens(userId: string, provider: string): Promise<OAuthTokens | null>;
+  /** Marks the tokens `revoked` (call your provider's revocation endpoint too). Returns false when there were none. */
+  revokeTokens(userId: string, provider: string): Promise<boolean>;
+  /** Every provider's tokens of a user. */
+  listByUser(userId: string): Promise<OAuthTokens[]>;
+  /** True when the token expires within `skewSeconds` (false when it has no expiry). */
+  isExpired(token: Pick<OAuthTokens, "expiresAt">, options?: { skewSeconds?: number }): boolean;
+  /**
+   * Returns tokens whose access token is fresh, refreshing them first when needed. Under concurrency, in this
+   * process and across processes sharing the adapter, `refresh` runs once; the others wait and read its result.
+   * @throws {OAuthTokensNotFoundError} `OAUTH_TOKENS_NOT_FOUND` no tokens, or revoked
+   * @throws {OAuthRefreshFailedError} `OAUTH_REFRESH_FAILED` no refresh token, or the refresh failed (status becomes `refresh_failed`)
+   */
+  getValidAccessToken(userId: string, provider: string, options: GetValidAccessTokenOptions): Promise<OAuthTokens>;
+  /** Rewrites every token row not yet under the current key (after a key rotation, or after turning encryption on). */
+  reencryptAll(options?: { batchSize?: number }): Promise<ReencryptResult>;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { createOAuthStore, memoryAdapter, pkceChallenge } from "./index.js";
+import { createTestClock } from "./testing/index.js";
+
+describe("createOAuthStore input validation", () => {
+  const store = createOAuthStore();
+
+  it("names the field of a bad createState input", async () => {
+    await expect(store.createState({ userId: "", provider: "github" })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "userId" },
+    });
+    await expect(store.createState({ userId: "u", provider: "github", redirectUri: "not a url" })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "redirectUri" },
+    });
+  });
+
+  it("refuses an empty state and a missing provider before touching the adapter", async () => {
+    await expect(store.consumeState("", { provider: "github" })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+    await expect(store.consumeState("abc", {} as never)).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "provider" },
+    });
+  });
+
+  it("refuses an encryption key that is not 256 bits, or a current key id that is not listed", () => {
+    expect(() => createOAuthStore({ encryption: { keys: { v1: Buffer.alloc(16) }, current: "v1" } })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "keys.v1" }) }),
+    );
+    expect(() => createOAuthStore({ encryption: { keys: { v1: Buffer.alloc(32) }, current: "v9" } })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "current" }) }),
+    );
+  });
+
+  it("accepts a base64 key string", async () => {
+    const keyed = createOAuthStore({ encryption: { keys: { k: Buffer.alloc(32, 7).toString("base64") }, current: "k" } });
+    await expect(keyed.saveTokens({ userId: "u", provider: "p", accessToken: "a" })).resolves.toMatchObject({ accessToken: "a" });
+  });
+
+  it("refuses a refresh result without an access token and releases the lock", async () => {
+    const clock = createTestClock();
+    const s = createOAuthStore({ clock: clock.now });
+    await s.saveTokens({ userId: "u", provider: "p", accessToken: "a", refreshToken: "r", expiresIn: 0 });
+    await expect(s.getValidAccessToken("u", "p", { refresh: async () => ({}) as never })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "accessToken" },
+    });
+    await expect(
+      s.getValidAccessToken("u", "p", { refresh: async () => ({ accessToken: "b", expiresIn: 60 }), skewSeconds: 0 }),
+    ).resolves.toMatchObject({ accessToken: "b" });
+  });
+});
+
+describe("state values", () => {
+  it("never hands the raw state or verifier to the adapter", async () => {
+    const adapter = memoryAdapter();
+    const store = createOAuthStore({ adapter, encryption: { keys: { v1: Buffer.alloc(32, 3) }, current: "v1" } });
+    const created = await store.createState({ userId: "u", provider: "p", pkce: true });
+    expect(await adapter.findState(created.state)).toBeNull();
+    const consumed = await store.consumeState(created.state, { provider: "p" });
+    expect(pkceChallenge(consumed.codeVerifier as string)).toBe(created.codeChallenge);
+  });
+
+  it("computes the RFC 7636 S256 challenge", () => {
+    expect(pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  });
+});
+
+describe("waiting for another process", () => {
+  it("gives up with OAUTH_REFRESH_FAILED when the holder never finishes", async () => {
+    const adapter = memoryAdapter();
+    const clock = createTestClock();
+    const store = createOAuthStore({ adapter, clock: clock.now, refreshWait: { intervalMs: 1, timeoutMs: 5 } });
+    await store.saveTokens({ userId: "u", provider: "p", accessToken: "a", refreshToken: "r", expiresIn: 0 });
+    await adapter.acquireRefreshLock("u", "p", "other", new Date(clock.now().getTime() + 30_000), clock.now());
+    await expect(store.getValidAccessToken("u", "p", { refresh: async () => ({ accessToken: "b" }) })).rejects.toMatchObject({
+      code: "OAUTH_REFRESH_FAILED",
+      message: '[@atom/oauth-store] timed out waiting for another process to refresh provider "p"',
+    });
+  });
+});

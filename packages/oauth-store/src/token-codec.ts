@@ -1,0 +1,47 @@
+import type { Sealer } from "./encryption.js";
+import type { OAuthTokens } from "./store-types.js";
+import type { TokenRecord, TokenSecrets } from "./types.js";
+
+/** Seals the secrets of one row. @internal */
+export function sealSecrets(
+  sealer: Sealer,
+  userId: string,
+  provider: string,
+  plain: { accessToken: string; refreshToken: string | null; raw: Record<string, unknown> | null },
+): TokenSecrets {
+  return {
+    accessToken: sealer.seal(plain.accessToken, userId, provider, "access_token"),
+    refreshToken: plain.refreshToken === null ? null : sealer.seal(plain.refreshToken, userId, provider, "refresh_token"),
+    raw: plain.raw === null ? null : sealer.seal(JSON.stringify(plain.raw), userId, provider, "raw"),
+  };
+}
+
+/** Opens a stored row into the public shape. @internal */
+export function openTokens(sealer: Sealer, row: TokenRecord): OAuthTokens {
+  const { userId, provider } = row;
+  return {
+    userId,
+    provider,
+    accessToken: sealer.open(row.accessToken, userId, provider, "access_token"),
+    refreshToken: row.refreshToken === null ? null : sealer.open(row.refreshToken, userId, provider, "refresh_token"),
+    tokenType: row.tokenType,
+    scopes: row.scopes,
+    expiresAt: row.expiresAt,
+    status: row.status,
+    lastError: row.lastError,
+    raw: row.raw === null ? null : (JSON.parse(sealer.open(row.raw, userId, provider, "raw")) as Record<string, unknown>),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The absolute expiry from `expiresAt` or `expiresIn` (seconds). @internal */
+export function resolveExpiry(input: { expiresAt?: Date | null | undefined; expiresIn?: number | undefined }, now: Date): Date | null {
+  if (input.expiresIn !== undefined) return new Date(now.getTime() + input.expiresIn * 1000);
+  return input.expiresAt ?? null;
+}
+
+/** True when `expiresAt` falls within `skewSeconds` of `now`. @internal */
+export function expiresWithin(expiresAt: Date | null, now: Date, skewSeconds: number): boolean {
+  return expiresAt !== null && expiresAt.getTime() - skewSeconds * 1000 <= now.getTime();
+}

@@ -1,0 +1,119 @@
+/**
+ * The adapter contract. An adapter stores rows exactly as the core hands them over: secrets arrive already
+ * sealed (encrypted when encryption is on) and state values arrive already hashed, so an adapter never sees a
+ * plaintext token, verifier or state. Time always comes in as an argument (`now`), so adapters need no clock.
+ */
+
+/** Status of a stored token pair. */
+export type TokenStatus = "active" | "revoked" | "refresh_failed";
+
+/** A pending (or used) authorization state, as stored. */
+export interface StateRecord {
+  /** SHA-256 of the state value, base64url. Unique. */
+  stateHash: string;
+  userId: string;
+  provider: string;
+  scopes: string[];
+  redirectUri: string | null;
+  /** The PKCE verifier, sealed (encrypted when encryption is on), or null without PKCE. */
+  codeVerifier: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: Date;
+  expiresAt: Date;
+  /** When it was consumed; null while pending. */
+  usedAt: Date | null;
+}
+
+/** What {@link OAuthStoreAdapter.upsertTokens} writes. Secrets are sealed. */
+export interface TokenWrite {
+  userId: string;
+  provider: string;
+  accessToken: string;
+  /** null keeps the stored refresh token (providers often omit it on refresh). */
+  refreshToken: string | null;
+  tokenType: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  /** The provider's full token response as sealed JSON, or null. */
+  raw: string | null;
+  now: Date;
+}
+
+/** A token row, as stored. Secrets are sealed. */
+export interface TokenRecord {
+  userId: string;
+  provider: string;
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  raw: string | null;
+  status: TokenStatus;
+  /** Why the last refresh failed (never contains a secret). */
+  lastError: string | null;
+  /** Incremented by every write; the compare-and-set key. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The sealed secrets of a token row, as {@link OAuthStoreAdapter.replaceSecrets} writes them. */
+export interface TokenSecrets {
+  accessToken: string;
+  refreshToken: string | null;
+  raw: string | null;
+}
+
+/** A position in the (userId, provider) order, for keyset pagination. */
+export interface TokenCursor {
+  userId: string;
+  provider: string;
+}
+
+/**
+ * Storage behind an OAuth store. Implement it to use another database, then prove it with
+ * `runOAuthStoreConformance` from `@atom/oauth-store/testing`.
+ *
+ * Atomicity requirements are stated on each method; the conformance kit tests them under concurrency.
+ */
+export interface OAuthStoreAdapter {
+  /** A short name used in error messages (`memory`, `postgres`, `mongodb`). */
+  readonly name: string;
+
+  /** Inserts a new state. State hashes are unique. */
+  insertState(record: StateRecord): Promise<void>;
+  /**
+   * Marks the state used and returns it, **in one atomic step**, only when it exists, is unused and
+   * `expiresAt > now`; otherwise returns null and changes nothing. Of N concurrent calls, at most one gets the row.
+   */
+  consumeState(stateHash: string, now: Date): Promise<StateRecord | null>;
+  /** Reads a state without changing it (used to tell "used" from "expired" from "unknown" after a failed consume). */
+  findState(stateHash: string): Promise<StateRecord | null>;
+  /** Deletes up to `limit` states with `expiresAt <= before`; returns how many it deleted. */
+  purgeStates(before: Date, limit: number): Promise<number>;
+
+  /**
+   * Inserts or replaces the row of (userId, provider), atomically. Keeps the stored refresh token when
+   * `refreshToken` is null. Sets status `active`, clears `lastError` and any refresh lock, increments `version`.
+   */
+  upsertTokens(write: TokenWrite): Promise<TokenRecord>;
+  /** The row of (userId, provider), or null. */
+  getTokens(userId: string, provider: string): Promise<TokenRecord | null>;
+  /** Every row of a user, ordered by provider. */
+  listTokensByUser(userId: string): Promise<TokenRecord[]>;
+  /** Up to `limit` rows after `after` in (userId, provider) order. */
+  listTokens(after: TokenCursor | null, limit: number): Promise<TokenRecord[]>;
+  /** Sets the status and last error, clears any refresh lock, increments `version`. False when there is no row. */
+  setTokenStatus(userId: string, provider: string, status: TokenStatus, lastError: string | null, now: Date): Promise<boolean>;
+  /** Replaces the sealed secrets only if the row still has `version` (compare-and-set). False when it changed. */
+  replaceSecrets(userId: string, provider: string, version: number, secrets: TokenSecrets, now: Date): Promise<boolean>;
+
+  /**
+   * Takes the refresh lock of (userId, provider) for `owner` until `until`, **atomically**, only when no one holds
+   * it or the holder's lock ended (`lockedUntil <= now`). Returns the row when taken, null otherwise.
+   */
+  acquireRefreshLock(userId: string, provider: string, owner: string, until: Date, now: Date): Promise<TokenRecord | null>;
+  /** Releases the lock if `owner` still holds it. */
+  releaseRefreshLock(userId: string, provider: string, owner: string): Promise<void>;
+}
