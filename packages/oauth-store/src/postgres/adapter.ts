@@ -1,0 +1,216 @@
+import { createSqlExecutor, runMigrations, type MigrationResult, type SqlDatabase } from "@atom/sql";
+import type { OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
+import { oauthStoreMigrations } from "./migrations.js";
+import { tableNames, type PostgresTableOptions } from "./tables.js";
+
+/** Options of {@link postgresAdapter}. */
+export interface PostgresAdapterOptions extends PostgresTableOptions {
+  /**
+   * Your `pg.Pool`, a PGlite instance, or a client inside your own transaction (the adapter then runs in that
+   * transaction and never commits it).
+   */
+  pool: SqlDatabase;
+}
+
+const STATE_COLUMNS =
+  "state, user_id, provider, scopes, redirect_uri, code_verifier, metadata, created_at, expires_at, used_at";
+const TOKEN_COLUMNS =
+  "user_id, provider, access_token, refresh_token, token_type, scopes, expires_at, raw, status, last_error, version, created_at, updated_at";
+
+interface StateRow {
+  state: string;
+  user_id: string;
+  provider: string;
+  scopes: string[];
+  redirect_uri: string | null;
+  code_verifier: string | null;
+  metadata: Record<string, unknown> | null;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+interface TokenRow {
+  user_id: string;
+  provider: string;
+  access_token: string;
+  refresh_token: string | null;
+  token_type: string;
+  scopes: string[];
+  expires_at: Date | null;
+  raw: string | null;
+  status: TokenStatus;
+  last_error: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toState(row: StateRow): StateRecord {
+  return {
+    stateHash: row.state,
+    userId: row.user_id,
+    provider: row.provider,
+    scopes: row.scopes,
+    redirectUri: row.redirect_uri,
+    codeVerifier: row.code_verifier,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+  };
+}
+
+function toTokens(row: TokenRow): TokenRecord {
+  return {
+    userId: row.user_id,
+    provider: row.provider,
+    accessToken: row.access_token,
+    refreshToken: row.refresh_token,
+    tokenType: row.token_type,
+    scopes: row.scopes,
+    expiresAt: row.expires_at,
+    raw: row.raw,
+    status: row.status,
+    lastError: row.last_error,
+    version: Number(row.version),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Creates the tables (versioned, idempotent, safe when several processes start together).
+ *
+ * @example
+ * ```ts
+ * await migrate(pool); // { applied: [1] } the first time, { applied: [] } after
+ * ```
+ */
+export function migrate(pool: SqlDatabase, options: PostgresTableOptions = {}): Promise<MigrationResult> {
+  const names = tableNames(options, "[@atom/oauth-store] [postgres] migrate");
+  return runMigrations(createSqlExecutor(pool), {
+    namespace: names.namespace,
+    migrations: oauthStoreMigrations(options),
+    ...(names.schema === undefined ? {} : { schema: names.schema }),
+  });
+}
+
+/**
+ * The Postgres adapter. Consume and lock are single statements (`UPDATE ... WHERE ... RETURNING`), so they are
+ * atomic under concurrency from any number of processes. Run {@link migrate} first.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { createOAuthStore } from "@atom/oauth-store";
+ * import { migrate, postgresAdapter } from "@atom/oauth-store/postgres";
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * await migrate(pool);
+ * const store = createOAuthStore({ adapter: postgresAdapter({ pool }) });
+ * ```
+ * @throws {ValidationError} when `schema` or `tablePrefix` is not a plain identifier
+ */
+export function postgresAdapter(options: PostgresAdapterOptions): OAuthStoreAdapter {
+  const { states, tokens } = tableNames(options, "[@atom/oauth-store] [postgres] postgresAdapter");
+  const sql = createSqlExecutor(options.pool);
+  const oneToken = async (text: string, params: unknown[]) => {
+    const { rows } = await sql.query<TokenRow>(text, params);
+    return rows[0] === undefined ? null : toTokens(rows[0]);
+  };
+
+  return {
+    name: "postgres",
+    async insertState(r) {
+      await sql.query(
+        `INSERT INTO ${states} (${STATE_COLUMNS}) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10)`,
+        [r.stateHash, r.userId, r.provider, JSON.stringify(r.scopes), r.redirectUri, r.codeVerifier,
+          r.metadata === null ? null : JSON.stringify(r.metadata), r.createdAt, r.expiresAt, r.usedAt],
+      );
+    },
+    async consumeState(stateHash, now) {
+      const { rows } = await sql.query<StateRow>(
+        `UPDATE ${states} SET used_at = $2 WHERE state = $1 AND used_at IS NULL AND expires_at > $2 RETURNING ${STATE_COLUMNS}`,
+        [stateHash, now],
+      );
+      return rows[0] === undefined ? null : toState(rows[0]);
+    },
+    async findState(stateHash) {
+      const { rows } = await sql.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM ${states} WHERE state = $1`, [stateHash]);
+      return rows[0] === undefined ? null : toState(rows[0]);
+    },
+    async purgeStates(before, limit) {
+      const { rowCount } = await sql.query(
+        `DELETE FROM ${states} WHERE id IN (SELECT id FROM ${states} WHERE expires_at <= $1 LIMIT $2)`,
+        [before, limit],
+      );
+      return rowCount;
+    },
+    async upsertTokens(w) {
+      const row = await oneToken(
+        `INSERT INTO ${tokens} AS t (${TOKEN_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'active', NULL, 1, $9, $9)
+         ON CONFLICT (user_id, provider) DO UPDATE SET
+           access_token = EXCLUDED.access_token,
+           refresh_token = COALESCE(EXCLUDED.refresh_token, t.refresh_token),
+           token_type = EXCLUDED.token_type, scopes = EXCLUDED.scopes, expires_at = EXCLUDED.expires_at,
+           raw = EXCLUDED.raw, status = 'active', last_error = NULL, version = t.version + 1,
+           updated_at = EXCLUDED.updated_at, lock_owner = NULL, locked_until = NULL
+         RETURNING ${TOKEN_COLUMNS}`,
+        [w.userId, w.provider, w.accessToken, w.refreshToken, w.tokenType, JSON.stringify(w.scopes), w.expiresAt, w.raw, w.now],
+      );
+      return row as TokenRecord;
+    },
+    getTokens(userId, provider) {
+      return oneToken(`SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE user_id = $1 AND provider = $2`, [userId, provider]);
+    },
+    async listTokensByUser(userId) {
+      const { rows } = await sql.query<TokenRow>(
+        `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE user_id = $1 ORDER BY provider COLLATE "C"`,
+        [userId],
+      );
+      return rows.map(toTokens);
+    },
+    async listTokens(after, limit) {
+      const { rows } = await sql.query<TokenRow>(
+        `SELECT ${TOKEN_COLUMNS} FROM ${tokens}
+         WHERE $1::text IS NULL OR (user_id COLLATE "C", provider COLLATE "C") > ($1::text, $2::text)
+         ORDER BY user_id COLLATE "C", provider COLLATE "C" LIMIT $3`,
+        [after?.userId ?? null, after?.provider ?? null, limit],
+      );
+      return rows.map(toTokens);
+    },
+    async setTokenStatus(userId, provider, status, lastError, now) {
+      const { rowCount } = await sql.query(
+        `UPDATE ${tokens} SET status = $3, last_error = $4, version = version + 1, updated_at = $5,
+           lock_owner = NULL, locked_until = NULL
+         WHERE user_id = $1 AND provider = $2`,
+        [userId, provider, status, lastError, now],
+      );
+      return rowCount > 0;
+    },
+    async replaceSecrets(userId, provider, version, s, now) {
+      const { rowCount } = await sql.query(
+        `UPDATE ${tokens} SET access_token = $4, refresh_token = $5, raw = $6, version = version + 1, updated_at = $7
+         WHERE user_id = $1 AND provider = $2 AND version = $3`,
+        [userId, provider, version, s.accessToken, s.refreshToken, s.raw, now],
+      );
+      return rowCount > 0;
+    },
+    acquireRefreshLock(userId, provider, owner, until, now) {
+      return oneToken(
+        `UPDATE ${tokens} SET lock_owner = $3, locked_until = $4
+         WHERE user_id = $1 AND provider = $2 AND (locked_until IS NULL OR locked_until <= $5)
+         RETURNING ${TOKEN_COLUMNS}`,
+        [userId, provider, owner, until, now],
+      );
+    },
+    async releaseRefreshLock(userId, provider, owner) {
+      await sql.query(
+        `UPDATE ${tokens} SET lock_owner = NULL, locked_until = NULL WHERE user_id = $1 AND provider = $2 AND lock_owner = $3`,
+        [userId, provider, owner],
+      );
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { createSqlExecutor, type SqlExecutor } from "@atom/sql";
+import { createTestDatabase, type TestDatabase } from "@atom/test-db";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createOAuthStore } from "../index.js";
+import { createTestClock, runOAuthStoreConformance } from "../testing/index.js";
+import { migrate, oauthStoreMigrations, postgresAdapter } from "./index.js";
+
+let db: TestDatabase;
+let sql: SqlExecutor;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sql = createSqlExecutor(db.client);
+  expect(await migrate(db.client)).toEqual({ applied: [1] });
+});
+afterAll(() => db.close());
+
+runOAuthStoreConformance({
+  name: `postgres (${process.env.DATABASE_URL ? "real server" : "PGlite"})`,
+  create: () => postgresAdapter({ pool: db.client }),
+  reset: async () => {
+    await sql.query("TRUNCATE oauth_states, oauth_tokens");
+  },
+});
+
+describe("postgres migrations and options", () => {
+  it("is idempotent", async () => {
+    expect(await migrate(db.client)).toEqual({ applied: [] });
+  });
+
+  it("creates prefixed tables in another schema, apart from the default ones", async () => {
+    expect(await migrate(db.client, { schema: "oauth_alt", tablePrefix: "app_" })).toEqual({ applied: [1] });
+    const store = createOAuthStore({ adapter: postgresAdapter({ pool: db.client, schema: "oauth_alt", tablePrefix: "app_" }) });
+    await store.saveTokens({ userId: "u-alt", provider: "p", accessToken: "a" });
+    const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM oauth_alt."app_oauth_tokens"');
+    expect(rows[0]?.n).toBe(1);
+    expect(await postgresAdapter({ pool: db.client }).getTokens("u-alt", "p")).toBeNull();
+    await sql.query("DROP SCHEMA oauth_alt CASCADE");
+  });
+
+  it("refuses a table prefix or schema that is not a plain identifier", () => {
+    expect(() => postgresAdapter({ pool: db.client, tablePrefix: "x; DROP TABLE y" })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "tablePrefix" }) }),
+    );
+    expect(() => oauthStoreMigrations({ schema: 'a"b' })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "schema" }) }),
+    );
+  });
+
+  it("consumes a state with one statement", async () => {
+    const statements: string[] = [];
+    const spy = { query: (text: string, params?: unknown[]) => (statements.push(text), sql.query(text, params)) };
+    const store = createOAuthStore({ adapter: postgresAdapter({ pool: spy }) });
+    const { state } = await store.createState({ userId: "u-one", provider: "p" });
+    statements.length = 0;
+    await store.consumeState(state, { provider: "p" });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/^UPDATE .* RETURNING /s);
+  });
+
+  it("joins the caller's transaction and rolls back with it", async () => {
+    const run = async (client: { query: (text: string, params?: unknown[]) => Promise<unknown> }) => {
+      const store = createOAuthStore({ adapter: postgresAdapter({ pool: client as never }) });
+      await store.saveTokens({ userId: "u-tx", provider: "p", accessToken: "a" });
+      throw new Error("caller rolls back");
+    };
+    if ("transaction" in db.client) {
+      await expect(db.client.transaction((tx) => run(tx))).rejects.toThrow("caller rolls back");
+    } else {
+      const client = await db.client.connect();
+      await client.query("BEGIN");
+      await expect(run(client)).rejects.toThrow("caller rolls back");
+      await client.query("ROLLBACK");
+      client.release();
+    }
+    expect(await postgresAdapter({ pool: db.client }).getTokens("u-tx", "p")).toBeNull();
+  });
+
+  it("refreshes once across two adapters on two connection pools", async () => {
+    const clock = createTestClock();
+    const second = db.newPool() ?? db.client;
+    const a = createOAuthStore({ adapter: postgresAdapter({ pool: db.client }), clock: clock.now, refreshWait: { intervalMs: 2 } });
+    const b = createOAuthStore({ adapter: postgresAdapter({ pool: second }), clock: clock.now, refreshWait: { intervalMs: 2 } });
+    await a.saveTokens({ userId: "u-2p", provider: "p", accessToken: "old", refreshToken: "r", expiresIn: 0 });
+    const refresh = vi.fn(async () => ({ accessToken: "new", expiresIn: 3600 }));
+    const results = await Promise.all([1, 2, 3].flatMap(() => [a, b].map((s) => s.getValidAccessToken("u-2p", "p", { refresh }))));
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(new Set(results.map((r) => r.accessToken))).toEqual(new Set(["new"]));
+  });
+});
