@@ -1,7 +1,15 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { errorHandler, notFoundHandler } from "@atom/errors/express";
-import { type ExampleServices, health, type StartHost } from "@atom/example-shared";
+import {
+  type ExampleServices,
+  finishOAuth,
+  health,
+  listConnections,
+  type StartHost,
+  startOAuth,
+  useConnection,
+} from "@atom/example-shared";
 import express, { type Express } from "express";
 
 /** Builds the Express app: JSON body parser, the routes, then the Atom not-found and error handlers. */
@@ -10,6 +18,19 @@ export function createApp(services: ExampleServices): Express {
   app.use(express.json({ limit: "100kb" }));
   app.get("/health", (_req, res) => {
     res.json(health(services));
+  });
+  app.get("/oauth/:provider/start", async (req, res) => {
+    const { location } = await startOAuth(services.oauth, services.providers, req.params.provider, req.headers);
+    res.redirect(302, location);
+  });
+  app.get("/oauth/:provider/callback", async (req, res) => {
+    res.json(await finishOAuth(services.oauth, services.providers, req.params.provider, req.query));
+  });
+  app.get("/connections", async (req, res) => {
+    res.json(await listConnections(services.oauth, req.headers));
+  });
+  app.post("/connections/:provider/refresh", async (req, res) => {
+    res.json(await useConnection(services.oauth, services.providers, req.params.provider, req.headers));
   });
   app.use(notFoundHandler());
   app.use(errorHandler());

@@ -1,5 +1,13 @@
 import { atomErrors } from "@atom/errors/fastify";
-import { type ExampleServices, health, type StartHost } from "@atom/example-shared";
+import {
+  type ExampleServices,
+  finishOAuth,
+  health,
+  listConnections,
+  type StartHost,
+  startOAuth,
+  useConnection,
+} from "@atom/example-shared";
 import Fastify, { type FastifyInstance } from "fastify";
 
 /** Builds the Fastify app: the Atom errors plugin, then the routes. */
@@ -7,6 +15,17 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
   const app = Fastify({ bodyLimit: 100 * 1024 });
   await app.register(atomErrors);
   app.get("/health", async () => health(services));
+  app.get<{ Params: { provider: string } }>("/oauth/:provider/start", async (req, reply) => {
+    const { location } = await startOAuth(services.oauth, services.providers, req.params.provider, req.headers);
+    return reply.redirect(location, 302);
+  });
+  app.get<{ Params: { provider: string } }>("/oauth/:provider/callback", async (req) =>
+    finishOAuth(services.oauth, services.providers, req.params.provider, req.query),
+  );
+  app.get("/connections", async (req) => listConnections(services.oauth, req.headers));
+  app.post<{ Params: { provider: string } }>("/connections/:provider/refresh", async (req) =>
+    useConnection(services.oauth, services.providers, req.params.provider, req.headers),
+  );
   return app;
 }
 

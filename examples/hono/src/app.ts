@@ -2,7 +2,15 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { PayloadTooLargeError } from "@atom/errors";
 import { errorBoundary, errorHandler, notFoundHandler } from "@atom/errors/hono";
-import { type ExampleServices, health, type StartHost } from "@atom/example-shared";
+import {
+  type ExampleServices,
+  finishOAuth,
+  health,
+  listConnections,
+  type StartHost,
+  startOAuth,
+  useConnection,
+} from "@atom/example-shared";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -20,6 +28,17 @@ export function createApp(services: ExampleServices): Hono {
     }),
   );
   app.get("/health", (c) => c.json(health(services)));
+  app.get("/oauth/:provider/start", async (c) => {
+    const { location } = await startOAuth(services.oauth, services.providers, c.req.param("provider"), c.req.header());
+    return c.redirect(location, 302);
+  });
+  app.get("/oauth/:provider/callback", async (c) =>
+    c.json(await finishOAuth(services.oauth, services.providers, c.req.param("provider"), c.req.query())),
+  );
+  app.get("/connections", async (c) => c.json(await listConnections(services.oauth, c.req.header())));
+  app.post("/connections/:provider/refresh", async (c) =>
+    c.json(await useConnection(services.oauth, services.providers, c.req.param("provider"), c.req.header())),
+  );
   app.notFound(notFoundHandler());
   app.onError(errorHandler());
   return app;

@@ -1,5 +1,6 @@
 import { hosts } from "./hosts.js";
-import { runStep, scenario } from "./scenario.js";
+import { startLocalProvider } from "./provider.js";
+import { runStep, scenario, type ScenarioVars } from "./scenario.js";
 import { createServices } from "./services.js";
 
 function parseHost(argv: string[]): keyof typeof hosts {
@@ -17,26 +18,31 @@ function summarize(json: unknown, show?: (json: unknown) => Record<string, unkno
     const error = json as { error_code: string; message: string };
     return `${error.error_code}: ${error.message}`;
   }
-  return JSON.stringify(json).slice(0, 120);
+  return "";
 }
 
 const hostName = parseHost(process.argv.slice(2));
-const services = await createServices();
+const provider = await startLocalProvider();
+const services = await createServices({ providers: { local: provider.config } });
 const host = await hosts[hostName](services);
-console.log(`Atom SDK demo: ${hostName} on ${host.url}, database ${services.database}\n`);
+console.log(`Atom SDK demo: ${hostName} on ${host.url}, database ${services.database}, OAuth provider on 127.0.0.1\n`);
 let failures = 0;
+const vars: ScenarioVars = {};
 try {
   for (const [index, step] of scenario.entries()) {
-    const result = await runStep(host.url, step);
+    const result = await runStep(host.url, step, vars);
     const code = (result.json as { error_code?: string } | null)?.error_code;
     const ok = result.status === step.expectStatus && (step.expectCode === undefined || code === step.expectCode);
     if (!ok) failures++;
+    const path = typeof step.path === "function" ? step.path(vars) : step.path;
+    const shown = step.external ? new URL(path).pathname : path.split("?")[0];
     console.log(`${String(index + 1).padStart(2)}. ${ok ? "ok " : "BAD"} ${step.name}`);
-    console.log(`    ${step.method} ${step.path} -> ${result.status}  ${summarize(result.json, step.show)}`);
+    console.log(`    ${step.method} ${step.external ? "provider " : ""}${shown} -> ${result.status}  ${summarize(result.json, step.show)}`);
   }
 } finally {
   await host.close();
   await services.close();
+  await provider.stop();
 }
 console.log(`\n${scenario.length - failures} of ${scenario.length} steps answered as expected.`);
 process.exitCode = failures === 0 ? 0 : 1;

@@ -1,48 +1,123 @@
+/** Values a step captured from an answer, for later steps (per host). */
+export type ScenarioVars = Record<string, string>;
+
 /** One request of the scenario and what it must answer. */
 export interface ScenarioStep {
   name: string;
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  path: string;
+  /** A path on the host, or (with `external`) an absolute URL; may be built from captured vars. */
+  path: string | ((vars: ScenarioVars) => string);
+  /** The request goes to another server (the OAuth provider), not the host; its answer is not compared. */
+  external?: boolean;
   headers?: Record<string, string>;
   /** A JSON body, or a raw string sent as `application/json` (for malformed bodies). */
   body?: unknown;
   rawBody?: string;
   expectStatus: number;
   expectCode?: string;
+  /** Reads values from the answer for later steps. */
+  capture?: (result: StepResult, vars: ScenarioVars) => void;
   /** The fields the demo prints. */
   show?: (json: unknown) => Record<string, unknown>;
 }
 
-/** What a host answered to a step. */
+/** What a server answered to a step. */
 export interface StepResult {
-  step: ScenarioStep;
   status: number;
-  headers: Headers;
+  location: string | null;
   json: unknown;
 }
 
+const user = { "x-user-id": "user-1" };
+
 /** The scenario every host must pass, in order. */
 export const scenario: ScenarioStep[] = [
+  { name: "health check", method: "GET", path: "/health", expectStatus: 200, show: (json) => json as Record<string, unknown> },
+  { name: "unknown route gives the error envelope", method: "GET", path: "/no-such-route", expectStatus: 404, expectCode: "NOT_FOUND" },
   {
-    name: "health check",
+    name: "OAuth start without a user is refused",
     method: "GET",
-    path: "/health",
+    path: "/oauth/local/start",
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  {
+    name: "OAuth start with an unknown provider",
+    method: "GET",
+    path: "/oauth/nope/start",
+    headers: user,
+    expectStatus: 404,
+    expectCode: "NOT_FOUND",
+  },
+  {
+    name: "OAuth start redirects to the provider with state and PKCE",
+    method: "GET",
+    path: "/oauth/local/start",
+    headers: user,
+    expectStatus: 302,
+    capture: (result, vars) => {
+      vars.authorize = result.location ?? "";
+    },
+    show: () => ({ redirect: "provider /authorize with state + code_challenge (S256)" }),
+  },
+  {
+    name: "the provider authorizes and redirects back with a code",
+    method: "GET",
+    path: (vars) => vars.authorize ?? "",
+    external: true,
+    expectStatus: 302,
+    capture: (result, vars) => {
+      const back = new URL(result.location ?? "http://invalid/");
+      vars.callback = `/oauth/local/callback${back.search}`;
+      vars.state = back.searchParams.get("state") ?? "";
+      vars.code = back.searchParams.get("code") ?? "";
+    },
+  },
+  {
+    name: "callback with a tampered state is refused",
+    method: "GET",
+    path: (vars) => `/oauth/local/callback?code=${vars.code}&state=${vars.state}x`,
+    expectStatus: 400,
+    expectCode: "OAUTH_STATE_INVALID",
+  },
+  {
+    name: "callback consumes the state, exchanges the code with the PKCE verifier, stores the tokens",
+    method: "GET",
+    path: (vars) => vars.callback ?? "",
     expectStatus: 200,
     show: (json) => json as Record<string, unknown>,
   },
   {
-    name: "unknown route gives the error envelope",
+    name: "replaying the callback is refused (state is single-use)",
     method: "GET",
-    path: "/no-such-route",
-    expectStatus: 404,
-    expectCode: "NOT_FOUND",
+    path: (vars) => vars.callback ?? "",
+    expectStatus: 400,
+    expectCode: "OAUTH_STATE_USED",
+  },
+  {
+    name: "connections list the provider, never the tokens",
+    method: "GET",
+    path: "/connections",
+    headers: user,
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "using the connection refreshes the short-lived token through the provider",
+    method: "POST",
+    path: "/connections/local/refresh",
+    headers: user,
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
   },
 ];
 
-/** Sends one step to a host. */
-export async function runStep(baseUrl: string, step: ScenarioStep): Promise<StepResult> {
+/** Sends one step to a host (or, for external steps, to the URL it names). */
+export async function runStep(baseUrl: string, step: ScenarioStep, vars: ScenarioVars): Promise<StepResult> {
+  const path = typeof step.path === "function" ? step.path(vars) : step.path;
+  const url = step.external ? path : `${baseUrl}${path}`;
   const hasBody = step.body !== undefined || step.rawBody !== undefined;
-  const response = await fetch(`${baseUrl}${step.path}`, {
+  const response = await fetch(url, {
     method: step.method,
     headers: { ...(hasBody ? { "content-type": "application/json" } : {}), ...step.headers },
     ...(hasBody ? { body: step.rawBody ?? JSON.stringify(step.body) } : {}),
@@ -55,13 +130,19 @@ export async function runStep(baseUrl: string, step: ScenarioStep): Promise<Step
   } catch {
     json = text;
   }
-  return { step, status: response.status, headers: response.headers, json };
+  const result = { status: response.status, location: response.headers.get("location"), json };
+  step.capture?.(result, vars);
+  return result;
 }
 
-/** A JSON value with what legitimately differs between runs (timestamps, generated ids) replaced by placeholders. */
-export function comparable(json: unknown): unknown {
+/** What must be equal across hosts: the JSON with timestamps and generated ids as placeholders; for redirects, the target. */
+export function comparable(result: StepResult): unknown {
+  if (result.status >= 300 && result.status < 400) {
+    const target = new URL(result.location ?? "http://invalid/");
+    return { redirect: `${target.origin}${target.pathname}`, params: [...target.searchParams.keys()].sort() };
+  }
   return JSON.parse(
-    JSON.stringify(json ?? null)
+    JSON.stringify(result.json ?? null)
       .replace(/"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z"/g, '"<time>"')
       .replace(/"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"/g, '"<uuid>"'),
   );

@@ -1,5 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { createOAuthStore, type OAuthStore } from "@atom/oauth-store";
+import { migrate as migrateOAuth, postgresAdapter } from "@atom/oauth-store/postgres";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import type { OAuthProvider } from "./oauth.js";
 
 /** Everything the example API needs, created once per process and shared by the routes of every host. */
 export interface ExampleServices {
@@ -7,7 +11,11 @@ export interface ExampleServices {
   database: "postgres" | "pglite";
   /** The database handle passed to the Atom adapters. */
   db: pg.Pool | PGlite;
-  /** Closes every connection. */
+  /** OAuth state and token storage on that database, tokens encrypted at rest. */
+  oauth: OAuthStore;
+  /** The OAuth providers users can connect. */
+  providers: Record<string, OAuthProvider>;
+  /** Closes every connection (and drops the schema when one was created for isolation). */
   close(): Promise<void>;
 }
 
@@ -15,16 +23,47 @@ export interface ExampleServices {
 export interface ServicesOptions {
   /** A PostgreSQL URL; when absent the services run on an in-memory PGlite. @default process.env.DATABASE_URL */
   databaseUrl?: string | undefined;
+  /** On PostgreSQL, run in a fresh schema of this process's own and drop it on close (tests). @default false */
+  isolate?: boolean;
+  /** OAuth providers. @default none */
+  providers?: Record<string, OAuthProvider>;
+  /** The 32-byte key (base64) that encrypts tokens at rest. @default process.env.OAUTH_ENCRYPTION_KEY or a random key */
+  encryptionKey?: string;
 }
 
-/** Creates the services on real PostgreSQL when a URL is given, on embedded PGlite otherwise. */
-export async function createServices(options: ServicesOptions = {}): Promise<ExampleServices> {
-  const url = options.databaseUrl ?? process.env.DATABASE_URL;
-  if (url) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    return { database: "postgres", db: pool, close: () => pool.end() };
+async function openDatabase(url: string | undefined, isolate: boolean) {
+  if (!url) {
+    const db = new PGlite();
+    await db.waitReady;
+    return { database: "pglite" as const, db, close: () => db.close() };
   }
-  const db = new PGlite();
-  await db.waitReady;
-  return { database: "pglite", db, close: () => db.close() };
+  if (!isolate) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    return { database: "postgres" as const, db: pool, close: () => pool.end() };
+  }
+  const schema = `example_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}` });
+  return {
+    database: "postgres" as const,
+    db: pool,
+    async close() {
+      await pool.end();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+/** Creates the services (and their tables) on real PostgreSQL when a URL is given, on embedded PGlite otherwise. */
+export async function createServices(options: ServicesOptions = {}): Promise<ExampleServices> {
+  const opened = await openDatabase(options.databaseUrl ?? process.env.DATABASE_URL, options.isolate ?? false);
+  await migrateOAuth(opened.db);
+  const key = options.encryptionKey ?? process.env.OAUTH_ENCRYPTION_KEY ?? randomBytes(32).toString("base64");
+  const oauth = createOAuthStore({
+    adapter: postgresAdapter({ pool: opened.db }),
+    encryption: { keys: { v1: key }, current: "v1" },
+  });
+  return { ...opened, oauth, providers: options.providers ?? {} };
 }
