@@ -1,0 +1,29 @@
+import { z } from "zod";
+import type { WorkflowDefinition } from "./types.js";
+
+const id = z.string().min(1).max(200);
+
+/** zod schema of a retry policy. @internal */
+export const retrySchema = z.object({
+  maxAttempts: z.number().int().min(1).max(100),
+  initialDelayMs: z.number().int().min(0).optional(),
+  maxDelayMs: z.number().int().min(0).optional(),
+  factor: z.number().min(1).optional(),
+  jitter: z.enum(["full", "none"]).optional(),
+});
+
+/** zod schema of the JSON shape of a workflow (graph rules are checked separately). @internal */
+export const workflowSchema: z.ZodType<WorkflowDefinition> = z.object({
+  id,
+  version: z.number().int().min(0),
+  nodes: z.array(
+    z.object({
+      id,
+      type: z.string().min(1),
+      config: z.record(z.string(), z.unknown()),
+      retry: retrySchema.optional(),
+      timeoutMs: z.number().int().positive().optional(),
+    }),
+  ),
+  edges: z.array(z.object({ from: id, to: id, branch: z.string().min(1).optional() })),
+}) as z.ZodType<WorkflowDefinition>;

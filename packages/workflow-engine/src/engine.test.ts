@@ -1,0 +1,343 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { createWorkflowEngine, defineNode, routeTo, type NodeResult, type WorkflowDefinition } from "./index.js";
+
+const wf = (nodes: WorkflowDefinition["nodes"], edges: WorkflowDefinition["edges"] = []): WorkflowDefinition => ({
+  id: "wf",
+  version: 1,
+  nodes,
+  edges,
+});
+const extract = (id: string, path = "") => ({ id, type: "transform", config: { operation: "extract", path } });
+const statuses = (nodes: Record<string, NodeResult>) => Object.fromEntries(Object.entries(nodes).map(([id, r]) => [id, r.status]));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("validate", () => {
+  const engine = createWorkflowEngine();
+
+  it("accepts a valid graph", () => {
+    expect(engine.validate(wf([extract("a"), extract("b")], [{ from: "a", to: "b" }]))).toEqual({ ok: true, problems: [] });
+  });
+
+  it("lists every problem at once", () => {
+    const result = engine.validate(
+      wf(
+        [
+          extract("a"),
+          extract("a"),
+          { id: "u", type: "teleport", config: {} },
+          { id: "c", type: "condition", config: { conditionType: "bogus", field: "x" } },
+          { id: "h", type: "http_request", config: { method: "TRACE" } },
+          { id: "t", type: "transform", config: { operation: "format", template: "{{ $input.__proto__ }}" } },
+          extract("x"),
+          extract("y"),
+          extract("lonely"),
+        ],
+        [
+          { from: "a", to: "ghost" },
+          { from: "x", to: "y" },
+          { from: "y", to: "x" },
+          { from: "a", to: "c" },
+          { from: "c", to: "h", branch: "maybe" },
+          { from: "a", to: "t" },
+          { from: "a", to: "h" },
+        ],
+      ),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([
+      { nodeId: "a", field: "nodes.1.id", message: 'duplicate node id "a"' },
+      { nodeId: "u", field: "nodes.2.type", message: 'unknown node type "teleport"' },
+      expect.objectContaining({ nodeId: "c", field: "nodes.3.config" }),
+      expect.objectContaining({ nodeId: "h", field: "nodes.4.config.method" }),
+      expect.objectContaining({ nodeId: "h", field: "nodes.4.config.url" }),
+      {
+        nodeId: "t",
+        field: "nodes.5.config.template",
+        message: '[@atom/workflow-engine] template "{{ $input.__proto__ }}" is invalid: segment "__proto__" is forbidden',
+      },
+      { field: "edges.0.to", message: 'edge target "ghost" does not exist' },
+      { nodeId: "c", field: "edges.4.branch", message: '"condition" has no branch "maybe" (allowed: error, true, false)' },
+      { nodeId: "x", field: "nodes.6", message: 'node "x" is on a cycle or only reachable through one' },
+      { nodeId: "y", field: "nodes.7", message: 'node "y" is on a cycle or only reachable through one' },
+      { nodeId: "lonely", field: "nodes.8", message: 'node "lonely" is unreachable (no edges)' },
+    ]);
+  });
+
+  it("reports the JSON shape first", () => {
+    expect(engine.validate({ id: "", nodes: "x" }).problems.map((p) => p.field)).toEqual(["id", "version", "nodes", "edges"]);
+  });
+
+  it("refuses to run an invalid workflow", async () => {
+    await expect(engine.run(wf([{ id: "a", type: "nope", config: {} }]))).rejects.toMatchObject({
+      code: "WORKFLOW_INVALID",
+      status: 400,
+      message: '[@atom/workflow-engine] workflow is invalid: nodes.0.type: unknown node type "nope"',
+      details: { workflowId: "wf", problems: [{ nodeId: "a", field: "nodes.0.type", message: 'unknown node type "nope"' }] },
+    });
+  });
+});
+
+describe("execution semantics", () => {
+  it("feeds the run input to start nodes and outputs to successors", async () => {
+    const engine = createWorkflowEngine();
+    const result = await engine.run(wf([extract("a", "user"), extract("b", "name")], [{ from: "a", to: "b" }]), {
+      user: { name: "Ada" },
+    });
+    expect(result).toMatchObject({ status: "success", outputs: { b: "Ada" }, workflowId: "wf" });
+    expect(result.nodes.a).toMatchObject({ status: "success", output: { name: "Ada" }, attempts: 1 });
+  });
+
+  it("routes condition branches and propagates skips through joins", async () => {
+    const engine = createWorkflowEngine();
+    const def = wf(
+      [
+        { id: "adult", type: "condition", config: { conditionType: "greater_or_equal", field: "age", value: 18 } },
+        extract("yes"),
+        extract("no"),
+        extract("afterNo"),
+        { id: "join", type: "transform", config: { operation: "format", template: "{{ $run.input.age }}" } },
+      ],
+      [
+        { from: "adult", to: "yes", branch: "true" },
+        { from: "adult", to: "no", branch: "false" },
+        { from: "no", to: "afterNo" },
+        { from: "yes", to: "join" },
+        { from: "afterNo", to: "join" },
+      ],
+    );
+    const adult = await engine.run(def, { age: 30 });
+    expect(statuses(adult.nodes)).toEqual({ adult: "success", yes: "success", no: "skipped", afterNo: "skipped", join: "success" });
+    expect(adult.nodes.adult?.output).toEqual({ condition_met: true, field: "age", value: 30 });
+    expect(adult.outputs).toEqual({ join: "30" });
+    const minor = await engine.run(def, { age: 3 });
+    expect(statuses(minor.nodes)).toEqual({ adult: "success", yes: "skipped", no: "success", afterNo: "success", join: "success" });
+  });
+
+  it("skips a join when every input is skipped", async () => {
+    const engine = createWorkflowEngine();
+    const def = wf(
+      [{ id: "c", type: "condition", config: { conditionType: "exists", field: "x" } }, extract("a"), extract("b"), extract("j")],
+      [
+        { from: "c", to: "a", branch: "true" },
+        { from: "c", to: "b", branch: "true" },
+        { from: "a", to: "j" },
+        { from: "b", to: "j" },
+      ],
+    );
+    expect(statuses((await engine.run(def, {})).nodes)).toEqual({ c: "success", a: "skipped", b: "skipped", j: "skipped" });
+  });
+
+  it("fans out, runs branches concurrently up to the limit, and fans in keyed by predecessor", async () => {
+    let active = 0;
+    let peak = 0;
+    const gate = defineNode({
+      type: "gate",
+      config: z.object({ n: z.number() }),
+      execute: async ({ config }) => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setImmediate(resolve));
+        active--;
+        return { [`v${config.n}`]: config.n };
+      },
+    });
+    const engine = createWorkflowEngine({ nodes: [gate], concurrency: 3 });
+    const branches = Array.from({ length: 8 }, (_, i) => ({ id: `b${i}`, type: "gate", config: { n: i } }));
+    const def = wf(
+      [extract("start"), ...branches, { id: "merge", type: "transform", config: { operation: "merge" } }],
+      [...branches.map((b) => ({ from: "start", to: b.id })), { from: "b0", to: "merge" }, { from: "b1", to: "merge" }],
+    );
+    const result = await engine.run(def, {});
+    expect(peak).toBe(3);
+    expect(result.status).toBe("success");
+    expect(result.nodes.merge?.output).toEqual({ v0: 0, v1: 1 });
+    expect(Object.keys(result.outputs).sort()).toEqual(["b2", "b3", "b4", "b5", "b6", "b7", "merge"]);
+  });
+
+  it("fails the run on an unhandled failure and stops scheduling", async () => {
+    const boom = defineNode({
+      type: "boom",
+      config: z.object({}),
+      execute: () => {
+        throw new Error("kaboom");
+      },
+    });
+    const engine = createWorkflowEngine({ nodes: [boom] });
+    const result = await engine.run(wf([{ id: "x", type: "boom", config: {} }, extract("after")], [{ from: "x", to: "after" }]));
+    expect(result.status).toBe("failed");
+    expect(result.error).toMatchObject({ code: "INTERNAL_ERROR" });
+    expect(result.nodes.x).toMatchObject({ status: "failed", attempts: 1, error: { code: "INTERNAL_ERROR" } });
+    expect(result.nodes.after).toBeUndefined();
+  });
+
+  it("routes failures down error branches, which handle them", async () => {
+    const engine = createWorkflowEngine();
+    const def = wf(
+      [
+        { id: "cmp", type: "condition", config: { conditionType: "greater_than", field: "name", value: 1 } },
+        extract("ok"),
+        extract("onError", "code"),
+      ],
+      [
+        { from: "cmp", to: "ok", branch: "true" },
+        { from: "cmp", to: "onError", branch: "error" },
+      ],
+    );
+    const result = await engine.run(def, { name: "Ada" });
+    expect(result.status).toBe("success");
+    expect(statuses(result.nodes)).toEqual({ cmp: "failed", ok: "skipped", onError: "success" });
+    expect(result.outputs).toEqual({ onError: "NODE_INPUT_INVALID" });
+    expect(result.nodes.cmp?.error?.message).toBe("[@atom/workflow-engine] name: field must be a number for a numeric comparison");
+  });
+
+  it("re-validates configs after templates resolve", async () => {
+    const engine = createWorkflowEngine();
+    const result = await engine.run(wf([{ id: "d", type: "delay", config: { ms: "{{ $input.ms }}" } }]), { ms: "soon" });
+    expect(result.nodes.d?.error).toMatchObject({
+      code: "VALIDATION_ERROR",
+      message: '[@atom/workflow-engine] node "d" config.ms after templates: Invalid input: expected number, received string',
+      details: { field: "config.ms" },
+    });
+  });
+
+  it("emits node and run events", async () => {
+    const engine = createWorkflowEngine();
+    const events: string[] = [];
+    engine.on("node:start", (e) => events.push(`start:${e.nodeId}`));
+    const off = engine.on("node:finish", (e) => events.push(`finish:${e.nodeId}:${e.result.status}`));
+    engine.on("run:finish", (e) => events.push(`run:${e.result.status}`));
+    engine.on("run:finish", () => {
+      throw new Error("observer bug");
+    });
+    await engine.run(wf([extract("a"), extract("b")], [{ from: "a", to: "b" }]), {});
+    expect(events).toEqual(["start:a", "finish:a:success", "start:b", "finish:b:success", "run:success"]);
+    off();
+    events.length = 0;
+    await engine.run(wf([extract("a")]), {});
+    expect(events).toEqual(["start:a", "run:success"]);
+  });
+});
+
+describe("retries, timeouts and cancellation", () => {
+  const flaky = (failures: number, calls: { n: number }) =>
+    defineNode({
+      type: "flaky",
+      config: z.object({}),
+      execute: () => {
+        calls.n++;
+        if (calls.n <= failures) throw new Error("transient");
+        return calls.n;
+      },
+    });
+
+  it("retries with exponential backoff and jitter on the clock", async () => {
+    vi.useFakeTimers();
+    const calls = { n: 0 };
+    const engine = createWorkflowEngine({ nodes: [flaky(2, calls)], random: () => 0.5 });
+    const def = wf([{ id: "f", type: "flaky", config: {}, retry: { maxAttempts: 3, initialDelayMs: 1000, factor: 2 } }]);
+    const pending = engine.run(def);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.n).toBe(1);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(calls.n).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls.n).toBe(2);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls.n).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    const result = await pending;
+    expect(result.nodes.f).toMatchObject({ status: "success", output: 3, attempts: 3 });
+  });
+
+  it("gives up after maxAttempts and never retries validation errors", async () => {
+    vi.useFakeTimers();
+    const calls = { n: 0 };
+    const engine = createWorkflowEngine({ nodes: [flaky(10, calls)], random: () => 0 });
+    const pending = engine.run(wf([{ id: "f", type: "flaky", config: {}, retry: { maxAttempts: 4 } }]));
+    await vi.runAllTimersAsync();
+    expect((await pending).nodes.f).toMatchObject({ status: "failed", attempts: 4 });
+    const invalid = await engine.run(
+      wf([{ id: "c", type: "condition", config: { conditionType: "less_than", field: "a", value: 1 }, retry: { maxAttempts: 5 } }]),
+      { a: "x" },
+    );
+    expect(invalid.nodes.c).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
+  it("times out a node per attempt", async () => {
+    vi.useFakeTimers();
+    const hang = defineNode({ type: "hang", config: z.object({}), execute: () => new Promise(() => undefined) });
+    const engine = createWorkflowEngine({ nodes: [hang] });
+    const pending = engine.run(wf([{ id: "h", type: "hang", config: {}, timeoutMs: 5000 }]));
+    await vi.advanceTimersByTimeAsync(5000);
+    const result = await pending;
+    expect(result.status).toBe("failed");
+    expect(result.nodes.h?.error).toMatchObject({ code: "NODE_TIMEOUT", message: '[@atom/workflow-engine] node "h" timed out after 5000ms' });
+  });
+
+  it("aborts a delay through the run signal and reports cancelled", async () => {
+    vi.useFakeTimers();
+    const engine = createWorkflowEngine();
+    const controller = new AbortController();
+    const pending = engine.run(wf([{ id: "wait", type: "delay", config: { ms: 60_000 } }, extract("next")], [{ from: "wait", to: "next" }]), {}, {
+      signal: controller.signal,
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    controller.abort();
+    const result = await pending;
+    expect(result.status).toBe("cancelled");
+    expect(result.error).toMatchObject({ code: "RUN_CANCELLED", message: "[@atom/workflow-engine] run cancelled" });
+    expect(result.nodes).toEqual({});
+  });
+
+  it("cancels the run at its deadline", async () => {
+    vi.useFakeTimers();
+    const engine = createWorkflowEngine();
+    const pending = engine.run(wf([{ id: "wait", type: "delay", config: { ms: 60_000 } }]), {}, { deadlineMs: 10_000 });
+    await vi.advanceTimersByTimeAsync(10_000);
+    const result = await pending;
+    expect(result.status).toBe("cancelled");
+    expect(result.error).toMatchObject({ code: "RUN_CANCELLED", details: { reason: "deadline" } });
+  });
+
+  it("waits delays on the clock and passes input through", async () => {
+    vi.useFakeTimers({ now: new Date("2030-01-01T00:00:00Z") });
+    const engine = createWorkflowEngine({ maxDelayMs: 120_000 });
+    const pending = engine.run(wf([{ id: "d", type: "delay", config: { until: "2030-01-01T00:01:00Z" } }]), { v: 1 });
+    await vi.advanceTimersByTimeAsync(59_999);
+    let done = false;
+    void pending.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await pending).outputs).toEqual({ d: { v: 1 } });
+    const tooLong = await engine.run(wf([{ id: "d", type: "delay", config: { ms: 120_001 } }]));
+    expect(tooLong.nodes.d?.error?.message).toBe("[@atom/workflow-engine] ms: delay of 120001ms exceeds maxDelayMs (120000)");
+  });
+});
+
+describe("custom nodes", () => {
+  it("routes with routeTo and validates custom configs", async () => {
+    const parity = defineNode({
+      type: "parity",
+      config: z.object({ of: z.number() }),
+      branches: ["even", "odd"],
+      execute: ({ config }) => routeTo(config.of % 2 === 0 ? "even" : "odd", config.of),
+    });
+    const engine = createWorkflowEngine({ nodes: [parity] });
+    expect(engine.validate(wf([{ id: "p", type: "parity", config: { of: "x" } }])).problems).toEqual([
+      { nodeId: "p", field: "nodes.0.config.of", message: "Invalid input: expected number, received string" },
+    ]);
+    const def = wf(
+      [{ id: "p", type: "parity", config: { of: "{{ $input.n }}" } }, extract("even"), extract("odd")],
+      [
+        { from: "p", to: "even", branch: "even" },
+        { from: "p", to: "odd", branch: "odd" },
+      ],
+    );
+    expect(statuses((await engine.run(def, { n: 3 })).nodes)).toEqual({ p: "success", even: "skipped", odd: "success" });
+  });
+});

@@ -1,0 +1,142 @@
+import { defineError } from "@atom/errors";
+import { z } from "zod";
+
+/** One problem found by {@link WorkflowEngine.validate}. */
+export interface WorkflowProblem {
+  /** The node the problem belongs to, when there is one. */
+  nodeId?: string;
+  /** The offending field, dotted (`nodes.2.config.url`, `edges.0.to`). */
+  field: string;
+  /** What is wrong. */
+  message: string;
+}
+
+const problemSchema = z.object({ nodeId: z.string().optional(), field: z.string(), message: z.string() });
+
+/** `WORKFLOW_INVALID` (400): the definition has problems; `details.problems` lists every one of them. */
+export const WorkflowInvalidError = defineError({
+  code: "WORKFLOW_INVALID",
+  status: 400,
+  severity: "medium",
+  details: z.object({ workflowId: z.string().optional(), problems: z.array(problemSchema) }),
+  message: (d) =>
+    `[@atom/workflow-engine] workflow is invalid: ${d.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+});
+
+/** `WORKFLOW_RUN_NOT_FOUND` (404): `resume` was given an unknown run id. */
+export const RunNotFoundError = defineError({
+  code: "WORKFLOW_RUN_NOT_FOUND",
+  status: 404,
+  severity: "low",
+  details: z.object({ runId: z.string() }),
+  message: (d) => `[@atom/workflow-engine] run "${d.runId}" not found`,
+});
+
+/** `WORKFLOW_RUN_NOT_RESUMABLE` (409): the run already finished with success or failure. */
+export const RunNotResumableError = defineError({
+  code: "WORKFLOW_RUN_NOT_RESUMABLE",
+  status: 409,
+  severity: "low",
+  details: z.object({ runId: z.string(), status: z.string() }),
+  message: (d) => `[@atom/workflow-engine] run "${d.runId}" is ${d.status} and cannot be resumed`,
+});
+
+/** `NODE_TIMEOUT` (504): a node exceeded its `timeoutMs`. */
+export const NodeTimeoutError = defineError({
+  code: "NODE_TIMEOUT",
+  status: 504,
+  severity: "high",
+  details: z.object({ nodeId: z.string(), timeoutMs: z.number() }),
+  message: (d) => `[@atom/workflow-engine] node "${d.nodeId}" timed out after ${d.timeoutMs}ms`,
+});
+
+/** `RUN_CANCELLED` (499): the run's `AbortSignal` fired or its deadline passed while the node ran. */
+export const RunCancelledError = defineError({
+  code: "RUN_CANCELLED",
+  status: 499,
+  severity: "low",
+  details: z.object({ reason: z.enum(["aborted", "deadline"]) }),
+  message: (d) =>
+    d.reason === "deadline" ? "[@atom/workflow-engine] run deadline exceeded" : "[@atom/workflow-engine] run cancelled",
+});
+
+/** `TEMPLATE_INVALID` (400): a `{{ }}` expression is malformed or reaches a forbidden segment. */
+export const TemplateInvalidError = defineError({
+  code: "TEMPLATE_INVALID",
+  status: 400,
+  severity: "medium",
+  details: z.object({ expression: z.string(), reason: z.string() }),
+  message: (d) => `[@atom/workflow-engine] template "{{ ${d.expression} }}" is invalid: ${d.reason}`,
+});
+
+/** `NODE_INPUT_INVALID` (400): a node got data it cannot work on (e.g. a numeric comparison on a string). */
+export const NodeInputError = defineError({
+  code: "NODE_INPUT_INVALID",
+  status: 400,
+  severity: "medium",
+  details: z.object({ nodeId: z.string().optional(), field: z.string(), reason: z.string() }),
+  message: (d) => `[@atom/workflow-engine] ${d.field}: ${d.reason}`,
+});
+
+/** `GOVERNANCE_DENIED` (403): governance refused the action for the run's agent. */
+export const GovernanceDeniedError = defineError({
+  code: "GOVERNANCE_DENIED",
+  status: 403,
+  severity: "medium",
+  details: z.object({ action: z.string(), agentId: z.string().optional(), reason: z.string() }),
+  message: (d) => `[@atom/workflow-engine] action "${d.action}" denied: ${d.reason}`,
+});
+
+/** `SSRF_BLOCKED` (403): the HTTP client refused a destination (private, loopback, metadata... address). */
+export const SsrfBlockedError = defineError({
+  code: "SSRF_BLOCKED",
+  status: 403,
+  severity: "high",
+  details: z.object({ host: z.string(), address: z.string().optional(), reason: z.string() }),
+  message: (d) => `[@atom/workflow-engine] [http] request to "${d.host}" refused: ${d.reason}`,
+});
+
+/** `HTTP_STATUS_ERROR` (502): the server answered with a non-2xx status. */
+export const HttpStatusError = defineError({
+  code: "HTTP_STATUS_ERROR",
+  status: 502,
+  severity: "medium",
+  details: z.object({ status: z.number(), retryAfterMs: z.number().optional(), body: z.unknown().optional() }),
+  message: (d) => `[@atom/workflow-engine] [http] server answered ${d.status}`,
+});
+
+/** `HTTP_RESPONSE_TOO_LARGE` (502): the response body exceeded `maxResponseBytes`. */
+export const ResponseTooLargeError = defineError({
+  code: "HTTP_RESPONSE_TOO_LARGE",
+  status: 502,
+  severity: "medium",
+  details: z.object({ maxResponseBytes: z.number() }),
+  message: (d) => `[@atom/workflow-engine] [http] response body exceeds ${d.maxResponseBytes} bytes`,
+});
+
+/** `HTTP_REQUEST_FAILED` (502): the connection failed (DNS, reset, TLS...). Retryable. */
+export const HttpRequestFailedError = defineError({
+  code: "HTTP_REQUEST_FAILED",
+  status: 502,
+  severity: "high",
+  details: z.object({ host: z.string(), reason: z.string() }),
+  message: (d) => `[@atom/workflow-engine] [http] request to "${d.host}" failed: ${d.reason}`,
+});
+
+/** `ACTION_NOT_FOUND` (400): an action node names an action nobody registered. */
+export const ActionNotFoundError = defineError({
+  code: "ACTION_NOT_FOUND",
+  status: 400,
+  severity: "medium",
+  details: z.object({ action: z.string() }),
+  message: (d) => `[@atom/workflow-engine] action "${d.action}" is not registered`,
+});
+
+/** `CREDENTIALS_UNAVAILABLE` (500): no credentials hook, or it failed (the cause is kept, never the token). */
+export const CredentialsUnavailableError = defineError({
+  code: "CREDENTIALS_UNAVAILABLE",
+  status: 500,
+  severity: "high",
+  details: z.object({ provider: z.string() }),
+  message: (d) => `[@atom/workflow-engine] credentials for provider "${d.provider}" are unavailable`,
+});

@@ -1,0 +1,70 @@
+import type { LookupFunction } from "node:net";
+
+/** Options of `createHttpClient`. */
+export interface HttpClientOptions {
+  /** Maximum sockets per origin. @default 64 */
+  connections?: number;
+  /** How long an idle keep-alive socket stays open, in ms. @default 4000 */
+  keepAliveTimeout?: number;
+  /** Negotiate HTTP/2 over TLS (ALPN) when the server offers it. @default false */
+  allowH2?: boolean;
+  /**
+   * Turn the SSRF guard off entirely (loopback, private, link-local, metadata... become reachable).
+   * Prefer `allowHosts`. @default false
+   */
+  allowPrivateNetwork?: boolean;
+  /** Hostnames or IP literals exempt from the SSRF guard (`["127.0.0.1", "internal.example"]`). @default [] */
+  allowHosts?: string[];
+  /** DNS resolver with the `dns.lookup` signature; inject one in tests. @default dns.lookup */
+  lookup?: LookupFunction;
+  /** Redirects followed per request (each hop is re-checked by the guard). @default 5 */
+  maxRedirects?: number;
+  /** Default time limit for headers and for body inactivity, in ms. @default 30000 */
+  timeoutMs?: number;
+  /** Default response body cap, in bytes. @default 10485760 (10 MiB) */
+  maxResponseBytes?: number;
+}
+
+/** One request. */
+export interface HttpRequest {
+  /** HTTP method. */
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+  /** Absolute http(s) URL. */
+  url: string | URL;
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** Request body. */
+  body?: string | Uint8Array;
+  /** Aborts the request (and the body read). */
+  signal?: AbortSignal;
+  /** Overrides the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Overrides the client's `maxResponseBytes`. */
+  maxResponseBytes?: number;
+}
+
+/** A response with its body read and parsed. */
+export interface HttpResponse {
+  /** Status code. */
+  status: number;
+  /** Response headers, lower-cased; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** JSON bodies parsed, text-like bodies as a string, other bodies as base64, empty bodies as `null`. */
+  body: unknown;
+  /** The final URL after redirects. */
+  url: string;
+}
+
+/** A pooled, SSRF-guarded HTTP client, shared by `http_request` and actions; hosts may reuse it. */
+export interface HttpClient {
+  /**
+   * Sends a request, following redirects, reading the body within the size cap. Does not throw on non-2xx.
+   * @throws SsrfBlockedError (`SSRF_BLOCKED`) when the destination or a redirect target is refused.
+   * @throws HttpRequestFailedError (`HTTP_REQUEST_FAILED`) on connection failure.
+   * @throws ResponseTooLargeError (`HTTP_RESPONSE_TOO_LARGE`) past the size cap.
+   * @throws TimeoutError (`TIMEOUT`) when headers or body stall past the time limit.
+   */
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** Closes every pooled connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+/**
+ * `@atom/workflow-engine`: an embeddable, safe DAG executor for visual-editor workflows, with `condition`, `delay`,
+ * `http_request`, `transform` and `action` nodes, retries, timeouts, cancellation and durable, resumable runs.
+ *
+ * ```sh
+ * npm install @atom/workflow-engine
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { createWorkflowEngine } from "@atom/workflow-engine";
+ *
+ * const engine = createWorkflowEngine();
+ * const result = await engine.run(
+ *   {
+ *     id: "greet",
+ *     version: 1,
+ *     nodes: [
+ *       { id: "adult", type: "condition", config: { conditionType: "greater_or_equal", field: "age", value: 18 } },
+ *       { id: "hello", type: "transform", config: { operation: "format", template: "Hello {{ $run.input.name }}" } },
+ *     ],
+ *     edges: [{ from: "adult", to: "hello", branch: "true" }],
+ *   },
+ *   { name: "Ada", age: 36 },
+ * );
+ * // result.status "success", result.outputs.hello "Hello Ada"
+ * ```
+ * @packageDocumentation
+ */
+export { createWorkflowEngine, type ResumeOptions, type RunOptions, type WorkflowEngine, type WorkflowEngineOptions } from "./engine.js";
+export { defineNode, routeTo } from "./define-node.js";
+export type { ValidationResult } from "./validate.js";
+export { renderTemplate, resolveTemplates, type TemplateScope } from "./template.js";
+export { memoryRunStore } from "./memory-store.js";
+export { createActionRegistry } from "./actions/registry.js";
+export { slackPostMessage, type SlackPostMessageInput } from "./actions/slack.js";
+export { gmailSend, type GmailSendInput } from "./actions/gmail.js";
+export { conditionNode } from "./nodes/condition.js";
+export { delayNode } from "./nodes/delay.js";
+export { httpRequestNode, httpRequestConfigSchema, type HttpRequestConfig } from "./nodes/http-request.js";
+export { transformNode, transformConfigSchema, type TransformConfig } from "./nodes/transform.js";
+export {
+  CONDITION_TYPES,
+  conditionSchema,
+  evaluateCondition,
+  MAX_MATCH_INPUT,
+  MAX_PATTERN_LENGTH,
+  type Condition,
+  type ConditionOutcome,
+  type ConditionType,
+  type SimpleCondition,
+} from "./nodes/operators.js";
+export {
+  ActionNotFoundError,
+  CredentialsUnavailableError,
+  GovernanceDeniedError,
+  HttpRequestFailedError,
+  HttpStatusError,
+  NodeInputError,
+  NodeTimeoutError,
+  ResponseTooLargeError,
+  RunCancelledError,
+  RunNotFoundError,
+  RunNotResumableError,
+  SsrfBlockedError,
+  TemplateInvalidError,
+  WorkflowInvalidError,
+  type WorkflowProblem,
+} from "./errors.js";
+export type * from "./types.js";

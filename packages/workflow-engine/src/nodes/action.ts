@@ -1,0 +1,63 @@
+import { ValidationError } from "@atom/errors";
+import { z } from "zod";
+import { ApprovalRequired } from "../approval.js";
+import { credentialToken } from "../credentials.js";
+import { defineNode } from "../define-node.js";
+import { ActionNotFoundError, GovernanceDeniedError } from "../errors.js";
+import type { ActionContext, ActionRegistry, NodeType } from "../types.js";
+
+/**
+ * `action`: runs a registered action (`slack.post_message`, `gmail.send`, yours) with a templated `input`. When the
+ * engine has a governance checker, the run's agent must be allowed first: `deny` fails the node with
+ * `GOVERNANCE_DENIED`; `approval_required` pauses the run (resume it once approved).
+ * @internal Built by the engine around its registry.
+ */
+export function actionNode(registry: ActionRegistry): NodeType<{ action: string; input: Record<string, unknown> }> {
+  return defineNode({
+    type: "action",
+    config: z.object({
+      action: z.string().refine((name) => registry.get(name) !== undefined, "unknown action"),
+      input: z.record(z.string(), z.unknown()).default({}),
+    }),
+    async execute(ctx) {
+      const { config, services } = ctx;
+      const action = registry.get(config.action);
+      if (!action) throw new ActionNotFoundError({ action: config.action });
+      const parsed = action.input.safeParse(config.input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = ["input", ...(issue?.path ?? []).map(String)].join(".");
+        throw new ValidationError({
+          field,
+          message: `[@atom/workflow-engine] action "${config.action}" ${field}: ${issue?.message ?? "invalid"}`,
+        });
+      }
+      if (services.governance) {
+        const decision = await services.governance.check({
+          ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
+          action: config.action,
+          complexity: action.complexity,
+          ...(action.feature === undefined ? {} : { feature: action.feature }),
+        });
+        if (decision.outcome === "deny") {
+          throw new GovernanceDeniedError({
+            action: config.action,
+            reason: decision.reason,
+            ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
+          });
+        }
+        if (decision.outcome === "approval_required") throw new ApprovalRequired(config.action, decision.reason);
+      }
+      const actionCtx: ActionContext<unknown> = {
+        input: parsed.data,
+        http: services.http,
+        credentials: (provider) => credentialToken(services, provider, ctx),
+        signal: ctx.signal,
+        idempotencyKey: ctx.idempotencyKey,
+        runId: ctx.runId,
+        ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
+      };
+      return action.execute(actionCtx);
+    },
+  });
+}

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { defineNode } from "../define-node.js";
+import { HttpStatusError } from "../errors.js";
+import type { HttpRequest } from "../http/types.js";
+import { credentialToken } from "../credentials.js";
+
+/** zod schema of the `http_request` config. */
+export const httpRequestConfigSchema = z.object({
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
+  url: z.string().min(1),
+  headers: z.record(z.string(), z.string()).optional(),
+  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  body: z.unknown().optional(),
+  bodyType: z.enum(["json", "text", "form"]).default("json"),
+  timeoutMs: z.number().int().positive().optional(),
+  maxResponseBytes: z.number().int().positive().optional(),
+  auth: z.object({ provider: z.string().min(1), scheme: z.string().min(1).default("Bearer") }).optional(),
+});
+
+/** The `http_request` config. */
+export type HttpRequestConfig = z.output<typeof httpRequestConfigSchema>;
+
+/**
+ * Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`.
+ * @internal
+ */
+export function retryAfterMs(header: string | undefined, now: number): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function encodeBody(config: HttpRequestConfig, headers: Record<string, string>): string | undefined {
+  if (config.body === undefined || config.method === "GET") return undefined;
+  const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+  if (config.bodyType === "text") {
+    if (!has("content-type")) headers["content-type"] = "text/plain; charset=utf-8";
+    return typeof config.body === "string" ? config.body : JSON.stringify(config.body);
+  }
+  if (config.bodyType === "form") {
+    if (!has("content-type")) headers["content-type"] = "application/x-www-form-urlencoded";
+    const entries = Object.entries((config.body ?? {}) as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)]);
+    return new URLSearchParams(entries).toString();
+  }
+  if (!has("content-type")) headers["content-type"] = "application/json";
+  return JSON.stringify(config.body);
+}
+
+/**
+ * `http_request`: sends a request through the shared guarded client. Every field may be templated. Sends an
+ * `Idempotency-Key` derived from run + node. Non-2xx answers fail the node (`HTTP_STATUS_ERROR`; 5xx, 408 and 429
+ * are retried when the node has a retry policy, honouring `Retry-After`). Output: `{ status, headers, body, url }`.
+ */
+export const httpRequestNode = defineNode({
+  type: "http_request",
+  config: httpRequestConfigSchema,
+  execute: async (ctx) => {
+    const { config, services } = ctx;
+    const url = new URL(config.url);
+    for (const [key, value] of Object.entries(config.query ?? {})) url.searchParams.append(key, String(value));
+    const headers: Record<string, string> = { "idempotency-key": ctx.idempotencyKey, ...config.headers };
+    const body = encodeBody(config, headers);
+    if (config.auth) {
+      headers.authorization = `${config.auth.scheme} ${await credentialToken(services, config.auth.provider, ctx)}`;
+    }
+    const request: HttpRequest = { method: config.method, url, headers, signal: ctx.signal };
+    if (body !== undefined) request.body = body;
+    if (config.timeoutMs !== undefined) request.timeoutMs = config.timeoutMs;
+    if (config.maxResponseBytes !== undefined) request.maxResponseBytes = config.maxResponseBytes;
+    const response = await services.http.request(request);
+    if (response.status < 200 || response.status >= 300) {
+      const wait = retryAfterMs(response.headers["retry-after"], services.clock.now());
+      throw new HttpStatusError({ status: response.status, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+    }
+    return response;
+  },
+});

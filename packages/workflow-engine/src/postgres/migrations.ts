@@ -1,0 +1,35 @@
+import type { Migration } from "@atom/sql";
+
+/**
+ * The schema of the Postgres run store; `prefix` is `""` or a quoted schema followed by a dot.
+ * @internal
+ */
+export function runStoreMigrations(prefix: string): Migration[] {
+  return [
+    {
+      version: 1,
+      name: "workflow_runs",
+      sql: `
+CREATE TABLE IF NOT EXISTS ${prefix}atom_workflow_runs (
+  run_id text PRIMARY KEY,
+  workflow_id text NOT NULL,
+  workflow jsonb NOT NULL,
+  input jsonb,
+  agent_id text,
+  status text NOT NULL,
+  error jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS ${prefix}atom_workflow_node_results (
+  run_id text NOT NULL REFERENCES ${prefix}atom_workflow_runs (run_id) ON DELETE CASCADE,
+  node_id text NOT NULL,
+  result jsonb NOT NULL,
+  settled_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (run_id, node_id)
+);
+CREATE INDEX IF NOT EXISTS atom_workflow_runs_status_idx ON ${prefix}atom_workflow_runs (status, updated_at);
+`,
+    },
+  ];
+}

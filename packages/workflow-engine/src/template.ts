@@ -1,0 +1,151 @@
+import { TemplateInvalidError } from "./errors.js";
+
+/** What `{{ }}` expressions can read. `$item` exists only inside transform `map`/`filter`. */
+export interface TemplateScope {
+  /** The node's input (its predecessors' outputs). */
+  input: unknown;
+  /** The run input. */
+  runInput: unknown;
+  /** Settled node results by id. */
+  nodes: Readonly<Record<string, { output?: unknown; status?: string }>>;
+  /** The current item of a transform `map`/`filter`. */
+  item?: unknown;
+}
+
+/** A parsed expression: a root and the property path after it. */
+interface CompiledPath {
+  root: "$input" | "$run" | "$node" | "$item";
+  segments: readonly string[];
+}
+
+const FORBIDDEN = new Set(["__proto__", "constructor", "prototype"]);
+const SEGMENT = /^[A-Za-z_$][\w$-]*$|^\d+$/;
+const EXPRESSION = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const WHOLE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
+const ROOTS = new Set(["$input", "$run", "$node", "$item"]);
+const cache = new Map<string, CompiledPath>();
+
+/**
+ * Splits a dotted path (`a.b[0].c`) into segments, refusing prototype segments.
+ * @throws TemplateInvalidError (`TEMPLATE_INVALID`) on a malformed or forbidden segment.
+ * @internal
+ */
+export function parsePath(path: string, expression = path): string[] {
+  const segments = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+  for (const segment of segments) {
+    if (FORBIDDEN.has(segment)) throw new TemplateInvalidError({ expression, reason: `segment "${segment}" is forbidden` });
+    if (!SEGMENT.test(segment)) throw new TemplateInvalidError({ expression, reason: `bad segment "${segment}"` });
+  }
+  return segments;
+}
+
+function compile(expression: string): CompiledPath {
+  const hit = cache.get(expression);
+  if (hit) return hit;
+  const [root, ...rest] = parsePath(expression);
+  if (root === undefined || !ROOTS.has(root)) {
+    throw new TemplateInvalidError({ expression, reason: "must start with $input, $run.input, $node.<id> or $item" });
+  }
+  if (root === "$run" && rest[0] !== "input") throw new TemplateInvalidError({ expression, reason: "$run only exposes input" });
+  if (root === "$node" && (rest.length < 2 || (rest[1] !== "output" && rest[1] !== "status"))) {
+    throw new TemplateInvalidError({ expression, reason: "use $node.<id>.output or $node.<id>.status" });
+  }
+  const compiled: CompiledPath = { root: root as CompiledPath["root"], segments: rest };
+  cache.set(expression, compiled);
+  return compiled;
+}
+
+/**
+ * Reads `segments` from `value` through own properties only; a missing step yields `undefined`.
+ * @internal
+ */
+export function readPath(value: unknown, segments: readonly string[]): unknown {
+  let current = value;
+  for (const segment of segments) {
+    if (current === null || typeof current !== "object") return undefined;
+    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function evaluate(expression: string, scope: TemplateScope): unknown {
+  const { root, segments } = compile(expression);
+  switch (root) {
+    case "$input":
+      return readPath(scope.input, segments);
+    case "$item":
+      return readPath(scope.item, segments);
+    case "$run":
+      return readPath(scope.runInput, segments.slice(1));
+    case "$node": {
+      const [id, field, ...rest] = segments as [string, string, ...string[]];
+      const result = Object.prototype.hasOwnProperty.call(scope.nodes, id) ? scope.nodes[id] : undefined;
+      return field === "status" ? result?.status : readPath(result?.output, rest);
+    }
+  }
+}
+
+/**
+ * Assigns an own data property, so a `__proto__` key coming from JSON stays data and never swaps the prototype.
+ * @internal
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function stringify(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Resolves one string: a string that is exactly one `{{ expr }}` keeps the value's type; otherwise every expression
+ * is interpolated as text (objects as JSON, missing values as "").
+ * @throws TemplateInvalidError (`TEMPLATE_INVALID`) on a malformed expression.
+ */
+export function renderTemplate(template: string, scope: TemplateScope): unknown {
+  if (!template.includes("{{")) return template;
+  const whole = WHOLE.exec(template);
+  if (whole) return evaluate(whole[1] ?? "", scope);
+  return template.replace(EXPRESSION, (_, expression: string) => stringify(evaluate(expression, scope)));
+}
+
+/**
+ * Resolves every string inside `value` (objects and arrays walked, own keys only), returning a new value.
+ * @throws TemplateInvalidError (`TEMPLATE_INVALID`) on a malformed expression.
+ */
+export function resolveTemplates<T>(value: T, scope: TemplateScope): T {
+  if (typeof value === "string") return renderTemplate(value, scope) as T;
+  if (Array.isArray(value)) return value.map((entry) => resolveTemplates(entry, scope)) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) setOwn(out, key, resolveTemplates((value as Record<string, unknown>)[key], scope));
+    return out as T;
+  }
+  return value;
+}
+
+/**
+ * Lists the problems of every `{{ }}` expression inside `value`, for definition validation.
+ * @internal
+ */
+export function templateProblems(value: unknown, field: string): { field: string; message: string }[] {
+  if (typeof value === "string") {
+    const problems: { field: string; message: string }[] = [];
+    for (const match of value.matchAll(EXPRESSION)) {
+      try {
+        compile(match[1] ?? "");
+      } catch (error) {
+        problems.push({ field, message: (error as Error).message });
+      }
+    }
+    return problems;
+  }
+  if (Array.isArray(value)) return value.flatMap((entry, i) => templateProblems(entry, `${field}.${i}`));
+  if (value !== null && typeof value === "object") {
+    return Object.keys(value).flatMap((key) => templateProblems((value as Record<string, unknown>)[key], `${field}.${key}`));
+  }
+  return [];
+}

@@ -1,0 +1,39 @@
+import type { Clock, RetryPolicy } from "./types.js";
+
+/** The process clock and timers (replaced by vitest fake timers in tests). */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Waits `ms` on `clock`, rejecting with the signal's reason as soon as it aborts.
+ * @internal
+ */
+export function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(signal.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Delay before attempt `attempt + 1`: `initialDelayMs * factor^(attempt-1)` capped at `maxDelayMs`, with full jitter;
+ * a server's `Retry-After` wins when larger (still capped).
+ * @internal
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number, retryAfterMs?: number): number {
+  const max = policy.maxDelayMs ?? 30_000;
+  const base = Math.min(max, (policy.initialDelayMs ?? 200) * (policy.factor ?? 2) ** (attempt - 1));
+  const delay = (policy.jitter ?? "full") === "full" ? Math.floor(random() * base) : base;
+  return retryAfterMs === undefined ? delay : Math.min(max, Math.max(delay, retryAfterMs));
+}

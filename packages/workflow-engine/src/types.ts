@@ -1,0 +1,283 @@
+import type { z } from "zod";
+import type { HttpClient } from "./http/types.js";
+
+/** Retry policy of one node: exponential backoff with full jitter. */
+export interface RetryPolicy {
+  /** Total attempts, the first included. @default 1 */
+  maxAttempts: number;
+  /** Delay before the second attempt, in ms. @default 200 */
+  initialDelayMs?: number;
+  /** Upper bound of one delay, in ms. @default 30000 */
+  maxDelayMs?: number;
+  /** Growth factor per attempt. @default 2 */
+  factor?: number;
+  /** `full` draws each delay uniformly in [0, computed]; `none` waits exactly. @default "full" */
+  jitter?: "full" | "none";
+}
+
+/** One node of a workflow definition. */
+export interface NodeDefinition {
+  /** Unique within the workflow; used by edges and `$node.<id>` templates. */
+  id: string;
+  /** A built-in type (`condition`, `delay`, `http_request`, `transform`, `action`) or one made with `defineNode`. */
+  type: string;
+  /** The type's configuration, validated by the type's zod schema. Strings may hold `{{ }}` templates. */
+  config: Record<string, unknown>;
+  /** Retries on failure. @default { maxAttempts: 1 } */
+  retry?: RetryPolicy;
+  /** Time limit of one attempt, in ms. */
+  timeoutMs?: number;
+}
+
+/** A directed edge. `branch` selects when it is taken (see the README's semantics table). */
+export interface EdgeDefinition {
+  /** Source node id. */
+  from: string;
+  /** Target node id. */
+  to: string;
+  /**
+   * Omitted: taken when `from` succeeds. `"error"`: taken when `from` fails (the failure is then handled).
+   * Any other value (`"true"`, `"false"`): taken when `from` succeeds and routes to that branch.
+   */
+  branch?: string;
+}
+
+/** A workflow as JSON, as an editor saves it. */
+export interface WorkflowDefinition {
+  /** Workflow id. */
+  id: string;
+  /** Definition version. */
+  version: number;
+  /** The nodes. */
+  nodes: NodeDefinition[];
+  /** The edges; the graph must be acyclic. */
+  edges: EdgeDefinition[];
+}
+
+/** The JSON shape of an error inside results (the `AtomError#toJSON()` envelope). */
+export interface NodeErrorInfo {
+  /** Error class name. */
+  name: string;
+  /** Stable code (`HTTP_STATUS_ERROR`, `NODE_TIMEOUT`...). */
+  code: string;
+  /** Message, free of secrets. */
+  message: string;
+  /** Severity. */
+  severity: string;
+  /** HTTP-style status. */
+  status: number;
+  /** Structured details. */
+  details: Record<string, unknown>;
+}
+
+/** Settled status of a node. */
+export type NodeStatus = "success" | "failed" | "skipped";
+
+/** The result of one node, as recorded in the run and the store. */
+export interface NodeResult {
+  /** Outcome. */
+  status: NodeStatus;
+  /** What the node produced (`undefined` unless `success`). */
+  output?: unknown;
+  /** The branch the node routed to (condition nodes: `"true"`/`"false"`). */
+  branch?: string;
+  /** The failure, when `failed`. */
+  error?: NodeErrorInfo;
+  /** Attempts made (0 when skipped). */
+  attempts: number;
+  /** ISO time the first attempt started. */
+  startedAt?: string;
+  /** ISO time the node settled. */
+  finishedAt: string;
+}
+
+/** Status of a run. `cancelled` and `paused` runs can be resumed. */
+export type RunStatus = "running" | "success" | "failed" | "cancelled" | "paused";
+
+/** What `run`/`resume` return. */
+export interface RunResult {
+  /** Run id. */
+  runId: string;
+  /** Workflow id. */
+  workflowId: string;
+  /** Outcome. */
+  status: RunStatus;
+  /** Every settled node's result. */
+  nodes: Record<string, NodeResult>;
+  /** Outputs of the successful sink nodes (no outgoing edges), by node id. */
+  outputs: Record<string, unknown>;
+  /** Why the run failed or was cancelled. */
+  error?: NodeErrorInfo;
+  /** When `paused`: the action waiting for approval. */
+  pendingApproval?: { nodeId: string; action: string; reason: string };
+  /** Wall time of this execution, in ms. */
+  durationMs: number;
+}
+
+/** What a node's `execute` receives. */
+export interface NodeContext<C = unknown> {
+  /** The node's config with every `{{ }}` template resolved. */
+  config: C;
+  /** The raw (unresolved) config, for types that resolve templates per item. */
+  rawConfig: unknown;
+  /** The node's input: the single live predecessor's output, an object keyed by predecessor id, or the run input. */
+  input: unknown;
+  /** Ids of the live predecessors, in edge order. */
+  predecessors: readonly string[];
+  /** The node definition. */
+  node: NodeDefinition;
+  /** Run id. */
+  runId: string;
+  /** The run's agent id, for governance. */
+  agentId?: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Aborts on cancellation, run deadline or node timeout. Pass it to everything that waits. */
+  signal: AbortSignal;
+  /** A stable key derived from run and node, for `Idempotency-Key` headers. */
+  idempotencyKey: string;
+  /** Resolves templates against this node's scope. */
+  resolve<T>(value: T, item?: unknown): T;
+  /** Services the engine was configured with. */
+  services: NodeServices;
+}
+
+/** A node's outcome when it must pick an outgoing branch. */
+export interface BranchOutput {
+  /** The branch to route to. */
+  branch: string;
+  /** The node output. */
+  output: unknown;
+}
+
+/** A node type: a config schema and an `execute` function. Make one with `defineNode`. */
+export interface NodeType<C = unknown> {
+  /** Type name used by `NodeDefinition.type`. */
+  type: string;
+  /** zod schema of the config. */
+  config: z.ZodType<C>;
+  /** Runs one attempt. Return the output, or `{ branch, output }` via `routeTo` to choose a branch. */
+  execute(ctx: NodeContext<C>): Promise<unknown> | unknown;
+  /** Branch names the type routes to besides the default and `"error"` (condition: `["true", "false"]`). */
+  branches?: readonly string[];
+  /** When true the engine does not resolve templates in the config before `execute` (`ctx.resolve` is still there). */
+  resolvesTemplates?: boolean;
+}
+
+/** Structural interface of a governance checker (e.g. `@atom/governance`). */
+export interface GovernanceChecker {
+  /** Decides whether `agentId` may perform `action`. */
+  check(input: { agentId?: string; action: string; complexity: number; feature?: string }): Promise<{
+    outcome: "allow" | "deny" | "approval_required";
+    reason: string;
+  }>;
+}
+
+/** Returns a bearer token for a provider (e.g. @atom/oauth-store's `getValidAccessToken`). */
+export type CredentialsProvider = (provider: string, ctx: { runId: string; agentId?: string }) => Promise<string>;
+
+/** Clock and timers the engine waits with; inject one (or use fake timers) so tests never sleep. */
+export interface Clock {
+  /** Milliseconds since epoch. */
+  now(): number;
+  /** Schedules `fn` after `ms`. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a `setTimeout`. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** Services handed to nodes. */
+export interface NodeServices {
+  /** The shared HTTP client. */
+  http: HttpClient;
+  /** Credentials hook, when configured. */
+  credentials?: CredentialsProvider;
+  /** Governance checker, when configured. */
+  governance?: GovernanceChecker;
+  /** Clock. */
+  clock: Clock;
+  /** Upper bound of `delay` nodes, in ms. */
+  maxDelayMs: number;
+  /** Registered actions. */
+  actions: ActionRegistry;
+}
+
+/** What an action's `execute` receives. */
+export interface ActionContext<I> {
+  /** The validated input. */
+  input: I;
+  /** The shared HTTP client. */
+  http: HttpClient;
+  /** Returns a token for `provider`. @throws AtomError when no credentials hook is configured. */
+  credentials(provider: string): Promise<string>;
+  /** Aborts with the run/node. */
+  signal: AbortSignal;
+  /** Stable per run+node. */
+  idempotencyKey: string;
+  /** Run id. */
+  runId: string;
+  /** The run's agent id. */
+  agentId?: string;
+}
+
+/** An action an `action` node can call. */
+export interface ActionDefinition<I = unknown> {
+  /** zod schema of the input. */
+  input: z.ZodType<I>;
+  /** Complexity passed to governance (1 = trivial). */
+  complexity: number;
+  /** Feature name passed to governance. */
+  feature?: string;
+  /** Performs the action. */
+  execute(ctx: ActionContext<I>): Promise<unknown>;
+}
+
+/** A name → action map. */
+export interface ActionRegistry {
+  /** Adds or replaces an action. */
+  register<I>(name: string, action: ActionDefinition<I>): void;
+  /** Looks an action up. */
+  get(name: string): ActionDefinition | undefined;
+  /** Registered names. */
+  names(): string[];
+}
+
+/** A run as persisted by a {@link RunStore}. */
+export interface StoredRun {
+  /** Run id. */
+  runId: string;
+  /** The definition the run executes (frozen at start). */
+  workflow: WorkflowDefinition;
+  /** Run input. */
+  input: unknown;
+  /** Agent id, for governance. */
+  agentId?: string;
+  /** Current status. */
+  status: RunStatus;
+  /** Settled nodes. */
+  nodes: Record<string, NodeResult>;
+  /** Failure or cancellation reason. */
+  error?: NodeErrorInfo;
+}
+
+/** Persists runs so `resume` can continue them. Implementations: `memoryRunStore`, `postgresRunStore`. */
+export interface RunStore {
+  /** Records a new run (status `running`, no nodes). */
+  createRun(run: StoredRun): Promise<void>;
+  /** Loads a run with its settled nodes. */
+  getRun(runId: string): Promise<StoredRun | undefined>;
+  /** Records one settled node (idempotent per run+node). */
+  saveNodeResult(runId: string, nodeId: string, result: NodeResult): Promise<void>;
+  /** Updates a run's status. */
+  setRunStatus(runId: string, status: RunStatus, error?: NodeErrorInfo): Promise<void>;
+}
+
+/** Engine events. */
+export interface EngineEvents {
+  /** A node attempt series begins. */
+  "node:start": { runId: string; nodeId: string; type: string };
+  /** A node settled. */
+  "node:finish": { runId: string; nodeId: string; type: string; result: NodeResult };
+  /** A run finished (any status). */
+  "run:finish": { result: RunResult };
+}

@@ -1,0 +1,152 @@
+import { issuesFromZod } from "@atom/errors";
+import { workflowSchema } from "./definition.js";
+import type { WorkflowProblem } from "./errors.js";
+import { readPath, templateProblems } from "./template.js";
+import type { EdgeDefinition, NodeDefinition, NodeType, WorkflowDefinition } from "./types.js";
+
+/** A node ready to execute: its type, parsed config and edges. @internal */
+export interface CompiledNode {
+  def: NodeDefinition;
+  type: NodeType;
+  /** Config parsed at validation; used as is when the raw config holds no template. */
+  parsedConfig: unknown;
+  hasTemplates: boolean;
+  incoming: CompiledEdge[];
+  outgoing: CompiledEdge[];
+  /** True when an outgoing `error` edge handles this node's failure. */
+  handlesErrors: boolean;
+}
+
+/** @internal */
+export interface CompiledEdge {
+  from: CompiledNode;
+  to: CompiledNode;
+  branch: string | undefined;
+}
+
+/** A validated workflow. @internal */
+export interface CompiledWorkflow {
+  def: WorkflowDefinition;
+  nodes: CompiledNode[];
+  byId: Map<string, CompiledNode>;
+}
+
+/** The outcome of `engine.validate`. */
+export type ValidationResult = { ok: true; problems: [] } | { ok: false; problems: WorkflowProblem[] };
+
+/**
+ * Checks the JSON shape, every node's config, edges, duplicates, cycles and reachability, collecting every problem.
+ * @internal
+ */
+export function compileWorkflow(
+  input: unknown,
+  types: ReadonlyMap<string, NodeType>,
+): { workflow?: CompiledWorkflow; problems: WorkflowProblem[] } {
+  const shape = workflowSchema.safeParse(input);
+  if (!shape.success) {
+    return {
+      problems: issuesFromZod(shape.error).map((issue) => ({ field: issue.path.join("."), message: issue.message })),
+    };
+  }
+  const def = shape.data;
+  const problems: WorkflowProblem[] = [];
+  const byId = new Map<string, CompiledNode>();
+  def.nodes.forEach((node, index) => {
+    const field = `nodes.${index}`;
+    if (byId.has(node.id)) problems.push({ nodeId: node.id, field: `${field}.id`, message: `duplicate node id "${node.id}"` });
+    const type = types.get(node.type);
+    if (!type) {
+      problems.push({ nodeId: node.id, field: `${field}.type`, message: `unknown node type "${node.type}"` });
+      return;
+    }
+    const parsed = type.config.safeParse(node.config);
+    if (!parsed.success) {
+      for (const issue of issuesFromZod(parsed.error)) {
+        // A templated value can only be type-checked once resolved; the executor re-validates it then.
+        if (!type.resolvesTemplates && isTemplate(readPath(node.config, issue.path.map(String)))) continue;
+        const path = [`${field}.config`, ...issue.path].join(".");
+        problems.push({ nodeId: node.id, field: path, message: issue.message });
+      }
+    }
+    const templates = templateProblems(node.config, `${field}.config`);
+    for (const problem of templates) problems.push({ nodeId: node.id, ...problem });
+    if (!byId.has(node.id)) {
+      byId.set(node.id, {
+        def: node,
+        type,
+        parsedConfig: parsed.success ? parsed.data : undefined,
+        hasTemplates: JSON.stringify(node.config).includes("{{"),
+        incoming: [],
+        outgoing: [],
+        handlesErrors: false,
+      });
+    }
+  });
+  def.edges.forEach((edge, index) => addEdge(edge, `edges.${index}`, byId, def, problems));
+  problems.push(...graphProblems(def, byId));
+  if (problems.length > 0) return { problems };
+  return { workflow: { def, nodes: [...byId.values()], byId }, problems };
+}
+
+function isTemplate(value: unknown): boolean {
+  return typeof value === "string" && value.includes("{{");
+}
+
+function addEdge(
+  edge: EdgeDefinition,
+  field: string,
+  byId: Map<string, CompiledNode>,
+  def: WorkflowDefinition,
+  problems: WorkflowProblem[],
+): void {
+  const known = (id: string) => def.nodes.some((node) => node.id === id);
+  const from = byId.get(edge.from);
+  const to = byId.get(edge.to);
+  if (!known(edge.from)) problems.push({ field: `${field}.from`, message: `edge source "${edge.from}" does not exist` });
+  if (!known(edge.to)) problems.push({ field: `${field}.to`, message: `edge target "${edge.to}" does not exist` });
+  if (!from || !to) return;
+  if (edge.branch !== undefined && edge.branch !== "error" && !from.type.branches?.includes(edge.branch)) {
+    const allowed = ["error", ...(from.type.branches ?? [])].join(", ");
+    problems.push({
+      nodeId: from.def.id,
+      field: `${field}.branch`,
+      message: `"${from.def.type}" has no branch "${edge.branch}" (allowed: ${allowed})`,
+    });
+    return;
+  }
+  const compiled: CompiledEdge = { from, to, branch: edge.branch };
+  from.outgoing.push(compiled);
+  to.incoming.push(compiled);
+  if (edge.branch === "error") from.handlesErrors = true;
+}
+
+function graphProblems(def: WorkflowDefinition, byId: Map<string, CompiledNode>): WorkflowProblem[] {
+  const problems: WorkflowProblem[] = [];
+  // Kahn's algorithm: whatever is left unvisited sits on or behind a cycle.
+  const indegree = new Map<CompiledNode, number>();
+  for (const node of byId.values()) indegree.set(node, node.incoming.length);
+  const queue = [...byId.values()].filter((node) => node.incoming.length === 0);
+  const visited = new Set<CompiledNode>();
+  while (queue.length > 0) {
+    const node = queue.pop() as CompiledNode;
+    visited.add(node);
+    for (const edge of node.outgoing) {
+      const left = (indegree.get(edge.to) ?? 0) - 1;
+      indegree.set(edge.to, left);
+      if (left === 0) queue.push(edge.to);
+    }
+  }
+  const index = (node: CompiledNode) => def.nodes.findIndex((n) => n.id === node.def.id);
+  for (const node of byId.values()) {
+    if (!visited.has(node)) {
+      problems.push({ nodeId: node.def.id, field: `nodes.${index(node)}`, message: `node "${node.def.id}" is on a cycle or only reachable through one` });
+    } else if (byId.size > 1 && node.incoming.length === 0 && node.outgoing.length === 0) {
+      problems.push({
+        nodeId: node.def.id,
+        field: `nodes.${index(node)}`,
+        message: `node "${node.def.id}" is unreachable (no edges)`,
+      });
+    }
+  }
+  return problems;
+}
