@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startServer } from "../../test/http-server.js";
+import { installTripwire } from "../../test/tripwire.js";
+import { createHttpClient } from "../http.js";
+import { createWorkflowEngine, type Clock, type WorkflowDefinition } from "../index.js";
+
+const tripwire = installTripwire();
+let server: Awaited<ReturnType<typeof startServer>>;
+let failuresLeft = 0;
+beforeAll(async () => {
+  server = await startServer((req, res) => {
+    if (req.url.startsWith("/flaky") && failuresLeft-- > 0) {
+      res.writeHead(503, { "retry-after": "3" }).end("busy");
+    } else if (req.url === "/missing") {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"error":"nope"}');
+    } else if (req.url === "/hang") {
+      res.writeHead(200);
+    } else {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, url: req.url }));
+    }
+  });
+});
+beforeEach(() => {
+  server.seen.length = 0;
+  failuresLeft = 0;
+});
+afterAll(async () => {
+  await http.close();
+  await server.close();
+  expect(tripwire.violations).toEqual([]);
+});
+
+const http = createHttpClient({ allowHosts: ["127.0.0.1"] });
+const delays: number[] = [];
+const immediateClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    delays.push(ms);
+    return setImmediate(fn);
+  },
+  clearTimeout: (handle) => clearImmediate(handle as NodeJS.Immediate),
+};
+const one = (config: Record<string, unknown>, extra: Partial<WorkflowDefinition["nodes"][number]> = {}): WorkflowDefinition => ({
+  id: "h",
+  version: 1,
+  nodes: [{ id: "call", type: "http_request", config, ...extra }],
+  edges: [],
+});
+
+describe("http_request node", () => {
+  const engine = createWorkflowEngine({ http, clock: immediateClock, random: () => 0, credentials: async () => "s3cr3t-token" });
+
+  it("sends a templated request with query, JSON body, idempotency key and credentials", async () => {
+    const result = await engine.run(
+      one({
+        method: "POST",
+        url: `${server.url}/users/{{ $input.id }}`,
+        query: { expand: "{{ $input.expand }}", n: 2 },
+        headers: { "x-trace": "t-{{ $run.input.id }}" },
+        body: { name: "{{ $input.name }}", id: "{{ $input.id }}" },
+        auth: { provider: "crm" },
+      }),
+      { id: 42, name: "Ada", expand: "teams" },
+      { runId: "run-1" },
+    );
+    expect(result.status).toBe("success");
+    expect(result.outputs.call).toMatchObject({ status: 200, body: { ok: true, url: "/users/42?expand=teams&n=2" } });
+    const [req] = server.seen;
+    expect(req?.body).toBe('{"name":"Ada","id":42}');
+    expect(req?.headers).toMatchObject({
+      "content-type": "application/json",
+      "x-trace": "t-42",
+      authorization: "Bearer s3cr3t-token",
+      "idempotency-key": expect.stringMatching(/^[\w-]{32}$/),
+    });
+    expect(JSON.stringify(result)).not.toContain("s3cr3t-token");
+  });
+
+  it("encodes form and text bodies", async () => {
+    await engine.run(one({ method: "PUT", url: `${server.url}/f`, bodyType: "form", body: { a: "1 2", b: "{{ $input.b }}" } }), { b: "x&y" });
+    await engine.run(one({ method: "PATCH", url: `${server.url}/t`, bodyType: "text", body: "hello {{ $input.b }}" }), { b: "you" });
+    expect(server.seen.map((s) => [s.headers["content-type"], s.body])).toEqual([
+      ["application/x-www-form-urlencoded", "a=1+2&b=x%26y"],
+      ["text/plain; charset=utf-8", "hello you"],
+    ]);
+  });
+
+  it("retries 5xx honouring Retry-After with the same idempotency key", async () => {
+    failuresLeft = 2;
+    delays.length = 0;
+    const result = await engine.run(one({ url: `${server.url}/flaky` }, { retry: { maxAttempts: 3, initialDelayMs: 100 } }));
+    expect(result.nodes.call).toMatchObject({ status: "success", attempts: 3 });
+    expect(delays).toEqual([3000, 3000]);
+    const keys = new Set(server.seen.map((s) => s.headers["idempotency-key"]));
+    expect(keys.size).toBe(1);
+  });
+
+  it("fails on 4xx without retrying", async () => {
+    const result = await engine.run(one({ url: `${server.url}/missing` }, { retry: { maxAttempts: 3 } }));
+    expect(result.nodes.call).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: { code: "HTTP_STATUS_ERROR", message: "[@atom/workflow-engine] [http] server answered 404", details: { status: 404 } },
+    });
+  });
+
+  it("is guarded by default: loopback is refused without an allow-list", async () => {
+    const guarded = createWorkflowEngine();
+    const result = await guarded.run(one({ url: `${server.url}/x` }));
+    expect(result.nodes.call?.error).toMatchObject({ code: "SSRF_BLOCKED", details: { reason: "loopback address" } });
+    expect(server.seen).toEqual([]);
+    await guarded.close();
+  });
+
+  it("cancels an in-flight request when the run is aborted", async () => {
+    const controller = new AbortController();
+    const pending = engine.run(one({ url: `${server.url}/hang` }), {}, { signal: controller.signal });
+    while (server.seen.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const result = await pending;
+    expect(result.status).toBe("cancelled");
+    expect(result.error?.code).toBe("RUN_CANCELLED");
+  });
+
+  it("fails cleanly without a credentials hook", async () => {
+    const bare = createWorkflowEngine({ http });
+    const result = await bare.run(one({ url: `${server.url}/x`, auth: { provider: "crm" } }));
+    expect(result.nodes.call?.error).toMatchObject({
+      code: "CREDENTIALS_UNAVAILABLE",
+      message: '[@atom/workflow-engine] credentials for provider "crm" are unavailable',
+    });
+  });
+
+  it.each([
+    [{ method: "GET" }, "nodes.0.config.url"],
+    [{ url: "x", method: "TRACE" }, "nodes.0.config.method"],
+    [{ url: "x", bodyType: "xml" }, "nodes.0.config.bodyType"],
+    [{ url: "x", headers: { a: 1 } }, "nodes.0.config.headers.a"],
+    [{ url: "x", timeoutMs: 0 }, "nodes.0.config.timeoutMs"],
+    [{ url: "x", auth: { provider: "" } }, "nodes.0.config.auth.provider"],
+  ])("rejects bad config %j", (config, field) => {
+    expect(engine.validate(one(config)).problems.map((p) => p.field)).toContain(field);
+  });
+});
