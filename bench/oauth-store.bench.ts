@@ -5,7 +5,7 @@ import { createTestDatabase } from "@atom/test-db";
 import { afterAll, bench, describe } from "vitest";
 
 // Real PostgreSQL when DATABASE_URL is set, PGlite otherwise. The "raw" cases issue the same statements the
-// adapter issues, by hand, on the same connection: the limit any store could reach.
+// adapter issues, by hand, on the same pool (raw `pg`) or PGlite instance: the limit any store could reach.
 const db = await createTestDatabase();
 await migrate(db.client);
 const raw = db.client as unknown as { query(text: string, params?: unknown[]): Promise<unknown> };
@@ -20,7 +20,7 @@ const options = { time: 2000, warmupTime: 300 };
 let n = 0;
 
 describe(`createState + consumeState (${db.kind})`, () => {
-  bench("raw pg: INSERT + UPDATE ... RETURNING", async () => {
+  bench("raw SQL: INSERT + UPDATE ... RETURNING", async () => {
     const state = createHash("sha256").update(randomBytes(32)).digest("base64url");
     const now = new Date();
     await raw.query(
@@ -48,7 +48,7 @@ const TOKEN_COLUMNS =
   "user_id, provider, access_token, refresh_token, token_type, scopes, expires_at, raw, status, last_error, version, created_at, updated_at";
 
 describe(`saveTokens + getTokens (${db.kind})`, () => {
-  bench("raw pg: INSERT ... ON CONFLICT + SELECT", async () => {
+  bench("raw SQL: INSERT ... ON CONFLICT + SELECT", async () => {
     const userId = `bench-raw-${n++ % 100}`;
     const now = new Date();
     await raw.query(

@@ -54,14 +54,21 @@ export interface CreatedState {
 
 /** What {@link OAuthStore.consumeState} returns, once. */
 export interface ConsumedState {
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
+  /** Scopes, one per entry. */
   scopes: string[];
+  /** The redirect URI of the authorization request, or null. */
   redirectUri: string | null;
   /** The PKCE `code_verifier` for the token request, or null without PKCE. */
   codeVerifier: string | null;
+  /** The caller's JSON metadata, or null. */
   metadata: Record<string, unknown> | null;
+  /** When the row was first written. */
   createdAt: Date;
+  /** When it expires (null: no expiry). */
   expiresAt: Date;
 }
 
@@ -75,8 +82,11 @@ export interface ConsumeStateOptions {
 
 /** Input of {@link OAuthStore.saveTokens}: a provider's token response. */
 export interface SaveTokensInput {
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
+  /** The access token. */
   accessToken: string;
   /** Omit (or null) when the provider sent none: the stored refresh token is then kept. */
   refreshToken?: string | null;
@@ -94,33 +104,48 @@ export interface SaveTokensInput {
 
 /** A stored token pair, decrypted. */
 export interface OAuthTokens {
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
+  /** The access token. */
   accessToken: string;
+  /** The refresh token, or null. */
   refreshToken: string | null;
+  /** The token type, usually `Bearer`. */
   tokenType: string;
+  /** Scopes, one per entry. */
   scopes: string[];
   /** null when the provider gave no lifetime. */
   expiresAt: Date | null;
+  /** `active`, `revoked` or `refresh_failed`. */
   status: TokenStatus;
   /** Why the last refresh failed, when `status` is `refresh_failed`. */
   lastError: string | null;
+  /** The provider's full token response. */
   raw: Record<string, unknown> | null;
+  /** When the row was first written. */
   createdAt: Date;
+  /** When the row was last written. */
   updatedAt: Date;
 }
 
 /** What a refresh callback returns: the provider's answer to a `refresh_token` grant. */
 export interface RefreshedTokens {
+  /** The access token. */
   accessToken: string;
   /** A rotated refresh token; omit to keep the current one. */
   refreshToken?: string | null;
+  /** When it expires (null: no expiry). */
+  /** Absolute expiry of the new access token. */
   expiresAt?: Date | null;
+  /** Lifetime of the new access token in seconds (`expires_in`). */
   expiresIn?: number;
   /** @default the current scopes */
   scopes?: string[] | string;
   /** @default the current token type */
   tokenType?: string;
+  /** The provider's full token response. */
   raw?: Record<string, unknown>;
 }
 

@@ -80,3 +80,12 @@ describe("waiting for another process", () => {
     });
   });
 });
+
+describe("adapter failures", () => {
+  it("become DATABASE_ERROR naming the adapter and method, with the driver error as cause", async () => {
+    const broken = { ...memoryAdapter(), name: "flaky", getTokens: async () => Promise.reject(new Error("connection reset")) };
+    const error: unknown = await createOAuthStore({ adapter: broken }).getTokens("u", "p").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "DATABASE_ERROR", status: 500, message: "[@atom/oauth-store] [flaky] getTokens failed" });
+    expect((error as Error).cause).toEqual(new Error("connection reset"));
+  });
+});

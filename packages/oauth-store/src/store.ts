@@ -1,6 +1,7 @@
 import { parseInput } from "@atom/errors";
 import { createSealer } from "./encryption.js";
 import { OAuthStateExpiredError, OAuthStateInvalidError, OAuthStateMismatchError, OAuthStateUsedError } from "./errors.js";
+import { guardAdapter } from "./guard.js";
 import { memoryAdapter } from "./memory.js";
 import { refreshAcrossProcesses } from "./refresh.js";
 import {
@@ -41,7 +42,8 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     { stateTtl: options.stateTtl, refreshLockTtl: options.refreshLockTtl, refreshWait: options.refreshWait },
     ctx("createOAuthStore"),
   );
-  const adapter = options.adapter ?? memoryAdapter();
+  const given = options.adapter ?? memoryAdapter();
+  const adapter = guardAdapter(given);
   const sealer = createSealer(options.encryption);
   const now = options.clock ?? (() => new Date());
   const inFlight = new Map<string, Promise<OAuthTokens>>();
@@ -50,7 +52,7 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     expiresWithin(token.expiresAt, now(), parseInput(skewSchema, opts ?? {}, ctx("isExpired")).skewSeconds);
 
   const store: OAuthStore = {
-    adapter,
+    adapter: given,
 
     async createState(input) {
       const parsed = parseInput(createStateSchema, input, ctx("createState"));

@@ -11,14 +11,21 @@ export type TokenStatus = "active" | "revoked" | "refresh_failed";
 export interface StateRecord {
   /** SHA-256 of the state value, base64url. Unique. */
   stateHash: string;
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
+  /** Scopes, one per entry. */
   scopes: string[];
+  /** The redirect URI of the authorization request, or null. */
   redirectUri: string | null;
   /** The PKCE verifier, sealed (encrypted when encryption is on), or null without PKCE. */
   codeVerifier: string | null;
+  /** The caller's JSON metadata, or null. */
   metadata: Record<string, unknown> | null;
+  /** When the row was first written. */
   createdAt: Date;
+  /** When it expires (null: no expiry). */
   expiresAt: Date;
   /** When it was consumed; null while pending. */
   usedAt: Date | null;
@@ -26,48 +33,71 @@ export interface StateRecord {
 
 /** What {@link OAuthStoreAdapter.upsertTokens} writes. Secrets are sealed. */
 export interface TokenWrite {
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
+  /** The access token. */
   accessToken: string;
   /** null keeps the stored refresh token (providers often omit it on refresh). */
   refreshToken: string | null;
+  /** The token type, usually `Bearer`. */
   tokenType: string;
+  /** Scopes, one per entry. */
   scopes: string[];
+  /** When it expires (null: no expiry). */
   expiresAt: Date | null;
   /** The provider's full token response as sealed JSON, or null. */
   raw: string | null;
+  /** The current instant, from the store's clock. */
   now: Date;
 }
 
 /** A token row, as stored. Secrets are sealed. */
 export interface TokenRecord {
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
+  /** The access token. */
   accessToken: string;
+  /** The refresh token, or null. */
   refreshToken: string | null;
+  /** The token type, usually `Bearer`. */
   tokenType: string;
+  /** Scopes, one per entry. */
   scopes: string[];
+  /** When it expires (null: no expiry). */
   expiresAt: Date | null;
+  /** The provider's full token response. */
   raw: string | null;
+  /** `active`, `revoked` or `refresh_failed`. */
   status: TokenStatus;
   /** Why the last refresh failed (never contains a secret). */
   lastError: string | null;
   /** Incremented by every write; the compare-and-set key. */
   version: number;
+  /** When the row was first written. */
   createdAt: Date;
+  /** When the row was last written. */
   updatedAt: Date;
 }
 
 /** The sealed secrets of a token row, as {@link OAuthStoreAdapter.replaceSecrets} writes them. */
 export interface TokenSecrets {
+  /** The access token. */
   accessToken: string;
+  /** The refresh token, or null. */
   refreshToken: string | null;
+  /** The provider's full token response. */
   raw: string | null;
 }
 
 /** A position in the (userId, provider) order, for keyset pagination. */
 export interface TokenCursor {
+  /** The user the row belongs to. */
   userId: string;
+  /** The provider key (`github`, `google`). */
   provider: string;
 }
 
