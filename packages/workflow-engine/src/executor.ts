@@ -4,9 +4,9 @@ import { NodeTimeoutError, RunCancelledError } from "./errors.js";
 import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
 import { backoffDelay, sleep } from "./timing.js";
-import { idempotencyKey } from "./idempotency.js";
+import { NodeContextImpl } from "./node-context.js";
 import type { CompiledEdge, CompiledNode, CompiledWorkflow } from "./validate.js";
-import type { EngineEvents, NodeContext, NodeErrorInfo, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
+import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
 
 /** Everything one execution needs. @internal */
 export interface ExecuteParams {
@@ -73,7 +73,17 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   const ready: CompiledNode[] = [];
   const controller = new AbortController();
   const writes: Promise<void>[] = [];
-  const scopeBase = { runInput: params.input, nodes: results };
+  // Nodes settling within the same millisecond share one ISO string instead of formatting a Date each.
+  let isoMs = Number.NaN;
+  let isoText = "";
+  const isoNow = () => {
+    const ms = clock.now();
+    if (ms !== isoMs) {
+      isoMs = ms;
+      isoText = new Date(ms).toISOString();
+    }
+    return isoText;
+  };
   let readyAt = 0;
   let running = 0;
   let halted = false;
@@ -127,8 +137,10 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     params.signal?.removeEventListener("abort", onAbort);
     await Promise.all(writes);
     const outputs: Record<string, unknown> = {};
+    const nodes: Record<string, NodeResult> = {};
     for (const node of workflow.nodes) {
       const result = results[node.def.id];
+      if (result) nodes[node.def.id] = result;
       if (node.outgoing.length === 0 && result?.status === "success") outputs[node.def.id] = result.output;
     }
     await store.setRunStatus(runId, status, failure);
@@ -136,7 +148,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
       runId,
       workflowId: workflow.def.id,
       status,
-      nodes: { ...results },
+      nodes,
       outputs,
       ...(failure ? { error: failure } : {}),
       ...(pendingApproval ? { pendingApproval } : {}),
@@ -155,7 +167,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
       const node = ready[readyAt++] as CompiledNode;
       const live = node.incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
       if (node.incoming.length > 0 && live.length === 0) {
-        const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: new Date(clock.now()).toISOString() };
+        const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: isoNow() };
         writes.push(store.saveNodeResult(runId, node.def.id, skipped));
         settle(node, skipped);
         continue;
@@ -189,7 +201,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   };
 
   const attempt = (node: CompiledNode, input: unknown, predecessors: string[], attemptNo: number): unknown => {
-    const scope: TemplateScope = { ...scopeBase, input };
+    const scope: TemplateScope = { input, runInput: params.input, nodes: results };
     let signal = controller.signal;
     let timer: unknown;
     let timeout: Promise<never> | undefined;
@@ -230,22 +242,18 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     let value: unknown;
     try {
       const config = resolveConfig(node, scope);
-      const ctx: NodeContext = {
+      const ctx = new NodeContextImpl(
         config,
-        rawConfig: node.def.config,
         input,
         predecessors,
-        node: node.def,
+        node.def,
         runId,
-        ...(params.agentId === undefined ? {} : { agentId: params.agentId }),
-        attempt: attemptNo,
+        params.agentId,
+        attemptNo,
         signal,
-        get idempotencyKey() {
-          return idempotencyKey(runId, node.def.id);
-        },
-        resolve: (value, item) => resolveTemplates(value, item === undefined ? scope : { ...scope, item }),
         services,
-      };
+        scope,
+      );
       value = node.type.execute(ctx);
     } catch (error) {
       cleanup?.();
@@ -262,9 +270,9 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   const runNode = async (node: CompiledNode, live: CompiledEdge[]): Promise<void> => {
     const id = node.def.id;
     emit?.("node:start", { runId, nodeId: id, type: node.def.type });
-    const startedAt = new Date(clock.now()).toISOString();
+    const startedAt = isoNow();
     const input = nodeInput(node, live);
-    const predecessors = [...new Set(live.map((edge) => edge.from.def.id))];
+    const predecessors = live.length === 1 ? [(live[0] as CompiledEdge).from.def.id] : [...new Set(live.map((edge) => edge.from.def.id))];
     const policy = node.def.retry ?? { maxAttempts: 1 };
     let result: NodeResult | undefined;
     for (let attemptNo = 1; result === undefined; attemptNo++) {
@@ -278,7 +286,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
           ...(branched ? { branch: branched.branch } : {}),
           attempts: attemptNo,
           startedAt,
-          finishedAt: new Date(clock.now()).toISOString(),
+          finishedAt: isoNow(),
         };
       } catch (thrown) {
         if (thrown instanceof ApprovalRequired) {
@@ -306,7 +314,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
           error: errorInfo(error),
           attempts: attemptNo,
           startedAt,
-          finishedAt: new Date(clock.now()).toISOString(),
+          finishedAt: isoNow(),
         };
       }
     }

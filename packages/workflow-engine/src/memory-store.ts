@@ -11,7 +11,9 @@ import type { NodeErrorInfo, NodeResult, RunStatus, RunStore, StoredRun } from "
  */
 export function memoryRunStore(): RunStore {
   const runs = new Map<string, StoredRun>();
-  const copy = (run: StoredRun): StoredRun => structuredClone(run);
+  const settled = Promise.resolve();
+  // Definitions and settled results are never mutated by the engine, so a shallow copy isolates callers cheaply.
+  const copy = (run: StoredRun): StoredRun => ({ ...run, nodes: { ...run.nodes } });
   return {
     async createRun(run) {
       runs.set(run.runId, copy(run));
@@ -20,9 +22,10 @@ export function memoryRunStore(): RunStore {
       const run = runs.get(runId);
       return run ? copy(run) : undefined;
     },
-    async saveNodeResult(runId: string, nodeId: string, result: NodeResult) {
+    saveNodeResult(runId: string, nodeId: string, result: NodeResult) {
       const run = runs.get(runId);
       if (run) run.nodes[nodeId] = result;
+      return settled;
     },
     async setRunStatus(runId: string, status: RunStatus, error?: NodeErrorInfo) {
       const run = runs.get(runId);

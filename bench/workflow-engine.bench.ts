@@ -1,0 +1,81 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createWorkflowEngine, type WorkflowDefinition } from "@atom/workflow-engine";
+import { createHttpClient } from "@atom/workflow-engine/http";
+import { Agent, request } from "undici";
+import { afterAll, beforeAll, bench, describe } from "vitest";
+
+// Per-node overhead: every node is an identity `extract`, so the engine's scheduling, bookkeeping and store writes
+// are what is measured; the hand-written limit awaits one async identity function per node.
+const CHAIN = 1_000;
+const WIDTH = 100;
+const identity = async (value: unknown) => value;
+
+const chain: WorkflowDefinition = {
+  id: "chain",
+  version: 1,
+  nodes: Array.from({ length: CHAIN }, (_, i) => ({ id: `n${i}`, type: "transform", config: { operation: "extract", path: "" } })),
+  edges: Array.from({ length: CHAIN - 1 }, (_, i) => ({ from: `n${i}`, to: `n${i + 1}` })),
+};
+const fanOut: WorkflowDefinition = {
+  id: "fan",
+  version: 1,
+  nodes: [
+    { id: "start", type: "transform", config: { operation: "extract", path: "" } },
+    ...Array.from({ length: WIDTH }, (_, i) => ({ id: `b${i}`, type: "transform", config: { operation: "extract", path: "" } })),
+  ],
+  edges: Array.from({ length: WIDTH }, (_, i) => ({ from: "start", to: `b${i}` })),
+};
+const engine = createWorkflowEngine({ concurrency: WIDTH });
+
+describe(`${CHAIN}-node transform chain`, () => {
+  bench("@atom/workflow-engine run", async () => {
+    await engine.run(chain, { v: 1 });
+  });
+  bench("hand-written async chain (limit)", async () => {
+    let value: unknown = { v: 1 };
+    for (let i = 0; i < CHAIN; i++) value = await identity(value);
+  });
+});
+
+describe(`${WIDTH}-wide fan-out`, () => {
+  bench("@atom/workflow-engine run", async () => {
+    await engine.run(fanOut, { v: 1 });
+  });
+  bench("hand-written Promise.all (limit)", async () => {
+    const start = await identity({ v: 1 });
+    await Promise.all(Array.from({ length: WIDTH }, () => identity(start)));
+  });
+});
+
+let url = "";
+const server = createServer((_, res) => {
+  res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+});
+const http = createHttpClient({ allowHosts: ["127.0.0.1"], connections: 16 });
+const httpEngine = createWorkflowEngine({ http });
+const agent = new Agent({ connections: 16 });
+let httpFlow: WorkflowDefinition;
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`;
+  httpFlow = { id: "http", version: 1, nodes: [{ id: "get", type: "http_request", config: { url } }], edges: [] };
+});
+afterAll(async () => {
+  await http.close();
+  await agent.close();
+  server.close();
+});
+
+describe("GET a local JSON endpoint", () => {
+  bench("@atom/workflow-engine http_request node (full run)", async () => {
+    await httpEngine.run(httpFlow);
+  });
+  bench("@atom/workflow-engine/http client.request", async () => {
+    await http.request({ method: "GET", url });
+  });
+  bench("bare undici request + body.json() (limit)", async () => {
+    const res = await request(url, { dispatcher: agent });
+    await res.body.json();
+  });
+});
