@@ -1,0 +1,81 @@
+import { describe, expect, it, vi } from "vitest";
+import { createGovernanceFlags, type FlagAuditEvent } from "./index.js";
+
+const features = ["browser", "canvas"];
+
+describe("createGovernanceFlags", () => {
+  it("matches the seed: governance on by default, bypass off", () => {
+    const g = createGovernanceFlags({ features, env: {} });
+    expect(g.governanceFlag("browser")).toBe("BROWSER_GOVERNANCE_ENABLED");
+    expect(g.isGovernanceEnabled("browser")).toBe(true);
+    expect(g.isGovernanceEnabled("canvas")).toBe(true);
+    expect(g.isEmergencyBypassActive()).toBe(false);
+    expect(g.shouldEnforceGovernance("browser")).toBe(true);
+  });
+
+  it("turns one feature off by its variable", () => {
+    const g = createGovernanceFlags({ features, env: { CANVAS_GOVERNANCE_ENABLED: "false" } });
+    expect(g.shouldEnforceGovernance("canvas")).toBe(false);
+    expect(g.shouldEnforceGovernance("browser")).toBe(true);
+  });
+
+  it("fails closed for unknown features and warns once per feature", () => {
+    const onWarning = vi.fn();
+    const g = createGovernanceFlags({ features, env: { BROWSER_GOVERNANCE_ENABLED: "0" }, onWarning });
+    expect(g.shouldEnforceGovernance("telepathy")).toBe(true);
+    expect(g.isGovernanceEnabled("telepathy")).toBe(true);
+    expect(onWarning).toHaveBeenCalledTimes(1);
+    expect(onWarning).toHaveBeenCalledWith('[@atom/flags] unknown governance feature "telepathy": governance is enforced');
+  });
+
+  it("audits every evaluation while the bypass is active", () => {
+    const events: FlagAuditEvent[] = [];
+    const time = new Date("2026-03-01T10:00:00Z");
+    const g = createGovernanceFlags({
+      features,
+      env: { EMERGENCY_GOVERNANCE_BYPASS: "true" },
+      onAudit: (event) => events.push(event),
+      clock: () => time,
+    });
+    expect(g.shouldEnforceGovernance("browser")).toBe(false);
+    expect(g.isEmergencyBypassActive()).toBe(true);
+    expect(events).toEqual([
+      { flag: "EMERGENCY_GOVERNANCE_BYPASS", value: true, source: "env", time, feature: "browser" },
+      { flag: "EMERGENCY_GOVERNANCE_BYPASS", value: true, source: "env", time },
+    ]);
+  });
+
+  it("turns the bypass off by itself when its expiry passes (injected clock)", () => {
+    let now = new Date("2026-03-01T10:00:00Z");
+    const events: FlagAuditEvent[] = [];
+    const g = createGovernanceFlags({
+      features,
+      env: { EMERGENCY_GOVERNANCE_BYPASS: "on", EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "2026-03-01T11:00:00Z" },
+      onAudit: (event) => events.push(event),
+      clock: () => now,
+    });
+    expect(g.shouldEnforceGovernance("browser")).toBe(false);
+    now = new Date("2026-03-01T11:00:00Z");
+    expect(g.shouldEnforceGovernance("browser")).toBe(true);
+    expect(g.isEmergencyBypassActive()).toBe(false);
+    expect(events).toHaveLength(1);
+  });
+
+  it("refuses bad values at startup", () => {
+    expect(() => createGovernanceFlags({ features, env: { EMERGENCY_GOVERNANCE_BYPASS: "sometimes" } })).toThrow(
+      expect.objectContaining({ code: "FLAGS_CONFIG_ERROR", details: expect.objectContaining({ variable: "EMERGENCY_GOVERNANCE_BYPASS" }) }),
+    );
+    expect(() =>
+      createGovernanceFlags({ features, env: { EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "next tuesday" } }),
+    ).toThrow('[@atom/flags] EMERGENCY_GOVERNANCE_BYPASS_UNTIL="next tuesday" is not a valid ISO-8601 time');
+    expect(() => createGovernanceFlags({ features: [] })).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
+  });
+
+  it("lets tests override the bypass in a scope", () => {
+    const g = createGovernanceFlags({ features, env: {}, onAudit: () => undefined });
+    g.flags.override({ EMERGENCY_GOVERNANCE_BYPASS: true }, () => {
+      expect(g.shouldEnforceGovernance("browser")).toBe(false);
+    });
+    expect(g.shouldEnforceGovernance("browser")).toBe(true);
+  });
+});
