@@ -293,6 +293,16 @@ describe("retries, timeouts and cancellation", () => {
     expect(result.nodes).toEqual({});
   });
 
+  it("cancels promptly even when a node ignores its signal", async () => {
+    const deaf = defineNode({ type: "deaf", config: z.object({}), execute: () => new Promise(() => undefined) });
+    const engine = createWorkflowEngine({ nodes: [deaf] });
+    const controller = new AbortController();
+    const pending = engine.run(wf([{ id: "d", type: "deaf", config: {} }]), {}, { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    expect((await pending).status).toBe("cancelled");
+  });
+
   it("cancels the run at its deadline", async () => {
     vi.useFakeTimers();
     const engine = createWorkflowEngine();

@@ -263,8 +263,8 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
       cleanup?.();
       return value;
     }
-    const pending = timeout ? Promise.race([value, timeout]) : value;
-    return cleanup ? Promise.resolve(pending).finally(cleanup) : pending;
+    if (timeout) return Promise.race([value, timeout]).finally(cleanup);
+    return raceAbort(value, signal);
   };
 
   const runNode = async (node: CompiledNode, live: CompiledEdge[]): Promise<void> => {
@@ -324,6 +324,17 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
 
   pump();
   return done;
+}
+
+/** Settles with the run's abort reason even when a node ignores its signal. */
+function raceAbort(value: PromiseLike<unknown>, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([value, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 function resolveConfig(node: CompiledNode, scope: TemplateScope): unknown {

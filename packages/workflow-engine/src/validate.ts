@@ -99,7 +99,7 @@ function addEdge(
   def: WorkflowDefinition,
   problems: WorkflowProblem[],
 ): void {
-  const known = (id: string) => def.nodes.some((node) => node.id === id);
+  const known = (id: string) => byId.has(id) || def.nodes.some((node) => node.id === id);
   const from = byId.get(edge.from);
   const to = byId.get(edge.to);
   if (!known(edge.from)) problems.push({ field: `${field}.from`, message: `edge source "${edge.from}" does not exist` });
