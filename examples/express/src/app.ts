@@ -6,6 +6,7 @@ import {
   finishOAuth,
   health,
   listConnections,
+  runVipWorkflow,
   type StartHost,
   startOAuth,
   useConnection,
@@ -31,6 +32,9 @@ export function createApp(services: ExampleServices): Express {
   });
   app.post("/connections/:provider/refresh", async (req, res) => {
     res.json(await useConnection(services.oauth, services.providers, req.params.provider, req.headers));
+  });
+  app.post("/workflows/run", async (req, res) => {
+    res.json(await runVipWorkflow(services.workflows, services.crmUrl, req.body));
   });
   app.use(notFoundHandler());
   app.use(errorHandler());

@@ -4,6 +4,7 @@ import {
   finishOAuth,
   health,
   listConnections,
+  runVipWorkflow,
   type StartHost,
   startOAuth,
   useConnection,
@@ -26,6 +27,7 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
   app.post<{ Params: { provider: string } }>("/connections/:provider/refresh", async (req) =>
     useConnection(services.oauth, services.providers, req.params.provider, req.headers),
   );
+  app.post("/workflows/run", async (req) => runVipWorkflow(services.workflows, services.crmUrl, req.body));
   return app;
 }
 

@@ -1,12 +1,13 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { PayloadTooLargeError } from "@atom/errors";
-import { errorBoundary, errorHandler, notFoundHandler } from "@atom/errors/hono";
+import { errorBoundary, errorHandler, jsonBody, notFoundHandler } from "@atom/errors/hono";
 import {
   type ExampleServices,
   finishOAuth,
   health,
   listConnections,
+  runVipWorkflow,
   type StartHost,
   startOAuth,
   useConnection,
@@ -38,6 +39,9 @@ export function createApp(services: ExampleServices): Hono {
   app.get("/connections", async (c) => c.json(await listConnections(services.oauth, c.req.header())));
   app.post("/connections/:provider/refresh", async (c) =>
     c.json(await useConnection(services.oauth, services.providers, c.req.param("provider"), c.req.header())),
+  );
+  app.post("/workflows/run", async (c) =>
+    c.json(await runVipWorkflow(services.workflows, services.crmUrl, await jsonBody(c))),
   );
   app.notFound(notFoundHandler());
   app.onError(errorHandler());

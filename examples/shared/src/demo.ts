@@ -1,3 +1,4 @@
+import { startLocalCrm } from "./crm.js";
 import { hosts } from "./hosts.js";
 import { startLocalProvider } from "./provider.js";
 import { runStep, scenario, type ScenarioVars } from "./scenario.js";
@@ -23,9 +24,10 @@ function summarize(json: unknown, show?: (json: unknown) => Record<string, unkno
 
 const hostName = parseHost(process.argv.slice(2));
 const provider = await startLocalProvider();
-const services = await createServices({ providers: { local: provider.config } });
+const crm = await startLocalCrm();
+const services = await createServices({ providers: { local: provider.config }, crmUrl: crm.url });
 const host = await hosts[hostName](services);
-console.log(`Atom SDK demo: ${hostName} on ${host.url}, database ${services.database}, OAuth provider on 127.0.0.1\n`);
+console.log(`Atom SDK demo: ${hostName} on ${host.url}, database ${services.database}, OAuth provider and CRM on 127.0.0.1\n`);
 let failures = 0;
 const vars: ScenarioVars = {};
 try {
@@ -43,6 +45,7 @@ try {
   await host.close();
   await services.close();
   await provider.stop();
+  await crm.stop();
 }
 console.log(`\n${scenario.length - failures} of ${scenario.length} steps answered as expected.`);
 process.exitCode = failures === 0 ? 0 : 1;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalCrm, startLocalCrm } from "./crm.js";
 import type { RunningHost } from "./host.js";
 import { hosts } from "./hosts.js";
 import { type LocalProvider, startLocalProvider } from "./provider.js";
@@ -12,11 +13,13 @@ describe("the example API answers the same on Express, Fastify and Hono", () => 
   const services: ExampleServices[] = [];
   const vars: ScenarioVars[] = names.map(() => ({}));
   let provider: LocalProvider;
+  let crm: LocalCrm;
 
   beforeAll(async () => {
     provider = await startLocalProvider();
+    crm = await startLocalCrm();
     for (const name of names) {
-      const s = await createServices({ isolate: true, providers: { local: provider.config } });
+      const s = await createServices({ isolate: true, providers: { local: provider.config }, crmUrl: crm.url });
       services.push(s);
       running.push(await hosts[name](s));
     }
@@ -25,6 +28,7 @@ describe("the example API answers the same on Express, Fastify and Hono", () => 
     await Promise.all(running.map((host) => host.close()));
     await Promise.all(services.map((s) => s.close()));
     await provider.stop();
+    await crm.stop();
   });
 
   it.each(scenario.map((step, index) => [index + 1, step.name, step] as const))("step %i: %s", async (_i, _name, step) => {

@@ -110,6 +110,38 @@ export const scenario: ScenarioStep[] = [
     expectStatus: 200,
     show: (json) => json as Record<string, unknown>,
   },
+  {
+    name: "workflow: a VIP customer is looked up in the CRM over HTTP and greeted",
+    method: "POST",
+    path: "/workflows/run",
+    body: { input: { customerId: "c-1", spend: 2500 } },
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "workflow: a small spender takes the false branch, the rest is skipped",
+    method: "POST",
+    path: "/workflows/run",
+    body: { input: { customerId: "c-2", spend: 10 } },
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "workflow: missing input field is a validation error naming it",
+    method: "POST",
+    path: "/workflows/run",
+    body: { input: { customerId: "c-1" } },
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  {
+    name: "workflow: malformed JSON is refused",
+    method: "POST",
+    path: "/workflows/run",
+    rawBody: '{"input": {',
+    expectStatus: 400,
+    expectCode: "INVALID_JSON",
+  },
 ];
 
 /** Sends one step to a host (or, for external steps, to the URL it names). */

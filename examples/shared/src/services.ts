@@ -1,6 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { createGovernanceFlags, type GovernanceFlags } from "@atom/flags";
 import { createOAuthStore, type OAuthStore } from "@atom/oauth-store";
 import { migrate as migrateOAuth, postgresAdapter } from "@atom/oauth-store/postgres";
+import { createWorkflowEngine, type WorkflowEngine } from "@atom/workflow-engine";
+import { createHttpClient, type HttpClient } from "@atom/workflow-engine/http";
+import { postgresRunStore } from "@atom/workflow-engine/postgres";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import type { OAuthProvider } from "./oauth.js";
@@ -15,6 +19,12 @@ export interface ExampleServices {
   oauth: OAuthStore;
   /** The OAuth providers users can connect. */
   providers: Record<string, OAuthProvider>;
+  /** Governance toggles and the emergency bypass, from the environment. */
+  flags: GovernanceFlags;
+  /** The workflow engine, with runs recorded in the database. */
+  workflows: WorkflowEngine;
+  /** Where the example workflow finds the CRM. */
+  crmUrl: string;
   /** Closes every connection (and drops the schema when one was created for isolation). */
   close(): Promise<void>;
 }
@@ -27,6 +37,10 @@ export interface ServicesOptions {
   isolate?: boolean;
   /** OAuth providers. @default none */
   providers?: Record<string, OAuthProvider>;
+  /** Base URL of the CRM the example workflow calls. @default process.env.CRM_URL or http://127.0.0.1:4010 */
+  crmUrl?: string;
+  /** The environment the flags read. @default process.env */
+  env?: Record<string, string | undefined>;
   /** The 32-byte key (base64) that encrypts tokens at rest. @default process.env.OAUTH_ENCRYPTION_KEY or a random key */
   encryptionKey?: string;
 }
@@ -65,5 +79,24 @@ export async function createServices(options: ServicesOptions = {}): Promise<Exa
     adapter: postgresAdapter({ pool: opened.db }),
     encryption: { keys: { v1: key }, current: "v1" },
   });
-  return { ...opened, oauth, providers: options.providers ?? {} };
+  const flags = createGovernanceFlags({
+    features: ["agents", "ledger", "workflows"],
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+  const crmUrl = options.crmUrl ?? process.env.CRM_URL ?? "http://127.0.0.1:4010";
+  // The example's CRM runs on this machine, so its host is allow-listed; every other private address stays blocked.
+  const http: HttpClient = createHttpClient({ allowHosts: [new URL(crmUrl).hostname] });
+  const workflows = createWorkflowEngine({ http, store: postgresRunStore({ db: opened.db }) });
+  return {
+    ...opened,
+    oauth,
+    providers: options.providers ?? {},
+    flags,
+    workflows,
+    crmUrl,
+    async close() {
+      await http.close();
+      await opened.close();
+    },
+  };
 }
