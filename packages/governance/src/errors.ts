@@ -1,0 +1,48 @@
+import { defineError } from "@atom/errors";
+import { z } from "zod";
+
+const maturityDetail = z.string();
+
+/**
+ * `GOVERNANCE_DENIED` (403): the agent is not mature enough for the action, or is inactive. The message is the
+ * decision's reason; details carry `agent_id`, `action_name`, `agent_maturity`, `required_maturity`.
+ */
+export const GovernanceDeniedError = defineError({
+  code: "GOVERNANCE_DENIED",
+  status: 403,
+  severity: "medium",
+  message: (d) => d.reason,
+  details: z.object({
+    reason: z.string(),
+    agent_id: z.string().nullable(),
+    action_name: z.string(),
+    agent_maturity: maturityDetail.nullable(),
+    required_maturity: maturityDetail,
+  }),
+});
+
+/**
+ * `GOVERNANCE_APPROVAL_REQUIRED` (202, severity `info`): the action was not performed; a proposal awaits a human.
+ * Details: `proposal_id`, `agent_maturity`, `required_maturity`. Thrown by the host helpers so the `@atom/errors`
+ * handlers render it in the same envelope on every host.
+ */
+export const GovernanceApprovalRequiredError = defineError({
+  code: "GOVERNANCE_APPROVAL_REQUIRED",
+  status: 202,
+  severity: "info",
+  expose: true,
+  message: (d) => `Action requires approval (proposal ${d.proposal_id})`,
+  details: z.object({ proposal_id: z.string(), agent_maturity: maturityDetail, required_maturity: maturityDetail }),
+});
+
+/**
+ * `GOVERNANCE_UNAVAILABLE` (503): the agent registry or approval store failed, timed out, or returned something
+ * invalid. The check failed closed: nothing was allowed. The cause is kept on `cause`, never sent to clients.
+ */
+export const GovernanceUnavailableError = defineError({
+  code: "GOVERNANCE_UNAVAILABLE",
+  status: 503,
+  severity: "high",
+  message: (d) => `[@atom/governance] ${d.component} unavailable; the action was not allowed`,
+  details: z.object({ component: z.enum(["agent registry", "approval store"]), agent_id: z.string() }),
+});

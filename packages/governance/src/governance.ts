@@ -1,0 +1,358 @@
+import { AgentNotFoundError, parseInput } from "@atom/errors";
+import { z } from "zod";
+import { AgentCache } from "./agent-cache.js";
+import { type ActionComplexity, complexityForAction, DEFAULT_ACTION_COMPLEXITY, requiredMaturity, toComplexity } from "./complexity.js";
+import { GovernanceUnavailableError } from "./errors.js";
+import {
+  type AgentMaturity,
+  effectiveMaturity,
+  isInactiveStatus,
+  MATURITY_CONFIDENCE_FLOOR,
+  maturityRank,
+} from "./maturity.js";
+import { memoryApprovalStore } from "./memory.js";
+import { agentIdSchema, agentRecordSchema } from "./schemas.js";
+import { withTimeout } from "./timeout.js";
+import type {
+  AgentRecord,
+  AgentRegistry,
+  ApprovalStore,
+  GovernanceAuditEvent,
+  GovernanceAuditSink,
+  GovernanceDecision,
+  GovernanceFlagsReader,
+  GovernanceMode,
+  GovernedRequestInfo,
+} from "./types.js";
+
+/** Options of {@link createGovernance}. */
+export interface GovernanceOptions {
+  /** Where agents are looked up. */
+  registry: AgentRegistry;
+  /**
+   * Feature flags for per-feature enforcement and the emergency bypass (`@atom/flags` fits).
+   * @default every feature enforced, no bypass
+   */
+  flags?: GovernanceFlagsReader;
+  /**
+   * Where proposals are recorded when an INTERN asks for more than it may do alone.
+   * @default memoryApprovalStore() (lost on restart; pass `postgresApprovalStore` in production)
+   */
+  approvals?: ApprovalStore;
+  /** Receives every decision. @default none */
+  audit?: GovernanceAuditSink;
+  /**
+   * Called when the audit sink throws; the decision stands either way.
+   * @default logs the error's name to `console.error`
+   */
+  onAuditError?: (error: unknown, event: GovernanceAuditEvent) => void;
+  /**
+   * Extra or overriding entries for the action → complexity table, merged over {@link DEFAULT_ACTION_COMPLEXITY}.
+   * @example { export_report: 2, delete: 3 }
+   */
+  actions?: Readonly<Record<string, number>>;
+  /** How long an agent lookup is cached, in ms; `0` disables the cache. @default 30_000 */
+  cacheTtlMs?: number;
+  /** A registry or approval-store call slower than this fails closed with `GOVERNANCE_UNAVAILABLE`. @default 2_000 */
+  timeoutMs?: number;
+  /** Milliseconds since the epoch, for the cache and audit timestamps. @default Date.now */
+  clock?: () => number;
+}
+
+/** What `governance.check` takes: an agent and either a `complexity` or an `action` from the table. */
+export interface GovernanceCheckInput {
+  agentId: string;
+  /** The action's complexity (1–4); anything else counts as CRITICAL. Wins over `action` when both are given. */
+  complexity?: number;
+  /** An action name looked up in the action table; unknown actions are CRITICAL. */
+  action?: string;
+  /** The feature whose flag decides whether governance is enforced. @default "default" */
+  feature?: string;
+  /** The name recorded in decisions, proposals and audit events. @default `action`, else `complexity:<n>` */
+  actionName?: string;
+  /** The HTTP request the check guards, recorded with proposals and audit events. */
+  request?: GovernedRequestInfo;
+}
+
+/** Options of {@link Governance.recordOutcome}. */
+export interface RecordOutcomeOptions {
+  /** `low`: +0.01 / −0.02; `high`: +0.05 / −0.1. @default "low" */
+  impact?: "low" | "high";
+}
+
+/** A governance gate made by {@link createGovernance}. */
+export interface Governance {
+  /**
+   * Decides whether an agent may perform an action.
+   * @throws {AgentNotFoundError} `AGENT_NOT_FOUND` (404) when the registry has no such agent
+   * @throws {GovernanceUnavailableError} `GOVERNANCE_UNAVAILABLE` (503) when the registry or approval store throws,
+   * times out, or returns an invalid record: never an allow
+   * @throws {ValidationError} when the input is invalid
+   */
+  check(input: GovernanceCheckInput): Promise<GovernanceDecision>;
+  /**
+   * Feeds an action's outcome back into the agent's confidence score (+0.01/−0.02 low impact, +0.05/−0.1 high,
+   * clamped to 0..1; an agent without a score starts at its maturity's floor) and drops the cached agent.
+   * @returns the new confidence
+   * @throws {AgentNotFoundError} when the agent does not exist
+   * @throws {GovernanceUnavailableError} when the registry fails
+   */
+  recordOutcome(agentId: string, success: boolean, options?: RecordOutcomeOptions): Promise<number>;
+  /** Drops the cached lookup of one agent, or of every agent. Call it after changing an agent outside the library. */
+  invalidate(agentId?: string): void;
+  /** The complexity an action name has in this gate's table. */
+  complexityOf(action: string): ActionComplexity;
+}
+
+const requestSchema = z.object({ method: z.string().min(1), path: z.string() });
+
+const optionsSchema = z.object({
+  registry: z.custom<AgentRegistry>(
+    (v) => typeof (v as AgentRegistry | null)?.getAgent === "function" && typeof (v as AgentRegistry).adjustConfidence === "function",
+    "must implement getAgent and adjustConfidence",
+  ),
+  flags: z
+    .custom<GovernanceFlagsReader>(
+      (v) =>
+        typeof (v as GovernanceFlagsReader | null)?.shouldEnforceGovernance === "function" &&
+        typeof (v as GovernanceFlagsReader).isEmergencyBypassActive === "function",
+      "must implement shouldEnforceGovernance and isEmergencyBypassActive",
+    )
+    .optional(),
+  approvals: z
+    .custom<ApprovalStore>((v) => typeof (v as ApprovalStore | null)?.createProposal === "function", "must implement createProposal")
+    .optional(),
+  audit: z.custom<GovernanceAuditSink>((v) => typeof v === "function", "must be a function").optional(),
+  onAuditError: z.custom<(error: unknown, event: GovernanceAuditEvent) => void>((v) => typeof v === "function").optional(),
+  actions: z.record(z.string(), z.number()).optional(),
+  cacheTtlMs: z.number().int().min(0).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+});
+
+const checkSchema = z
+  .object({
+    agentId: agentIdSchema,
+    complexity: z.number().optional(),
+    action: z.string().min(1).optional(),
+    feature: z.string().min(1).optional(),
+    actionName: z.string().min(1).optional(),
+    request: requestSchema.optional(),
+  })
+  .refine((v) => v.complexity !== undefined || v.action !== undefined, {
+    message: "either complexity or action is required",
+    path: ["complexity"],
+  });
+
+const outcomeSchema = z.object({
+  agentId: agentIdSchema,
+  success: z.boolean(),
+  impact: z.enum(["low", "high"]).default("low"),
+});
+
+const DELTAS = { low: { success: 0.01, failure: -0.02 }, high: { success: 0.05, failure: -0.1 } } as const;
+
+function defaultOnAuditError(error: unknown): void {
+  console.error(`[@atom/governance] audit sink failed: ${error instanceof Error ? error.name : typeof error}`);
+}
+
+/**
+ * Creates a governance gate: decides whether an agent may perform an action, failing closed on every error.
+ *
+ * | agent | action at or below its level | above its level |
+ * | --- | --- | --- |
+ * | STUDENT, SUPERVISED | allow | deny |
+ * | INTERN | allow | `approval_required` (proposal recorded) |
+ * | AUTONOMOUS | allow | (nothing is above) |
+ * | PAUSED, STOPPED, DEPRECATED, DELETED | deny | deny |
+ *
+ * @throws {ValidationError} when the options are invalid
+ * @example
+ * ```ts
+ * const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "agent-7", status: "INTERN" }]) });
+ * const decision = await governance.check({ agentId: "agent-7", action: "send_email" });
+ * // decision.outcome === "approval_required", decision.proposalId is set
+ * ```
+ */
+export function createGovernance(options: GovernanceOptions): Governance {
+  const opts = parseInput(optionsSchema, options, "[@atom/governance] createGovernance");
+  const registry = opts.registry;
+  const approvals = opts.approvals ?? memoryApprovalStore();
+  const clock = opts.clock ?? Date.now;
+  const timeoutMs = opts.timeoutMs ?? 2_000;
+  const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
+  const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
+  const onAuditError = opts.onAuditError ?? defaultOnAuditError;
+
+  const unavailable = (component: "agent registry" | "approval store", agentId: string, cause: unknown) =>
+    new GovernanceUnavailableError({ component, agent_id: agentId }, { cause });
+
+  const loadAgent = async (agentId: string): Promise<AgentRecord | null> => {
+    let raw: unknown;
+    try {
+      raw = await withTimeout(() => registry.getAgent(agentId), timeoutMs, () => new Error("agent registry timed out"));
+    } catch (error) {
+      throw unavailable("agent registry", agentId, error);
+    }
+    if (raw === null || raw === undefined) return null;
+    const parsed = agentRecordSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.id !== agentId) {
+      throw unavailable("agent registry", agentId, parsed.error ?? new Error("agent registry returned another agent"));
+    }
+    return parsed.data;
+  };
+
+  const getAgent = async (agentId: string): Promise<AgentRecord> => {
+    const record = cache.peek(agentId) ?? (await cache.load(agentId, () => loadAgent(agentId)));
+    if (record === null) throw new AgentNotFoundError({ agentId });
+    return record;
+  };
+
+  const readFlags = (feature: string): GovernanceMode => {
+    if (!opts.flags) return "enforced";
+    try {
+      if (opts.flags.isEmergencyBypassActive()) return "emergency_bypass";
+      return opts.flags.shouldEnforceGovernance(feature) ? "enforced" : "governance_disabled";
+    } catch {
+      // A broken flag source must not open the gate: enforce, without bypass.
+      return "enforced";
+    }
+  };
+
+  const emit = async (event: GovernanceAuditEvent): Promise<void> => {
+    if (!opts.audit) return;
+    try {
+      await opts.audit(event);
+    } catch (error) {
+      onAuditError(error, event);
+    }
+  };
+
+  const decide = async (
+    record: AgentRecord,
+    base: { agentId: string; actionName: string; complexity: ActionComplexity; requiredMaturity: AgentMaturity },
+    request: GovernedRequestInfo | undefined,
+  ): Promise<GovernanceDecision> => {
+    const { agentId, actionName, requiredMaturity: required } = base;
+    if (isInactiveStatus(record.status)) {
+      return {
+        ...base,
+        outcome: "deny",
+        mode: "enforced",
+        agentMaturity: record.status,
+        reason: `Agent ${agentId} is ${record.status} and may not act`,
+      };
+    }
+    const maturity = effectiveMaturity(record.status, record.confidence);
+    const lowered =
+      maturity === record.status ? "" : ` (stored ${record.status}, confidence ${record.confidence} allows ${maturity})`;
+    const decision = { ...base, mode: "enforced" as const, agentMaturity: maturity };
+    if (maturityRank(maturity) >= maturityRank(required)) {
+      return { ...decision, outcome: "allow", reason: `Agent ${agentId} (${maturity}) may perform "${actionName}"` };
+    }
+    if (maturity !== "INTERN") {
+      return {
+        ...decision,
+        outcome: "deny",
+        reason: `Agent ${agentId} (${maturity}${lowered}) may not perform "${actionName}", which requires ${required}`,
+      };
+    }
+    const reason = `Agent ${agentId} (INTERN${lowered}) needs approval to perform "${actionName}", which requires ${required}`;
+    let proposalId: string;
+    try {
+      const proposal = await withTimeout(
+        () =>
+          approvals.createProposal({
+            ...base,
+            agentMaturity: maturity,
+            reason,
+            ...(request ? { request } : {}),
+            ...(record.tenantId ? { tenantId: record.tenantId } : {}),
+          }),
+        timeoutMs,
+        () => new Error("approval store timed out"),
+      );
+      proposalId = z.string().min(1).parse(proposal?.id);
+    } catch (error) {
+      throw unavailable("approval store", agentId, error);
+    }
+    return { ...decision, outcome: "approval_required", reason, proposalId };
+  };
+
+  return {
+    async check(input) {
+      const valid = parseInput(checkSchema, input, "[@atom/governance] check");
+      const complexity =
+        valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityForAction(valid.action ?? "", table);
+      const base = {
+        agentId: valid.agentId,
+        actionName: valid.actionName ?? valid.action ?? `complexity:${complexity}`,
+        complexity,
+        requiredMaturity: requiredMaturity(complexity),
+      };
+      const feature = valid.feature ?? "default";
+      const mode = readFlags(feature);
+      let decision: GovernanceDecision;
+      let tenantId: string | null | undefined;
+      if (mode === "enforced") {
+        const record = await getAgent(valid.agentId);
+        tenantId = record.tenantId;
+        decision = await decide(record, base, valid.request);
+      } else {
+        decision = {
+          ...base,
+          outcome: "allow",
+          mode,
+          agentMaturity: null,
+          reason:
+            mode === "emergency_bypass"
+              ? `Emergency bypass active: "${base.actionName}" allowed without a governance check`
+              : `Governance is disabled for feature "${feature}"`,
+        };
+      }
+      if (opts.audit) {
+        await emit({
+          type: mode === "enforced" ? "decision" : mode,
+          severity: mode === "emergency_bypass" ? "critical" : decision.outcome === "allow" ? "info" : "warning",
+          outcome: decision.outcome,
+          agentId: decision.agentId,
+          actionName: decision.actionName,
+          complexity: decision.complexity,
+          agentMaturity: decision.agentMaturity,
+          requiredMaturity: decision.requiredMaturity,
+          reason: decision.reason,
+          feature,
+          ...(decision.proposalId ? { proposalId: decision.proposalId } : {}),
+          ...(tenantId ? { tenantId } : {}),
+          ...(valid.request ? { request: valid.request } : {}),
+          at: new Date(clock()),
+        });
+      }
+      return decision;
+    },
+
+    async recordOutcome(agentId, success, outcomeOptions = {}) {
+      const valid = parseInput(outcomeSchema, { agentId, success, ...outcomeOptions }, "[@atom/governance] recordOutcome");
+      const record = await getAgent(valid.agentId);
+      const baseline = isInactiveStatus(record.status) ? 0 : MATURITY_CONFIDENCE_FLOOR[record.status];
+      const delta = DELTAS[valid.impact][valid.success ? "success" : "failure"];
+      let confidence: number | null;
+      try {
+        confidence = await withTimeout(
+          () => registry.adjustConfidence(valid.agentId, delta, baseline),
+          timeoutMs,
+          () => new Error("agent registry timed out"),
+        );
+      } catch (error) {
+        throw unavailable("agent registry", valid.agentId, error);
+      } finally {
+        cache.invalidate(valid.agentId);
+      }
+      if (confidence === null) throw new AgentNotFoundError({ agentId: valid.agentId });
+      return confidence;
+    },
+
+    invalidate: (agentId) => cache.invalidate(agentId),
+    complexityOf: (action) => complexityForAction(action, table),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * `@atom/governance`: a fail-closed maturity gate for AI agents calling state-changing routes. Each agent has a
+ * maturity (`STUDENT < INTERN < SUPERVISED < AUTONOMOUS`), each action a complexity (1–4); an agent may act only at
+ * or below its level, an INTERN above it gets an approval proposal, and any registry failure denies (503).
+ *
+ * ```sh
+ * npm install @atom/governance
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { createGovernance, memoryAgentRegistry } from "@atom/governance";
+ *
+ * const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "agent-7", status: "STUDENT" }]) });
+ * const decision = await governance.check({ agentId: "agent-7", action: "delete" });
+ * // { outcome: "deny", reason: 'Agent agent-7 (STUDENT) may not perform "delete", which requires AUTONOMOUS', ... }
+ * ```
+ * @packageDocumentation
+ */
+export {
+  AGENT_MATURITIES,
+  AgentMaturity,
+  effectiveMaturity,
+  INACTIVE_STATUSES,
+  isInactiveStatus,
+  MATURITY_CONFIDENCE_FLOOR,
+  maturityFromConfidence,
+  maturityRank,
+  type AgentStatus,
+  type InactiveStatus,
+} from "./maturity.js";
+export {
+  ActionComplexity,
+  complexityForAction,
+  DEFAULT_ACTION_COMPLEXITY,
+  requiredMaturity,
+  toComplexity,
+} from "./complexity.js";
+export { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnavailableError } from "./errors.js";
+export {
+  createGovernance,
+  type Governance,
+  type GovernanceCheckInput,
+  type GovernanceOptions,
+  type RecordOutcomeOptions,
+} from "./governance.js";
+export { memoryAgentRegistry, memoryApprovalStore, type MemoryAgentRegistry, type MemoryApprovalStore } from "./memory.js";
+export type {
+  AgentRecord,
+  AgentRegistry,
+  ApprovalStore,
+  GovernanceAuditEvent,
+  GovernanceAuditSink,
+  GovernanceDecision,
+  GovernanceFlagsReader,
+  GovernanceMode,
+  GovernanceOutcome,
+  GovernedRequestInfo,
+  Proposal,
+  ProposalInput,
+} from "./types.js";

@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { parseInput } from "@atom/errors";
+import { agentRecordSchema } from "./schemas.js";
+import type { AgentRecord, AgentRegistry, ApprovalStore, Proposal, ProposalInput } from "./types.js";
+
+/** An in-memory {@link AgentRegistry} with `upsert` and `delete`, for tests and single-process apps. */
+export interface MemoryAgentRegistry extends AgentRegistry {
+  /** Adds or replaces an agent. @throws {ValidationError} naming the bad field */
+  upsert(agent: AgentRecord): void;
+  /** Removes an agent; returns whether it existed. */
+  delete(agentId: string): boolean;
+}
+
+/**
+ * An in-memory agent registry.
+ * @example
+ * ```ts
+ * const registry = memoryAgentRegistry([{ id: "agent-7", status: "INTERN", confidence: 0.6 }]);
+ * registry.upsert({ id: "agent-8", status: "AUTONOMOUS" });
+ * ```
+ */
+export function memoryAgentRegistry(agents: readonly AgentRecord[] = []): MemoryAgentRegistry {
+  const byId = new Map<string, AgentRecord>();
+  const upsert = (agent: AgentRecord) => {
+    const valid = parseInput(agentRecordSchema, agent, "[@atom/governance] memoryAgentRegistry.upsert");
+    byId.set(valid.id, { ...valid });
+  };
+  for (const agent of agents) upsert(agent);
+  return {
+    upsert,
+    delete: (agentId) => byId.delete(agentId),
+    async getAgent(agentId) {
+      const agent = byId.get(agentId);
+      return agent ? { ...agent } : null;
+    },
+    async adjustConfidence(agentId, delta, baseline) {
+      const agent = byId.get(agentId);
+      if (!agent) return null;
+      agent.confidence = Math.min(1, Math.max(0, (agent.confidence ?? baseline) + delta));
+      return agent.confidence;
+    },
+  };
+}
+
+/** An in-memory {@link ApprovalStore} that also lists proposals. */
+export interface MemoryApprovalStore extends ApprovalStore {
+  /** Every proposal, oldest first. */
+  list(): Proposal[];
+}
+
+/**
+ * An in-memory approval store. Proposals are lost on restart: use `postgresApprovalStore` in production.
+ * @param options.clock the time proposals are stamped with @default () => new Date()
+ */
+export function memoryApprovalStore(options: { clock?: () => Date } = {}): MemoryApprovalStore {
+  const clock = options.clock ?? (() => new Date());
+  const proposals = new Map<string, Proposal>();
+  return {
+    list: () => [...proposals.values()],
+    async createProposal(input: ProposalInput) {
+      const proposal: Proposal = { ...input, id: randomUUID(), status: "pending", createdAt: clock() };
+      proposals.set(proposal.id, proposal);
+      return { ...proposal };
+    },
+    async getProposal(id) {
+      const proposal = proposals.get(id);
+      return proposal ? { ...proposal } : null;
+    },
+  };
+}

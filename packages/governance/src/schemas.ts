@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { AGENT_MATURITIES, INACTIVE_STATUSES } from "./maturity.js";
+
+/** @internal An agent id: 1–256 characters. */
+export const agentIdSchema = z.string().min(1).max(256);
+
+/** @internal What a registry must return for an agent. */
+export const agentRecordSchema = z.object({
+  id: agentIdSchema,
+  status: z.enum([...AGENT_MATURITIES, ...INACTIVE_STATUSES]),
+  confidence: z.number().min(0).max(1).nullish(),
+  tenantId: z.string().nullish(),
+});

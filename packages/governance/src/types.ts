@@ -1,0 +1,129 @@
+import type { ActionComplexity } from "./complexity.js";
+import type { AgentMaturity, AgentStatus } from "./maturity.js";
+
+/** An agent as a registry returns it. Validated on every lookup; anything else is treated as a registry failure. */
+export interface AgentRecord {
+  /** The agent's id. */
+  id: string;
+  /** Its stored maturity, or an inactive status (always denied). */
+  status: AgentStatus;
+  /** Confidence score 0..1. When it allows less than `status`, the score wins. */
+  confidence?: number | null | undefined;
+  /** The tenant the agent belongs to, carried into audit events. */
+  tenantId?: string | null | undefined;
+}
+
+/**
+ * Where agents live. Implement it over your own table, or use `memoryAgentRegistry()` or
+ * `postgresAgentRegistry({ pool })` from `@atom/governance/postgres`.
+ */
+export interface AgentRegistry {
+  /** The agent, or `null`/`undefined` when there is none. Throwing makes checks fail closed (503). */
+  getAgent(agentId: string): Promise<AgentRecord | null | undefined>;
+  /**
+   * Adds `delta` to the agent's confidence atomically, starting from `baseline` when it has none, clamped to 0..1.
+   * @returns the new confidence, or `null` when the agent does not exist
+   */
+  adjustConfidence(agentId: string, delta: number, baseline: number): Promise<number | null>;
+}
+
+/** The request a check was made for, recorded with proposals and audit events. */
+export interface GovernedRequestInfo {
+  /** HTTP method. */
+  method: string;
+  /** Path without the query string. */
+  path: string;
+}
+
+/** What an {@link ApprovalStore} records when an INTERN asks for more than it may do alone. */
+export interface ProposalInput {
+  agentId: string;
+  actionName: string;
+  complexity: ActionComplexity;
+  agentMaturity: AgentMaturity;
+  requiredMaturity: AgentMaturity;
+  /** Why approval is needed. */
+  reason: string;
+  /** The request that asked, when the check came from HTTP. */
+  request?: GovernedRequestInfo;
+  tenantId?: string;
+}
+
+/** A recorded proposal awaiting a human decision. */
+export interface Proposal extends ProposalInput {
+  /** The proposal id returned to the agent (`proposal_id`). */
+  id: string;
+  status: "pending" | "approved" | "rejected";
+  createdAt: Date;
+}
+
+/** Records proposals of actions that need a human's approval. */
+export interface ApprovalStore {
+  /** Records a pending proposal and returns it with its id. */
+  createProposal(input: ProposalInput): Promise<Proposal>;
+  /** A proposal by id, or `null`. */
+  getProposal(id: string): Promise<Proposal | null>;
+}
+
+/** What a check decided. */
+export type GovernanceOutcome = "allow" | "deny" | "approval_required";
+
+/** Why a decision was taken without a maturity comparison, when it was. */
+export type GovernanceMode = "enforced" | "governance_disabled" | "emergency_bypass";
+
+/** The result of `governance.check(...)`. */
+export interface GovernanceDecision {
+  outcome: GovernanceOutcome;
+  /** A sentence saying why, safe to show to the caller. */
+  reason: string;
+  /**
+   * The maturity the agent acted with (after the confidence rule), or its inactive status; `null` when enforcement
+   * was skipped (governance disabled or bypassed), since the registry is then not consulted.
+   */
+  agentMaturity: AgentStatus | null;
+  /** The maturity the action needs. */
+  requiredMaturity: AgentMaturity;
+  agentId: string;
+  actionName: string;
+  complexity: ActionComplexity;
+  /** `enforced`, or why enforcement was skipped. */
+  mode: GovernanceMode;
+  /** The recorded proposal, when `outcome` is `approval_required`. */
+  proposalId?: string;
+}
+
+/** One audit record: every decision, including skipped enforcement. */
+export interface GovernanceAuditEvent {
+  /** `decision` for an enforced check; `governance_disabled` and `emergency_bypass` when enforcement was skipped. */
+  type: "decision" | "governance_disabled" | "emergency_bypass";
+  /** `critical` for an emergency bypass, `warning` for denials and approvals, `info` otherwise. */
+  severity: "info" | "warning" | "critical";
+  outcome: GovernanceOutcome;
+  agentId: string;
+  actionName: string;
+  complexity: ActionComplexity;
+  agentMaturity: AgentStatus | null;
+  requiredMaturity: AgentMaturity;
+  reason: string;
+  feature: string;
+  proposalId?: string;
+  tenantId?: string;
+  request?: GovernedRequestInfo;
+  at: Date;
+}
+
+/** Receives every audit event. Failures are reported to `onAuditError` and never change a decision. */
+export type GovernanceAuditSink = (event: GovernanceAuditEvent) => void | Promise<void>;
+
+/**
+ * The flag reader `createGovernance` consults, structurally compatible with `@atom/flags`' governance flags.
+ * A reader that throws is ignored: governance is enforced and no bypass applies.
+ */
+export interface GovernanceFlagsReader {
+  /** Whether governance is switched on for a feature. */
+  isGovernanceEnabled(feature: string): boolean;
+  /** Whether the emergency bypass is on (every check allowed, loudly audited). */
+  isEmergencyBypassActive(): boolean;
+  /** Whether checks for `feature` are enforced: enabled and not bypassed. */
+  shouldEnforceGovernance(feature: string): boolean;
+}
