@@ -329,6 +329,50 @@ describe("retries, timeouts and cancellation", () => {
   });
 });
 
+describe("tracing", () => {
+  it("records one span per node with status and error code", async () => {
+    const spans: { name: string; attributes: Record<string, unknown>; status?: unknown; ended: boolean }[] = [];
+    const tracer = {
+      startSpan(name: string, options?: { attributes?: Record<string, string | number | boolean> }) {
+        const span = { name, attributes: { ...options?.attributes } as Record<string, unknown>, status: undefined as unknown, ended: false };
+        spans.push(span);
+        return {
+          setAttribute: (key: string, value: unknown) => (span.attributes[key] = value),
+          setStatus: (status: unknown) => (span.status = status),
+          end: () => (span.ended = true),
+        };
+      },
+    };
+    const engine = createWorkflowEngine({ tracer });
+    await engine.run(
+      wf([extract("a"), { id: "c", type: "condition", config: { conditionType: "less_than", field: "x", value: 1 } }], [{ from: "a", to: "c" }]),
+      { x: "s" },
+      { runId: "r1" },
+    );
+    expect(spans).toEqual([
+      {
+        name: "workflow.node transform",
+        attributes: { "workflow.run_id": "r1", "workflow.node_id": "a", "workflow.node_type": "transform", "workflow.node_status": "success", "workflow.attempts": 1 },
+        status: { code: 1 },
+        ended: true,
+      },
+      {
+        name: "workflow.node condition",
+        attributes: {
+          "workflow.run_id": "r1",
+          "workflow.node_id": "c",
+          "workflow.node_type": "condition",
+          "workflow.node_status": "failed",
+          "workflow.attempts": 1,
+          "workflow.error_code": "NODE_INPUT_INVALID",
+        },
+        status: { code: 2, message: "NODE_INPUT_INVALID" },
+        ended: true,
+      },
+    ]);
+  });
+});
+
 describe("custom nodes", () => {
   it("routes with routeTo and validates custom configs", async () => {
     const parity = defineNode({

@@ -15,6 +15,7 @@ import { delayNode } from "./nodes/delay.js";
 import { httpRequestNode } from "./nodes/http-request.js";
 import { transformNode } from "./nodes/transform.js";
 import { systemClock } from "./timing.js";
+import { traceNodes, type TracerLike } from "./tracing.js";
 import type {
   ActionDefinition,
   Clock,
@@ -54,6 +55,8 @@ export interface WorkflowEngineOptions {
   gmailBaseUrl?: string;
   /** Generates run ids. @default crypto.randomUUID */
   generateId?: () => string;
+  /** OpenTelemetry tracer (`trace.getTracer("workflows")` from `@opentelemetry/api`): one span per node. */
+  tracer?: TracerLike;
 }
 
 /** Options of one run. */
@@ -109,6 +112,7 @@ const optionsSchema = z.object({
   slackBaseUrl: z.url().optional(),
   gmailBaseUrl: z.url().optional(),
   generateId: z.unknown().optional(),
+  tracer: z.object({ startSpan: z.unknown() }).optional(),
 });
 
 const runOptionsSchema = z.object({
@@ -191,7 +195,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       ...(listeners.size > 0 ? { emit } : {}),
     });
 
-  return {
+  const engine: WorkflowEngine = {
     validate(definition) {
       const { problems } = compileWorkflow(definition, types);
       return problems.length === 0 ? { ok: true, problems: [] } : { ok: false, problems };
@@ -241,4 +245,6 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       if (!options.http && http) await http.close();
     },
   };
+  if (options.tracer) traceNodes(options.tracer, engine.on);
+  return engine;
 }

@@ -32,6 +32,7 @@ export { defineNode, routeTo } from "./define-node.js";
 export type { ValidationResult } from "./validate.js";
 export { renderTemplate, resolveTemplates, type TemplateScope } from "./template.js";
 export { memoryRunStore } from "./memory-store.js";
+export type { SpanLike, TracerLike } from "./tracing.js";
 export { createActionRegistry } from "./actions/registry.js";
 export { slackPostMessage, type SlackPostMessageInput } from "./actions/slack.js";
 export { gmailSend, type GmailSendInput } from "./actions/gmail.js";
