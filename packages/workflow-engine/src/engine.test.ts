@@ -67,6 +67,16 @@ describe("validate", () => {
     ]);
   });
 
+  it.each([
+    [{ id: "r", type: "transform", config: { operation: "extract", path: "" }, retry: { maxAttempts: 0 } }, "nodes.0.retry.maxAttempts"],
+    [{ id: "r", type: "transform", config: { operation: "extract", path: "" }, retry: { maxAttempts: 2, jitter: "some" } }, "nodes.0.retry.jitter"],
+    [{ id: "r", type: "transform", config: { operation: "extract", path: "" }, timeoutMs: -5 }, "nodes.0.timeoutMs"],
+    [{ id: "r", type: "action", config: { action: "slack.post_message", input: "hi" } }, "nodes.0.config.input"],
+    [{ id: "r", type: "action", config: {} }, "nodes.0.config.action"],
+  ])("rejects bad node options %#", (node, field) => {
+    expect(engine.validate(wf([node as WorkflowDefinition["nodes"][number]])).problems.map((p) => p.field)).toContain(field);
+  });
+
   it("reports the JSON shape first", () => {
     expect(engine.validate({ id: "", nodes: "x" }).problems.map((p) => p.field)).toEqual(["id", "version", "nodes", "edges"]);
   });
