@@ -135,6 +135,14 @@ export const scenario: ScenarioStep[] = [
     expectCode: "VALIDATION_ERROR",
   },
   {
+    name: "workflow: a body over the 100 kB limit is refused",
+    method: "POST",
+    path: "/workflows/run",
+    body: { input: { customerId: "c-1", spend: 1, padding: "x".repeat(200_000) } },
+    expectStatus: 413,
+    expectCode: "PAYLOAD_TOO_LARGE",
+  },
+  {
     name: "workflow: malformed JSON is refused",
     method: "POST",
     path: "/workflows/run",
