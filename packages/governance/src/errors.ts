@@ -37,12 +37,14 @@ export const GovernanceApprovalRequiredError = defineError({
 
 /**
  * `GOVERNANCE_UNAVAILABLE` (503): the agent registry or approval store failed, timed out, or returned something
- * invalid. The check failed closed: nothing was allowed. The cause is kept on `cause`, never sent to clients.
+ * invalid. The check failed closed: nothing was allowed. The message and details (which component, which agent) are
+ * shown to clients even in production; the cause is kept on `cause` and never sent.
  */
 export const GovernanceUnavailableError = defineError({
   code: "GOVERNANCE_UNAVAILABLE",
   status: 503,
   severity: "high",
+  expose: true,
   message: (d) => `[@atom/governance] ${d.component} unavailable; the action was not allowed`,
   details: z.object({ component: z.enum(["agent registry", "approval store"]), agent_id: z.string() }),
 });

@@ -44,6 +44,15 @@ export {
   type GovernanceOptions,
   type RecordOutcomeOptions,
 } from "./governance.js";
+export {
+  GOVERNED_METHODS,
+  requireGovernance,
+  toGovernanceError,
+  type AgentIdSource,
+  type GovernanceGuard,
+  type GovernedHttpRequest,
+  type RequireGovernanceOptions,
+} from "./http.js";
 export { memoryAgentRegistry, memoryApprovalStore, type MemoryAgentRegistry, type MemoryApprovalStore } from "./memory.js";
 export type {
   AgentRecord,

@@ -1,0 +1,67 @@
+/**
+ * Express helper for `@atom/governance`: `requireGovernance(options)` is route middleware that checks agents on
+ * POST/PUT/PATCH/DELETE and passes denials to `next(error)`, so `@atom/errors/express`' `errorHandler()` renders
+ * them (403 `GOVERNANCE_DENIED`, 202 `GOVERNANCE_APPROVAL_REQUIRED`, 404 `AGENT_NOT_FOUND`, 503
+ * `GOVERNANCE_UNAVAILABLE`). Register `express.json()` before it to read `agent_id` from JSON bodies.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { errorHandler } from "@atom/errors/express";
+ * import { requireGovernance } from "@atom/governance/express";
+ *
+ * app.post("/emails", requireGovernance({ governance, action: "send_email", feature: "email" }), sendEmail);
+ * app.use(errorHandler());
+ * ```
+ * @packageDocumentation
+ */
+import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
+import type { GovernanceDecision } from "./types.js";
+
+/** The parts of an Express request the middleware reads. */
+export interface ExpressGovernedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  query?: unknown;
+  body?: unknown;
+}
+
+/** The parts of an Express response the middleware writes: the allow decision goes to `res.locals.governance`. */
+export interface ExpressGovernedResponse {
+  locals: Record<string, unknown>;
+}
+
+/** An Express middleware. */
+export type ExpressGovernanceMiddleware = (
+  req: ExpressGovernedRequest,
+  res: ExpressGovernedResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/**
+ * Route middleware that lets only mature-enough agents through. On an allow, the decision is in
+ * `res.locals.governance` (absent when no check applied: other methods, or a person).
+ * @throws {ValidationError} at creation when the options are invalid
+ */
+export function requireGovernance(
+  options: RequireGovernanceOptions<ExpressGovernedRequest>,
+): ExpressGovernanceMiddleware {
+  const guard = createGuard(options);
+  return function governanceMiddleware(req, res, next) {
+    const query = (typeof req.query === "object" && req.query !== null ? req.query : {}) as Record<string, unknown>;
+    guard({
+      method: req.method,
+      path: req.path,
+      header: (name) => req.headers[name],
+      query: (name) => query[name],
+      body: () => req.body,
+      raw: req,
+    }).then((decision: GovernanceDecision | null) => {
+      if (decision) res.locals.governance = decision;
+      next();
+    }, next);
+  };
+}
+
+export type { RequireGovernanceOptions } from "./http.js";
