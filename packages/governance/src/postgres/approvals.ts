@@ -1,0 +1,80 @@
+import { randomUUID } from "node:crypto";
+import type { ApprovalStore, Proposal, ProposalInput } from "../types.js";
+import { executor, guarded, type PostgresGovernanceOptions } from "./shared.js";
+
+interface ProposalRow {
+  id: string;
+  agent_id: string;
+  action_name: string;
+  complexity: number;
+  agent_maturity: string;
+  required_maturity: string;
+  reason: string;
+  request_method: string | null;
+  request_path: string | null;
+  tenant_id: string | null;
+  status: Proposal["status"];
+  created_at: Date;
+}
+
+const PROPOSAL_COLUMNS =
+  "id, agent_id, action_name, complexity, agent_maturity, required_maturity, reason, request_method, request_path, tenant_id, status, created_at";
+
+function proposalFromRow(row: ProposalRow): Proposal {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    actionName: row.action_name,
+    complexity: Number(row.complexity) as Proposal["complexity"],
+    agentMaturity: row.agent_maturity as Proposal["agentMaturity"],
+    requiredMaturity: row.required_maturity as Proposal["requiredMaturity"],
+    reason: row.reason,
+    ...(row.request_method !== null && row.request_path !== null
+      ? { request: { method: row.request_method, path: row.request_path } }
+      : {}),
+    ...(row.tenant_id !== null ? { tenantId: row.tenant_id } : {}),
+    status: row.status,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * An approval store over the `atom_governance_proposals` table.
+ * @param options.clock the time proposals are stamped with @default () => new Date()
+ */
+export function postgresApprovalStore(options: PostgresGovernanceOptions & { clock?: () => Date }): ApprovalStore {
+  const sql = executor(options, "postgresApprovalStore");
+  const clock = options.clock ?? (() => new Date());
+  return {
+    async createProposal(input: ProposalInput) {
+      const { rows } = await guarded("createProposal", () =>
+        sql.query<ProposalRow>(
+          `INSERT INTO atom_governance_proposals
+             (id, agent_id, action_name, complexity, agent_maturity, required_maturity, reason, request_method,
+              request_path, tenant_id, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz) RETURNING ${PROPOSAL_COLUMNS}`,
+          [
+            randomUUID(),
+            input.agentId,
+            input.actionName,
+            input.complexity,
+            input.agentMaturity,
+            input.requiredMaturity,
+            input.reason,
+            input.request?.method ?? null,
+            input.request?.path ?? null,
+            input.tenantId ?? null,
+            clock().toISOString(),
+          ],
+        ),
+      );
+      return proposalFromRow(rows[0] as ProposalRow);
+    },
+    async getProposal(id) {
+      const { rows } = await guarded("getProposal", () =>
+        sql.query<ProposalRow>(`SELECT ${PROPOSAL_COLUMNS} FROM atom_governance_proposals WHERE id = $1`, [id]),
+      );
+      return rows[0] ? proposalFromRow(rows[0]) : null;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { Migration } from "@atom/sql";
+
+/**
+ * The versioned migrations of the Postgres adapters, as SQL text, for teams that run migrations with their own
+ * tool. `migrate(pool)` applies the same statements.
+ *
+ * | table | holds |
+ * | --- | --- |
+ * | `atom_governance_agents` | `id`, `status`, `confidence` (0..1 or null), `tenant_id` |
+ * | `atom_governance_proposals` | approval proposals (`status` pending/approved/rejected) |
+ * | `atom_governance_audit` | one row per decision |
+ */
+export const governanceMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "create governance agents, proposals and audit",
+    sql: `CREATE TABLE atom_governance_agents (
+  id text PRIMARY KEY,
+  status text NOT NULL CHECK (status IN ('STUDENT', 'INTERN', 'SUPERVISED', 'AUTONOMOUS', 'PAUSED', 'STOPPED', 'DEPRECATED', 'DELETED')),
+  confidence double precision CHECK (confidence BETWEEN 0 AND 1),
+  tenant_id text,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE atom_governance_proposals (
+  id text PRIMARY KEY,
+  agent_id text NOT NULL,
+  action_name text NOT NULL,
+  complexity smallint NOT NULL,
+  agent_maturity text NOT NULL,
+  required_maturity text NOT NULL,
+  reason text NOT NULL,
+  request_method text,
+  request_path text,
+  tenant_id text,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX atom_governance_proposals_agent_idx ON atom_governance_proposals (agent_id, created_at);
+CREATE TABLE atom_governance_audit (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  type text NOT NULL,
+  severity text NOT NULL,
+  outcome text NOT NULL,
+  agent_id text NOT NULL,
+  action_name text NOT NULL,
+  complexity smallint NOT NULL,
+  agent_maturity text,
+  required_maturity text NOT NULL,
+  reason text NOT NULL,
+  feature text NOT NULL,
+  proposal_id text,
+  tenant_id text,
+  request_method text,
+  request_path text,
+  at timestamptz NOT NULL
+);
+CREATE INDEX atom_governance_audit_agent_idx ON atom_governance_audit (agent_id, at)`,
+  },
+];
