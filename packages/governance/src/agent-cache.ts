@@ -3,6 +3,8 @@ import type { AgentRecord } from "./types.js";
 interface Entry {
   record: AgentRecord;
   expiresAt: number;
+  /** Values derived from `record` (decisions), dropped with it. */
+  derived: Map<string, unknown>;
 }
 
 /**
@@ -30,6 +32,20 @@ export class AgentCache {
     return undefined;
   }
 
+  /**
+   * A value derived from `record`, memoized while `record` is the agent's cached entry; computed afresh otherwise
+   * (cache disabled, expired, or a record handed to a caller after an invalidation).
+   */
+  memo<T>(agentId: string, record: AgentRecord, key: string, compute: () => T): T {
+    const entry = this.#entries.get(agentId);
+    if (entry?.record !== record) return compute();
+    if (entry.derived.has(key)) return entry.derived.get(key) as T;
+    const value = compute();
+    // Bounded: a route set has few distinct actions; past this, compute without storing.
+    if (entry.derived.size < 256) entry.derived.set(key, value);
+    return value;
+  }
+
   /** Loads through `load`, sharing an in-flight load for the same agent. */
   load(agentId: string, load: () => Promise<AgentRecord | null>): Promise<AgentRecord | null> {
     const pending = this.#inflight.get(agentId);
@@ -43,7 +59,7 @@ export class AgentCache {
         settle();
         // An invalidate() during the load means the record may be stale: return it to this caller, do not cache it.
         if (record && this.ttlMs > 0 && this.#version(agentId) === version) {
-          this.#entries.set(agentId, { record, expiresAt: this.now() + this.ttlMs });
+          this.#entries.set(agentId, { record, expiresAt: this.now() + this.ttlMs, derived: new Map() });
         }
         return record;
       },

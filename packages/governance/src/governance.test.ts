@@ -316,6 +316,22 @@ describe("createGovernance cache and outcomes", () => {
     expect(getAgent).toHaveBeenCalledTimes(4);
   });
 
+  it("memoizes allow and deny decisions with the cached agent, frozen, and never approval proposals", async () => {
+    const approvals = memoryApprovalStore();
+    const registry = memoryAgentRegistry([{ id: "a", status: "INTERN" }]);
+    const governance = createGovernance({ registry, approvals });
+    const first = await governance.check({ agentId: "a", complexity: 1 });
+    expect(await governance.check({ agentId: "a", complexity: 1 })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(await governance.check({ agentId: "a", complexity: 1, actionName: "other" })).not.toBe(first);
+    const p1 = await governance.check({ agentId: "a", complexity: 3 });
+    const p2 = await governance.check({ agentId: "a", complexity: 3 });
+    expect(p1.proposalId).not.toBe(p2.proposalId);
+    expect(approvals.list()).toHaveLength(2);
+    governance.invalidate("a");
+    expect(await governance.check({ agentId: "a", complexity: 1 })).not.toBe(first);
+  });
+
   it("does not cache a lookup that was invalidated while in flight, nor failures or unknown agents", async () => {
     let release: (value: { id: string; status: AgentStatus }) => void = () => {};
     let called: () => void = () => {};

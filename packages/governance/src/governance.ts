@@ -3,14 +3,9 @@ import { z } from "zod";
 import { AgentCache } from "./agent-cache.js";
 import { type ActionComplexity, complexityForAction, DEFAULT_ACTION_COMPLEXITY, requiredMaturity, toComplexity } from "./complexity.js";
 import { GovernanceUnavailableError } from "./errors.js";
-import {
-  type AgentMaturity,
-  effectiveMaturity,
-  isInactiveStatus,
-  MATURITY_CONFIDENCE_FLOOR,
-  maturityRank,
-} from "./maturity.js";
+import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
+import { judge } from "./decide.js";
 import { agentIdSchema, agentRecordSchema } from "./schemas.js";
 import { withTimeout } from "./timeout.js";
 import type {
@@ -150,6 +145,8 @@ const outcomeSchema = z.object({
   impact: z.enum(["low", "high"]).default("low"),
 });
 
+const proposalIdSchema = z.string().min(1);
+
 const DELTAS = { low: { success: 0.01, failure: -0.02 }, high: { success: 0.05, failure: -0.1 } } as const;
 
 function defaultOnAuditError(error: unknown): void {
@@ -203,7 +200,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
   };
 
   const getAgent = async (agentId: string): Promise<AgentRecord> => {
-    const record = cache.peek(agentId) ?? (await cache.load(agentId, () => loadAgent(agentId)));
+    const record = await cache.load(agentId, () => loadAgent(agentId));
     if (record === null) throw new AgentNotFoundError({ agentId });
     return record;
   };
@@ -228,55 +225,31 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
-  const decide = async (
+  const propose = async (
+    decision: GovernanceDecision,
     record: AgentRecord,
-    base: { agentId: string; actionName: string; complexity: ActionComplexity; requiredMaturity: AgentMaturity },
     request: GovernedRequestInfo | undefined,
   ): Promise<GovernanceDecision> => {
-    const { agentId, actionName, requiredMaturity: required } = base;
-    if (isInactiveStatus(record.status)) {
-      return {
-        ...base,
-        outcome: "deny",
-        mode: "enforced",
-        agentMaturity: record.status,
-        reason: `Agent ${agentId} is ${record.status} and may not act`,
-      };
-    }
-    const maturity = effectiveMaturity(record.status, record.confidence);
-    const lowered =
-      maturity === record.status ? "" : ` (stored ${record.status}, confidence ${record.confidence} allows ${maturity})`;
-    const decision = { ...base, mode: "enforced" as const, agentMaturity: maturity };
-    if (maturityRank(maturity) >= maturityRank(required)) {
-      return { ...decision, outcome: "allow", reason: `Agent ${agentId} (${maturity}) may perform "${actionName}"` };
-    }
-    if (maturity !== "INTERN") {
-      return {
-        ...decision,
-        outcome: "deny",
-        reason: `Agent ${agentId} (${maturity}${lowered}) may not perform "${actionName}", which requires ${required}`,
-      };
-    }
-    const reason = `Agent ${agentId} (INTERN${lowered}) needs approval to perform "${actionName}", which requires ${required}`;
-    let proposalId: string;
     try {
       const proposal = await withTimeout(
         () =>
           approvals.createProposal({
-            ...base,
-            agentMaturity: maturity,
-            reason,
+            agentId: decision.agentId,
+            actionName: decision.actionName,
+            complexity: decision.complexity,
+            agentMaturity: "INTERN",
+            requiredMaturity: decision.requiredMaturity,
+            reason: decision.reason,
             ...(request ? { request } : {}),
             ...(record.tenantId ? { tenantId: record.tenantId } : {}),
           }),
         timeoutMs,
         () => new Error("approval store timed out"),
       );
-      proposalId = z.string().min(1).parse(proposal?.id);
+      return { ...decision, proposalId: proposalIdSchema.parse(proposal?.id) };
     } catch (error) {
-      throw unavailable("approval store", agentId, error);
+      throw unavailable("approval store", decision.agentId, error);
     }
-    return { ...decision, outcome: "approval_required", reason, proposalId };
   };
 
   return {
@@ -295,9 +268,13 @@ export function createGovernance(options: GovernanceOptions): Governance {
       let decision: GovernanceDecision;
       let tenantId: string | null | undefined;
       if (mode === "enforced") {
-        const record = await getAgent(valid.agentId);
+        const record = cache.peek(valid.agentId) ?? (await getAgent(valid.agentId));
         tenantId = record.tenantId;
-        decision = await decide(record, base, valid.request);
+        // Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared.
+        decision = cache.memo(valid.agentId, record, `${complexity}\u0000${base.actionName}`, () =>
+          Object.freeze(judge(record, base)),
+        );
+        if (decision.outcome === "approval_required") decision = await propose(decision, record, valid.request);
       } else {
         decision = {
           ...base,
