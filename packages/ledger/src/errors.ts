@@ -1,0 +1,82 @@
+import { defineError } from "@atom/errors";
+import { z } from "zod";
+
+/** `LEDGER_UNBALANCED` (400): debits and credits differ for a currency. */
+export const LedgerUnbalancedError = defineError({
+  code: "LEDGER_UNBALANCED",
+  status: 400,
+  message: (d) => `[@atom/ledger] ${d.currency} debits (${d.debits}) do not equal credits (${d.credits})`,
+  details: z.object({ currency: z.string(), debits: z.string(), credits: z.string() }),
+});
+
+/** `LEDGER_ACCOUNT_NOT_FOUND` (404): an entry names an account that does not exist. */
+export const LedgerAccountNotFoundError = defineError({
+  code: "LEDGER_ACCOUNT_NOT_FOUND",
+  status: 404,
+  message: (d) => `[@atom/ledger] account ${d.account} does not exist${d.entry === undefined ? "" : ` (entries.${d.entry})`}`,
+  details: z.object({ account: z.string(), entry: z.number().int().optional() }),
+});
+
+/** `LEDGER_CURRENCY_MISMATCH` (400): an entry's currency differs from its account's. */
+export const LedgerCurrencyMismatchError = defineError({
+  code: "LEDGER_CURRENCY_MISMATCH",
+  status: 400,
+  message: (d) => `[@atom/ledger] entries.${d.entry}: account ${d.account} is in ${d.expected}, not ${d.actual}`,
+  details: z.object({ entry: z.number().int(), account: z.string(), expected: z.string(), actual: z.string() }),
+});
+
+/** `LEDGER_NORMAL_BALANCE_VIOLATION` (409): the posting would push an account past zero against its normal side. */
+export const LedgerNormalBalanceViolationError = defineError({
+  code: "LEDGER_NORMAL_BALANCE_VIOLATION",
+  status: 409,
+  message: (d) => `[@atom/ledger] account ${d.account} would go to ${d.balance} (entries.${d.entry}); it does not allow negative balances`,
+  details: z.object({ account: z.string(), entry: z.number().int(), balance: z.string() }),
+});
+
+/** `LEDGER_IDEMPOTENCY_CONFLICT` (409): an idempotency key was reused with different content. */
+export const LedgerIdempotencyConflictError = defineError({
+  code: "LEDGER_IDEMPOTENCY_CONFLICT",
+  status: 409,
+  message: (d) => `[@atom/ledger] idempotency key ${JSON.stringify(d.idempotencyKey)} was used for a different posting`,
+  details: z.object({ idempotencyKey: z.string(), transactionId: z.string() }),
+});
+
+/** `LEDGER_TRANSACTION_NOT_FOUND` (404). */
+export const LedgerTransactionNotFoundError = defineError({
+  code: "LEDGER_TRANSACTION_NOT_FOUND",
+  status: 404,
+  message: (d) => `[@atom/ledger] transaction ${d.transactionId} does not exist`,
+  details: z.object({ transactionId: z.string() }),
+});
+
+/** `LEDGER_ALREADY_REVERSED` (409): a transaction can be reversed once; reversals cannot be reversed. */
+export const LedgerAlreadyReversedError = defineError({
+  code: "LEDGER_ALREADY_REVERSED",
+  status: 409,
+  message: (d) => `[@atom/ledger] transaction ${d.transactionId} ${d.reason}`,
+  details: z.object({ transactionId: z.string(), reason: z.string() }),
+});
+
+/** `LEDGER_BALANCE_ASSERTION_FAILED` (409): `assertBalance` found another balance. */
+export const LedgerBalanceAssertionError = defineError({
+  code: "LEDGER_BALANCE_ASSERTION_FAILED",
+  status: 409,
+  message: (d) => `[@atom/ledger] account ${d.account} balance is ${d.actual}, expected ${d.expected}`,
+  details: z.object({ account: z.string(), expected: z.string(), actual: z.string(), asOf: z.string().optional() }),
+});
+
+/** `INVOICE_NOT_FOUND` (404). */
+export const InvoiceNotFoundError = defineError({
+  code: "INVOICE_NOT_FOUND",
+  status: 404,
+  message: (d) => `Invoice not found (ID: ${d.invoiceId})`,
+  details: z.object({ invoiceId: z.string() }),
+});
+
+/** `INVOICE_STATE_INVALID` (409): the invoice's status does not allow the operation (e.g. a VOID invoice). */
+export const InvoiceStateError = defineError({
+  code: "INVOICE_STATE_INVALID",
+  status: 409,
+  message: (d) => `[@atom/ledger] invoice ${d.invoiceId} is ${d.status}; cannot ${d.operation}`,
+  details: z.object({ invoiceId: z.string(), status: z.string(), operation: z.string() }),
+});

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { AlreadyExistsError, parseInput } from "@atom/errors";
+import type { z } from "zod";
+import { InvoiceNotFoundError, InvoiceStateError } from "./errors.js";
+import { invoiceSchema } from "./schemas.js";
+import type { Invoice, LedgerStorageTx, Transaction } from "./types.js";
+import type { PostInput } from "./ledger.js";
+
+/** The chart codes revenue recognition uses (created on first use in the invoice's currency). */
+export const RECOGNITION_ACCOUNTS = {
+  cash: { code: "1000", name: "Cash", type: "asset" },
+  receivable: { code: "1200", name: "Accounts Receivable", type: "asset" },
+  deferredRevenue: { code: "2200", name: "Deferred Revenue", type: "liability" },
+  serviceRevenue: { code: "4000", name: "Service Revenue", type: "revenue" },
+} as const;
+
+/** Input of {@link InvoiceOperations.createInvoice}. */
+export type InvoiceInput = z.input<typeof invoiceSchema>;
+
+/** What {@link InvoiceOperations.recognizeRevenue} and `recordDeferral` return. */
+export interface InvoicePosting {
+  invoice: Invoice;
+  /** The posted transaction, or `null` when there was nothing to post. */
+  transaction: Transaction | null;
+  /** True when an earlier call had already done it (nothing was posted now). */
+  repeated: boolean;
+}
+
+/** Invoices and revenue recognition, on top of the ledger's storage transaction. */
+export interface InvoiceOperations {
+  /** Creates a DRAFT invoice. @throws AlreadyExistsError when the id is taken */
+  createInvoice(input: InvoiceInput): Promise<Invoice>;
+  /** @throws InvoiceNotFoundError */
+  getInvoice(id: string): Promise<Invoice>;
+  /** Marks an invoice VOID (DRAFT or OPEN only); recognition is then refused. */
+  voidInvoice(id: string): Promise<Invoice>;
+  /**
+   * Records a service billed or paid in advance: Dr 1200 Accounts Receivable (`via: "receivable"`) or Dr 1000 Cash
+   * (`via: "cash"`), Cr 2200 Deferred Revenue, for the invoice amount. Once per invoice.
+   */
+  recordDeferral(invoiceId: string, options: { via: "receivable" | "cash" }): Promise<InvoicePosting>;
+  /**
+   * Recognizes the invoice's revenue in one storage transaction: **Dr 2200 Deferred Revenue / Cr 4000 Service
+   * Revenue** for what was deferred and is still outstanding, Dr 1200 / Cr 4000 for any part never deferred, linked
+   * to the invoice (`sourceRef: { type: "invoice", id }`), and the invoice moves DRAFT → OPEN. Idempotent: a second
+   * call returns the first transaction and posts nothing.
+   * @throws InvoiceNotFoundError (404), InvoiceStateError for a VOID invoice (409)
+   */
+  recognizeRevenue(invoiceId: string): Promise<InvoicePosting>;
+}
+
+type WithTransaction = <T>(fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>) => Promise<T>;
+
+function account(kind: keyof typeof RECOGNITION_ACCOUNTS, currency: string) {
+  return { ...RECOGNITION_ACCOUNTS[kind], currency, allowNegative: false };
+}
+
+async function loadInvoice(tx: LedgerStorageTx, id: string, operation: string): Promise<Invoice> {
+  const invoice = await tx.getInvoice(id, { lock: true });
+  if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
+  if (invoice.status === "VOID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation });
+  return invoice;
+}
+
+/** @internal Builds the invoice operations over a ledger's storage transaction. */
+export function invoiceOperations(
+  withTransaction: WithTransaction,
+  clock: () => Date,
+  isUniqueViolation: (error: unknown) => boolean,
+): InvoiceOperations {
+  return {
+    async createInvoice(input) {
+      const parsed = parseInput(invoiceSchema, input, "[@atom/ledger] createInvoice");
+      const invoice: Invoice = {
+        id: parsed.id ?? randomUUID(),
+        customerId: parsed.customerId,
+        amount: parsed.amount,
+        currency: parsed.currency,
+        status: "DRAFT",
+        description: parsed.description,
+        createdAt: clock(),
+      };
+      try {
+        await withTransaction((tx) => tx.insertInvoice(invoice));
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AlreadyExistsError({ resource: "invoice", key: { id: invoice.id }, cause: error });
+        throw error;
+      }
+      return invoice;
+    },
+    getInvoice: (id) =>
+      withTransaction(async (tx) => {
+        const invoice = await tx.getInvoice(id);
+        if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
+        return invoice;
+      }),
+    voidInvoice: (id) =>
+      withTransaction(async (tx) => {
+        const invoice = await loadInvoice(tx, id, "void");
+        if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
+        await tx.setInvoiceStatus(id, "VOID");
+        return { ...invoice, status: "VOID" };
+      }),
+    recordDeferral: (invoiceId, { via }) =>
+      withTransaction(async (tx, post) => {
+        const invoice = await loadInvoice(tx, invoiceId, "record a deferral");
+        const key = `invoice:${invoiceId}:deferral`;
+        const previous = await tx.findByIdempotencyKey(key);
+        if (previous) return { invoice, transaction: previous, repeated: true };
+        if (await tx.findByIdempotencyKey(`invoice:${invoiceId}:recognition`)) {
+          throw new InvoiceStateError({ invoiceId, status: invoice.status, operation: "defer revenue already recognized" });
+        }
+        const debit = account(via === "cash" ? "cash" : "receivable", invoice.currency);
+        const deferred = account("deferredRevenue", invoice.currency);
+        const transaction = await post({
+          description: `Deferred revenue for invoice ${invoiceId}`,
+          idempotencyKey: key,
+          sourceRef: { type: "invoice", id: invoiceId },
+          entries: [
+            { account: debit.code, side: "debit", amount: invoice.amount },
+            { account: deferred.code, side: "credit", amount: invoice.amount },
+          ],
+          autoCreate: [debit, deferred],
+        });
+        return { invoice, transaction, repeated: false };
+      }),
+    recognizeRevenue: (invoiceId) =>
+      withTransaction(async (tx, post) => {
+        const invoice = await loadInvoice(tx, invoiceId, "recognize revenue");
+        const key = `invoice:${invoiceId}:recognition`;
+        const previous = await tx.findByIdempotencyKey(key);
+        if (previous) return { invoice, transaction: previous, repeated: true };
+        const deferredCode = RECOGNITION_ACCOUNTS.deferredRevenue.code;
+        let everDeferred = 0n;
+        let outstanding = 0n;
+        for (const transaction of await tx.transactionsBySource({ type: "invoice", id: invoiceId })) {
+          for (const entry of transaction.entries) {
+            if (entry.account !== deferredCode) continue;
+            if (entry.side === "credit") {
+              everDeferred += entry.amount;
+              outstanding += entry.amount;
+            } else {
+              outstanding -= entry.amount;
+            }
+          }
+        }
+        const neverDeferred = invoice.amount > everDeferred ? invoice.amount - everDeferred : 0n;
+        const entries: PostInput["entries"] = [];
+        if (outstanding > 0n) {
+          entries.push({ account: deferredCode, side: "debit", amount: outstanding });
+          entries.push({ account: RECOGNITION_ACCOUNTS.serviceRevenue.code, side: "credit", amount: outstanding });
+        }
+        if (neverDeferred > 0n) {
+          entries.push({ account: RECOGNITION_ACCOUNTS.receivable.code, side: "debit", amount: neverDeferred });
+          entries.push({ account: RECOGNITION_ACCOUNTS.serviceRevenue.code, side: "credit", amount: neverDeferred });
+        }
+        const transaction =
+          entries.length === 0
+            ? null
+            : await post({
+                description: `Revenue recognized for invoice ${invoiceId}`,
+                idempotencyKey: key,
+                sourceRef: { type: "invoice", id: invoiceId },
+                entries,
+                autoCreate: [
+                  account("deferredRevenue", invoice.currency),
+                  account("serviceRevenue", invoice.currency),
+                  account("receivable", invoice.currency),
+                ],
+              });
+        const status = invoice.status === "DRAFT" ? "OPEN" : invoice.status;
+        if (status !== invoice.status) await tx.setInvoiceStatus(invoiceId, status);
+        return { invoice: { ...invoice, status }, transaction, repeated: false };
+      }),
+  };
+}

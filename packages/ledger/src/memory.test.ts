@@ -1,0 +1,4 @@
+import { memoryLedger } from "./index.js";
+import { runLedgerStorageConformance } from "./testing.js";
+
+runLedgerStorageConformance({ name: "memory", create: () => memoryLedger() });

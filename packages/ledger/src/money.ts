@@ -1,0 +1,66 @@
+import { ValidationError } from "@atom/errors";
+
+const EXPONENTS: Record<string, number> = {
+  BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0, KWD: 3, LYD: 3, OMR: 3,
+  PYG: 0, RWF: 0, TND: 3, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+};
+
+/** The largest amount the ledger stores: 2^63 − 1 minor units (Postgres `bigint`). */
+export const MAX_AMOUNT = 2n ** 63n - 1n;
+
+/** An amount of money: integer minor units (cents for USD) and an ISO 4217 code. */
+export interface Money {
+  amount: bigint;
+  currency: string;
+}
+
+/**
+ * The number of decimal places of an ISO 4217 currency: 0 for JPY, 3 for KWD, 2 for most.
+ * @throws {ValidationError} when `currency` is not three upper-case letters
+ */
+export function currencyExponent(currency: string): number {
+  if (!/^[A-Z]{3}$/.test(currency)) {
+    throw new ValidationError({ field: "currency", message: `[@atom/ledger] currency must be an ISO 4217 code such as "USD" (got ${JSON.stringify(currency)})` });
+  }
+  return EXPONENTS[currency] ?? 2;
+}
+
+/**
+ * Parses a decimal string into integer minor units, strictly by the currency's exponent. No floating point is
+ * involved: `money("12.34", "USD")` is `{ amount: 1234n, currency: "USD" }`.
+ *
+ * @throws {ValidationError} for numbers (pass strings), more decimals than the currency has ("12.345" USD),
+ *   negative or malformed text, or more than 2^63 − 1 minor units
+ */
+export function money(value: string, currency: string): Money {
+  const exponent = currencyExponent(currency);
+  if (typeof value !== "string") {
+    throw new ValidationError({ field: "amount", message: "[@atom/ledger] money: amount must be a decimal string such as \"12.34\", not a number" });
+  }
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!match) {
+    throw new ValidationError({ field: "amount", message: `[@atom/ledger] money: ${JSON.stringify(value)} is not a non-negative decimal amount` });
+  }
+  const [, whole = "0", fraction = ""] = match;
+  if (fraction.length > exponent) {
+    throw new ValidationError({
+      field: "amount",
+      message: `[@atom/ledger] money: ${currency} has ${exponent} decimal place${exponent === 1 ? "" : "s"}; ${JSON.stringify(value)} has ${fraction.length}`,
+    });
+  }
+  const amount = BigInt(whole) * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, "0") || "0");
+  if (amount > MAX_AMOUNT) {
+    throw new ValidationError({ field: "amount", message: "[@atom/ledger] money: amount exceeds 2^63 - 1 minor units" });
+  }
+  return { amount, currency };
+}
+
+/** Formats minor units as a decimal string: `formatMoney(1234n, "USD")` is `"12.34"`; negatives keep their sign. */
+export function formatMoney(amount: bigint, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const negative = amount < 0n;
+  const digits = (negative ? -amount : amount).toString().padStart(exponent + 1, "0");
+  const whole = exponent === 0 ? digits : digits.slice(0, -exponent);
+  const text = exponent === 0 ? whole : `${whole}.${digits.slice(-exponent)}`;
+  return negative ? `-${text}` : text;
+}

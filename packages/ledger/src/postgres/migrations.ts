@@ -1,0 +1,55 @@
+import type { Migration } from "@atom/sql";
+
+/** The ledger's versioned schema. Constraints enforce the invariants too, not only the TypeScript. */
+export function ledgerMigrations(schema: string | undefined): Migration[] {
+  const t = (name: string) => (schema ? `${schema}.${name}` : name);
+  return [
+    {
+      version: 1,
+      name: "ledger",
+      sql: `
+CREATE TABLE ${t("ledger_accounts")} (
+  code text PRIMARY KEY,
+  name text NOT NULL,
+  type text NOT NULL CHECK (type IN ('asset', 'liability', 'equity', 'revenue', 'expense')),
+  currency char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+  allow_negative boolean NOT NULL DEFAULT false,
+  balance bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE ${t("ledger_transactions")} (
+  id uuid PRIMARY KEY,
+  description text NOT NULL,
+  effective_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL,
+  idempotency_key text UNIQUE,
+  fingerprint text NOT NULL,
+  source_type text,
+  source_id text,
+  metadata jsonb,
+  reverses uuid UNIQUE REFERENCES ${t("ledger_transactions")} (id),
+  CHECK ((source_type IS NULL) = (source_id IS NULL))
+);
+CREATE INDEX ledger_transactions_source ON ${t("ledger_transactions")} (source_type, source_id);
+CREATE TABLE ${t("ledger_entries")} (
+  seq bigserial PRIMARY KEY,
+  transaction_id uuid NOT NULL REFERENCES ${t("ledger_transactions")} (id),
+  account_code text NOT NULL REFERENCES ${t("ledger_accounts")} (code),
+  side text NOT NULL CHECK (side IN ('debit', 'credit')),
+  amount bigint NOT NULL CHECK (amount > 0),
+  currency char(3) NOT NULL,
+  effective_at timestamptz NOT NULL
+);
+CREATE INDEX ledger_entries_account ON ${t("ledger_entries")} (account_code, effective_at, seq);
+CREATE TABLE ${t("ledger_invoices")} (
+  id text PRIMARY KEY,
+  customer_id text NOT NULL,
+  amount bigint NOT NULL CHECK (amount > 0),
+  currency char(3) NOT NULL,
+  status text NOT NULL CHECK (status IN ('DRAFT', 'OPEN', 'PAID', 'VOID')),
+  description text NOT NULL,
+  created_at timestamptz NOT NULL
+)`,
+    },
+  ];
+}

@@ -1,0 +1,273 @@
+import { createSqlExecutor, type MigrationResult, quoteIdentifier, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
+import { z } from "zod";
+import { parseInput } from "@atom/errors";
+import type {
+  AccountBalance,
+  AccountType,
+  EntryRow,
+  EntryTotals,
+  Invoice,
+  InvoiceStatus,
+  LedgerStorage,
+  LedgerStorageTx,
+  NormalSide,
+  StoredTransaction,
+} from "../types.js";
+import { ledgerMigrations } from "./migrations.js";
+
+/** Options of {@link postgresLedger} and {@link migrate}. */
+export interface PostgresLedgerOptions {
+  /** Your `pg.Pool`, a PGlite instance, or a client inside your own transaction (the ledger then joins it). */
+  pool: SqlDatabase;
+  /** Schema holding the ledger tables. @default the connection's search_path */
+  schema?: string;
+}
+
+const optionsSchema = z.object({
+  pool: z.custom<SqlDatabase>((v) => typeof (v as { query?: unknown } | null)?.query === "function", "must be a pg.Pool, PGlite or client"),
+  schema: z.string().optional(),
+});
+
+interface AccountRow {
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  allow_negative: boolean;
+  balance: string;
+}
+
+interface TransactionRow {
+  id: string;
+  description: string;
+  effective_at: Date;
+  created_at: Date;
+  idempotency_key: string | null;
+  fingerprint: string;
+  source_type: string | null;
+  source_id: string | null;
+  metadata: Record<string, unknown> | null;
+  reverses: string | null;
+  entries: { account: string; side: NormalSide; amount: string; currency: string }[];
+}
+
+interface InvoiceRow {
+  id: string;
+  customer_id: string;
+  amount: string;
+  currency: string;
+  status: InvoiceStatus;
+  description: string;
+  created_at: Date;
+}
+
+const ACCOUNT_COLUMNS = "code, name, type, currency, allow_negative, balance::text AS balance";
+
+function toAccount(row: AccountRow): AccountBalance {
+  return { code: row.code, name: row.name, type: row.type, currency: row.currency, allowNegative: row.allow_negative, balance: BigInt(row.balance) };
+}
+
+function toTransaction(row: TransactionRow): StoredTransaction {
+  return {
+    id: row.id,
+    description: row.description,
+    effectiveAt: new Date(row.effective_at),
+    createdAt: new Date(row.created_at),
+    idempotencyKey: row.idempotency_key,
+    fingerprint: row.fingerprint,
+    sourceRef: row.source_type === null || row.source_id === null ? null : { type: row.source_type, id: row.source_id },
+    metadata: row.metadata,
+    reverses: row.reverses,
+    entries: row.entries.map((e) => ({ account: e.account, side: e.side, amount: BigInt(e.amount), currency: e.currency })),
+  };
+}
+
+function toInvoice(row: InvoiceRow): Invoice {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    amount: BigInt(row.amount),
+    currency: row.currency,
+    status: row.status,
+    description: row.description,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function names(schema: string | undefined) {
+  const prefix = schema === undefined ? "" : `${quoteIdentifier(schema, "schema")}.`;
+  return {
+    accounts: `${prefix}ledger_accounts`,
+    transactions: `${prefix}ledger_transactions`,
+    entries: `${prefix}ledger_entries`,
+    invoices: `${prefix}ledger_invoices`,
+  };
+}
+
+function totalsOf(rows: { side: NormalSide; total: string }[]): EntryTotals {
+  const totals = { debit: 0n, credit: 0n };
+  for (const row of rows) totals[row.side] = BigInt(row.total);
+  return totals;
+}
+
+/**
+ * Creates or upgrades the ledger tables (versioned, idempotent, safe to run from several processes at once).
+ * @example await migrate(pool);
+ */
+export function migrate(pool: SqlDatabase, options: { schema?: string } = {}): Promise<MigrationResult> {
+  const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema, "schema");
+  return runMigrations(createSqlExecutor(pool), {
+    namespace: "ledger",
+    migrations: ledgerMigrations(schema),
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+  });
+}
+
+/**
+ * Ledger storage on PostgreSQL (or PGlite). Balances are updated in the same transaction as the entries, with the
+ * touched account rows locked in code order (`FOR UPDATE`), so concurrent writers never lose an update or deadlock;
+ * serialization failures and deadlocks are retried by `@atom/sql`. Run {@link migrate} first.
+ *
+ * @example
+ * ```ts
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * await migrate(pool);
+ * const ledger = createLedger({ storage: postgresLedger({ pool }) });
+ * ```
+ * @throws {ValidationError} when `pool` is missing or `schema` is not a plain identifier
+ */
+export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
+  const parsed = parseInput(optionsSchema, options, "[@atom/ledger] [postgres] postgresLedger");
+  const t = names(parsed.schema);
+  const sql = createSqlExecutor(parsed.pool);
+  const txSelect = `SELECT t.id, t.description, t.effective_at, t.created_at, t.idempotency_key, t.fingerprint, t.source_type,
+      t.source_id, t.metadata, t.reverses,
+      (SELECT json_agg(json_build_object('account', e.account_code, 'side', e.side, 'amount', e.amount::text, 'currency', e.currency) ORDER BY e.seq)
+         FROM ${t.entries} e WHERE e.transaction_id = t.id) AS entries
+    FROM ${t.transactions} t`;
+
+  const open = (tx: SqlExecutor): LedgerStorageTx => ({
+    async lockAccounts(codes) {
+      const { rows } = await tx.query<AccountRow>(
+        `SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE`,
+        [codes],
+      );
+      return rows.map(toAccount);
+    },
+    async getAccount(code) {
+      const { rows } = await tx.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = $1`, [code]);
+      return rows[0] ? toAccount(rows[0]) : undefined;
+    },
+    async insertAccount(account) {
+      await tx.query(`INSERT INTO ${t.accounts} (code, name, type, currency, allow_negative) VALUES ($1, $2, $3, $4, $5)`, [
+        account.code, account.name, account.type, account.currency, account.allowNegative,
+      ]);
+    },
+    async listAccounts() {
+      const { rows } = await tx.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} ORDER BY code`);
+      return rows.map(toAccount);
+    },
+    async setBalance(code, balance) {
+      await tx.query(`UPDATE ${t.accounts} SET balance = $2::bigint WHERE code = $1`, [code, balance.toString()]);
+    },
+    async insertTransaction(transaction) {
+      await tx.query(
+        `INSERT INTO ${t.transactions} (id, description, effective_at, created_at, idempotency_key, fingerprint, source_type, source_id, metadata, reverses)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
+        [
+          transaction.id, transaction.description, transaction.effectiveAt, transaction.createdAt, transaction.idempotencyKey,
+          transaction.fingerprint, transaction.sourceRef?.type ?? null, transaction.sourceRef?.id ?? null,
+          transaction.metadata === null ? null : JSON.stringify(transaction.metadata), transaction.reverses,
+        ],
+      );
+      await tx.query(
+        `INSERT INTO ${t.entries} (transaction_id, account_code, side, amount, currency, effective_at)
+         SELECT $1, account, side, amount::bigint, currency, $2 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
+           WITH ORDINALITY AS e(account, side, amount, currency, n) ORDER BY n`,
+        [
+          transaction.id, transaction.effectiveAt,
+          transaction.entries.map((e) => e.account), transaction.entries.map((e) => e.side),
+          transaction.entries.map((e) => e.amount.toString()), transaction.entries.map((e) => e.currency),
+        ],
+      );
+    },
+    async getTransaction(id) {
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+      const { rows } = await tx.query<TransactionRow>(`${txSelect} WHERE t.id = $1`, [id]);
+      return rows[0] ? toTransaction(rows[0]) : undefined;
+    },
+    async findByIdempotencyKey(key) {
+      const { rows } = await tx.query<TransactionRow>(`${txSelect} WHERE t.idempotency_key = $1`, [key]);
+      return rows[0] ? toTransaction(rows[0]) : undefined;
+    },
+    async findReversal(id) {
+      const { rows } = await tx.query<TransactionRow>(`${txSelect} WHERE t.reverses = $1`, [id]);
+      return rows[0] ? toTransaction(rows[0]) : undefined;
+    },
+    async transactionsBySource(source) {
+      const { rows } = await tx.query<TransactionRow>(
+        `${txSelect} WHERE t.source_type = $1 AND t.source_id = $2 ORDER BY t.created_at, t.id`,
+        [source.type, source.id],
+      );
+      return rows.map(toTransaction);
+    },
+    async totals(code, asOf) {
+      const { rows } = await tx.query<{ side: NormalSide; total: string }>(
+        `SELECT side, sum(amount)::text AS total FROM ${t.entries} WHERE account_code = $1 AND effective_at <= $2 GROUP BY side`,
+        [code, asOf],
+      );
+      return totalsOf(rows);
+    },
+    async totalsBefore(code, position) {
+      const { rows } = await tx.query<{ side: NormalSide; total: string }>(
+        `SELECT side, sum(amount)::text AS total FROM ${t.entries}
+          WHERE account_code = $1 AND (effective_at, seq) < ($2::timestamptz, $3::bigint) GROUP BY side`,
+        [code, position.effectiveAt, position.seq.toString()],
+      );
+      return totalsOf(rows);
+    },
+    async listEntries(code, options) {
+      const { rows } = await tx.query<{ seq: string; transaction_id: string; description: string; effective_at: Date; side: NormalSide; amount: string }>(
+        `SELECT e.seq::text AS seq, e.transaction_id, t.description, e.effective_at, e.side, e.amount::text AS amount
+           FROM ${t.entries} e JOIN ${t.transactions} t ON t.id = e.transaction_id
+          WHERE e.account_code = $1
+            AND ($2::timestamptz IS NULL OR e.effective_at >= $2)
+            AND ($3::timestamptz IS NULL OR e.effective_at <= $3)
+            AND ($4::timestamptz IS NULL OR (e.effective_at, e.seq) > ($4::timestamptz, $5::bigint))
+          ORDER BY e.effective_at, e.seq LIMIT $6`,
+        [code, options.from ?? null, options.to ?? null, options.after?.effectiveAt ?? null, options.after?.seq.toString() ?? null, options.limit],
+      );
+      return rows.map(
+        (row): EntryRow => ({
+          seq: BigInt(row.seq),
+          transactionId: row.transaction_id,
+          description: row.description,
+          effectiveAt: new Date(row.effective_at),
+          side: row.side,
+          amount: BigInt(row.amount),
+        }),
+      );
+    },
+    async getInvoice(id, opts) {
+      const { rows } = await tx.query<InvoiceRow>(
+        `SELECT id, customer_id, amount::text AS amount, currency, status, description, created_at FROM ${t.invoices} WHERE id = $1${opts?.lock ? " FOR UPDATE" : ""}`,
+        [id],
+      );
+      return rows[0] ? toInvoice(rows[0]) : undefined;
+    },
+    async insertInvoice(invoice) {
+      await tx.query(
+        `INSERT INTO ${t.invoices} (id, customer_id, amount, currency, status, description, created_at) VALUES ($1, $2, $3::bigint, $4, $5, $6, $7)`,
+        [invoice.id, invoice.customerId, invoice.amount.toString(), invoice.currency, invoice.status, invoice.description, invoice.createdAt],
+      );
+    },
+    async setInvoiceStatus(id, status) {
+      await tx.query(`UPDATE ${t.invoices} SET status = $2 WHERE id = $1`, [id, status]);
+    },
+  });
+
+  return {
+    transaction: (fn) => sql.transaction((tx) => fn(open(tx))),
+    isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === "23505",
+  };
+}

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { MAX_AMOUNT } from "./money.js";
+
+const code = z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/, "account codes are 1-32 characters of letters, digits and _ . : -");
+const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD");
+const amount = z.bigint().positive("must be greater than 0").max(MAX_AMOUNT, "must be at most 2^63 - 1");
+const accountType = z.enum(["asset", "liability", "equity", "revenue", "expense"]);
+
+export const accountSchema = z.object({
+  code,
+  name: z.string().min(1).max(200),
+  type: accountType,
+  currency,
+  allowNegative: z.boolean().default(false),
+});
+
+export const entrySchema = z.object({
+  account: code,
+  side: z.enum(["debit", "credit"]),
+  amount,
+  currency: currency.optional(),
+});
+
+export const sourceRefSchema = z.object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) });
+
+export const postSchema = z.object({
+  entries: z.array(entrySchema).min(2, "a transaction needs at least 2 entries").max(500),
+  description: z.string().min(1).max(500),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+  effectiveAt: z.date().optional(),
+  sourceRef: sourceRefSchema.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  autoCreate: z.array(accountSchema).optional(),
+});
+
+export const invoiceSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  customerId: z.string().min(1).max(128),
+  amount,
+  currency,
+  description: z.string().max(500).default(""),
+});
+
+export const statementSchema = z.object({
+  from: z.date().optional(),
+  to: z.date().optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+});

@@ -1,0 +1,130 @@
+/** The five account types. Assets and expenses increase with debits; liabilities, equity and revenue with credits. */
+export type AccountType = "asset" | "liability" | "equity" | "revenue" | "expense";
+
+/** Which side increases an account. */
+export type NormalSide = "debit" | "credit";
+
+/** An account of the chart. */
+export interface Account {
+  /** Chart code, e.g. `"2200"`. */
+  code: string;
+  name: string;
+  type: AccountType;
+  /** ISO 4217; one currency per account. */
+  currency: string;
+  /** Whether the balance may go past zero against the normal side. */
+  allowNegative: boolean;
+}
+
+/** An account with its current balance on its normal side (a negative number means past zero). */
+export interface AccountBalance extends Account {
+  balance: bigint;
+}
+
+/** One stored line of a transaction. */
+export interface Entry {
+  account: string;
+  side: NormalSide;
+  amount: bigint;
+  currency: string;
+}
+
+/** What links a transaction to the business object it records (an invoice, an order). */
+export interface SourceRef {
+  type: string;
+  id: string;
+}
+
+/** A posted, immutable transaction. */
+export interface Transaction {
+  id: string;
+  description: string;
+  entries: Entry[];
+  effectiveAt: Date;
+  createdAt: Date;
+  idempotencyKey: string | null;
+  sourceRef: SourceRef | null;
+  metadata: Record<string, unknown> | null;
+  /** The transaction this one reverses. */
+  reverses: string | null;
+}
+
+/** A stored transaction with the fingerprint of its content, for idempotency checks. */
+export interface StoredTransaction extends Transaction {
+  fingerprint: string;
+}
+
+/** One row of a statement. */
+export interface StatementLine {
+  transactionId: string;
+  description: string;
+  effectiveAt: Date;
+  side: NormalSide;
+  amount: bigint;
+  /** Balance after this line, on the account's normal side. */
+  balance: bigint;
+}
+
+/** An entry as storage lists it for statements. */
+export interface EntryRow {
+  seq: bigint;
+  transactionId: string;
+  description: string;
+  effectiveAt: Date;
+  side: NormalSide;
+  amount: bigint;
+}
+
+/** Invoice statuses: DRAFT → OPEN → PAID | VOID. */
+export type InvoiceStatus = "DRAFT" | "OPEN" | "PAID" | "VOID";
+
+/** An invoice known to the ledger. */
+export interface Invoice {
+  id: string;
+  customerId: string;
+  amount: bigint;
+  currency: string;
+  status: InvoiceStatus;
+  description: string;
+  createdAt: Date;
+}
+
+/** Totals of debits and credits of an account, for balances as of a time. */
+export interface EntryTotals {
+  debit: bigint;
+  credit: bigint;
+}
+
+/**
+ * The operations a storage backend performs inside one transaction. The ledger's rules live in the core and call
+ * these; a backend only stores. `lockAccounts` must lock in the order given (sorted by code) so writers never deadlock.
+ */
+export interface LedgerStorageTx {
+  lockAccounts(codes: readonly string[]): Promise<AccountBalance[]>;
+  getAccount(code: string): Promise<AccountBalance | undefined>;
+  insertAccount(account: Account): Promise<void>;
+  listAccounts(): Promise<AccountBalance[]>;
+  setBalance(code: string, balance: bigint): Promise<void>;
+  insertTransaction(transaction: StoredTransaction): Promise<void>;
+  getTransaction(id: string): Promise<StoredTransaction | undefined>;
+  findByIdempotencyKey(key: string): Promise<StoredTransaction | undefined>;
+  findReversal(id: string): Promise<StoredTransaction | undefined>;
+  transactionsBySource(source: SourceRef): Promise<StoredTransaction[]>;
+  /** Debit and credit totals of an account for entries effective at or before `asOf`. */
+  totals(code: string, asOf: Date): Promise<EntryTotals>;
+  /** Entries of an account in (effectiveAt, seq) order, after `after` when given. */
+  listEntries(code: string, options: { from?: Date; to?: Date; after?: { effectiveAt: Date; seq: bigint }; limit: number }): Promise<EntryRow[]>;
+  /** Totals of the entries strictly before a position (for a statement's opening balance). */
+  totalsBefore(code: string, position: { effectiveAt: Date; seq: bigint }): Promise<EntryTotals>;
+  getInvoice(id: string, options?: { lock?: boolean }): Promise<Invoice | undefined>;
+  insertInvoice(invoice: Invoice): Promise<void>;
+  setInvoiceStatus(id: string, status: InvoiceStatus): Promise<void>;
+}
+
+/** A storage backend: `memoryLedger()`, `postgresLedger({ pool })`, or your own (check it with `@atom/ledger/testing`). */
+export interface LedgerStorage {
+  /** Runs `fn` atomically: every write or none. */
+  transaction<T>(fn: (tx: LedgerStorageTx) => Promise<T>): Promise<T>;
+  /** True when `error` is the backend's unique-constraint violation (a concurrent identical idempotency key). */
+  isUniqueViolation(error: unknown): boolean;
+}
