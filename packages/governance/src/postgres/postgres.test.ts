@@ -9,7 +9,7 @@ let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
   expect((await migrate(db.client)).applied).toEqual([1]);
-});
+}, 60_000);
 afterAll(() => db.close());
 
 describe("@atom/governance/postgres", () => {
