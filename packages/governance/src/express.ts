@@ -16,6 +16,7 @@
  * @packageDocumentation
  */
 import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
+import { auditedMethods, isGuard, markGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** The parts of an Express request the middleware reads. */
@@ -48,7 +49,7 @@ export function requireGovernance(
   options: RequireGovernanceOptions<ExpressGovernedRequest>,
 ): ExpressGovernanceMiddleware {
   const guard = createGuard(options);
-  return function governanceMiddleware(req, res, next) {
+  return markGuard(function governanceMiddleware(req, res, next) {
     const query = (typeof req.query === "object" && req.query !== null ? req.query : {}) as Record<string, unknown>;
     guard({
       method: req.method,
@@ -61,7 +62,50 @@ export function requireGovernance(
       if (decision) res.locals.governance = decision;
       next();
     }, next);
-  };
+  });
+}
+
+interface ExpressLayerLike {
+  handle?: unknown;
+  rawPath?: unknown;
+  route?: { path?: unknown; methods?: Record<string, boolean>; stack?: { handle?: unknown; method?: string }[] };
+}
+
+/** The parts of an Express 5 application `auditRoutes` reads. */
+export interface ExpressAppLike {
+  router?: { stack?: unknown[] };
+}
+
+/**
+ * Lists every POST/PUT/PATCH/DELETE route of an Express 5 app and whether a governance guard runs for it (on the
+ * route, or `app.use`d before it). Fail CI on unguarded mutations. Routes inside nested routers are not listed.
+ * @example
+ * ```ts
+ * const unguarded = auditRoutes(app).filter((route) => !route.guarded);
+ * if (unguarded.length > 0) throw new Error(`unguarded: ${unguarded.map((r) => `${r.method} ${r.path}`).join(", ")}`);
+ * ```
+ */
+export function auditRoutes(app: ExpressAppLike): RouteAuditEntry[] {
+  const entries: RouteAuditEntry[] = [];
+  const mounted: string[] = [];
+  for (const layer of (app.router?.stack ?? []) as ExpressLayerLike[]) {
+    if (!layer.route) {
+      if (isGuard(layer.handle)) mounted.push(typeof layer.rawPath === "string" ? layer.rawPath : "/");
+      continue;
+    }
+    const path = String(layer.route.path);
+    const byMount = mounted.some((mount) => mountCovers(mount, path));
+    for (const method of auditedMethods(Object.keys(layer.route.methods ?? {}))) {
+      const guarded =
+        byMount ||
+        (layer.route.stack ?? []).some(
+          (inner) => isGuard(inner.handle) && (inner.method === undefined || inner.method.toUpperCase() === method),
+        );
+      entries.push({ method, path, guarded });
+    }
+  }
+  return entries;
 }
 
 export type { RequireGovernanceOptions } from "./http.js";
+export type { RouteAuditEntry } from "./route-audit.js";

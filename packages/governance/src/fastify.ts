@@ -14,8 +14,9 @@
  * ```
  * @packageDocumentation
  */
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
+import { auditedMethods, isGuard, markGuard, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** A Fastify `preHandler` hook. */
@@ -30,7 +31,7 @@ const decisions = new WeakMap<FastifyRequest, GovernanceDecision>();
  */
 export function requireGovernance(options: RequireGovernanceOptions<FastifyRequest>): FastifyGovernancePreHandler {
   const guard = createGuard(options);
-  return async function governancePreHandler(request) {
+  return markGuard(async function governancePreHandler(request) {
     const query = (typeof request.query === "object" && request.query !== null ? request.query : {}) as Record<
       string,
       unknown
@@ -44,7 +45,30 @@ export function requireGovernance(options: RequireGovernanceOptions<FastifyReque
       raw: request,
     });
     if (decision) decisions.set(request, decision);
-  };
+  });
+}
+
+/**
+ * Starts recording the routes of a Fastify instance (call it before declaring routes; it adds an `onRoute` hook)
+ * and returns a function listing every POST/PUT/PATCH/DELETE route and whether a governance `preHandler` runs for it.
+ * Fail CI on unguarded mutations.
+ * @example
+ * ```ts
+ * const routes = auditRoutes(app);
+ * app.post("/emails", { preHandler: requireGovernance({ governance, action: "send_email" }) }, sendEmail);
+ * await app.ready();
+ * expect(routes().filter((route) => !route.guarded)).toEqual([]);
+ * ```
+ */
+export function auditRoutes(app: Pick<FastifyInstance, "addHook">): () => RouteAuditEntry[] {
+  const entries: RouteAuditEntry[] = [];
+  app.addHook("onRoute", (route) => {
+    const hooks = [route.preHandler, route.onRequest, route.preValidation].flat();
+    const guarded = hooks.some((hook) => isGuard(hook));
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of auditedMethods(methods)) entries.push({ method, path: route.url, guarded });
+  });
+  return () => entries.map((entry) => ({ ...entry }));
 }
 
 /** The allow decision for this request, or `undefined` when no check applied (other methods, or a person). */
@@ -53,3 +77,4 @@ export function governanceDecision(request: FastifyRequest): GovernanceDecision 
 }
 
 export type { RequireGovernanceOptions } from "./http.js";
+export type { RouteAuditEntry } from "./route-audit.js";

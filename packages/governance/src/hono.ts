@@ -15,8 +15,9 @@
  * ```
  * @packageDocumentation
  */
-import type { Context, MiddlewareHandler } from "hono";
-import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { GOVERNED_METHODS, type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
+import { auditedMethods, isGuard, markGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** The context variable holding the allow decision: `c.get("governance")`. */
@@ -42,7 +43,7 @@ export function requireGovernance(
   options: RequireGovernanceOptions<Context>,
 ): MiddlewareHandler<{ Variables: GovernanceVariables }> {
   const guard = createGuard(options);
-  return async function governanceMiddleware(c, next) {
+  return markGuard(async function governanceMiddleware(c, next) {
     let body: Promise<unknown> | undefined;
     const decision = await guard({
       method: c.req.method,
@@ -54,7 +55,31 @@ export function requireGovernance(
     });
     if (decision) c.set("governance", decision);
     await next();
-  };
+  });
+}
+
+/**
+ * Lists every POST/PUT/PATCH/DELETE route of a Hono app and whether a governance guard runs for it (on the route,
+ * or `app.use`d on a covering path). Fail CI on unguarded mutations.
+ * @example expect(auditRoutes(app).filter((route) => !route.guarded)).toEqual([]);
+ */
+export function auditRoutes(app: Pick<Hono, "routes">): RouteAuditEntry[] {
+  const guards = app.routes.filter((route) => isGuard(route.handler));
+  const seen = new Map<string, RouteAuditEntry>();
+  for (const route of app.routes) {
+    if (isGuard(route.handler) || (route.method === "ALL" && route.path.endsWith("*"))) continue;
+    const methods = route.method === "ALL" ? GOVERNED_METHODS : auditedMethods([route.method]);
+    for (const method of methods) {
+      const guarded = guards.some(
+        (guard) =>
+          (guard.method === "ALL" || guard.method === method) &&
+          (guard.path === route.path || mountCovers(guard.path, route.path)),
+      );
+      seen.set(`${method} ${route.path}`, { method, path: route.path, guarded });
+    }
+  }
+  return [...seen.values()];
 }
 
 export type { RequireGovernanceOptions } from "./http.js";
+export type { RouteAuditEntry } from "./route-audit.js";
