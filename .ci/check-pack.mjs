@@ -1,0 +1,202 @@
+// Published-package check (`pnpm check:pack`, run after `pnpm build`): what a developer gets from npm.
+//
+// 1. `pnpm pack` every public package in packages/* into a temporary directory.
+// 2. Create a project OUTSIDE the workspace and `npm install` the tarballs plus the peer libraries the subpaths
+//    need, from the registry (no workspace links).
+// 3. Import every subpath of every `exports` map from an ESM consumer, a CJS consumer and a TypeScript consumer
+//    checked twice with `tsc --noEmit` (node16 and bundler resolution).
+// 4. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
+//    imports no framework or database driver and stays within its byte budget in .ci/size-budgets.json.
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { publicPackageDirs } from "../typedoc.config.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const requireFromRoot = createRequire(join(root, "package.json"));
+const esbuild = createRequire(requireFromRoot.resolve("tsup"))("esbuild");
+const budgets = JSON.parse(readFileSync(join(root, ".ci", "size-budgets.json"), "utf8"));
+
+/** Libraries the subpaths (and their types) load: hosts, drivers, OpenFeature, the testing kits' runner. */
+const PEERS = [
+  "express",
+  "@types/express",
+  "fastify",
+  "hono",
+  "pg",
+  "@types/pg",
+  "mongodb",
+  "@openfeature/server-sdk",
+  "vitest",
+  "typescript",
+  "@types/node",
+];
+/** A core ("." entry) must never import these; `allow` lists per-package exceptions. */
+const FORBIDDEN_IN_CORE = ["express", "fastify", "hono", "pg", "mongodb", "@electric-sql/pglite", "undici"];
+const ALLOWED_IN_CORE = { "@atom/workflow-engine": ["undici"] };
+
+const failures = [];
+const started = performance.now();
+const step = (label) => console.log(`check-pack: ${label} (${((performance.now() - started) / 1000).toFixed(1)}s)`);
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: "utf8", stdio: "pipe" });
+const runAsync = (command, args, cwd) => promisify(execFile)(command, args, { cwd, encoding: "utf8" });
+const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
+
+const work = mkdtempSync(join(tmpdir(), "atom-check-pack-"));
+const tarballs = join(work, "tarballs");
+const project = join(work, "consumer");
+mkdirSync(tarballs);
+mkdirSync(project);
+
+try {
+  const packages = await Promise.all(
+    publicPackageDirs().map(async (dir) => {
+      const manifest = readJson(join(dir, "package.json"));
+      await runAsync("pnpm", ["pack", "--pack-destination", tarballs], dir);
+      const tarball = `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`;
+      const subpaths = Object.keys(manifest.exports)
+        .filter((subpath) => subpath !== "./package.json")
+        .map((subpath) => (subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
+      return { name: manifest.name, manifest, tarball, subpaths };
+    }),
+  );
+  step(`packed ${packages.map((pkg) => pkg.tarball).join(", ")}`);
+
+  writeFileSync(join(project, "package.json"), JSON.stringify(consumerManifest(packages), null, 2));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], project);
+  step("installed the tarballs and peers from the registry");
+
+  const specifiers = packages.flatMap((pkg) => pkg.subpaths);
+  checkEsm(specifiers);
+  checkCjs(specifiers);
+  await Promise.all([checkTypes(specifiers), checkCores(packages)]);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+if (failures.length > 0) {
+  console.error(`check-pack: ${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
+  process.exit(1);
+}
+step("ESM, CJS and TypeScript consumers import every subpath; cores are pure and within budget");
+
+/** Tarballs as `file:` dependencies (and overrides, so inter-package deps resolve to them too) plus peers. */
+function consumerManifest(packages) {
+  const local = Object.fromEntries(packages.map((pkg) => [pkg.name, `file:../tarballs/${pkg.tarball}`]));
+  const peers = Object.fromEntries(PEERS.map((name) => [name, versionRange(name, packages)]));
+  return { name: "atom-consumer", private: true, dependencies: { ...local, ...peers }, overrides: local };
+}
+
+/** The range the workspace already tests against: a package's peer or dev range, else the root's. */
+function versionRange(name, packages) {
+  for (const { manifest } of packages) {
+    const range = manifest.peerDependencies?.[name] ?? manifest.devDependencies?.[name];
+    if (range !== undefined && !range.startsWith("workspace:")) return range.split("||").pop().trim();
+  }
+  return readJson(join(root, "package.json")).devDependencies?.[name] ?? "latest";
+}
+
+function checkEsm(specifiers) {
+  const lines = specifiers.map(
+    (specifier) =>
+      `{ const mod = await import(${JSON.stringify(specifier)}); ` +
+      `if (Object.keys(mod).length === 0) throw new Error(${JSON.stringify(`${specifier} has no exports`)}); }`,
+  );
+  writeFileSync(join(project, "esm.mjs"), `${lines.join("\n")}\nconsole.log("esm ok");\n`);
+  attempt("ESM consumer", () => run("node", ["esm.mjs"], project));
+  step(`ESM consumer imported ${specifiers.length} subpaths`);
+}
+
+function checkCjs(specifiers) {
+  const source = `const results = {};
+for (const specifier of ${JSON.stringify(specifiers)}) {
+  try {
+    results[specifier] = Object.keys(require(specifier)).length > 0 ? "ok" : "no exports";
+  } catch (error) {
+    results[specifier] = String(error.message).split("\\n")[0];
+  }
+}
+console.log(JSON.stringify(results));
+`;
+  writeFileSync(join(project, "cjs.cjs"), source);
+  const results = JSON.parse(run("node", ["cjs.cjs"], project));
+  const skipped = [];
+  for (const [specifier, result] of Object.entries(results)) {
+    if (result === "ok") continue;
+    if (specifier.endsWith("/testing") && /vitest/i.test(result)) skipped.push(`${specifier} (${result})`);
+    else failures.push(`CJS consumer: require("${specifier}"): ${result}`);
+  }
+  const note = skipped.length === 0 ? "" : `; skipped, vitest cannot be required: ${skipped.join("; ")}`;
+  step(`CJS consumer required ${specifiers.length - skipped.length} subpaths${note}`);
+}
+
+async function checkTypes(specifiers) {
+  const imports = specifiers
+    .map((specifier, index) => `import * as m${index} from ${JSON.stringify(specifier)};`)
+    .join("\n");
+  const use = `\nexport const modules = [${specifiers.map((_, index) => `m${index}`).join(", ")}];\n`;
+  const compilerOptions = { strict: true, noEmit: true, target: "ES2022", types: ["node"], skipLibCheck: false };
+  const variants = [
+    { name: "node16", files: ["consumer.mts", "consumer.cts"], options: { module: "node16", moduleResolution: "node16" } },
+    { name: "bundler", files: ["consumer.ts"], options: { module: "esnext", moduleResolution: "bundler" } },
+  ];
+  const tsc = join(project, "node_modules/typescript/bin/tsc");
+  await Promise.all(
+    variants.map(async (variant) => {
+      for (const file of variant.files) writeFileSync(join(project, file), imports + use);
+      const tsconfig = { compilerOptions: { ...compilerOptions, ...variant.options }, files: variant.files };
+      writeFileSync(join(project, `tsconfig.${variant.name}.json`), JSON.stringify(tsconfig, null, 2));
+      try {
+        await runAsync(process.execPath, [tsc, "-p", `tsconfig.${variant.name}.json`], project);
+      } catch (error) {
+        failures.push(`tsc (${variant.name}): ${firstLines(error)}`);
+      }
+    }),
+  );
+  step(`TypeScript consumer type-checked ${specifiers.length} subpaths (node16 ESM + CJS, bundler)`);
+}
+
+async function checkCores(packages) {
+  const sizes = [];
+  for (const { name } of packages) {
+    const result = await esbuild.build({
+      entryPoints: [join(project, "node_modules", name, "dist", "index.js")],
+      bundle: true,
+      packages: "external",
+      platform: "node",
+      format: "esm",
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const [output] = Object.values(result.metafile.outputs);
+    const allowed = ALLOWED_IN_CORE[name] ?? [];
+    for (const { path } of output.imports) {
+      const forbidden = FORBIDDEN_IN_CORE.find((lib) => (path === lib || path.startsWith(`${lib}/`)) && !allowed.includes(lib));
+      if (forbidden !== undefined) failures.push(`${name} core imports "${path}" (framework/driver must stay in a subpath)`);
+    }
+    const budget = budgets[name];
+    if (budget === undefined) failures.push(`${name}: no byte budget in .ci/size-budgets.json`);
+    else if (output.bytes > budget) failures.push(`${name} core is ${output.bytes} B minified, over its ${budget} B budget`);
+    sizes.push(`${name} ${output.bytes}/${budget ?? "?"} B`);
+  }
+  step(`core bundles (minified, deps external): ${sizes.join(", ")}`);
+}
+
+function attempt(label, action) {
+  try {
+    action();
+  } catch (error) {
+    failures.push(`${label}: ${firstLines(error)}`);
+  }
+}
+
+function firstLines(error) {
+  const text = `${error.stdout ?? ""}${error.stderr ?? ""}` || String(error);
+  return text.trim().split("\n").slice(0, 30).join("\n    ");
+}
