@@ -21,15 +21,21 @@ import type { GovernanceDecision } from "./types.js";
 
 /** The parts of an Express request the middleware reads. */
 export interface ExpressGovernedRequest {
+  /** HTTP method. */
   method: string;
+  /** Path without the query string. */
   path: string;
+  /** Request headers, names lower-case. */
   headers: Record<string, string | string[] | undefined>;
+  /** Parsed query string. */
   query?: unknown;
+  /** Parsed body (`express.json()`), if any. */
   body?: unknown;
 }
 
 /** The parts of an Express response the middleware writes: the allow decision goes to `res.locals.governance`. */
 export interface ExpressGovernedResponse {
+  /** Where the allow decision is stored, as `governance`. */
   locals: Record<string, unknown>;
 }
 
@@ -73,6 +79,7 @@ interface ExpressLayerLike {
 
 /** The parts of an Express 5 application `auditRoutes` reads. */
 export interface ExpressAppLike {
+  /** Express 5's root router, whose layers are walked. */
   router?: { stack?: unknown[] };
 }
 

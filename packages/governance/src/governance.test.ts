@@ -197,6 +197,9 @@ describe("createGovernance fails closed", () => {
       code: "VALIDATION_ERROR",
       details: expect.objectContaining({ field: "complexity" }),
     });
+    expect(() => memoryApprovalStore({ clock: "now" as never })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "clock" }) }),
+    );
     expect(() => createGovernance({ registry: {} as AgentRegistry })).toThrow(
       expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "registry" }) }),
     );

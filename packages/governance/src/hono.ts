@@ -22,6 +22,7 @@ import type { GovernanceDecision } from "./types.js";
 
 /** The context variable holding the allow decision: `c.get("governance")`. */
 export interface GovernanceVariables {
+  /** The allow decision, absent when no check applied (other methods, or a person). */
   governance?: GovernanceDecision;
 }
 

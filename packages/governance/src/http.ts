@@ -42,6 +42,7 @@ export interface RequireGovernanceOptions<Raw = unknown> {
 
 /** What a host helper hands to the guard: a uniform view of its request. */
 export interface GovernedHttpRequest<Raw = unknown> {
+  /** HTTP method. */
   method: string;
   /** Path without the query string. */
   path: string;

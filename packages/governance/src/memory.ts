@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { parseInput } from "@atom/errors";
-import { agentRecordSchema } from "./schemas.js";
+import { agentRecordSchema, clockOptionSchema } from "./schemas.js";
 import type { AgentRecord, AgentRegistry, ApprovalStore, Proposal, ProposalInput } from "./types.js";
 
 /** An in-memory {@link AgentRegistry} with `upsert` and `delete`, for tests and single-process apps. */
@@ -53,7 +53,8 @@ export interface MemoryApprovalStore extends ApprovalStore {
  * @param options.clock the time proposals are stamped with @default () => new Date()
  */
 export function memoryApprovalStore(options: { clock?: () => Date } = {}): MemoryApprovalStore {
-  const clock = options.clock ?? (() => new Date());
+  const clock =
+    parseInput(clockOptionSchema, options, "[@atom/governance] memoryApprovalStore").clock ?? (() => new Date());
   const proposals = new Map<string, Proposal>();
   return {
     list: () => [...proposals.values()],

@@ -11,3 +11,8 @@ export const agentRecordSchema = z.object({
   confidence: z.number().min(0).max(1).nullish(),
   tenantId: z.string().nullish(),
 });
+
+/** @internal Options holding an optional clock. */
+export const clockOptionSchema = z.object({
+  clock: z.custom<() => Date>((v) => typeof v === "function", "must be a function").optional(),
+});

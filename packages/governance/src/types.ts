@@ -37,15 +37,21 @@ export interface GovernedRequestInfo {
 
 /** What an {@link ApprovalStore} records when an INTERN asks for more than it may do alone. */
 export interface ProposalInput {
+  /** The agent that asked. */
   agentId: string;
+  /** What it asked to do. */
   actionName: string;
+  /** The action's complexity. */
   complexity: ActionComplexity;
+  /** The maturity the agent acted with (always INTERN today). */
   agentMaturity: AgentMaturity;
+  /** The maturity the action needs. */
   requiredMaturity: AgentMaturity;
   /** Why approval is needed. */
   reason: string;
   /** The request that asked, when the check came from HTTP. */
   request?: GovernedRequestInfo;
+  /** The agent's tenant, when the registry knows it. */
   tenantId?: string;
 }
 
@@ -53,7 +59,9 @@ export interface ProposalInput {
 export interface Proposal extends ProposalInput {
   /** The proposal id returned to the agent (`proposal_id`). */
   id: string;
+  /** `pending` until a human decides (deciding is up to your application). */
   status: "pending" | "approved" | "rejected";
+  /** When it was recorded. */
   createdAt: Date;
 }
 
@@ -71,8 +79,12 @@ export type GovernanceOutcome = "allow" | "deny" | "approval_required";
 /** Why a decision was taken without a maturity comparison, when it was. */
 export type GovernanceMode = "enforced" | "governance_disabled" | "emergency_bypass";
 
-/** The result of `governance.check(...)`. */
+/**
+ * The result of `governance.check(...)`. Allow and deny decisions for a cached agent are shared and frozen: copy
+ * before changing one.
+ */
 export interface GovernanceDecision {
+  /** `allow`, `deny`, or `approval_required` (a proposal was recorded). */
   outcome: GovernanceOutcome;
   /** A sentence saying why, safe to show to the caller. */
   reason: string;
@@ -83,8 +95,11 @@ export interface GovernanceDecision {
   agentMaturity: AgentStatus | null;
   /** The maturity the action needs. */
   requiredMaturity: AgentMaturity;
+  /** The agent checked. */
   agentId: string;
+  /** The action's recorded name. */
   actionName: string;
+  /** The action's complexity (unknown values already turned into CRITICAL). */
   complexity: ActionComplexity;
   /** `enforced`, or why enforcement was skipped. */
   mode: GovernanceMode;
@@ -98,17 +113,29 @@ export interface GovernanceAuditEvent {
   type: "decision" | "governance_disabled" | "emergency_bypass";
   /** `critical` for an emergency bypass, `warning` for denials and approvals, `info` otherwise. */
   severity: "info" | "warning" | "critical";
+  /** The decision's outcome. */
   outcome: GovernanceOutcome;
+  /** The agent checked. */
   agentId: string;
+  /** The action's recorded name. */
   actionName: string;
+  /** The action's complexity. */
   complexity: ActionComplexity;
+  /** As in {@link GovernanceDecision.agentMaturity}. */
   agentMaturity: AgentStatus | null;
+  /** The maturity the action needs. */
   requiredMaturity: AgentMaturity;
+  /** The decision's reason. */
   reason: string;
+  /** The feature whose flag was consulted. */
   feature: string;
+  /** The proposal recorded for an `approval_required` decision. */
   proposalId?: string;
+  /** The agent's tenant, when known. */
   tenantId?: string;
+  /** The HTTP request checked, when there was one. */
   request?: GovernedRequestInfo;
+  /** When the decision was taken (from the gate's clock). */
   at: Date;
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { parseInput } from "@atom/errors";
+import { clockOptionSchema } from "../schemas.js";
 import type { ApprovalStore, Proposal, ProposalInput } from "../types.js";
 import { executor, guarded, type PostgresGovernanceOptions } from "./shared.js";
 
@@ -44,7 +46,9 @@ function proposalFromRow(row: ProposalRow): Proposal {
  */
 export function postgresApprovalStore(options: PostgresGovernanceOptions & { clock?: () => Date }): ApprovalStore {
   const sql = executor(options, "postgresApprovalStore");
-  const clock = options.clock ?? (() => new Date());
+  const clock =
+    parseInput(clockOptionSchema, { clock: options.clock }, "[@atom/governance] [postgres] postgresApprovalStore")
+      .clock ?? (() => new Date());
   return {
     async createProposal(input: ProposalInput) {
       const { rows } = await guarded("createProposal", () =>
