@@ -47,6 +47,10 @@ describe("one agent maturity decision (allow)", () => {
     if (await enforcer.enforce(casbinAgent, casbinAction, "perform")) allowed += 1;
   });
 
+  bench("async no-op (the harness's floor for the async contenders)", async () => {
+    allowed += 1;
+  });
+
   bench("hand-written rank comparison (the floor)", () => {
     if (maturityRank(effectiveMaturity("SUPERVISED", 0.8)) >= maturityRank(requiredMaturity(3))) allowed += 1;
   });
