@@ -103,7 +103,6 @@ export default {
     disableGit: true,
     gitRevision: "main",
     sourceLinkTemplate: "https://github.com/atom-sdk/atom/blob/{gitRevision}/{path}#L{line}",
-    highlightLanguages: HIGHLIGHT_LANGUAGES,
     excludePrivate: true,
     excludeInternal: true,
     includeVersion: true,
