@@ -175,6 +175,17 @@ describe("createGovernance fails closed", () => {
     });
   });
 
+  it("answers GOVERNANCE_UNAVAILABLE when the approval store returns no proposal id", async () => {
+    const governance = createGovernance({
+      registry: memoryAgentRegistry([{ id: "i", status: "INTERN" }]),
+      approvals: { createProposal: async () => ({}) as never, getProposal: async () => null },
+    });
+    await expect(governance.check({ agentId: "i", complexity: 4 })).rejects.toMatchObject({
+      code: "GOVERNANCE_UNAVAILABLE",
+      details: { component: "approval store", agent_id: "i" },
+    });
+  });
+
   it("enforces when the flag source throws", async () => {
     const governance = createGovernance({
       registry: memoryAgentRegistry([{ id: "s", status: "STUDENT" }]),
