@@ -1,14 +1,21 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { errorHandler, notFoundHandler } from "@atom/errors/express";
+import { requireGovernance } from "@atom/governance/express";
 import {
+  createInvoice,
+  deliverInvoice,
   type ExampleServices,
   finishOAuth,
+  getAgent,
   health,
   listConnections,
+  performAgentAction,
+  registerAgent,
   runVipWorkflow,
   type StartHost,
   startOAuth,
+  trialBalance,
   useConnection,
 } from "@atom/example-shared";
 import express, { type Express } from "express";
@@ -32,6 +39,28 @@ export function createApp(services: ExampleServices): Express {
   });
   app.post("/connections/:provider/refresh", async (req, res) => {
     res.json(await useConnection(services.oauth, services.providers, req.params.provider, req.headers));
+  });
+  app.post("/agents", async (req, res) => {
+    res.status(201).json(await registerAgent(services.agents, services.governance, req.body));
+  });
+  app.get("/agents/:id", async (req, res) => {
+    res.json(await getAgent(services.agents, req.params.id));
+  });
+  app.post("/agents/:id/actions/:action", async (req, res) => {
+    res.json(await performAgentAction(services.governance, req.params, { method: req.method, path: req.path }));
+  });
+  app.post("/invoices", async (req, res) => {
+    res.status(201).json(await createInvoice(services.ledger, req.body));
+  });
+  app.post(
+    "/invoices/:id/deliver",
+    requireGovernance({ governance: services.governance, complexity: 3, actionName: "deliver_invoice", feature: "ledger" }),
+    async (req, res) => {
+      res.json(await deliverInvoice(services.ledger, String(req.params.id)));
+    },
+  );
+  app.get("/ledger/trial-balance", async (_req, res) => {
+    res.json(await trialBalance(services.ledger));
   });
   app.post("/workflows/run", async (req, res) => {
     res.json(await runVipWorkflow(services.workflows, services.crmUrl, req.body));

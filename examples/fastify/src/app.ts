@@ -1,12 +1,19 @@
 import { atomErrors } from "@atom/errors/fastify";
+import { requireGovernance } from "@atom/governance/fastify";
 import {
+  createInvoice,
+  deliverInvoice,
   type ExampleServices,
   finishOAuth,
+  getAgent,
   health,
   listConnections,
+  performAgentAction,
+  registerAgent,
   runVipWorkflow,
   type StartHost,
   startOAuth,
+  trialBalance,
   useConnection,
 } from "@atom/example-shared";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -27,6 +34,18 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
   app.post<{ Params: { provider: string } }>("/connections/:provider/refresh", async (req) =>
     useConnection(services.oauth, services.providers, req.params.provider, req.headers),
   );
+  app.post("/agents", async (req, reply) => reply.code(201).send(await registerAgent(services.agents, services.governance, req.body)));
+  app.get<{ Params: { id: string } }>("/agents/:id", async (req) => getAgent(services.agents, req.params.id));
+  app.post("/agents/:id/actions/:action", async (req) =>
+    performAgentAction(services.governance, req.params, { method: req.method, path: req.url.split("?")[0] ?? "/" }),
+  );
+  app.post("/invoices", async (req, reply) => reply.code(201).send(await createInvoice(services.ledger, req.body)));
+  app.post<{ Params: { id: string } }>(
+    "/invoices/:id/deliver",
+    { preHandler: requireGovernance({ governance: services.governance, complexity: 3, actionName: "deliver_invoice", feature: "ledger" }) },
+    async (req) => deliverInvoice(services.ledger, req.params.id),
+  );
+  app.get("/ledger/trial-balance", async () => trialBalance(services.ledger));
   app.post("/workflows/run", async (req) => runVipWorkflow(services.workflows, services.crmUrl, req.body));
   return app;
 }

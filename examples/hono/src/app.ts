@@ -2,14 +2,21 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { PayloadTooLargeError } from "@atom/errors";
 import { errorBoundary, errorHandler, jsonBody, notFoundHandler } from "@atom/errors/hono";
+import { requireGovernance } from "@atom/governance/hono";
 import {
+  createInvoice,
+  deliverInvoice,
   type ExampleServices,
   finishOAuth,
+  getAgent,
   health,
   listConnections,
+  performAgentAction,
+  registerAgent,
   runVipWorkflow,
   type StartHost,
   startOAuth,
+  trialBalance,
   useConnection,
 } from "@atom/example-shared";
 import { serve } from "@hono/node-server";
@@ -40,6 +47,18 @@ export function createApp(services: ExampleServices): Hono {
   app.post("/connections/:provider/refresh", async (c) =>
     c.json(await useConnection(services.oauth, services.providers, c.req.param("provider"), c.req.header())),
   );
+  app.post("/agents", async (c) => c.json(await registerAgent(services.agents, services.governance, await jsonBody(c)), 201));
+  app.get("/agents/:id", async (c) => c.json(await getAgent(services.agents, c.req.param("id"))));
+  app.post("/agents/:id/actions/:action", async (c) =>
+    c.json(await performAgentAction(services.governance, c.req.param(), { method: c.req.method, path: c.req.path })),
+  );
+  app.post("/invoices", async (c) => c.json(await createInvoice(services.ledger, await jsonBody(c)), 201));
+  app.post(
+    "/invoices/:id/deliver",
+    requireGovernance({ governance: services.governance, complexity: 3, actionName: "deliver_invoice", feature: "ledger" }),
+    async (c) => c.json(await deliverInvoice(services.ledger, c.req.param("id"))),
+  );
+  app.get("/ledger/trial-balance", async (c) => c.json(await trialBalance(services.ledger)));
   app.post("/workflows/run", async (c) =>
     c.json(await runVipWorkflow(services.workflows, services.crmUrl, await jsonBody(c))),
   );

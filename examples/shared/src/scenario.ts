@@ -110,6 +110,98 @@ export const scenario: ScenarioStep[] = [
     expectStatus: 200,
     show: (json) => json as Record<string, unknown>,
   },
+  { name: "register a STUDENT agent", method: "POST", path: "/agents", body: { id: "agent-student", status: "STUDENT" }, expectStatus: 201 },
+  { name: "register an INTERN agent", method: "POST", path: "/agents", body: { id: "agent-intern", status: "INTERN", confidence: 0.6 }, expectStatus: 201 },
+  { name: "register a SUPERVISED agent", method: "POST", path: "/agents", body: { id: "agent-super", status: "SUPERVISED" }, expectStatus: 201 },
+  {
+    name: "registering an agent with a bad status is a validation error",
+    method: "POST",
+    path: "/agents",
+    body: { id: "agent-x", status: "BOSS" },
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  { name: "read an agent", method: "GET", path: "/agents/agent-intern", expectStatus: 200, show: (json) => json as Record<string, unknown> },
+  { name: "unknown agent", method: "GET", path: "/agents/nobody", expectStatus: 404, expectCode: "AGENT_NOT_FOUND" },
+  {
+    name: "an INTERN may read (LOW)",
+    method: "POST",
+    path: "/agents/agent-intern/actions/read",
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "an INTERN sending email (HIGH) needs approval: 202 with a proposal",
+    method: "POST",
+    path: "/agents/agent-intern/actions/send_email",
+    expectStatus: 202,
+    expectCode: "GOVERNANCE_APPROVAL_REQUIRED",
+  },
+  {
+    name: "a STUDENT may not delete (CRITICAL): 403",
+    method: "POST",
+    path: "/agents/agent-student/actions/delete",
+    expectStatus: 403,
+    expectCode: "GOVERNANCE_DENIED",
+  },
+  { name: "an unknown agent acting: 404", method: "POST", path: "/agents/nobody/actions/read", expectStatus: 404, expectCode: "AGENT_NOT_FOUND" },
+  {
+    name: "bill a service in advance: invoice (DRAFT) and deferral Dr 1200 / Cr 2200",
+    method: "POST",
+    path: "/invoices",
+    body: { customerId: "c-1", amount: "1200.00", currency: "USD" },
+    expectStatus: 201,
+    capture: (result, vars) => {
+      vars.invoice = (result.json as { id?: string } | null)?.id ?? "";
+    },
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "an invoice amount with too many decimals is refused",
+    method: "POST",
+    path: "/invoices",
+    body: { customerId: "c-1", amount: "12.345", currency: "USD" },
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  {
+    name: "a STUDENT agent may not deliver the invoice (HIGH): 403",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    headers: { "x-agent-id": "agent-student" },
+    expectStatus: 403,
+    expectCode: "GOVERNANCE_DENIED",
+  },
+  {
+    name: "an INTERN agent delivering it needs approval: 202",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    headers: { "x-agent-id": "agent-intern" },
+    expectStatus: 202,
+    expectCode: "GOVERNANCE_APPROVAL_REQUIRED",
+  },
+  {
+    name: "a SUPERVISED agent delivers it: revenue recognized Dr 2200 / Cr 4000, invoice OPEN",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    headers: { "x-agent-id": "agent-super" },
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "delivering again posts nothing (idempotent)",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    expectStatus: 200,
+    show: (json) => ({ repeated: (json as { repeated?: boolean }).repeated }),
+  },
+  {
+    name: "the trial balance balances",
+    method: "GET",
+    path: "/ledger/trial-balance",
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
   {
     name: "workflow: a VIP customer is looked up in the CRM over HTTP and greeted",
     method: "POST",
@@ -184,6 +276,6 @@ export function comparable(result: StepResult): unknown {
   return JSON.parse(
     JSON.stringify(result.json ?? null)
       .replace(/"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z"/g, '"<time>"')
-      .replace(/"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"/g, '"<uuid>"'),
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>"),
   );
 }

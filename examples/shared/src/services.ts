@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { createGovernanceFlags, type GovernanceFlags } from "@atom/flags";
+import { createGovernance, type Governance } from "@atom/governance";
+import {
+  migrate as migrateGovernance,
+  postgresAgentRegistry,
+  postgresApprovalStore,
+  postgresAuditSink,
+  type PostgresAgentRegistry,
+} from "@atom/governance/postgres";
+import { createLedger, type Ledger } from "@atom/ledger";
+import { migrate as migrateLedger, postgresLedger } from "@atom/ledger/postgres";
 import { createOAuthStore, type OAuthStore } from "@atom/oauth-store";
 import { migrate as migrateOAuth, postgresAdapter } from "@atom/oauth-store/postgres";
 import { createWorkflowEngine, type WorkflowEngine } from "@atom/workflow-engine";
@@ -21,6 +31,12 @@ export interface ExampleServices {
   providers: Record<string, OAuthProvider>;
   /** Governance toggles and the emergency bypass, from the environment. */
   flags: GovernanceFlags;
+  /** Agents, in the database. */
+  agents: PostgresAgentRegistry;
+  /** The maturity gate for agent actions, with proposals and audit events in the database. */
+  governance: Governance;
+  /** The double-entry ledger with invoices. */
+  ledger: Ledger;
   /** The workflow engine, with runs recorded in the database. */
   workflows: WorkflowEngine;
   /** Where the example workflow finds the CRM. */
@@ -74,6 +90,8 @@ async function openDatabase(url: string | undefined, isolate: boolean) {
 export async function createServices(options: ServicesOptions = {}): Promise<ExampleServices> {
   const opened = await openDatabase(options.databaseUrl ?? process.env.DATABASE_URL, options.isolate ?? false);
   await migrateOAuth(opened.db);
+  await migrateGovernance(opened.db);
+  await migrateLedger(opened.db);
   const key = options.encryptionKey ?? process.env.OAUTH_ENCRYPTION_KEY ?? randomBytes(32).toString("base64");
   const oauth = createOAuthStore({
     adapter: postgresAdapter({ pool: opened.db }),
@@ -83,6 +101,14 @@ export async function createServices(options: ServicesOptions = {}): Promise<Exa
     features: ["agents", "ledger", "workflows"],
     ...(options.env === undefined ? {} : { env: options.env }),
   });
+  const agents = postgresAgentRegistry({ pool: opened.db });
+  const governance = createGovernance({
+    registry: agents,
+    flags,
+    approvals: postgresApprovalStore({ pool: opened.db }),
+    audit: postgresAuditSink({ pool: opened.db }),
+  });
+  const ledger = createLedger({ storage: postgresLedger({ pool: opened.db }) });
   const crmUrl = options.crmUrl ?? process.env.CRM_URL ?? "http://127.0.0.1:4010";
   // The example's CRM runs on this machine, so its host is allow-listed; every other private address stays blocked.
   const http: HttpClient = createHttpClient({ allowHosts: [new URL(crmUrl).hostname] });
@@ -92,6 +118,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Exa
     oauth,
     providers: options.providers ?? {},
     flags,
+    agents,
+    governance,
+    ledger,
     workflows,
     crmUrl,
     async close() {

@@ -1,0 +1,39 @@
+import { AgentNotFoundError } from "@atom/errors";
+import { type Governance, toGovernanceError } from "@atom/governance";
+import type { PostgresAgentRegistry } from "@atom/governance/postgres";
+import { z } from "zod";
+import { parseRequest } from "./request.js";
+
+const agentBody = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  status: z.enum(["STUDENT", "INTERN", "SUPERVISED", "AUTONOMOUS", "PAUSED", "STOPPED", "DEPRECATED", "DELETED"]),
+  confidence: z.number().min(0).max(1).optional(),
+});
+
+const actionParams = z.object({ id: z.string().min(1).max(64), action: z.string().regex(/^[a-z_]{1,64}$/) });
+
+/** `POST /agents`: registers (or updates) an agent. */
+export async function registerAgent(registry: PostgresAgentRegistry, governance: Governance, body: unknown) {
+  const agent = parseRequest(agentBody, body, "body");
+  await registry.upsert(agent);
+  governance.invalidate(agent.id);
+  return { id: agent.id, status: agent.status, confidence: agent.confidence ?? null };
+}
+
+/** `GET /agents/:id`. */
+export async function getAgent(registry: PostgresAgentRegistry, id: string) {
+  const agent = await registry.getAgent(id);
+  if (!agent) throw new AgentNotFoundError({ agentId: id });
+  return { id: agent.id, status: agent.status, confidence: agent.confidence ?? null };
+}
+
+/**
+ * `POST /agents/:id/actions/:action`: the agent asks to perform an action; governance decides from the action's
+ * complexity. Allowed → 200; an INTERN above its level → 202 with a proposal; a STUDENT → 403; unknown agent → 404.
+ */
+export async function performAgentAction(governance: Governance, params: unknown, request: { method: string; path: string }) {
+  const { id, action } = parseRequest(actionParams, params, "params");
+  const decision = await governance.check({ agentId: id, action, feature: "agents", request });
+  if (decision.outcome !== "allow") throw toGovernanceError(decision);
+  return { performed: action, agentId: id, agentMaturity: decision.agentMaturity };
+}
