@@ -19,7 +19,7 @@ function summarize(json: unknown, show?: (json: unknown) => Record<string, unkno
     const error = json as { error_code: string; message: string };
     return `${error.error_code}: ${error.message}`;
   }
-  return "";
+  return json && typeof json === "object" ? JSON.stringify(json).slice(0, 160) : "";
 }
 
 const hostName = parseHost(process.argv.slice(2));
