@@ -176,7 +176,7 @@ async function checkCores(packages) {
     });
     const [output] = Object.values(result.metafile.outputs);
     const allowed = ALLOWED_IN_CORE[name] ?? [];
-    for (const { path } of output.imports) {
+    for (const path of new Set(output.imports.map((imported) => imported.path))) {
       const forbidden = FORBIDDEN_IN_CORE.find((lib) => (path === lib || path.startsWith(`${lib}/`)) && !allowed.includes(lib));
       if (forbidden !== undefined) failures.push(`${name} core imports "${path}" (framework/driver must stay in a subpath)`);
     }
