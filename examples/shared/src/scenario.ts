@@ -121,6 +121,8 @@ export const scenario: ScenarioStep[] = [
     expectStatus: 400,
     expectCode: "VALIDATION_ERROR",
   },
+  { name: "registering with malformed JSON is refused", method: "POST", path: "/agents", rawBody: '{"id":', expectStatus: 400, expectCode: "INVALID_JSON" },
+  { name: "the refused agent was not stored", method: "GET", path: "/agents/agent-x", expectStatus: 404, expectCode: "AGENT_NOT_FOUND" },
   { name: "read an agent", method: "GET", path: "/agents/agent-intern", expectStatus: 200, show: (json) => json as Record<string, unknown> },
   { name: "unknown agent", method: "GET", path: "/agents/nobody", expectStatus: 404, expectCode: "AGENT_NOT_FOUND" },
   {
@@ -164,6 +166,8 @@ export const scenario: ScenarioStep[] = [
     expectStatus: 400,
     expectCode: "VALIDATION_ERROR",
   },
+  { name: "an invoice without fields is refused", method: "POST", path: "/invoices", body: {}, expectStatus: 400, expectCode: "VALIDATION_ERROR" },
+  { name: "an invoice with malformed JSON is refused", method: "POST", path: "/invoices", rawBody: "{", expectStatus: 400, expectCode: "INVALID_JSON" },
   {
     name: "a STUDENT agent may not deliver the invoice (HIGH): 403",
     method: "POST",
@@ -196,7 +200,14 @@ export const scenario: ScenarioStep[] = [
     show: (json) => ({ repeated: (json as { repeated?: boolean }).repeated }),
   },
   {
-    name: "the trial balance balances",
+    name: "delivering an unknown invoice: 404",
+    method: "POST",
+    path: "/invoices/nope/deliver",
+    expectStatus: 404,
+    expectCode: "INVOICE_NOT_FOUND",
+  },
+  {
+    name: "the trial balance balances and holds only the one valid invoice (refused requests changed nothing)",
     method: "GET",
     path: "/ledger/trial-balance",
     expectStatus: 200,
