@@ -1,18 +1,11 @@
-import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.base.js";
 
-export default defineConfig({
-  entry: {
+export default packageBuild(
+  {
     index: "src/index.ts",
     postgres: "src/postgres/index.ts",
     mongodb: "src/mongodb/index.ts",
     testing: "src/testing/index.ts",
   },
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  splitting: true,
-  treeshake: true,
-  external: ["mongodb", "vitest"],
-});
+  { external: ["mongodb", "vitest"] },
+);
