@@ -16,6 +16,7 @@
  * @packageDocumentation
  */
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
+import { closesConnection } from "./connection.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -25,6 +26,8 @@ export interface ExpressRequestLike {
   originalUrl?: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Node's `IncomingMessage.httpVersionMajor`; a `413` on HTTP/1.x closes the connection. */
+  httpVersionMajor?: number;
 }
 
 /** The parts of an Express response this module writes. */
@@ -55,9 +58,16 @@ function contextOf(req: ExpressRequestLike): RenderContext {
   };
 }
 
-function send(res: ExpressResponseLike, status: number, headers: Record<string, string>, body: unknown): void {
+function send(
+  req: ExpressRequestLike,
+  res: ExpressResponseLike,
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+): void {
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (closesConnection(status, req.httpVersionMajor)) res.setHeader("connection", "close");
   res.end(JSON.stringify(body));
 }
 
@@ -75,7 +85,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}) {
   ): void {
     if (res.headersSent) return next(error);
     const { status, headers, body } = renderer.render(error, contextOf(req));
-    send(res, status, headers, body);
+    send(req, res, status, headers, body);
   };
 }
 
@@ -86,7 +96,7 @@ export function notFoundHandler(options: ErrorHandlerOptions = {}) {
     const context = contextOf(req);
     const error = new NotFoundError({ message: `Route ${req.method} ${context.path} not found` });
     const { status, headers, body } = renderer.render(error, context);
-    send(res, status, headers, body);
+    send(req, res, status, headers, body);
   };
 }
 

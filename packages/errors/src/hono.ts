@@ -18,6 +18,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
+import { closesConnection } from "./connection.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
@@ -27,7 +28,10 @@ function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response 
     method: c.req.method,
     path: c.req.path,
   });
-  return new Response(JSON.stringify(body), { status, headers });
+  const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
+  const major = typeof incoming?.httpVersionMajor === "number" ? incoming.httpVersionMajor : undefined;
+  const close = closesConnection(status, major) ? { connection: "close" } : {};
+  return new Response(JSON.stringify(body), { status, headers: { ...headers, ...close } });
 }
 
 /** `app.onError(errorHandler(options))`. */

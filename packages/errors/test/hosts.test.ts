@@ -114,6 +114,19 @@ for (const production of [true, false]) {
       }
     });
 
+    it("closes the connection after a 413, so a keep-alive client's next request does not land on the unread body", async () => {
+      const huge = { label: "", path: "/echo", init: json(JSON.stringify({ name: "x".repeat(200_000) })), status: 413, code: "" };
+      for (const name of names) {
+        for (let round = 0; round < 20; round++) {
+          const refused = await call(running[name], huge);
+          expect(refused.status, name).toBe(413);
+          expect(refused.headers.get("connection"), name).toBe("close");
+          const next = await call(running[name], { label: "", path: "/nope", status: 404, code: "" });
+          expect(next.status, name).toBe(404);
+        }
+      }
+    });
+
     it("serves problem+json when the Accept header asks for it", async () => {
       const step = table[1] as Step;
       const results = await Promise.all(
