@@ -39,6 +39,10 @@ describe("one agent maturity decision (allow)", () => {
     if ((await governance.check({ agentId: "agent-1", complexity: 3 })).outcome === "allow") allowed += 1;
   });
 
+  bench("@atom/governance check by action name (table lookup, as the host helpers call it)", async () => {
+    if ((await governance.check({ agentId: "agent-1", action: "send_email", feature: "email" })).outcome === "allow") allowed += 1;
+  });
+
   bench("@casl/ability can (prebuilt ability)", () => {
     if (ability.can("perform", subject("Action", { requiredRank: 2 }))) allowed += 1;
   });

@@ -3,8 +3,10 @@ import type { AgentRecord } from "./types.js";
 interface Entry {
   record: AgentRecord;
   expiresAt: number;
-  /** Values derived from `record` (decisions), dropped with it. */
-  derived: Map<string, unknown>;
+  /** Values derived from `record` (decisions), by complexity then action name, dropped with it. */
+  derived: Map<number, Map<string, unknown>>;
+  /** How many values `derived` holds. */
+  size: number;
 }
 
 /**
@@ -36,15 +38,21 @@ export class AgentCache {
    * A value derived from `record`, memoized while `record` is the agent's cached entry; computed afresh otherwise
    * (cache disabled, expired, or a record handed to a caller after an invalidation).
    */
-  memo<T>(agentId: string, record: AgentRecord, key: string, compute: () => T): T {
+  memo<T>(agentId: string, record: AgentRecord, complexity: number, name: string, compute: () => T): T {
     const entry = this.#entries.get(agentId);
     if (entry?.record !== record) return compute();
-    if (entry.derived.has(key)) return entry.derived.get(key) as T;
+    let byName = entry.derived.get(complexity);
+    const known = byName?.get(name);
+    if (known !== undefined) return known as T;
     const value = compute();
     // Bounded: a route set has few distinct actions; past this, compute without storing.
-    if (entry.derived.size < 256) entry.derived.set(key, value);
+    if (entry.size >= 256) return value;
+    if (byName === undefined) entry.derived.set(complexity, (byName = new Map()));
+    byName.set(name, value);
+    entry.size += 1;
     return value;
   }
+
 
   /** Loads through `load`, sharing an in-flight load for the same agent. */
   load(agentId: string, load: () => Promise<AgentRecord | null>): Promise<AgentRecord | null> {
@@ -59,7 +67,7 @@ export class AgentCache {
         settle();
         // An invalidate() during the load means the record may be stale: return it to this caller, do not cache it.
         if (record && this.ttlMs > 0 && this.#version(agentId) === version) {
-          this.#entries.set(agentId, { record, expiresAt: this.now() + this.ttlMs, derived: new Map() });
+          this.#entries.set(agentId, { record, expiresAt: this.now() + this.ttlMs, derived: new Map(), size: 0 });
         }
         return record;
       },

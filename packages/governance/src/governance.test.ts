@@ -284,7 +284,8 @@ describe("createGovernance flags and audit", () => {
       { id: "i", status: "INTERN" },
     ]);
     const governance = createGovernance({ registry, audit: (event) => void events.push(event) });
-    await governance.check({ agentId: "s", complexity: 1, request: { method: "POST", path: "/x" } });
+    const request = { method: "POST", path: "/x", headers: { authorization: "Bearer secret" } };
+    await governance.check({ agentId: "s", complexity: 1, request });
     await governance.check({ agentId: "s", complexity: 2 });
     const approval = await governance.check({ agentId: "i", complexity: 2 + 1 });
     expect(events.map((e) => [e.type, e.outcome, e.severity])).toEqual([
@@ -292,7 +293,8 @@ describe("createGovernance flags and audit", () => {
       ["decision", "deny", "warning"],
       ["decision", "approval_required", "warning"],
     ]);
-    expect(events[0]).toMatchObject({ tenantId: "t9", request: { method: "POST", path: "/x" } });
+    expect(events[0]).toMatchObject({ tenantId: "t9" });
+    expect(events[0]?.request).toEqual({ method: "POST", path: "/x" });
     expect(events[2]?.proposalId).toBe(approval.proposalId);
 
     const failing = createGovernance({

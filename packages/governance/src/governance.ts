@@ -7,6 +7,7 @@ import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
 import { judge } from "./decide.js";
 import { agentIdSchema, agentRecordSchema } from "./schemas.js";
+import { type GovernanceCheckInput, readCheckInput, type ValidCheckInput } from "./check-input.js";
 import { withTimeout } from "./timeout.js";
 import type {
   AgentRecord,
@@ -54,21 +55,6 @@ export interface GovernanceOptions {
   clock?: () => number;
 }
 
-/** What `governance.check` takes: an agent and either a `complexity` or an `action` from the table. */
-export interface GovernanceCheckInput {
-  agentId: string;
-  /** The action's complexity (1–4); anything else counts as CRITICAL. Wins over `action` when both are given. */
-  complexity?: number;
-  /** An action name looked up in the action table; unknown actions are CRITICAL. */
-  action?: string;
-  /** The feature whose flag decides whether governance is enforced. @default "default" */
-  feature?: string;
-  /** The name recorded in decisions, proposals and audit events. @default `action`, else `complexity:<n>` */
-  actionName?: string;
-  /** The HTTP request the check guards, recorded with proposals and audit events. */
-  request?: GovernedRequestInfo;
-}
-
 /** Options of {@link Governance.recordOutcome}. */
 export interface RecordOutcomeOptions {
   /** `low`: +0.01 / −0.02; `high`: +0.05 / −0.1. @default "low" */
@@ -99,8 +85,6 @@ export interface Governance {
   complexityOf(action: string): ActionComplexity;
 }
 
-const requestSchema = z.object({ method: z.string().min(1), path: z.string() });
-
 const optionsSchema = z.object({
   registry: z.custom<AgentRegistry>(
     (v) => typeof (v as AgentRegistry | null)?.getAgent === "function" && typeof (v as AgentRegistry).adjustConfidence === "function",
@@ -125,20 +109,6 @@ const optionsSchema = z.object({
   clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
 
-const checkSchema = z
-  .object({
-    agentId: agentIdSchema,
-    complexity: z.number().optional(),
-    action: z.string().min(1).optional(),
-    feature: z.string().min(1).optional(),
-    actionName: z.string().min(1).optional(),
-    request: requestSchema.optional(),
-  })
-  .refine((v) => v.complexity !== undefined || v.action !== undefined, {
-    message: "either complexity or action is required",
-    path: ["complexity"],
-  });
-
 const outcomeSchema = z.object({
   agentId: agentIdSchema,
   success: z.boolean(),
@@ -146,6 +116,23 @@ const outcomeSchema = z.object({
 });
 
 const proposalIdSchema = z.string().min(1);
+
+const COMPLEXITY_NAMES: Readonly<Record<ActionComplexity, string>> = {
+  1: "complexity:1",
+  2: "complexity:2",
+  3: "complexity:3",
+  4: "complexity:4",
+};
+
+/** A validated check on its way through the slow path. */
+interface PendingCheck {
+  agentId: string;
+  complexity: ActionComplexity;
+  actionName: string;
+  feature: string;
+  mode: GovernanceMode;
+  request: GovernedRequestInfo | undefined;
+}
 
 const DELTAS = { low: { success: 0.01, failure: -0.02 }, high: { success: 0.05, failure: -0.1 } } as const;
 
@@ -252,60 +239,78 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
+  const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string) =>
+    // Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared.
+    cache.memo(agentId, record, complexity, actionName, () =>
+      Object.freeze(judge(record, { agentId, actionName, complexity, requiredMaturity: requiredMaturity(complexity) })),
+    );
+
+  const bypassed = (check: PendingCheck): GovernanceDecision => ({
+    agentId: check.agentId,
+    actionName: check.actionName,
+    complexity: check.complexity,
+    requiredMaturity: requiredMaturity(check.complexity),
+    outcome: "allow",
+    mode: check.mode,
+    agentMaturity: null,
+    reason:
+      check.mode === "emergency_bypass"
+        ? `Emergency bypass active: "${check.actionName}" allowed without a governance check`
+        : `Governance is disabled for feature "${check.feature}"`,
+  });
+
+  const settle = async (check: PendingCheck): Promise<GovernanceDecision> => {
+    let decision: GovernanceDecision;
+    let tenantId: string | null | undefined;
+    if (check.mode === "enforced") {
+      const record = cache.peek(check.agentId) ?? (await getAgent(check.agentId));
+      tenantId = record.tenantId;
+      decision = decideFor(record, check.agentId, check.complexity, check.actionName);
+      if (decision.outcome === "approval_required") decision = await propose(decision, record, check.request);
+    } else {
+      decision = bypassed(check);
+    }
+    if (opts.audit) {
+      await emit({
+        type: check.mode === "enforced" ? "decision" : check.mode,
+        severity: check.mode === "emergency_bypass" ? "critical" : decision.outcome === "allow" ? "info" : "warning",
+        outcome: decision.outcome,
+        agentId: decision.agentId,
+        actionName: decision.actionName,
+        complexity: decision.complexity,
+        agentMaturity: decision.agentMaturity,
+        requiredMaturity: decision.requiredMaturity,
+        reason: decision.reason,
+        feature: check.feature,
+        ...(decision.proposalId ? { proposalId: decision.proposalId } : {}),
+        ...(tenantId ? { tenantId } : {}),
+        ...(check.request ? { request: check.request } : {}),
+        at: new Date(clock()),
+      });
+    }
+    return decision;
+  };
+
   return {
-    async check(input) {
-      const valid = parseInput(checkSchema, input, "[@atom/governance] check");
+    check(input) {
+      let valid: ValidCheckInput;
+      try {
+        valid = readCheckInput(input);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const complexity =
         valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityForAction(valid.action ?? "", table);
-      const base = {
-        agentId: valid.agentId,
-        actionName: valid.actionName ?? valid.action ?? `complexity:${complexity}`,
-        complexity,
-        requiredMaturity: requiredMaturity(complexity),
-      };
+      const actionName = valid.actionName ?? valid.action ?? COMPLEXITY_NAMES[complexity];
       const feature = valid.feature ?? "default";
       const mode = readFlags(feature);
-      let decision: GovernanceDecision;
-      let tenantId: string | null | undefined;
-      if (mode === "enforced") {
-        const record = cache.peek(valid.agentId) ?? (await getAgent(valid.agentId));
-        tenantId = record.tenantId;
-        // Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared.
-        decision = cache.memo(valid.agentId, record, `${complexity}\u0000${base.actionName}`, () =>
-          Object.freeze(judge(record, base)),
-        );
-        if (decision.outcome === "approval_required") decision = await propose(decision, record, valid.request);
-      } else {
-        decision = {
-          ...base,
-          outcome: "allow",
-          mode,
-          agentMaturity: null,
-          reason:
-            mode === "emergency_bypass"
-              ? `Emergency bypass active: "${base.actionName}" allowed without a governance check`
-              : `Governance is disabled for feature "${feature}"`,
-        };
+      // The hot path: a cached agent, an allow or deny, no audit sink. Synchronous up to the returned promise.
+      const cached = mode === "enforced" ? cache.peek(valid.agentId) : undefined;
+      if (cached !== undefined && !opts.audit) {
+        const decision = decideFor(cached, valid.agentId, complexity, actionName);
+        if (decision.outcome !== "approval_required") return Promise.resolve(decision);
       }
-      if (opts.audit) {
-        await emit({
-          type: mode === "enforced" ? "decision" : mode,
-          severity: mode === "emergency_bypass" ? "critical" : decision.outcome === "allow" ? "info" : "warning",
-          outcome: decision.outcome,
-          agentId: decision.agentId,
-          actionName: decision.actionName,
-          complexity: decision.complexity,
-          agentMaturity: decision.agentMaturity,
-          requiredMaturity: decision.requiredMaturity,
-          reason: decision.reason,
-          feature,
-          ...(decision.proposalId ? { proposalId: decision.proposalId } : {}),
-          ...(tenantId ? { tenantId } : {}),
-          ...(valid.request ? { request: valid.request } : {}),
-          at: new Date(clock()),
-        });
-      }
-      return decision;
+      return settle({ agentId: valid.agentId, complexity, actionName, feature, mode, request: valid.request });
     },
 
     async recordOutcome(agentId, success, outcomeOptions = {}) {

@@ -40,10 +40,10 @@ export { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnava
 export {
   createGovernance,
   type Governance,
-  type GovernanceCheckInput,
   type GovernanceOptions,
   type RecordOutcomeOptions,
 } from "./governance.js";
+export type { GovernanceCheckInput } from "./check-input.js";
 export {
   GOVERNED_METHODS,
   requireGovernance,

@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { AGENT_MATURITIES, INACTIVE_STATUSES } from "./maturity.js";
 
+/** @internal The longest agent id accepted. */
+export const AGENT_ID_MAX_LENGTH = 256;
+
 /** @internal An agent id: 1–256 characters. */
-export const agentIdSchema = z.string().min(1).max(256);
+export const agentIdSchema = z.string().min(1).max(AGENT_ID_MAX_LENGTH);
 
 /** @internal What a registry must return for an agent. */
 export const agentRecordSchema = z.object({

@@ -1,0 +1,70 @@
+import { parseInput } from "@atom/errors";
+import { z } from "zod";
+import { AGENT_ID_MAX_LENGTH, agentIdSchema } from "./schemas.js";
+import type { GovernedRequestInfo } from "./types.js";
+
+/** What `governance.check` takes: an agent and either a `complexity` or an `action` from the table. */
+export interface GovernanceCheckInput {
+  agentId: string;
+  /** The action's complexity (1–4); anything else counts as CRITICAL. Wins over `action` when both are given. */
+  complexity?: number;
+  /** An action name looked up in the action table; unknown actions are CRITICAL. */
+  action?: string;
+  /** The feature whose flag decides whether governance is enforced. @default "default" */
+  feature?: string;
+  /** The name recorded in decisions, proposals and audit events. @default `action`, else `complexity:<n>` */
+  actionName?: string;
+  /** The HTTP request the check guards, recorded with proposals and audit events. */
+  request?: GovernedRequestInfo;
+}
+
+/** @internal The contract of `check`'s input; the source of every validation error. */
+export const checkSchema = z
+  .object({
+    agentId: agentIdSchema,
+    complexity: z.number().optional(),
+    action: z.string().min(1).optional(),
+    feature: z.string().min(1).optional(),
+    actionName: z.string().min(1).optional(),
+    request: z.object({ method: z.string().min(1), path: z.string() }).optional(),
+  })
+  .refine((v) => v.complexity !== undefined || v.action !== undefined, {
+    message: "either complexity or action is required",
+    path: ["complexity"],
+  });
+
+/** @internal `check`'s input after validation. */
+export type ValidCheckInput = z.output<typeof checkSchema>;
+
+const optionalName = (value: unknown): boolean => value === undefined || (typeof value === "string" && value.length > 0);
+
+/**
+ * A guard that accepts a subset of what {@link checkSchema} accepts, with no allocation. Anything it does not
+ * recognise goes through zod, which either accepts it or produces the error, so the two never disagree.
+ * @internal
+ */
+export function isWellFormedCheckInput(input: unknown): input is GovernanceCheckInput {
+  if (typeof input !== "object" || input === null) return false;
+  const { agentId, complexity, action, feature, actionName, request } = input as Record<string, unknown>;
+  if (typeof agentId !== "string" || agentId.length === 0 || agentId.length > AGENT_ID_MAX_LENGTH) return false;
+  if (complexity !== undefined && !(typeof complexity === "number" && Number.isFinite(complexity))) return false;
+  if (complexity === undefined && action === undefined) return false;
+  if (!optionalName(action) || !optionalName(feature) || !optionalName(actionName)) return false;
+  if (request === undefined) return true;
+  if (typeof request !== "object" || request === null) return false;
+  const { method, path } = request as Record<string, unknown>;
+  return typeof method === "string" && method.length > 0 && typeof path === "string";
+}
+
+/**
+ * Validates `check`'s input: the allocation-free guard for the common well-formed case, zod for everything else.
+ * Returns the caller's object when it carries no `request`, so read its fields once, before any `await`.
+ * @throws {ValidationError} naming the offending field
+ * @internal
+ */
+export function readCheckInput(input: unknown): ValidCheckInput {
+  if (!isWellFormedCheckInput(input)) return parseInput(checkSchema, input, "[@atom/governance] check");
+  const { request } = input;
+  // Only the method and path travel on to proposals and audit events, never other fields of the caller's object.
+  return request === undefined ? input : { ...input, request: { method: request.method, path: request.path } };
+}
