@@ -16,6 +16,11 @@ export interface GovernanceCheckInput {
   actionName?: string;
   /** The HTTP request the check guards, recorded with proposals and audit events. */
   request?: GovernedRequestInfo;
+  /**
+   * The id of an approved proposal for this agent and action. When the action needs approval, the approval is used
+   * (once) and the check allows; an unknown, pending, rejected, used, expired or mismatched approval denies.
+   */
+  approvalId?: string;
 }
 
 /** @internal The contract of `check`'s input; the source of every validation error. */
@@ -27,6 +32,7 @@ export const checkSchema = z
     feature: z.string().min(1).optional(),
     actionName: z.string().min(1).optional(),
     request: z.object({ method: z.string().min(1), path: z.string() }).optional(),
+    approvalId: z.string().min(1).max(256).optional(),
   })
   .refine((v) => v.complexity !== undefined || v.action !== undefined, {
     message: "either complexity or action is required",
@@ -45,11 +51,14 @@ const optionalName = (value: unknown): boolean => value === undefined || (typeof
  */
 export function isWellFormedCheckInput(input: unknown): input is GovernanceCheckInput {
   if (typeof input !== "object" || input === null) return false;
-  const { agentId, complexity, action, feature, actionName, request } = input as Record<string, unknown>;
+  const { agentId, complexity, action, feature, actionName, request, approvalId } = input as Record<string, unknown>;
   if (typeof agentId !== "string" || agentId.length === 0 || agentId.length > AGENT_ID_MAX_LENGTH) return false;
   if (complexity !== undefined && !(typeof complexity === "number" && Number.isFinite(complexity))) return false;
   if (complexity === undefined && action === undefined) return false;
   if (!optionalName(action) || !optionalName(feature) || !optionalName(actionName)) return false;
+  if (approvalId !== undefined && (typeof approvalId !== "string" || approvalId.length === 0 || approvalId.length > 256)) {
+    return false;
+  }
   if (request === undefined) return true;
   if (typeof request !== "object" || request === null) return false;
   const { method, path } = request as Record<string, unknown>;

@@ -48,3 +48,29 @@ export const GovernanceUnavailableError = defineError({
   message: (d) => `[@atom/governance] ${d.component} unavailable; the action was not allowed`,
   details: z.object({ component: z.enum(["agent registry", "approval store"]), agent_id: z.string() }),
 });
+
+/** `PROPOSAL_NOT_FOUND` (404): no proposal has this id. */
+export const ProposalNotFoundError = defineError({
+  code: "PROPOSAL_NOT_FOUND",
+  status: 404,
+  severity: "low",
+  message: (d) => `Proposal ${d.proposal_id} not found`,
+  details: z.object({ proposal_id: z.string() }),
+});
+
+/** `PROPOSAL_ALREADY_DECIDED` (409): the proposal was already approved, rejected or used. */
+export const ProposalAlreadyDecidedError = defineError({
+  code: "PROPOSAL_ALREADY_DECIDED",
+  status: 409,
+  severity: "low",
+  message: (d) => `Proposal ${d.proposal_id} is already ${d.status}`,
+  details: z.object({ proposal_id: z.string(), status: z.string() }),
+});
+
+/** `GOVERNANCE_APPROVALS_UNSUPPORTED` (500): the approval store cannot decide or consume proposals. */
+export const ApprovalsUnsupportedError = defineError({
+  code: "GOVERNANCE_APPROVALS_UNSUPPORTED",
+  status: 500,
+  severity: "high",
+  message: () => "[@atom/governance] the approval store does not implement decideProposal and consumeApproval",
+});

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
+import { approvalFlowCases } from "./approval-flow.cases.js";
 import {
   AGENT_MATURITIES,
   type AgentRegistry,
+  type ApprovalStore,
   type AgentStatus,
   createGovernance,
   type GovernanceAuditEvent,
@@ -397,6 +399,22 @@ describe("createGovernance cache and outcomes", () => {
     await expect(governance.recordOutcome("a", true, { impact: "huge" as "high" })).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
       details: expect.objectContaining({ field: "impact" }),
+    });
+  });
+});
+
+describe("approvals (memory store)", () => {
+  approvalFlowCases(() => memoryApprovalStore());
+
+  it("a store that can only record proposals says so instead of approving", async () => {
+    const recordOnly: ApprovalStore = {
+      createProposal: async (input) => ({ ...input, id: "p-1", status: "pending", createdAt: new Date() }),
+      getProposal: async () => null,
+    };
+    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "i", status: "INTERN" }]), approvals: recordOnly });
+    await expect(governance.approve("p-1", { by: "alice" })).rejects.toMatchObject({ code: "GOVERNANCE_APPROVALS_UNSUPPORTED" });
+    await expect(governance.check({ agentId: "i", action: "send_email", approvalId: "p-1" })).rejects.toMatchObject({
+      code: "GOVERNANCE_APPROVALS_UNSUPPORTED",
     });
   });
 });

@@ -2,7 +2,12 @@ import { AgentNotFoundError, parseInput } from "@atom/errors";
 import { z } from "zod";
 import { AgentCache } from "./agent-cache.js";
 import { type ActionComplexity, complexityForAction, DEFAULT_ACTION_COMPLEXITY, requiredMaturity, toComplexity } from "./complexity.js";
-import { GovernanceUnavailableError } from "./errors.js";
+import {
+  ApprovalsUnsupportedError,
+  GovernanceUnavailableError,
+  ProposalAlreadyDecidedError,
+  ProposalNotFoundError,
+} from "./errors.js";
 import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
 import { judge } from "./decide.js";
@@ -19,6 +24,7 @@ import type {
   GovernanceFlagsReader,
   GovernanceMode,
   GovernedRequestInfo,
+  Proposal,
 } from "./types.js";
 
 /** Options of {@link createGovernance}. */
@@ -49,6 +55,8 @@ export interface GovernanceOptions {
   actions?: Readonly<Record<string, number>>;
   /** How long an agent lookup is cached, in ms; `0` disables the cache. @default 30_000 */
   cacheTtlMs?: number;
+  /** How long an approval stays usable after it was approved, in ms. @default 86_400_000 (24 hours) */
+  approvalTtlMs?: number;
   /** A registry or approval-store call slower than this fails closed with `GOVERNANCE_UNAVAILABLE`. @default 2_000 */
   timeoutMs?: number;
   /** Milliseconds since the epoch, for the cache and audit timestamps. @default Date.now */
@@ -59,6 +67,14 @@ export interface GovernanceOptions {
 export interface RecordOutcomeOptions {
   /** `low`: +0.01 / −0.02; `high`: +0.05 / −0.1. @default "low" */
   impact?: "low" | "high";
+}
+
+/** Who approves or rejects a proposal, and why. */
+export interface ProposalDecisionInput {
+  /** The deciding user's id or name, recorded with the proposal. */
+  by: string;
+  /** Why, recorded with the proposal. */
+  note?: string;
 }
 
 /** A governance gate made by {@link createGovernance}. */
@@ -79,6 +95,17 @@ export interface Governance {
    * @throws {GovernanceUnavailableError} when the registry fails
    */
   recordOutcome(agentId: string, success: boolean, options?: RecordOutcomeOptions): Promise<number>;
+  /**
+   * Approves a pending proposal. The agent may then repeat the request with the proposal id (`approvalId`, or the
+   * `X-Approval-ID` header through the host helpers) once, within `approvalTtlMs`.
+   * @throws {ProposalNotFoundError} `PROPOSAL_NOT_FOUND` (404)
+   * @throws {ProposalAlreadyDecidedError} `PROPOSAL_ALREADY_DECIDED` (409) unless the proposal is pending
+   * @throws {ApprovalsUnsupportedError} when the approval store cannot decide proposals
+   * @throws {GovernanceUnavailableError} when the approval store fails
+   */
+  approve(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
+  /** Rejects a pending proposal for good. Throws as {@link Governance.approve} does. */
+  reject(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
   /** Drops the cached lookup of one agent, or of every agent. Call it after changing an agent outside the library. */
   invalidate(agentId?: string): void;
   /** The complexity an action name has in this gate's table. */
@@ -105,6 +132,7 @@ const optionsSchema = z.object({
   onAuditError: z.custom<(error: unknown, event: GovernanceAuditEvent) => void>((v) => typeof v === "function").optional(),
   actions: z.record(z.string(), z.number()).optional(),
   cacheTtlMs: z.number().int().min(0).optional(),
+  approvalTtlMs: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
   clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
@@ -116,6 +144,12 @@ const outcomeSchema = z.object({
 });
 
 const proposalIdSchema = z.string().min(1);
+
+const decisionSchema = z.object({
+  proposalId: z.string().min(1).max(256),
+  by: z.string().min(1).max(256),
+  note: z.string().max(2_000).optional(),
+});
 
 const COMPLEXITY_NAMES: Readonly<Record<ActionComplexity, string>> = {
   1: "complexity:1",
@@ -132,6 +166,7 @@ interface PendingCheck {
   feature: string;
   mode: GovernanceMode;
   request: GovernedRequestInfo | undefined;
+  approvalId: string | undefined;
 }
 
 const DELTAS = { low: { success: 0.01, failure: -0.02 }, high: { success: 0.05, failure: -0.1 } } as const;
@@ -164,6 +199,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const approvals = opts.approvals ?? memoryApprovalStore();
   const clock = opts.clock ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 2_000;
+  const approvalTtlMs = opts.approvalTtlMs ?? 86_400_000;
   const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
   const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
@@ -239,6 +275,73 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
+  const capability = <K extends "decideProposal" | "consumeApproval">(operation: K): NonNullable<ApprovalStore[K]> => {
+    const method = approvals[operation];
+    if (typeof method !== "function") throw new ApprovalsUnsupportedError();
+    return method.bind(approvals) as NonNullable<ApprovalStore[K]>;
+  };
+
+  const useApproval = async (decision: GovernanceDecision, approvalId: string): Promise<GovernanceDecision> => {
+    const consume = capability("consumeApproval");
+    const now = clock();
+    let used: Proposal | null;
+    try {
+      used = await withTimeout(
+        () =>
+          consume(approvalId, {
+            agentId: decision.agentId,
+            actionName: decision.actionName,
+            decidedAfter: new Date(now - approvalTtlMs),
+            at: new Date(now),
+          }),
+        timeoutMs,
+        () => new Error("approval store timed out"),
+      );
+    } catch (error) {
+      throw unavailable("approval store", decision.agentId, error);
+    }
+    const { agentId, actionName } = decision;
+    if (used === null) {
+      return {
+        ...decision,
+        outcome: "deny",
+        reason: `Approval ${approvalId} cannot be used by agent ${agentId} for "${actionName}" (unknown, not approved, already used, expired, or for another agent or action)`,
+      };
+    }
+    return {
+      ...decision,
+      outcome: "allow",
+      proposalId: used.id,
+      reason: `Agent ${agentId} may perform "${actionName}": approved by ${used.decidedBy ?? "a reviewer"} (proposal ${used.id})`,
+    };
+  };
+
+  const decide = async (proposalId: string, input: ProposalDecisionInput, status: "approved" | "rejected") => {
+    const valid = parseInput(decisionSchema, { proposalId, ...input }, `[@atom/governance] ${status === "approved" ? "approve" : "reject"}`);
+    const decideProposal = capability("decideProposal");
+    let result: Awaited<ReturnType<typeof decideProposal>>;
+    try {
+      result = await withTimeout(
+        () =>
+          decideProposal(valid.proposalId, {
+            status,
+            decidedBy: valid.by,
+            at: new Date(clock()),
+            ...(valid.note === undefined ? {} : { note: valid.note }),
+          }),
+        timeoutMs,
+        () => new Error("approval store timed out"),
+      );
+    } catch (error) {
+      throw unavailable("approval store", "", error);
+    }
+    if (result === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
+    if (!result.changed) {
+      throw new ProposalAlreadyDecidedError({ proposal_id: valid.proposalId, status: result.proposal.status });
+    }
+    return result.proposal;
+  };
+
   const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string) =>
     // Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared.
     cache.memo(agentId, record, complexity, actionName, () =>
@@ -266,7 +369,12 @@ export function createGovernance(options: GovernanceOptions): Governance {
       const record = cache.peek(check.agentId) ?? (await getAgent(check.agentId));
       tenantId = record.tenantId;
       decision = decideFor(record, check.agentId, check.complexity, check.actionName);
-      if (decision.outcome === "approval_required") decision = await propose(decision, record, check.request);
+      if (decision.outcome === "approval_required") {
+        decision =
+          check.approvalId === undefined
+            ? await propose(decision, record, check.request)
+            : await useApproval(decision, check.approvalId);
+      }
     } else {
       decision = bypassed(check);
     }
@@ -310,7 +418,15 @@ export function createGovernance(options: GovernanceOptions): Governance {
         const decision = decideFor(cached, valid.agentId, complexity, actionName);
         if (decision.outcome !== "approval_required") return Promise.resolve(decision);
       }
-      return settle({ agentId: valid.agentId, complexity, actionName, feature, mode, request: valid.request });
+      return settle({
+        agentId: valid.agentId,
+        complexity,
+        actionName,
+        feature,
+        mode,
+        request: valid.request,
+        approvalId: valid.approvalId,
+      });
     },
 
     async recordOutcome(agentId, success, outcomeOptions = {}) {
@@ -334,6 +450,8 @@ export function createGovernance(options: GovernanceOptions): Governance {
       return confidence;
     },
 
+    approve: (proposalId, input) => decide(proposalId, input, "approved"),
+    reject: (proposalId, input) => decide(proposalId, input, "rejected"),
     invalidate: (agentId) => cache.invalidate(agentId),
     complexityOf: (action) => complexityForAction(action, table),
   };

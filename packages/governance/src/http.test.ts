@@ -108,4 +108,21 @@ describe("requireGovernance (framework-agnostic)", () => {
       message: "no",
     });
   });
+
+  it("passes the X-Approval-ID header to check, so an approved agent repeats its request once", async () => {
+    const registry = memoryAgentRegistry([{ id: "intern", status: "INTERN" }]);
+    const governance = createGovernance({ registry });
+    const guard = requireGovernance({ governance, action: "send_email" });
+    const asked = guard(request({ headers: { "x-agent-id": "intern" } }).req);
+    const error = await asked.then(() => undefined, (e: { details: { proposal_id: string } }) => e);
+    const proposalId = error?.details.proposal_id ?? "";
+    await governance.approve(proposalId, { by: "alice" });
+    const again = request({ headers: { "x-agent-id": "intern", "x-approval-id": proposalId } }).req;
+    await expect(guard(again)).resolves.toMatchObject({ outcome: "allow", proposalId });
+    await expect(guard(again)).rejects.toMatchObject({ code: "GOVERNANCE_DENIED" });
+    await expect(guard(request({ headers: { "x-agent-id": "intern", "x-approval-id": "x".repeat(300) } }).req)).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: expect.objectContaining({ field: "x-approval-id" }),
+    });
+  });
 });

@@ -34,6 +34,11 @@ export interface RequireGovernanceOptions<Raw = unknown> {
   agentIdSources?: readonly AgentIdSource[];
   /** The header holding the agent id. @default "x-agent-id" */
   agentIdHeader?: string;
+  /**
+   * The header an agent repeats a request with after a human approved its proposal: its value is passed to
+   * `check` as `approvalId`. @default "x-approval-id"
+   */
+  approvalHeader?: string;
   /** The query parameter and JSON body field holding the agent id. @default "agent_id" */
   agentIdField?: string;
   /** The methods that are checked. @default {@link GOVERNED_METHODS} */
@@ -70,6 +75,7 @@ const optionsSchema = z
     resolveAgentId: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
     agentIdSources: z.array(z.enum(["header", "query", "body"])).default(["header", "query", "body"]),
     agentIdHeader: z.string().min(1).default("x-agent-id"),
+    approvalHeader: z.string().min(1).default("x-approval-id"),
     agentIdField: z.string().min(1).default("agent_id"),
     methods: z.array(z.string().min(1)).default([...GOVERNED_METHODS]),
   })
@@ -154,10 +160,12 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
         required_maturity: requiredMaturity(complexity),
       });
     }
+    const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
     const decision = await opts.governance.check({
       agentId,
       complexity,
       actionName,
+      ...(approvalId !== undefined ? { approvalId } : {}),
       ...(opts.feature !== undefined ? { feature: opts.feature } : {}),
       request: { method: request.method.toUpperCase(), path: request.path },
     });
@@ -174,4 +182,11 @@ function agentIdOrThrow(value: unknown, field: string): string {
     field,
     message: `[@atom/governance] ${field} must be an agent id of 1 to 256 characters`,
   });
+}
+
+function approvalIdOf(value: unknown, header: string): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const parsed = agentIdValue.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError({ field: header, message: `[@atom/governance] ${header} must be a proposal id of 1 to 256 characters` });
 }

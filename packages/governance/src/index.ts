@@ -36,11 +36,19 @@ export {
   requiredMaturity,
   toComplexity,
 } from "./complexity.js";
-export { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnavailableError } from "./errors.js";
+export {
+  ApprovalsUnsupportedError,
+  GovernanceApprovalRequiredError,
+  GovernanceDeniedError,
+  GovernanceUnavailableError,
+  ProposalAlreadyDecidedError,
+  ProposalNotFoundError,
+} from "./errors.js";
 export {
   createGovernance,
   type Governance,
   type GovernanceOptions,
+  type ProposalDecisionInput,
   type RecordOutcomeOptions,
 } from "./governance.js";
 export type { GovernanceCheckInput } from "./check-input.js";
@@ -58,6 +66,7 @@ export type {
   AgentRecord,
   AgentRegistry,
   ApprovalStore,
+  ApprovalUse,
   GovernanceAuditEvent,
   GovernanceAuditSink,
   GovernanceDecision,
@@ -66,5 +75,7 @@ export type {
   GovernanceOutcome,
   GovernedRequestInfo,
   Proposal,
+  ProposalDecision,
   ProposalInput,
+  ProposalStatus,
 } from "./types.js";

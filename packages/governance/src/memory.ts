@@ -43,7 +43,7 @@ export function memoryAgentRegistry(agents: readonly AgentRecord[] = []): Memory
 }
 
 /** An in-memory {@link ApprovalStore} that also lists proposals. */
-export interface MemoryApprovalStore extends ApprovalStore {
+export interface MemoryApprovalStore extends Required<ApprovalStore> {
   /** Every proposal, oldest first. */
   list(): Proposal[];
 }
@@ -66,6 +66,33 @@ export function memoryApprovalStore(options: { clock?: () => Date } = {}): Memor
     async getProposal(id) {
       const proposal = proposals.get(id);
       return proposal ? { ...proposal } : null;
+    },
+    async decideProposal(id, decision) {
+      const proposal = proposals.get(id);
+      if (!proposal) return null;
+      if (proposal.status !== "pending") return { proposal: { ...proposal }, changed: false };
+      const decided: Proposal = {
+        ...proposal,
+        status: decision.status,
+        decidedBy: decision.decidedBy,
+        decidedAt: decision.at,
+        ...(decision.note === undefined ? {} : { note: decision.note }),
+      };
+      proposals.set(id, decided);
+      return { proposal: { ...decided }, changed: true };
+    },
+    async consumeApproval(id, use) {
+      const proposal = proposals.get(id);
+      const usable =
+        proposal?.status === "approved" &&
+        proposal.agentId === use.agentId &&
+        proposal.actionName === use.actionName &&
+        proposal.decidedAt !== undefined &&
+        proposal.decidedAt > use.decidedAfter;
+      if (!usable) return null;
+      const used: Proposal = { ...proposal, status: "used", usedAt: use.at };
+      proposals.set(id, used);
+      return { ...used };
     },
   };
 }

@@ -55,22 +55,74 @@ export interface ProposalInput {
   tenantId?: string;
 }
 
-/** A recorded proposal awaiting a human decision. */
+/**
+ * Where a proposal is in its life: `pending` until a human decides; `approved` until the agent uses it (once);
+ * `used` after that; `rejected` for good.
+ */
+export type ProposalStatus = "pending" | "approved" | "rejected" | "used";
+
+/** A recorded proposal and, once decided, who decided it. */
 export interface Proposal extends ProposalInput {
   /** The proposal id returned to the agent (`proposal_id`). */
   id: string;
-  /** `pending` until a human decides (deciding is up to your application). */
-  status: "pending" | "approved" | "rejected";
+  /** See {@link ProposalStatus}. */
+  status: ProposalStatus;
   /** When it was recorded. */
   createdAt: Date;
+  /** Who approved or rejected it. */
+  decidedBy?: string;
+  /** When it was approved or rejected. */
+  decidedAt?: Date;
+  /** The decider's note. */
+  note?: string;
+  /** When the agent used the approval. */
+  usedAt?: Date;
 }
 
-/** Records proposals of actions that need a human's approval. */
+/** A human's decision on a pending proposal, as passed to {@link ApprovalStore.decideProposal}. */
+export interface ProposalDecision {
+  /** `approved` or `rejected`. */
+  status: "approved" | "rejected";
+  /** Who decided (a user id or name), recorded with the proposal. */
+  decidedBy: string;
+  /** Why, recorded with the proposal. */
+  note?: string;
+  /** When. */
+  at: Date;
+}
+
+/** What {@link ApprovalStore.consumeApproval} must match for an approval to be used. */
+export interface ApprovalUse {
+  /** The agent acting now: must be the one that asked. */
+  agentId: string;
+  /** The action it performs now: must be the one it asked for. */
+  actionName: string;
+  /** Approvals decided before this time have expired. */
+  decidedAfter: Date;
+  /** When it is used. */
+  at: Date;
+}
+
+/**
+ * Records proposals of actions that need a human's approval. `decideProposal` and `consumeApproval` are optional:
+ * without them the store only records (approving is then up to your application), and
+ * `governance.approve`/`reject` fail with `GOVERNANCE_APPROVALS_UNSUPPORTED`.
+ */
 export interface ApprovalStore {
   /** Records a pending proposal and returns it with its id. */
   createProposal(input: ProposalInput): Promise<Proposal>;
   /** A proposal by id, or `null`. */
   getProposal(id: string): Promise<Proposal | null>;
+  /**
+   * Moves a `pending` proposal to `approved` or `rejected`, atomically: of two concurrent decisions exactly one
+   * changes it. Returns the proposal as it is afterwards and whether this call changed it; `null` when unknown.
+   */
+  decideProposal?(id: string, decision: ProposalDecision): Promise<{ proposal: Proposal; changed: boolean } | null>;
+  /**
+   * Moves an `approved` proposal to `used` when it matches `use`, atomically and once: of N concurrent calls
+   * exactly one gets the proposal; the others, and any non-matching call, get `null`.
+   */
+  consumeApproval?(id: string, use: ApprovalUse): Promise<Proposal | null>;
 }
 
 /** What a check decided. */

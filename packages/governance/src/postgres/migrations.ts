@@ -7,7 +7,7 @@ import type { Migration } from "@atom/sql";
  * | table | holds |
  * | --- | --- |
  * | `atom_governance_agents` | `id`, `status`, `confidence` (0..1 or null), `tenant_id` |
- * | `atom_governance_proposals` | approval proposals (`status` pending/approved/rejected) |
+ * | `atom_governance_proposals` | approval proposals (`status` pending/approved/rejected/used, who decided, when used) |
  * | `atom_governance_audit` | one row per decision |
  */
 export const governanceMigrations: readonly Migration[] = [
@@ -55,5 +55,18 @@ CREATE TABLE atom_governance_audit (
   at timestamptz NOT NULL
 );
 CREATE INDEX atom_governance_audit_agent_idx ON atom_governance_audit (agent_id, at)`,
+  },
+  {
+    version: 2,
+    name: "record who decided proposals and when approvals were used",
+    sql: `ALTER TABLE atom_governance_proposals
+  ADD COLUMN decided_by text,
+  ADD COLUMN decided_at timestamptz,
+  ADD COLUMN note text,
+  ADD COLUMN used_at timestamptz,
+  DROP CONSTRAINT atom_governance_proposals_status_check,
+  ADD CONSTRAINT atom_governance_proposals_status_check CHECK (status IN ('pending', 'approved', 'rejected', 'used')),
+  ADD CONSTRAINT atom_governance_proposals_decided_check CHECK ((status = 'pending') = (decided_at IS NULL)),
+  ADD CONSTRAINT atom_governance_proposals_used_check CHECK ((status = 'used') = (used_at IS NOT NULL))`,
   },
 ];

@@ -1,6 +1,7 @@
 import { createSqlExecutor } from "@atom/sql";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approvalFlowCases } from "../approval-flow.cases.js";
 import { createGovernance } from "../index.js";
 import { migrate, postgresAgentRegistry, postgresApprovalStore, postgresAuditSink } from "../postgres.js";
 
@@ -8,7 +9,7 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  expect((await migrate(db.client)).applied).toEqual([1]);
+  expect((await migrate(db.client)).applied).toEqual([1, 2]);
 }, 60_000);
 afterAll(() => db.close());
 
@@ -109,4 +110,8 @@ describe("@atom/governance/postgres", () => {
       }),
     );
   });
+});
+
+describe("@atom/governance/postgres approvals", () => {
+  approvalFlowCases(() => postgresApprovalStore({ pool: db.client }));
 });
