@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { errorHandler, notFoundHandler } from "@atom/errors/express";
 import { requireGovernance } from "@atom/governance/express";
 import {
+  approveProposal,
   createInvoice,
   deliverInvoice,
   type ExampleServices,
@@ -47,7 +48,10 @@ export function createApp(services: ExampleServices): Express {
     res.json(await getAgent(services.agents, req.params.id));
   });
   app.post("/agents/:id/actions/:action", async (req, res) => {
-    res.json(await performAgentAction(services.governance, req.params, { method: req.method, path: req.path }));
+    res.json(await performAgentAction(services.governance, req.params, { method: req.method, path: req.path }, req.headers));
+  });
+  app.post("/proposals/:id/approve", async (req, res) => {
+    res.json(await approveProposal(services.governance, req.params, req.body));
   });
   app.post("/invoices", async (req, res) => {
     res.status(201).json(await createInvoice(services.ledger, req.body));

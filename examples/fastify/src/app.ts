@@ -1,6 +1,7 @@
 import { atomErrors } from "@atom/errors/fastify";
 import { requireGovernance } from "@atom/governance/fastify";
 import {
+  approveProposal,
   createInvoice,
   deliverInvoice,
   type ExampleServices,
@@ -37,8 +38,9 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
   app.post("/agents", async (req, reply) => reply.code(201).send(await registerAgent(services.agents, services.governance, req.body)));
   app.get<{ Params: { id: string } }>("/agents/:id", async (req) => getAgent(services.agents, req.params.id));
   app.post("/agents/:id/actions/:action", async (req) =>
-    performAgentAction(services.governance, req.params, { method: req.method, path: req.url.split("?")[0] ?? "/" }),
+    performAgentAction(services.governance, req.params, { method: req.method, path: req.url.split("?")[0] ?? "/" }, req.headers),
   );
+  app.post("/proposals/:id/approve", async (req) => approveProposal(services.governance, req.params, req.body));
   app.post("/invoices", async (req, reply) => reply.code(201).send(await createInvoice(services.ledger, req.body)));
   app.post<{ Params: { id: string } }>(
     "/invoices/:id/deliver",

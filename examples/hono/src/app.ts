@@ -4,6 +4,7 @@ import { PayloadTooLargeError } from "@atom/errors";
 import { errorBoundary, errorHandler, jsonBody, notFoundHandler } from "@atom/errors/hono";
 import { requireGovernance } from "@atom/governance/hono";
 import {
+  approveProposal,
   createInvoice,
   deliverInvoice,
   type ExampleServices,
@@ -50,8 +51,9 @@ export function createApp(services: ExampleServices): Hono {
   app.post("/agents", async (c) => c.json(await registerAgent(services.agents, services.governance, await jsonBody(c)), 201));
   app.get("/agents/:id", async (c) => c.json(await getAgent(services.agents, c.req.param("id"))));
   app.post("/agents/:id/actions/:action", async (c) =>
-    c.json(await performAgentAction(services.governance, c.req.param(), { method: c.req.method, path: c.req.path })),
+    c.json(await performAgentAction(services.governance, c.req.param(), { method: c.req.method, path: c.req.path }, c.req.header())),
   );
+  app.post("/proposals/:id/approve", async (c) => c.json(await approveProposal(services.governance, c.req.param(), await jsonBody(c))));
   app.post("/invoices", async (c) => c.json(await createInvoice(services.ledger, await jsonBody(c)), 201));
   app.post(
     "/invoices/:id/deliver",

@@ -27,13 +27,42 @@ export async function getAgent(registry: PostgresAgentRegistry, id: string) {
   return { id: agent.id, status: agent.status, confidence: agent.confidence ?? null };
 }
 
+const approvalHeader = z.object({ "x-approval-id": z.string().min(1).max(256).optional() });
+
 /**
  * `POST /agents/:id/actions/:action`: the agent asks to perform an action; governance decides from the action's
  * complexity. Allowed → 200; an INTERN above its level → 202 with a proposal; a STUDENT → 403; unknown agent → 404.
+ * After a person approved the proposal, the agent repeats the request with `X-Approval-ID` and is allowed once.
  */
-export async function performAgentAction(governance: Governance, params: unknown, request: { method: string; path: string }) {
+export async function performAgentAction(
+  governance: Governance,
+  params: unknown,
+  request: { method: string; path: string },
+  headers: unknown,
+) {
   const { id, action } = parseRequest(actionParams, params, "params");
-  const decision = await governance.check({ agentId: id, action, feature: "agents", request });
+  const { "x-approval-id": approvalId } = parseRequest(approvalHeader, headers, "headers");
+  const decision = await governance.check({
+    agentId: id,
+    action,
+    feature: "agents",
+    request,
+    ...(approvalId === undefined ? {} : { approvalId }),
+  });
   if (decision.outcome !== "allow") throw toGovernanceError(decision);
-  return { performed: action, agentId: id, agentMaturity: decision.agentMaturity };
+  return { performed: action, agentId: id, agentMaturity: decision.agentMaturity, ...(approvalId ? { approvalId } : {}) };
+}
+
+const approveParams = z.object({ id: z.string().min(1).max(256) });
+const approveBody = z.object({ by: z.string().min(1).max(64), note: z.string().max(500).optional() });
+
+/**
+ * `POST /proposals/:id/approve`: a person approves a pending proposal (in a real app, after checking that the
+ * caller may). Unknown → 404 `PROPOSAL_NOT_FOUND`; already decided → 409 `PROPOSAL_ALREADY_DECIDED`.
+ */
+export async function approveProposal(governance: Governance, params: unknown, body: unknown) {
+  const { id } = parseRequest(approveParams, params, "params");
+  const { by, note } = parseRequest(approveBody, body, "body");
+  const proposal = await governance.approve(id, { by, ...(note === undefined ? {} : { note }) });
+  return { id: proposal.id, status: proposal.status, agentId: proposal.agentId, actionName: proposal.actionName, decidedBy: proposal.decidedBy };
 }

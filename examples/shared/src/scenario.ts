@@ -9,7 +9,8 @@ export interface ScenarioStep {
   path: string | ((vars: ScenarioVars) => string);
   /** The request goes to another server (the OAuth provider), not the host; its answer is not compared. */
   external?: boolean;
-  headers?: Record<string, string>;
+  /** Request headers; may be built from captured vars. */
+  headers?: Record<string, string> | ((vars: ScenarioVars) => Record<string, string>);
   /** A JSON body, or a raw string sent as `application/json` (for malformed bodies). */
   body?: unknown;
   rawBody?: string;
@@ -138,6 +139,65 @@ export const scenario: ScenarioStep[] = [
     path: "/agents/agent-intern/actions/send_email",
     expectStatus: 202,
     expectCode: "GOVERNANCE_APPROVAL_REQUIRED",
+    capture: (result, vars) => {
+      vars.proposalId = String((result.json as { details: { proposal_id: string } }).details.proposal_id);
+    },
+  },
+  {
+    name: "repeating with the proposal id before anyone approved it: 403",
+    method: "POST",
+    path: "/agents/agent-intern/actions/send_email",
+    headers: (vars) => ({ "x-approval-id": vars.proposalId ?? "" }),
+    expectStatus: 403,
+    expectCode: "GOVERNANCE_DENIED",
+  },
+  {
+    name: "approving without saying who approves is a validation error",
+    method: "POST",
+    path: (vars) => `/proposals/${vars.proposalId}/approve`,
+    body: {},
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  {
+    name: "a person approves the proposal",
+    method: "POST",
+    path: (vars) => `/proposals/${vars.proposalId}/approve`,
+    body: { by: "alice", note: "one newsletter" },
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "approving it again: 409",
+    method: "POST",
+    path: (vars) => `/proposals/${vars.proposalId}/approve`,
+    body: { by: "bob" },
+    expectStatus: 409,
+    expectCode: "PROPOSAL_ALREADY_DECIDED",
+  },
+  {
+    name: "approving an unknown proposal: 404",
+    method: "POST",
+    path: "/proposals/00000000-0000-4000-8000-000000000000/approve",
+    body: { by: "alice" },
+    expectStatus: 404,
+    expectCode: "PROPOSAL_NOT_FOUND",
+  },
+  {
+    name: "the INTERN repeats the request with X-Approval-ID: allowed",
+    method: "POST",
+    path: "/agents/agent-intern/actions/send_email",
+    headers: (vars) => ({ "x-approval-id": vars.proposalId ?? "" }),
+    expectStatus: 200,
+    show: (json) => json as Record<string, unknown>,
+  },
+  {
+    name: "the approval is single-use: 403 the second time",
+    method: "POST",
+    path: "/agents/agent-intern/actions/send_email",
+    headers: (vars) => ({ "x-approval-id": vars.proposalId ?? "" }),
+    expectStatus: 403,
+    expectCode: "GOVERNANCE_DENIED",
   },
   {
     name: "a STUDENT may not delete (CRITICAL): 403",
@@ -262,7 +322,10 @@ export async function runStep(baseUrl: string, step: ScenarioStep, vars: Scenari
   const hasBody = step.body !== undefined || step.rawBody !== undefined;
   const response = await fetch(url, {
     method: step.method,
-    headers: { ...(hasBody ? { "content-type": "application/json" } : {}), ...step.headers },
+    headers: {
+      ...(hasBody ? { "content-type": "application/json" } : {}),
+      ...(typeof step.headers === "function" ? step.headers(vars) : step.headers),
+    },
     ...(hasBody ? { body: step.rawBody ?? JSON.stringify(step.body) } : {}),
     redirect: "manual",
   });
