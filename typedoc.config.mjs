@@ -85,6 +85,20 @@ const KNOWN_NOT_EXPORTED = {
   "@atom/ledger": ["src/schemas.ts:accountSchema", "src/schemas.ts:invoiceSchema", "src/schemas.ts:postSchema"],
 };
 
+/**
+ * Members TypeDoc asks TSDoc for that cannot carry any: the literal keys of enum types inferred from zod schemas
+ * (`z.enum([...])`). Full names, so an unused entry is itself reported and the list cannot go stale.
+ */
+const zodEnumKeys = (owner, values) => values.map((value) => `${owner}.__type.${value}`);
+const INTENTIONALLY_NOT_DOCUMENTED = [
+  ...zodEnumKeys("@atom/errors.index.errorEnvelopeSchema.__type.severity", ["critical", "high", "info", "low", "medium"]),
+  ...zodEnumKeys("@atom/governance.index.AgentMaturity", ["AUTONOMOUS", "INTERN", "STUDENT", "SUPERVISED"]),
+  ...zodEnumKeys("@atom/governance.index.GovernanceUnavailableError.__type.component", ["agent registry", "approval store"]),
+  ...zodEnumKeys("@atom/workflow-engine.index.httpRequestConfigSchema.__type.bodyType", ["form", "json", "text"]),
+  ...zodEnumKeys("@atom/workflow-engine.index.httpRequestConfigSchema.__type.method", ["DELETE", "GET", "PATCH", "POST", "PUT"]),
+  ...zodEnumKeys("@atom/workflow-engine.index.RunCancelledError.__type.reason", ["aborted", "deadline"]),
+];
+
 /** Languages used in README and TSDoc code blocks. */
 const HIGHLIGHT_LANGUAGES = ["bash", "console", "json", "jsonc", "javascript", "typescript", "tsx", "yaml", "sql", "python"];
 
@@ -98,6 +112,9 @@ export default {
   readme: "none",
   highlightLanguages: HIGHLIGHT_LANGUAGES,
   treatWarningsAsErrors: true,
+  // Every exported symbol and member needs TSDoc; a missing comment fails `pnpm run docs` (and CI).
+  validation: { notExported: true, invalidLink: true, invalidPath: true, rewrittenLink: true, notDocumented: true },
+  intentionallyNotDocumented: INTENTIONALLY_NOT_DOCUMENTED,
   packageOptions: {
     // No git remote in every checkout: link sources to the canonical repository instead of asking git.
     disableGit: true,
