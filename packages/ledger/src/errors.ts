@@ -80,3 +80,22 @@ export const InvoiceStateError = defineError({
   message: (d) => `[@atom/ledger] invoice ${d.invoiceId} is ${d.status}; cannot ${d.operation}`,
   details: z.object({ invoiceId: z.string(), status: z.string(), operation: z.string() }),
 });
+
+/** `LEDGER_NOTHING_DEFERRED` (409): a schedule needs a deferred amount, and the invoice has none outstanding. */
+export const LedgerNothingDeferredError = defineError({
+  code: "LEDGER_NOTHING_DEFERRED",
+  status: 409,
+  message: (d) => `[@atom/ledger] invoice ${d.invoiceId} has no deferred revenue outstanding to schedule (record a deferral first)`,
+  details: z.object({ invoiceId: z.string() }),
+});
+
+/**
+ * `LEDGER_RECOGNITION_SCHEDULED` (409): the invoice's revenue is recognized by its schedule, so it cannot be
+ * scheduled again, recognized at once, or voided.
+ */
+export const LedgerRecognitionScheduledError = defineError({
+  code: "LEDGER_RECOGNITION_SCHEDULED",
+  status: 409,
+  message: (d) => `[@atom/ledger] invoice ${d.invoiceId} is recognized by a schedule; cannot ${d.operation}`,
+  details: z.object({ invoiceId: z.string(), operation: z.string() }),
+});

@@ -22,6 +22,13 @@ export { memoryLedger } from "./memory.js";
 export { currencyExponent, formatMoney, MAX_AMOUNT, money, type Money } from "./money.js";
 export { NORMAL_SIDE, balanceFromTotals, signedAmount } from "./accounting.js";
 export { RECOGNITION_ACCOUNTS, type InvoiceInput, type InvoiceOperations, type InvoicePosting } from "./invoices.js";
+export { MAX_PERIODS, type RecognitionPeriod } from "./periods.js";
+export type {
+  RecognitionRun,
+  RecognitionScheduleOperations,
+  RecognizedPeriod,
+  ScheduleRecognitionOptions,
+} from "./recognition-schedule.js";
 export {
   InvoiceNotFoundError,
   InvoiceStateError,
@@ -31,6 +38,8 @@ export {
   LedgerCurrencyMismatchError,
   LedgerIdempotencyConflictError,
   LedgerNormalBalanceViolationError,
+  LedgerNothingDeferredError,
+  LedgerRecognitionScheduledError,
   LedgerTransactionNotFoundError,
   LedgerUnbalancedError,
 } from "./errors.js";

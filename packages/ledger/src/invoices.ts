@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AlreadyExistsError, parseInput } from "@atom/errors";
 import type { z } from "zod";
-import { InvoiceNotFoundError, InvoiceStateError } from "./errors.js";
+import { InvoiceNotFoundError, InvoiceStateError, LedgerRecognitionScheduledError } from "./errors.js";
 import { invoiceSchema } from "./schemas.js";
 import type { Invoice, LedgerStorageTx, Transaction } from "./types.js";
 import type { PostInput } from "./ledger.js";
@@ -49,13 +49,38 @@ export interface InvoiceOperations {
   recognizeRevenue(invoiceId: string): Promise<InvoicePosting>;
 }
 
-type WithTransaction = <T>(fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>) => Promise<T>;
+/** @internal The ledger's `withTransaction`, as the invoice and schedule operations use it. */
+export type WithTransaction = <T>(fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>) => Promise<T>;
 
-function account(kind: keyof typeof RECOGNITION_ACCOUNTS, currency: string) {
+/** @internal A recognition account's definition in a currency, for `autoCreate`. */
+export function account(kind: keyof typeof RECOGNITION_ACCOUNTS, currency: string) {
   return { ...RECOGNITION_ACCOUNTS[kind], currency, allowNegative: false };
 }
 
-async function loadInvoice(tx: LedgerStorageTx, id: string, operation: string): Promise<Invoice> {
+/**
+ * What Deferred Revenue (2200) holds for an invoice, from the transactions linked to it: everything ever credited,
+ * and what is still outstanding (credits minus debits).
+ * @internal
+ */
+export async function deferredRevenueOf(tx: LedgerStorageTx, invoiceId: string): Promise<{ everDeferred: bigint; outstanding: bigint }> {
+  let everDeferred = 0n;
+  let outstanding = 0n;
+  for (const transaction of await tx.transactionsBySource({ type: "invoice", id: invoiceId })) {
+    for (const entry of transaction.entries) {
+      if (entry.account !== RECOGNITION_ACCOUNTS.deferredRevenue.code) continue;
+      if (entry.side === "credit") {
+        everDeferred += entry.amount;
+        outstanding += entry.amount;
+      } else {
+        outstanding -= entry.amount;
+      }
+    }
+  }
+  return { everDeferred, outstanding };
+}
+
+/** @internal Loads an invoice for a change, locked; unknown → 404, VOID → 409. */
+export async function loadInvoice(tx: LedgerStorageTx, id: string, operation: string): Promise<Invoice> {
   const invoice = await tx.getInvoice(id, { lock: true });
   if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
   if (invoice.status === "VOID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation });
@@ -98,6 +123,7 @@ export function invoiceOperations(
       withTransaction(async (tx) => {
         const invoice = await loadInvoice(tx, id, "void");
         if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
+        if (await tx.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
         await tx.setInvoiceStatus(id, "VOID");
         return { ...invoice, status: "VOID" };
       }),
@@ -130,20 +156,9 @@ export function invoiceOperations(
         const key = `invoice:${invoiceId}:recognition`;
         const previous = await tx.findByIdempotencyKey(key);
         if (previous) return { invoice, transaction: previous, repeated: true };
+        if (await tx.getSchedule(invoiceId)) throw new LedgerRecognitionScheduledError({ invoiceId, operation: "recognize it at once" });
         const deferredCode = RECOGNITION_ACCOUNTS.deferredRevenue.code;
-        let everDeferred = 0n;
-        let outstanding = 0n;
-        for (const transaction of await tx.transactionsBySource({ type: "invoice", id: invoiceId })) {
-          for (const entry of transaction.entries) {
-            if (entry.account !== deferredCode) continue;
-            if (entry.side === "credit") {
-              everDeferred += entry.amount;
-              outstanding += entry.amount;
-            } else {
-              outstanding -= entry.amount;
-            }
-          }
-        }
+        const { everDeferred, outstanding } = await deferredRevenueOf(tx, invoiceId);
         const neverDeferred = invoice.amount > everDeferred ? invoice.amount - everDeferred : 0n;
         const entries: PostInput["entries"] = [];
         if (outstanding > 0n) {

@@ -13,6 +13,7 @@ import {
   LedgerUnbalancedError,
 } from "./errors.js";
 import { type InvoiceOperations, invoiceOperations } from "./invoices.js";
+import { type RecognitionScheduleOperations, recognitionScheduleOperations } from "./recognition-schedule.js";
 import { accountSchema, postSchema, statementSchema } from "./schemas.js";
 import type {
   Account,
@@ -65,7 +66,7 @@ export interface LedgerOptions {
 }
 
 /** A double-entry ledger with invoices; see {@link createLedger}. */
-export interface Ledger extends InvoiceOperations {
+export interface Ledger extends InvoiceOperations, RecognitionScheduleOperations {
   /** Creates an account (idempotent when identical). @throws {ValidationError} */
   createAccount(input: AccountInput): Promise<Account>;
   /**
@@ -339,5 +340,6 @@ export function createLedger(options: LedgerOptions): Ledger {
     },
     withTransaction,
     ...invoiceOperations(withTransaction, clock, (error) => storage.isUniqueViolation(error)),
+    ...recognitionScheduleOperations(withTransaction, clock),
   };
 }

@@ -6,6 +6,7 @@ import type {
   Invoice,
   LedgerStorage,
   LedgerStorageTx,
+  RecognitionSchedule,
   StoredTransaction,
 } from "./types.js";
 
@@ -29,6 +30,7 @@ export function memoryLedger(): LedgerStorage {
   const reversals = new Map<string, string>();
   const entries: StoredEntry[] = [];
   const invoices = new Map<string, Invoice>();
+  const schedules = new Map<string, RecognitionSchedule>();
   let seq = 0n;
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -130,6 +132,31 @@ export function memoryLedger(): LedgerStorage {
       undo.push(() => {
         invoice.status = previous;
       });
+    },
+    async insertSchedule(schedule) {
+      if (schedules.has(schedule.invoiceId)) {
+        throw Object.assign(new Error(`schedule for ${schedule.invoiceId} exists`), { [UNIQUE_VIOLATION]: true });
+      }
+      schedules.set(schedule.invoiceId, { ...schedule });
+      undo.push(() => schedules.delete(schedule.invoiceId));
+    },
+    async getSchedule(invoiceId) {
+      const schedule = schedules.get(invoiceId);
+      return schedule ? { ...schedule } : undefined;
+    },
+    async dueSchedules(asOf, limit) {
+      return [...schedules.values()]
+        .filter((s) => s.nextDueAt !== null && s.nextDueAt.getTime() <= asOf.getTime())
+        .sort((a, b) => (a.nextDueAt as Date).getTime() - (b.nextDueAt as Date).getTime() || (a.invoiceId < b.invoiceId ? -1 : 1))
+        .slice(0, limit)
+        .map((s) => s.invoiceId);
+    },
+    async setScheduleProgress(invoiceId, recognizedPeriods, nextDueAt) {
+      const schedule = schedules.get(invoiceId) as RecognitionSchedule;
+      const previous = { recognizedPeriods: schedule.recognizedPeriods, nextDueAt: schedule.nextDueAt };
+      schedule.recognizedPeriods = recognizedPeriods;
+      schedule.nextDueAt = nextDueAt;
+      undo.push(() => Object.assign(schedule, previous));
     },
   });
 

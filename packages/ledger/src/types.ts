@@ -1,3 +1,5 @@
+import type { RecognitionPeriod } from "./periods.js";
+
 /** The five account types. Assets and expenses increase with debits; liabilities, equity and revenue with credits. */
 export type AccountType = "asset" | "liability" | "equity" | "revenue" | "expense";
 
@@ -89,6 +91,33 @@ export interface Invoice {
   createdAt: Date;
 }
 
+/**
+ * A ratable recognition schedule of one invoice, made by `scheduleRecognition`: the deferred amount is recognized
+ * in `periods` equal parts (the remainder on the last), one as each period ends.
+ */
+export interface RecognitionSchedule {
+  /** The invoice recognized (one schedule per invoice). */
+  invoiceId: string;
+  /** When the first period starts. */
+  start: Date;
+  /** When the last period ends (exactly `periods` periods after `start`). */
+  end: Date;
+  /** The length of each period. */
+  period: RecognitionPeriod;
+  /** How many periods. */
+  periods: number;
+  /** The total recognized over the schedule: the invoice's deferred amount when it was scheduled. */
+  amount: bigint;
+  /** The invoice's currency. */
+  currency: string;
+  /** How many periods have been recognized so far. */
+  recognizedPeriods: number;
+  /** When the next unrecognized period ends (it is due then); `null` once every period is recognized. */
+  nextDueAt: Date | null;
+  /** When the schedule was made. */
+  createdAt: Date;
+}
+
 /** Totals of debits and credits of an account, for balances as of a time. */
 export interface EntryTotals {
   debit: bigint;
@@ -119,6 +148,14 @@ export interface LedgerStorageTx {
   getInvoice(id: string, options?: { lock?: boolean }): Promise<Invoice | undefined>;
   insertInvoice(invoice: Invoice): Promise<void>;
   setInvoiceStatus(id: string, status: InvoiceStatus): Promise<void>;
+  /** Stores a new schedule; a second schedule for the same invoice is a unique violation. */
+  insertSchedule(schedule: RecognitionSchedule): Promise<void>;
+  /** The invoice's schedule, locked for this transaction with `lock: true`. */
+  getSchedule(invoiceId: string, options?: { lock?: boolean }): Promise<RecognitionSchedule | undefined>;
+  /** Invoice ids of schedules with `nextDueAt` at or before `asOf`, soonest first, at most `limit`. */
+  dueSchedules(asOf: Date, limit: number): Promise<string[]>;
+  /** Records a schedule's progress after recognizing periods. */
+  setScheduleProgress(invoiceId: string, recognizedPeriods: number, nextDueAt: Date | null): Promise<void>;
 }
 
 /** A storage backend: `memoryLedger()`, `postgresLedger({ pool })`, or your own (check it with `@atom/ledger/testing`). */

@@ -51,5 +51,23 @@ CREATE TABLE ${t("ledger_invoices")} (
   created_at timestamptz NOT NULL
 )`,
     },
+    {
+      version: 2,
+      name: "ratable recognition schedules",
+      sql: `
+CREATE TABLE ${t("ledger_recognition_schedules")} (
+  invoice_id text PRIMARY KEY REFERENCES ${t("ledger_invoices")} (id),
+  start_at timestamptz NOT NULL,
+  end_at timestamptz NOT NULL CHECK (end_at > start_at),
+  period text NOT NULL CHECK (period IN ('day', 'month')),
+  periods integer NOT NULL CHECK (periods BETWEEN 1 AND 3660),
+  amount bigint NOT NULL CHECK (amount >= periods),
+  currency char(3) NOT NULL,
+  recognized_periods integer NOT NULL DEFAULT 0 CHECK (recognized_periods BETWEEN 0 AND periods),
+  next_due_at timestamptz CHECK ((next_due_at IS NULL) = (recognized_periods = periods)),
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX ledger_recognition_schedules_due ON ${t("ledger_recognition_schedules")} (next_due_at) WHERE next_due_at IS NOT NULL`,
+    },
   ];
 }

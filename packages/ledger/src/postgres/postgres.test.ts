@@ -10,11 +10,11 @@ let sql: SqlExecutor;
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSqlExecutor(db.client);
-  expect(await migrate(db.client)).toEqual({ applied: [1] });
+  expect(await migrate(db.client)).toEqual({ applied: [1, 2] });
 });
 afterAll(() => db.close());
 beforeEach(async () => {
-  await sql.query("TRUNCATE ledger_entries, ledger_transactions, ledger_accounts, ledger_invoices");
+  await sql.query("TRUNCATE ledger_recognition_schedules, ledger_entries, ledger_transactions, ledger_accounts, ledger_invoices");
 });
 
 runLedgerStorageConformance({ name: `postgres (${process.env.DATABASE_URL ? "real server" : "PGlite"})`, create: () => postgresLedger({ pool: db.client }) });

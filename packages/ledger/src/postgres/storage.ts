@@ -14,6 +14,7 @@ import type {
   StoredTransaction,
 } from "../types.js";
 import { ledgerMigrations } from "./migrations.js";
+import { scheduleStorage } from "./schedules.js";
 
 /** Options of {@link postgresLedger} and {@link migrate}. */
 export interface PostgresLedgerOptions {
@@ -101,6 +102,7 @@ function names(schema: string | undefined) {
     transactions: `${prefix}ledger_transactions`,
     entries: `${prefix}ledger_entries`,
     invoices: `${prefix}ledger_invoices`,
+    schedules: `${prefix}ledger_recognition_schedules`,
   };
 }
 
@@ -147,6 +149,7 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
     FROM ${t.transactions} t`;
 
   const open = (tx: SqlExecutor): LedgerStorageTx => ({
+    ...scheduleStorage(tx, t.schedules),
     async lockAccounts(codes) {
       const { rows } = await tx.query<AccountRow>(
         `SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE`,

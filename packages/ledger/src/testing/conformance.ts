@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLedger, type Ledger } from "../ledger.js";
 import type { LedgerStorage } from "../types.js";
+import { scheduleCases } from "./schedule-cases.js";
 
 /** Options of {@link runLedgerStorageConformance}. */
 export interface LedgerConformanceOptions {
@@ -30,7 +31,7 @@ const invest = (amount: bigint, extra: Record<string, unknown> = {}) => ({
 
 /**
  * Registers the vitest tests every ledger storage must pass: balances, validation, idempotency, reversals,
- * statements, revenue recognition, concurrency. A custom storage's test file:
+ * statements, revenue recognition and ratable schedules, concurrency. A custom storage's test file:
  *
  * ```ts
  * import { runLedgerStorageConformance } from "@atom/ledger/testing";
@@ -210,6 +211,8 @@ export function runLedgerStorageConformance(options: LedgerConformanceOptions): 
       await expect(ledger.createInvoice({ id: "inv-2", customerId: "c", amount: 1n, currency: USD })).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
       expect(await ledger.balance("4000")).toBe(5_000n);
     });
+
+    scheduleCases(() => fresh());
 
     it("keeps balances equal to the sum of entries under concurrent writers", async () => {
       const ledger = await fresh();
