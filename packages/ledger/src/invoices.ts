@@ -3,7 +3,7 @@ import { AlreadyExistsError, parseInput } from "@atom/errors";
 import type { z } from "zod";
 import { InvoiceNotFoundError, InvoiceStateError, LedgerRecognitionScheduledError } from "./errors.js";
 import { invoiceSchema } from "./schemas.js";
-import type { Invoice, LedgerStorageTx, Transaction } from "./types.js";
+import type { Invoice, LedgerCallOptions, LedgerStorageTx, Transaction } from "./types.js";
 import type { PostInput } from "./ledger.js";
 
 /** The chart codes revenue recognition uses (created on first use in the invoice's currency). */
@@ -29,16 +29,16 @@ export interface InvoicePosting {
 /** Invoices and revenue recognition, on top of the ledger's storage transaction. */
 export interface InvoiceOperations {
   /** Creates a DRAFT invoice. @throws AlreadyExistsError when the id is taken */
-  createInvoice(input: InvoiceInput): Promise<Invoice>;
+  createInvoice(input: InvoiceInput, options?: LedgerCallOptions): Promise<Invoice>;
   /** @throws InvoiceNotFoundError */
-  getInvoice(id: string): Promise<Invoice>;
+  getInvoice(id: string, options?: LedgerCallOptions): Promise<Invoice>;
   /** Marks an invoice VOID (DRAFT or OPEN only); recognition is then refused. */
-  voidInvoice(id: string): Promise<Invoice>;
+  voidInvoice(id: string, options?: LedgerCallOptions): Promise<Invoice>;
   /**
    * Records a service billed or paid in advance: Dr 1200 Accounts Receivable (`via: "receivable"`) or Dr 1000 Cash
    * (`via: "cash"`), Cr 2200 Deferred Revenue, for the invoice amount. Once per invoice.
    */
-  recordDeferral(invoiceId: string, options: { via: "receivable" | "cash" }): Promise<InvoicePosting>;
+  recordDeferral(invoiceId: string, options: { via: "receivable" | "cash" } & LedgerCallOptions): Promise<InvoicePosting>;
   /**
    * Recognizes the invoice's revenue in one storage transaction: **Dr 2200 Deferred Revenue / Cr 4000 Service
    * Revenue** for what was deferred and is still outstanding, Dr 1200 / Cr 4000 for any part never deferred, linked
@@ -46,11 +46,14 @@ export interface InvoiceOperations {
    * call returns the first transaction and posts nothing.
    * @throws InvoiceNotFoundError (404), InvoiceStateError for a VOID invoice (409)
    */
-  recognizeRevenue(invoiceId: string): Promise<InvoicePosting>;
+  recognizeRevenue(invoiceId: string, options?: LedgerCallOptions): Promise<InvoicePosting>;
 }
 
 /** @internal The ledger's `withTransaction`, as the invoice and schedule operations use it. */
-export type WithTransaction = <T>(fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>) => Promise<T>;
+export type WithTransaction = <T>(
+  fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>,
+  options?: LedgerCallOptions,
+) => Promise<T>;
 
 /** @internal A recognition account's definition in a currency, for `autoCreate`. */
 export function account(kind: keyof typeof RECOGNITION_ACCOUNTS, currency: string) {
@@ -94,7 +97,7 @@ export function invoiceOperations(
   isUniqueViolation: (error: unknown) => boolean,
 ): InvoiceOperations {
   return {
-    async createInvoice(input) {
+    async createInvoice(input, options) {
       const parsed = parseInput(invoiceSchema, input, "[@atom/ledger] createInvoice");
       const invoice: Invoice = {
         id: parsed.id ?? randomUUID(),
@@ -106,28 +109,28 @@ export function invoiceOperations(
         createdAt: clock(),
       };
       try {
-        await withTransaction((tx) => tx.insertInvoice(invoice));
+        await withTransaction((tx) => tx.insertInvoice(invoice), options);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AlreadyExistsError({ resource: "invoice", key: { id: invoice.id }, cause: error });
         throw error;
       }
       return invoice;
     },
-    getInvoice: (id) =>
+    getInvoice: (id, options) =>
       withTransaction(async (tx) => {
         const invoice = await tx.getInvoice(id);
         if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
         return invoice;
-      }),
-    voidInvoice: (id) =>
+      }, options),
+    voidInvoice: (id, options) =>
       withTransaction(async (tx) => {
         const invoice = await loadInvoice(tx, id, "void");
         if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
         if (await tx.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
         await tx.setInvoiceStatus(id, "VOID");
         return { ...invoice, status: "VOID" };
-      }),
-    recordDeferral: (invoiceId, { via }) =>
+      }, options),
+    recordDeferral: (invoiceId, { via, client }) =>
       withTransaction(async (tx, post) => {
         const invoice = await loadInvoice(tx, invoiceId, "record a deferral");
         const key = `invoice:${invoiceId}:deferral`;
@@ -149,8 +152,8 @@ export function invoiceOperations(
           autoCreate: [debit, deferred],
         });
         return { invoice, transaction, repeated: false };
-      }),
-    recognizeRevenue: (invoiceId) =>
+      }, { client }),
+    recognizeRevenue: (invoiceId, options) =>
       withTransaction(async (tx, post) => {
         const invoice = await loadInvoice(tx, invoiceId, "recognize revenue");
         const key = `invoice:${invoiceId}:recognition`;
@@ -186,6 +189,6 @@ export function invoiceOperations(
         const status = invoice.status === "DRAFT" ? "OPEN" : invoice.status;
         if (status !== invoice.status) await tx.setInvoiceStatus(invoiceId, status);
         return { invoice: { ...invoice, status }, transaction, repeated: false };
-      }),
+      }, options),
   };
 }

@@ -18,6 +18,7 @@ import { accountSchema, postSchema, statementSchema } from "./schemas.js";
 import type {
   Account,
   AccountBalance,
+  LedgerCallOptions,
   LedgerStorage,
   LedgerStorageTx,
   SourceRef,
@@ -68,28 +69,31 @@ export interface LedgerOptions {
 /** A double-entry ledger with invoices; see {@link createLedger}. */
 export interface Ledger extends InvoiceOperations, RecognitionScheduleOperations {
   /** Creates an account (idempotent when identical). @throws {ValidationError} */
-  createAccount(input: AccountInput): Promise<Account>;
+  createAccount(input: AccountInput, options?: LedgerCallOptions): Promise<Account>;
   /**
    * Posts a balanced transaction atomically. With an `idempotencyKey`, a repeat returns the original transaction
    * and posts nothing.
    * @throws LedgerUnbalancedError, LedgerAccountNotFoundError, LedgerCurrencyMismatchError,
    *   LedgerNormalBalanceViolationError, LedgerIdempotencyConflictError, ValidationError — and writes nothing
    */
-  post(input: PostInput): Promise<Transaction>;
+  post(input: PostInput, options?: LedgerCallOptions): Promise<Transaction>;
   /** Posts the mirror of a transaction, linked to it. A transaction is reversed at most once. */
-  reverse(transactionId: string, options: { reason: string }): Promise<Transaction>;
+  reverse(transactionId: string, options: { reason: string } & LedgerCallOptions): Promise<Transaction>;
   /** An account's balance on its normal side, now or as of a time. */
-  balance(account: string, options?: { asOf?: Date }): Promise<bigint>;
+  balance(account: string, options?: { asOf?: Date } & LedgerCallOptions): Promise<bigint>;
   /** Every account with its balance in the debit or credit column. */
-  trialBalance(options?: { asOf?: Date }): Promise<TrialBalance>;
+  trialBalance(options?: { asOf?: Date } & LedgerCallOptions): Promise<TrialBalance>;
   /** An account's entries with the running balance, paginated by cursor. */
-  statement(account: string, options?: z.input<typeof statementSchema>): Promise<Statement>;
+  statement(account: string, options?: z.input<typeof statementSchema> & LedgerCallOptions): Promise<Statement>;
   /** The transactions linked to a business object. */
-  transactionsBySource(type: string, id: string): Promise<Transaction[]>;
+  transactionsBySource(type: string, id: string, options?: LedgerCallOptions): Promise<Transaction[]>;
   /** Throws `LEDGER_BALANCE_ASSERTION_FAILED` unless the balance is `expected` (beancount's `balance` directive). */
-  assertBalance(account: string, expected: bigint, options?: { asOf?: Date }): Promise<void>;
+  assertBalance(account: string, expected: bigint, options?: { asOf?: Date } & LedgerCallOptions): Promise<void>;
   /** Runs several operations in one storage transaction (used by invoices). @internal */
-  withTransaction<T>(fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>): Promise<T>;
+  withTransaction<T>(
+    fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>,
+    options?: LedgerCallOptions,
+  ): Promise<T>;
 }
 
 function fingerprint(input: z.output<typeof postSchema>, currencies: string[]): string {
@@ -223,19 +227,21 @@ export function createLedger(options: LedgerOptions): Ledger {
   const { storage } = options;
   const clock = options.clock ?? (() => new Date());
 
-  const run = async <T>(fn: (tx: LedgerStorageTx) => Promise<T>): Promise<T> => storage.transaction(fn);
+  const run = async <T>(fn: (tx: LedgerStorageTx) => Promise<T>, options?: LedgerCallOptions): Promise<T> =>
+    options?.client === undefined ? storage.transaction(fn) : storage.transaction(fn, { client: options.client });
 
-  const post = async (input: PostInput): Promise<Transaction> => {
+  const post = async (input: PostInput, options?: LedgerCallOptions): Promise<Transaction> => {
     try {
-      return await run((tx) => postInTx(tx, input, clock()));
+      return await run((tx) => postInTx(tx, input, clock()), options);
     } catch (error) {
       // Two writers raced with the same idempotency key; the loser re-reads and answers like a repeat.
       if (!storage.isUniqueViolation(error)) throw error;
-      return run((tx) => postInTx(tx, input, clock()));
+      return run((tx) => postInTx(tx, input, clock()), options);
     }
   };
 
-  const withTransaction: Ledger["withTransaction"] = (fn) => run((tx) => fn(tx, (input) => postInTx(tx, input, clock())));
+  const withTransaction: Ledger["withTransaction"] = (fn, options) =>
+    run((tx) => fn(tx, (input) => postInTx(tx, input, clock())), options);
 
   const readBalance = async (tx: LedgerStorageTx, code: string, asOf?: Date): Promise<bigint> => {
     const account = await tx.getAccount(code);
@@ -244,7 +250,7 @@ export function createLedger(options: LedgerOptions): Ledger {
   };
 
   return {
-    async createAccount(input) {
+    async createAccount(input, options) {
       const account = parseInput(accountSchema, input, "[@atom/ledger] createAccount");
       return run(async (tx) => {
         const existing = await tx.getAccount(account.code);
@@ -257,10 +263,10 @@ export function createLedger(options: LedgerOptions): Ledger {
         }
         await tx.insertAccount(account);
         return account;
-      });
+      }, options);
     },
     post,
-    async reverse(transactionId, { reason }) {
+    async reverse(transactionId, { reason, client }) {
       if (typeof reason !== "string" || reason.length === 0) {
         throw new ValidationError({ field: "reason", message: "[@atom/ledger] reverse: reason is required" });
       }
@@ -281,7 +287,7 @@ export function createLedger(options: LedgerOptions): Ledger {
             clock(),
             transactionId,
           );
-        });
+        }, { client });
       try {
         return await reversal();
       } catch (error) {
@@ -289,7 +295,7 @@ export function createLedger(options: LedgerOptions): Ledger {
         throw error;
       }
     },
-    balance: (account, opts = {}) => run((tx) => readBalance(tx, account, opts.asOf)),
+    balance: (account, opts = {}) => run((tx) => readBalance(tx, account, opts.asOf), opts),
     async trialBalance(opts = {}) {
       return run(async (tx) => {
         const rows: TrialBalanceRow[] = [];
@@ -306,10 +312,11 @@ export function createLedger(options: LedgerOptions): Ledger {
           totals[account.currency] = total;
         }
         return { rows, totals, balanced: Object.values(totals).every((t) => t.debit === t.credit) };
-      });
+      }, opts);
     },
     async statement(code, opts = {}) {
-      const { from, to, cursor, limit } = parseInput(statementSchema, opts, "[@atom/ledger] statement");
+      const { client, ...paging } = opts;
+      const { from, to, cursor, limit } = parseInput(statementSchema, paging, "[@atom/ledger] statement");
       return run(async (tx) => {
         const account = await tx.getAccount(code);
         if (!account) throw new LedgerAccountNotFoundError({ account: code });
@@ -324,11 +331,12 @@ export function createLedger(options: LedgerOptions): Ledger {
         });
         const last = page.at(-1);
         return { account: code, lines, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
-      });
+      }, { client });
     },
-    transactionsBySource: (type, id) => run(async (tx) => (await tx.transactionsBySource({ type, id } satisfies SourceRef)).map(publicTransaction)),
+    transactionsBySource: (type, id, options) =>
+      run(async (tx) => (await tx.transactionsBySource({ type, id } satisfies SourceRef)).map(publicTransaction), options),
     async assertBalance(account, expected, opts = {}) {
-      const actual = await run((tx) => readBalance(tx, account, opts.asOf));
+      const actual = await run((tx) => readBalance(tx, account, opts.asOf), opts);
       if (actual !== expected) {
         throw new LedgerBalanceAssertionError({
           account,

@@ -1,9 +1,11 @@
+import { ValidationError } from "@atom/errors";
 import type {
   Account,
   AccountBalance,
   EntryRow,
   EntryTotals,
   Invoice,
+  LedgerCallOptions,
   LedgerStorage,
   LedgerStorageTx,
   RecognitionSchedule,
@@ -161,7 +163,12 @@ export function memoryLedger(): LedgerStorage {
   });
 
   return {
-    transaction<T>(fn: (tx: LedgerStorageTx) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (tx: LedgerStorageTx) => Promise<T>, options?: LedgerCallOptions): Promise<T> {
+      if (options?.client !== undefined) {
+        return Promise.reject(
+          new ValidationError({ field: "client", message: "[@atom/ledger] [memory] memory storage has no database clients to join" }),
+        );
+      }
       const result = queue.then(async () => {
         const undo: (() => void)[] = [];
         try {

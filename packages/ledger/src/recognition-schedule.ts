@@ -3,7 +3,7 @@ import { z } from "zod";
 import { InvoiceStateError, LedgerNothingDeferredError, LedgerRecognitionScheduledError } from "./errors.js";
 import { account, deferredRevenueOf, loadInvoice, RECOGNITION_ACCOUNTS, type WithTransaction } from "./invoices.js";
 import { countPeriods, MAX_PERIODS, periodAmount, periodBoundary, type RecognitionPeriod } from "./periods.js";
-import type { RecognitionSchedule, Transaction } from "./types.js";
+import type { LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
 
 /** Options of {@link RecognitionScheduleOperations.scheduleRecognition}. */
 export interface ScheduleRecognitionOptions {
@@ -49,7 +49,7 @@ export interface RecognitionScheduleOperations {
    * ValidationError naming `end` when it is not a whole number of periods after `start`, or there would be more
    * periods than minor units to spread
    */
-  scheduleRecognition(invoiceId: string, options: ScheduleRecognitionOptions): Promise<RecognitionSchedule>;
+  scheduleRecognition(invoiceId: string, options: ScheduleRecognitionOptions & LedgerCallOptions): Promise<RecognitionSchedule>;
   /**
    * Recognizes every period that has ended by `asOf` and was not recognized yet, for every schedule: each period
    * posts **Dr 2200 Deferred Revenue / Cr 4000 Service Revenue** for its part, effective at the period's end, linked
@@ -58,9 +58,9 @@ export interface RecognitionScheduleOperations {
    * repeated run posts nothing.
    * @param options.limit how many schedules to process in this call @default 100
    */
-  runRecognition(options: { asOf: Date; limit?: number }): Promise<RecognitionRun>;
+  runRecognition(options: { asOf: Date; limit?: number } & LedgerCallOptions): Promise<RecognitionRun>;
   /** The invoice's schedule with its progress, or `null` when it has none. */
-  getSchedule(invoiceId: string): Promise<RecognitionSchedule | null>;
+  getSchedule(invoiceId: string, options?: LedgerCallOptions): Promise<RecognitionSchedule | null>;
 }
 
 const invoiceIdSchema = z.string().min(1).max(64);
@@ -80,7 +80,7 @@ function invalidEnd(message: string): ValidationError {
 
 /** @internal Builds the schedule operations over a ledger's storage transaction. */
 export function recognitionScheduleOperations(withTransaction: WithTransaction, clock: () => Date): RecognitionScheduleOperations {
-  const catchUp = (invoiceId: string, asOf: Date) =>
+  const catchUp = (invoiceId: string, asOf: Date, options: LedgerCallOptions) =>
     withTransaction(async (tx, post) => {
       const schedule = await tx.getSchedule(invoiceId, { lock: true });
       const recognized: RecognizedPeriod[] = [];
@@ -110,11 +110,12 @@ export function recognitionScheduleOperations(withTransaction: WithTransaction, 
         await tx.setScheduleProgress(invoiceId, done, nextDueAt);
       }
       return recognized;
-    });
+    }, options);
 
   return {
     async scheduleRecognition(invoiceId, options) {
-      const input = parseInput(scheduleSchema, { invoiceId, ...options }, "[@atom/ledger] scheduleRecognition");
+      const { client, ...span } = options;
+      const input = parseInput(scheduleSchema, { invoiceId, ...span }, "[@atom/ledger] scheduleRecognition");
       const periods = countPeriods(input.start, input.end, input.period);
       if (periods === undefined) throw invalidEnd(`end must be a whole number of ${input.period}s after start`);
       if (periods > MAX_PERIODS) throw invalidEnd(`at most ${MAX_PERIODS} periods, got ${periods}`);
@@ -146,20 +147,21 @@ export function recognitionScheduleOperations(withTransaction: WithTransaction, 
         await tx.insertSchedule(schedule);
         if (invoice.status === "DRAFT") await tx.setInvoiceStatus(input.invoiceId, "OPEN");
         return schedule;
-      });
+      }, { client });
     },
 
     async runRecognition(options) {
-      const { asOf, limit } = parseInput(runSchema, options, "[@atom/ledger] runRecognition");
-      const due = await withTransaction((tx) => tx.dueSchedules(asOf, limit + 1));
+      const { client, ...window } = options;
+      const { asOf, limit } = parseInput(runSchema, window, "[@atom/ledger] runRecognition");
+      const due = await withTransaction((tx) => tx.dueSchedules(asOf, limit + 1), { client });
       const recognized: RecognizedPeriod[] = [];
-      for (const invoiceId of due.slice(0, limit)) recognized.push(...(await catchUp(invoiceId, asOf)));
+      for (const invoiceId of due.slice(0, limit)) recognized.push(...(await catchUp(invoiceId, asOf, { client })));
       return { recognized, more: due.length > limit };
     },
 
-    async getSchedule(invoiceId) {
+    async getSchedule(invoiceId, options) {
       const id = parseInput(invoiceIdSchema, invoiceId, "[@atom/ledger] getSchedule");
-      return (await withTransaction((tx) => tx.getSchedule(id))) ?? null;
+      return (await withTransaction((tx) => tx.getSchedule(id), options)) ?? null;
     },
   };
 }

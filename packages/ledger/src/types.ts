@@ -158,10 +158,26 @@ export interface LedgerStorageTx {
   setScheduleProgress(invoiceId: string, recognizedPeriods: number, nextDueAt: Date | null): Promise<void>;
 }
 
+/**
+ * Lets one call join the host's own database transaction, so that, say, an order row and its ledger posting commit
+ * or roll back together. Accepted as the last argument (or in the options object) of every `Ledger` method.
+ */
+export interface LedgerCallOptions {
+  /**
+   * A database client inside your open transaction: a `pg` client after `BEGIN`, or the `tx` of PGlite's
+   * `transaction()`. The call runs in a savepoint on it and never commits; your `COMMIT` or `ROLLBACK` decides.
+   * Only Postgres storage accepts one.
+   */
+  client?: unknown;
+}
+
 /** A storage backend: `memoryLedger()`, `postgresLedger({ pool })`, or your own (check it with `@atom/ledger/testing`). */
 export interface LedgerStorage {
-  /** Runs `fn` atomically: every write or none. */
-  transaction<T>(fn: (tx: LedgerStorageTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` atomically: every write or none. With `options.client`, inside the caller's open transaction on that
+   * client (a savepoint, never a commit); a storage without clients refuses it with a `VALIDATION_ERROR`.
+   */
+  transaction<T>(fn: (tx: LedgerStorageTx) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
   /** True when `error` is the backend's unique-constraint violation (a concurrent identical idempotency key). */
   isUniqueViolation(error: unknown): boolean;
 }

@@ -44,3 +44,63 @@ describe("postgres ledger schema", () => {
     expect(() => postgresLedger({ pool: db.client, schema: "x; DROP TABLE y" })).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
   });
 });
+
+describe("postgres ledger: a call joins the caller's transaction", () => {
+  /** Runs `fn` with a client inside an open transaction on the test database, then commits or rolls back. */
+  async function inCallerTransaction(end: "COMMIT" | "ROLLBACK", fn: (client: unknown) => Promise<void>) {
+    if (db.kind === "pglite") {
+      const pglite = db.client as import("@electric-sql/pglite").PGlite;
+      await pglite.transaction(async (tx) => {
+        await fn(tx);
+        if (end === "ROLLBACK") await tx.rollback();
+      });
+      return;
+    }
+    const client = await (db.client as import("pg").Pool).connect();
+    try {
+      await client.query("BEGIN");
+      await fn(client);
+      await client.query(end);
+    } finally {
+      client.release();
+    }
+  }
+
+  const order = (amount: bigint) => ({
+    description: "Order paid",
+    entries: [
+      { account: "1000", side: "debit" as const, amount },
+      { account: "4000", side: "credit" as const, amount },
+    ],
+  });
+
+  it("commits and rolls back with the host's own writes", async () => {
+    const { createLedger } = await import("../index.js");
+    const ledger = createLedger({ storage: postgresLedger({ pool: db.client }) });
+    await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
+    await ledger.createAccount({ code: "4000", name: "Revenue", type: "revenue", currency: "USD" });
+    await sql.query("CREATE TABLE IF NOT EXISTS host_orders (id text PRIMARY KEY)");
+    await sql.query("TRUNCATE host_orders");
+
+    await inCallerTransaction("ROLLBACK", async (client) => {
+      await (client as SqlExecutor).query("INSERT INTO host_orders VALUES ('o-1')");
+      await ledger.post(order(700n), { client });
+      expect(await ledger.balance("1000", { client })).toBe(700n);
+    });
+    expect(await ledger.balance("1000")).toBe(0n);
+    expect((await sql.query("SELECT id FROM host_orders")).rows).toEqual([]);
+
+    await inCallerTransaction("COMMIT", async (client) => {
+      await (client as SqlExecutor).query("INSERT INTO host_orders VALUES ('o-2')");
+      await ledger.post(order(900n), { client });
+      // A refused posting inside the caller's transaction rolls back to its savepoint; the transaction goes on.
+      await expect(ledger.post(order(0n), { client })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+      await expect(ledger.post({ ...order(5n), entries: [order(5n).entries[0] as never, { account: "9999", side: "credit", amount: 5n }] }, { client })).rejects.toMatchObject({
+        code: "LEDGER_ACCOUNT_NOT_FOUND",
+      });
+    });
+    expect(await ledger.balance("1000")).toBe(900n);
+    expect((await sql.query("SELECT id FROM host_orders")).rows).toEqual([{ id: "o-2" }]);
+    await expect(ledger.balance("1000", { client: {} })).rejects.toMatchObject({ details: expect.objectContaining({ field: "client" }) });
+  });
+});

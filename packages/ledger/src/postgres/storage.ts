@@ -1,6 +1,6 @@
 import { createSqlExecutor, type MigrationResult, quoteIdentifier, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
 import { z } from "zod";
-import { parseInput } from "@atom/errors";
+import { parseInput, ValidationError } from "@atom/errors";
 import type {
   AccountBalance,
   AccountType,
@@ -104,6 +104,18 @@ function names(schema: string | undefined) {
     invoices: `${prefix}ledger_invoices`,
     schedules: `${prefix}ledger_recognition_schedules`,
   };
+}
+
+/** The executor a call runs on: the ledger's own, or (savepoints only) the caller's client inside its transaction. */
+function callerExecutor(client: unknown, own: SqlExecutor): SqlExecutor {
+  if (client === undefined) return own;
+  if (typeof (client as { query?: unknown } | null)?.query !== "function") {
+    throw new ValidationError({
+      field: "client",
+      message: "[@atom/ledger] [postgres] client must be a pg client or PGlite transaction inside your open transaction",
+    });
+  }
+  return createSqlExecutor(client as SqlDatabase);
 }
 
 function totalsOf(rows: { side: NormalSide; total: string }[]): EntryTotals {
@@ -270,7 +282,7 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
   });
 
   return {
-    transaction: (fn) => sql.transaction((tx) => fn(open(tx))),
+    transaction: (fn, options) => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx))),
     isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === "23505",
   };
 }
