@@ -99,3 +99,10 @@ export const LedgerRecognitionScheduledError = defineError({
   message: (d) => `[@atom/ledger] invoice ${d.invoiceId} is recognized by a schedule; cannot ${d.operation}`,
   details: z.object({ invoiceId: z.string(), operation: z.string() }),
 });
+
+/** `LEDGER_INVOICE_SOURCE_READ_ONLY` (405): the ledger's `InvoiceSource` has no `insertInvoice`; invoices are created by the host. */
+export const LedgerInvoiceSourceReadOnlyError = defineError({
+  code: "LEDGER_INVOICE_SOURCE_READ_ONLY",
+  status: 405,
+  message: () => "[@atom/ledger] createInvoice: this ledger's invoice source does not create invoices (no insertInvoice)",
+});

@@ -23,6 +23,7 @@ export { currencyExponent, formatMoney, MAX_AMOUNT, money, type Money } from "./
 export { NORMAL_SIDE, balanceFromTotals, signedAmount } from "./accounting.js";
 export { RECOGNITION_ACCOUNTS, type InvoiceInput, type InvoiceOperations, type InvoicePosting } from "./invoices.js";
 export { MAX_PERIODS, type RecognitionPeriod } from "./periods.js";
+export { storageInvoices, type InvoiceSource, type InvoiceSourceContext } from "./invoice-source.js";
 export type {
   RecognitionRun,
   RecognitionScheduleOperations,
@@ -37,6 +38,7 @@ export {
   LedgerBalanceAssertionError,
   LedgerCurrencyMismatchError,
   LedgerIdempotencyConflictError,
+  LedgerInvoiceSourceReadOnlyError,
   LedgerNormalBalanceViolationError,
   LedgerNothingDeferredError,
   LedgerRecognitionScheduledError,

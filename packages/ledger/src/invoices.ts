@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { AlreadyExistsError, parseInput } from "@atom/errors";
 import type { z } from "zod";
-import { InvoiceNotFoundError, InvoiceStateError, LedgerRecognitionScheduledError } from "./errors.js";
+import { InvoiceNotFoundError, InvoiceStateError, LedgerInvoiceSourceReadOnlyError, LedgerRecognitionScheduledError } from "./errors.js";
+import { type InvoiceSource, type InvoiceSourceContext, readInvoice } from "./invoice-source.js";
 import { invoiceSchema } from "./schemas.js";
 import type { Invoice, LedgerCallOptions, LedgerStorageTx, Transaction } from "./types.js";
 import type { PostInput } from "./ledger.js";
@@ -83,8 +84,8 @@ export async function deferredRevenueOf(tx: LedgerStorageTx, invoiceId: string):
 }
 
 /** @internal Loads an invoice for a change, locked; unknown → 404, VOID → 409. */
-export async function loadInvoice(tx: LedgerStorageTx, id: string, operation: string): Promise<Invoice> {
-  const invoice = await tx.getInvoice(id, { lock: true });
+export async function loadInvoice(source: InvoiceSource, tx: LedgerStorageTx, id: string, operation: string): Promise<Invoice> {
+  const invoice = await readInvoice(source, tx, id, true);
   if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
   if (invoice.status === "VOID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation });
   return invoice;
@@ -95,7 +96,9 @@ export function invoiceOperations(
   withTransaction: WithTransaction,
   clock: () => Date,
   isUniqueViolation: (error: unknown) => boolean,
+  source: InvoiceSource,
 ): InvoiceOperations {
+  const context = (tx: LedgerStorageTx): InvoiceSourceContext => ({ tx, connection: tx.connection });
   return {
     async createInvoice(input, options) {
       const parsed = parseInput(invoiceSchema, input, "[@atom/ledger] createInvoice");
@@ -109,7 +112,9 @@ export function invoiceOperations(
         createdAt: clock(),
       };
       try {
-        await withTransaction((tx) => tx.insertInvoice(invoice), options);
+        const insert = source.insertInvoice;
+        if (!insert) throw new LedgerInvoiceSourceReadOnlyError();
+        await withTransaction((tx) => insert.call(source, invoice, context(tx)), options);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AlreadyExistsError({ resource: "invoice", key: { id: invoice.id }, cause: error });
         throw error;
@@ -118,21 +123,21 @@ export function invoiceOperations(
     },
     getInvoice: (id, options) =>
       withTransaction(async (tx) => {
-        const invoice = await tx.getInvoice(id);
+        const invoice = await readInvoice(source, tx, id, false);
         if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
         return invoice;
       }, options),
     voidInvoice: (id, options) =>
       withTransaction(async (tx) => {
-        const invoice = await loadInvoice(tx, id, "void");
+        const invoice = await loadInvoice(source, tx, id, "void");
         if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
         if (await tx.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
-        await tx.setInvoiceStatus(id, "VOID");
+        await source.setInvoiceStatus(id, "VOID", context(tx));
         return { ...invoice, status: "VOID" };
       }, options),
     recordDeferral: (invoiceId, { via, client }) =>
       withTransaction(async (tx, post) => {
-        const invoice = await loadInvoice(tx, invoiceId, "record a deferral");
+        const invoice = await loadInvoice(source, tx, invoiceId, "record a deferral");
         const key = `invoice:${invoiceId}:deferral`;
         const previous = await tx.findByIdempotencyKey(key);
         if (previous) return { invoice, transaction: previous, repeated: true };
@@ -155,7 +160,7 @@ export function invoiceOperations(
       }, { client }),
     recognizeRevenue: (invoiceId, options) =>
       withTransaction(async (tx, post) => {
-        const invoice = await loadInvoice(tx, invoiceId, "recognize revenue");
+        const invoice = await loadInvoice(source, tx, invoiceId, "recognize revenue");
         const key = `invoice:${invoiceId}:recognition`;
         const previous = await tx.findByIdempotencyKey(key);
         if (previous) return { invoice, transaction: previous, repeated: true };
@@ -187,7 +192,7 @@ export function invoiceOperations(
                 ],
               });
         const status = invoice.status === "DRAFT" ? "OPEN" : invoice.status;
-        if (status !== invoice.status) await tx.setInvoiceStatus(invoiceId, status);
+        if (status !== invoice.status) await source.setInvoiceStatus(invoiceId, status, context(tx));
         return { invoice: { ...invoice, status }, transaction, repeated: false };
       }, options),
   };

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { parseInput, ValidationError } from "@atom/errors";
-import type { z } from "zod";
+import { z } from "zod";
 import { balanceFromTotals, NORMAL_SIDE, signedAmount } from "./accounting.js";
 import {
   LedgerAccountNotFoundError,
@@ -12,6 +12,7 @@ import {
   LedgerTransactionNotFoundError,
   LedgerUnbalancedError,
 } from "./errors.js";
+import { type InvoiceSource, storageInvoices } from "./invoice-source.js";
 import { type InvoiceOperations, invoiceOperations } from "./invoices.js";
 import { type RecognitionScheduleOperations, recognitionScheduleOperations } from "./recognition-schedule.js";
 import { accountSchema, postSchema, statementSchema } from "./schemas.js";
@@ -64,6 +65,8 @@ export interface LedgerOptions {
   storage: LedgerStorage;
   /** Clock for `effectiveAt` and `createdAt`. @default () => new Date() */
   clock?: () => Date;
+  /** Where invoices live. @default the storage's own invoice table */
+  invoices?: InvoiceSource;
 }
 
 /** A double-entry ledger with invoices; see {@link createLedger}. */
@@ -95,6 +98,20 @@ export interface Ledger extends InvoiceOperations, RecognitionScheduleOperations
     options?: LedgerCallOptions,
   ): Promise<T>;
 }
+
+const ledgerOptionsSchema = z.object({
+  storage: z.custom<LedgerStorage>(
+    (v) => typeof (v as LedgerStorage | null)?.transaction === "function" && typeof (v as LedgerStorage).isUniqueViolation === "function",
+    "must implement transaction and isUniqueViolation",
+  ),
+  clock: z.custom<() => Date>((v) => typeof v === "function", "must be a function").optional(),
+  invoices: z
+    .custom<InvoiceSource>(
+      (v) => typeof (v as InvoiceSource | null)?.getInvoice === "function" && typeof (v as InvoiceSource).setInvoiceStatus === "function",
+      "must implement getInvoice and setInvoiceStatus",
+    )
+    .optional(),
+});
 
 function fingerprint(input: z.output<typeof postSchema>, currencies: string[]): string {
   const canonical = JSON.stringify({
@@ -224,7 +241,8 @@ async function postInTx(tx: LedgerStorageTx, raw: PostInput, now: Date, reverses
  * ```
  */
 export function createLedger(options: LedgerOptions): Ledger {
-  const { storage } = options;
+  const { storage } = parseInput(ledgerOptionsSchema, options, "[@atom/ledger] createLedger");
+  const invoices = options.invoices ?? storageInvoices;
   const clock = options.clock ?? (() => new Date());
 
   const run = async <T>(fn: (tx: LedgerStorageTx) => Promise<T>, options?: LedgerCallOptions): Promise<T> =>
@@ -347,7 +365,7 @@ export function createLedger(options: LedgerOptions): Ledger {
       }
     },
     withTransaction,
-    ...invoiceOperations(withTransaction, clock, (error) => storage.isUniqueViolation(error)),
-    ...recognitionScheduleOperations(withTransaction, clock),
+    ...invoiceOperations(withTransaction, clock, (error) => storage.isUniqueViolation(error), invoices),
+    ...recognitionScheduleOperations(withTransaction, clock, invoices),
   };
 }

@@ -1,6 +1,7 @@
 import { parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { InvoiceStateError, LedgerNothingDeferredError, LedgerRecognitionScheduledError } from "./errors.js";
+import type { InvoiceSource } from "./invoice-source.js";
 import { account, deferredRevenueOf, loadInvoice, RECOGNITION_ACCOUNTS, type WithTransaction } from "./invoices.js";
 import { countPeriods, MAX_PERIODS, periodAmount, periodBoundary, type RecognitionPeriod } from "./periods.js";
 import type { LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
@@ -79,7 +80,11 @@ function invalidEnd(message: string): ValidationError {
 }
 
 /** @internal Builds the schedule operations over a ledger's storage transaction. */
-export function recognitionScheduleOperations(withTransaction: WithTransaction, clock: () => Date): RecognitionScheduleOperations {
+export function recognitionScheduleOperations(
+  withTransaction: WithTransaction,
+  clock: () => Date,
+  source: InvoiceSource,
+): RecognitionScheduleOperations {
   const catchUp = (invoiceId: string, asOf: Date, options: LedgerCallOptions) =>
     withTransaction(async (tx, post) => {
       const schedule = await tx.getSchedule(invoiceId, { lock: true });
@@ -120,7 +125,7 @@ export function recognitionScheduleOperations(withTransaction: WithTransaction, 
       if (periods === undefined) throw invalidEnd(`end must be a whole number of ${input.period}s after start`);
       if (periods > MAX_PERIODS) throw invalidEnd(`at most ${MAX_PERIODS} periods, got ${periods}`);
       return withTransaction(async (tx) => {
-        const invoice = await loadInvoice(tx, input.invoiceId, "schedule revenue recognition");
+        const invoice = await loadInvoice(source, tx, input.invoiceId, "schedule revenue recognition");
         if (await tx.getSchedule(input.invoiceId)) {
           throw new LedgerRecognitionScheduledError({ invoiceId: input.invoiceId, operation: "schedule it again" });
         }
@@ -145,7 +150,9 @@ export function recognitionScheduleOperations(withTransaction: WithTransaction, 
           createdAt: clock(),
         };
         await tx.insertSchedule(schedule);
-        if (invoice.status === "DRAFT") await tx.setInvoiceStatus(input.invoiceId, "OPEN");
+        if (invoice.status === "DRAFT") {
+          await source.setInvoiceStatus(input.invoiceId, "OPEN", { tx, connection: tx.connection });
+        }
         return schedule;
       }, { client });
     },

@@ -148,6 +148,11 @@ export interface LedgerStorageTx {
   getInvoice(id: string, options?: { lock?: boolean }): Promise<Invoice | undefined>;
   insertInvoice(invoice: Invoice): Promise<void>;
   setInvoiceStatus(id: string, status: InvoiceStatus): Promise<void>;
+  /**
+   * A query function inside this transaction, for SQL storages (Postgres), handed to a custom `InvoiceSource` so
+   * its invoice table is updated atomically with the postings. Absent for storages without SQL.
+   */
+  connection?: { query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }> };
   /** Stores a new schedule; a second schedule for the same invoice is a unique violation. */
   insertSchedule(schedule: RecognitionSchedule): Promise<void>;
   /** The invoice's schedule, locked for this transaction with `lock: true`. */

@@ -104,3 +104,42 @@ describe("postgres ledger: a call joins the caller's transaction", () => {
     await expect(ledger.balance("1000", { client: {} })).rejects.toMatchObject({ details: expect.objectContaining({ field: "client" }) });
   });
 });
+
+describe("postgres ledger with the host's own invoice table", () => {
+  it("reads and updates the host's invoices inside the ledger's transaction", async () => {
+    const { createLedger } = await import("../index.js");
+    await sql.query(
+      "CREATE TABLE IF NOT EXISTS host_invoices (id text PRIMARY KEY, customer text NOT NULL, cents bigint NOT NULL, state text NOT NULL)",
+    );
+    await sql.query("TRUNCATE host_invoices");
+    await sql.query("INSERT INTO host_invoices VALUES ('h-1', 'acme', 9900, 'draft'), ('h-2', 'acme', 100, 'draft')");
+    const toStatus = { draft: "DRAFT", open: "OPEN", void: "VOID" } as const;
+    let failStatus = false;
+    const invoices: import("../index.js").InvoiceSource = {
+      async getInvoice(id, { lock }, { connection }) {
+        const { rows } = await (connection as NonNullable<typeof connection>).query<{ id: string; customer: string; cents: string; state: keyof typeof toStatus }>(
+          `SELECT id, customer, cents::text AS cents, state FROM host_invoices WHERE id = $1${lock ? " FOR UPDATE" : ""}`,
+          [id],
+        );
+        const row = rows[0];
+        if (!row) return undefined;
+        return { id: row.id, customerId: row.customer, amount: BigInt(row.cents), currency: "USD", status: toStatus[row.state], description: "", createdAt: new Date(0) };
+      },
+      async setInvoiceStatus(id, status, { connection }) {
+        if (failStatus) throw new Error("host trigger refused");
+        await (connection as NonNullable<typeof connection>).query("UPDATE host_invoices SET state = $2 WHERE id = $1", [id, status.toLowerCase()]);
+      },
+    };
+    const ledger = createLedger({ storage: postgresLedger({ pool: db.client }), invoices });
+    await ledger.recordDeferral("h-1", { via: "receivable" });
+    await ledger.recognizeRevenue("h-1");
+    expect((await sql.query("SELECT state FROM host_invoices WHERE id = 'h-1'")).rows).toEqual([{ state: "open" }]);
+    expect(await ledger.balance("4000")).toBe(9_900n);
+
+    await ledger.recordDeferral("h-2", { via: "receivable" });
+    failStatus = true;
+    await expect(ledger.recognizeRevenue("h-2")).rejects.toThrow("host trigger refused");
+    expect(await ledger.balance("4000")).toBe(9_900n);
+    expect((await sql.query("SELECT state FROM host_invoices WHERE id = 'h-2'")).rows).toEqual([{ state: "draft" }]);
+  });
+});

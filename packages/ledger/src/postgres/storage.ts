@@ -161,6 +161,7 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
     FROM ${t.transactions} t`;
 
   const open = (tx: SqlExecutor): LedgerStorageTx => ({
+    connection: { query: (text, params) => tx.query(text, params) },
     ...scheduleStorage(tx, t.schedules),
     async lockAccounts(codes) {
       const { rows } = await tx.query<AccountRow>(
