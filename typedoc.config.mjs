@@ -87,16 +87,24 @@ const KNOWN_NOT_EXPORTED = {
 
 /**
  * Members TypeDoc asks TSDoc for that cannot carry any: the literal keys of enum types inferred from zod schemas
- * (`z.enum([...])`). Full names, so an unused entry is itself reported and the list cannot go stale.
+ * (`z.enum([...])`). Full names, so an unused entry is itself reported and the list cannot go stale. (Fields of
+ * `z.object({...})` can carry TSDoc: write it on the shape's properties.)
  */
 const zodEnumKeys = (owner, values) => values.map((value) => `${owner}.__type.${value}`);
 const INTENTIONALLY_NOT_DOCUMENTED = [
   ...zodEnumKeys("@atom/errors.index.errorEnvelopeSchema.__type.severity", ["critical", "high", "info", "low", "medium"]),
-  ...zodEnumKeys("@atom/governance.index.AgentMaturity", ["AUTONOMOUS", "INTERN", "STUDENT", "SUPERVISED"]),
   ...zodEnumKeys("@atom/governance.index.GovernanceUnavailableError.__type.component", ["agent registry", "approval store"]),
   ...zodEnumKeys("@atom/workflow-engine.index.httpRequestConfigSchema.__type.bodyType", ["form", "json", "text"]),
   ...zodEnumKeys("@atom/workflow-engine.index.httpRequestConfigSchema.__type.method", ["DELETE", "GET", "PATCH", "POST", "PUT"]),
   ...zodEnumKeys("@atom/workflow-engine.index.RunCancelledError.__type.reason", ["aborted", "deadline"]),
+];
+
+/** Every public package, plus the root (types TypeDoc resolves to the workspace root, such as zod-inferred ones). */
+const PACKAGES_REQUIRING_DOCUMENTATION = [
+  "atom-sdk",
+  ...publicPackageDirs()
+    .map((dir) => readManifest(dir).name)
+    .filter((name) => name !== "@atom/workflow-engine"),
 ];
 
 /** Languages used in README and TSDoc code blocks. */
@@ -115,6 +123,8 @@ export default {
   // Every exported symbol and member needs TSDoc; a missing comment fails `pnpm run docs` (and CI).
   validation: { notExported: true, invalidLink: true, invalidPath: true, rewrittenLink: true, notDocumented: true },
   intentionallyNotDocumented: INTENTIONALLY_NOT_DOCUMENTED,
+  // Which packages' symbols must be documented (TypeDoc names a symbol's package by its nearest package.json).
+  packagesRequiringDocumentation: PACKAGES_REQUIRING_DOCUMENTATION,
   packageOptions: {
     // No git remote in every checkout: link sources to the canonical repository instead of asking git.
     disableGit: true,

@@ -39,6 +39,22 @@ export interface AtomErrorOptions<D extends ErrorDetails = ErrorDetails> {
   headers?: Record<string, string>;
 }
 
+/** What {@link AtomError.toJSON} returns: the error's public fields, for logs. */
+export interface AtomErrorJSON<D extends ErrorDetails = ErrorDetails> {
+  /** The class name, e.g. `UserNotFoundError`. */
+  name: string;
+  /** The stable code. */
+  code: string;
+  /** The message. */
+  message: string;
+  /** The severity. */
+  severity: Severity;
+  /** The HTTP status. */
+  status: number;
+  /** The structured context. */
+  details: D;
+}
+
 /**
  * The base class of every error thrown by Atom packages.
  *
@@ -60,6 +76,7 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
   readonly expose: boolean;
   /** Extra response headers. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Marks Atom errors across copies of this package (ESM and CJS); see {@link isAtomError}. */
   declare readonly [ATOM_ERROR_BRAND]: true;
 
   constructor(options: AtomErrorOptions<D>) {
@@ -76,7 +93,7 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
   }
 
   /** A plain object with the error's public fields, for logs. */
-  toJSON(): { name: string; code: string; message: string; severity: Severity; status: number; details: D } {
+  toJSON(): AtomErrorJSON<D> {
     return {
       name: this.name,
       code: this.code,

@@ -37,6 +37,7 @@ export interface DefinedErrorOptions {
 
 /** The instance type of a class made by {@link defineError}. */
 export type DefinedError<C extends string, S extends DetailsSchema | undefined> = AtomError<DetailsOf<S>> & {
+  /** The code given to `defineError`. */
   readonly code: C;
 };
 

@@ -10,10 +10,15 @@ export interface ErrorEvent {
   error: AtomError;
   /** What was thrown, before conversion. */
   original: unknown;
+  /** The error's severity. */
   severity: Severity;
+  /** The HTTP status sent. */
   status: number;
+  /** The request id sent. */
   requestId: string;
+  /** The request's HTTP method, when the host knows it. */
   method?: string;
+  /** The request's path, when the host knows it. */
   path?: string;
 }
 
@@ -37,14 +42,19 @@ export interface ErrorHandlerOptions {
 
 /** The request facts a host passes to {@link ErrorRenderer.render}. */
 export interface RenderContext {
+  /** The incoming `x-request-id` header; reused when it is a safe token. */
   requestIdHeader?: string | string[] | null | undefined;
+  /** The `Accept` header, for negotiating problem+json. */
   accept?: string | string[] | null | undefined;
+  /** The request's HTTP method, for `onError`. */
   method?: string;
+  /** The request's path, for `onError`. */
   path?: string;
 }
 
 /** Renders errors for one host; made by {@link createErrorRenderer}. */
 export interface ErrorRenderer {
+  /** Converts anything thrown into the status, headers and body to send. */
   render(error: unknown, context: RenderContext): ErrorResponse;
 }
 

@@ -22,9 +22,13 @@ import type { ErrorMapper } from "./normalize.js";
 
 /** The parts of an Express request this module reads. */
 export interface ExpressRequestLike {
+  /** HTTP method. */
   method: string;
+  /** The URL before mounting (Express), preferred over `url`. */
   originalUrl?: string;
+  /** The request URL. */
   url: string;
+  /** Request headers, lower-cased. */
   headers: Record<string, string | string[] | undefined>;
   /** Node's `IncomingMessage.httpVersionMajor`; a `413` on HTTP/1.x closes the connection. */
   httpVersionMajor?: number;
@@ -32,9 +36,13 @@ export interface ExpressRequestLike {
 
 /** The parts of an Express response this module writes. */
 export interface ExpressResponseLike {
+  /** True once the response has started; the handler then hands the error to Express. */
   headersSent: boolean;
+  /** Sets the status. */
   status(code: number): unknown;
+  /** Sets a header. */
   setHeader(name: string, value: string): unknown;
+  /** Sends the body and ends the response. */
   end(body: string): unknown;
 }
 

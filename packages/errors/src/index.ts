@@ -14,7 +14,7 @@
  * ```
  * @packageDocumentation
  */
-export { AtomError, isAtomError, type AtomErrorOptions, type ErrorDetails } from "./atom-error.js";
+export { AtomError, isAtomError, type AtomErrorJSON, type AtomErrorOptions, type ErrorDetails } from "./atom-error.js";
 export { SEVERITIES, severityForStatus, statusForSeverity, type Severity } from "./severity.js";
 export * from "./builtins.js";
 export {
@@ -26,7 +26,14 @@ export {
   type DetailsOf,
   type DetailsSchema,
 } from "./define-error.js";
-export { isZodError, issuesFromZod, validationErrorFromZod, type FromZodOptions, type ZodErrorLike } from "./zod-issues.js";
+export {
+  isZodError,
+  issuesFromZod,
+  validationErrorFromZod,
+  type FromZodOptions,
+  type ZodErrorLike,
+  type ZodIssueLike,
+} from "./zod-issues.js";
 export { parseInput } from "./validate.js";
 export { toAtomError, type ErrorMapper } from "./normalize.js";
 export { errorFromHttpStatus, statusPhrase } from "./http-status.js";

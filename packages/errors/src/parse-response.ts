@@ -6,12 +6,19 @@ const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
 
 /** zod schema of the Atom error envelope, for clients that validate what they receive. */
 export const errorEnvelopeSchema = z.object({
+  /** Always `false`. */
   success: z.literal(false),
+  /** The stable code. */
   error_code: z.string().min(1),
+  /** A human-readable sentence. */
   message: z.string(),
+  /** How serious the error is. */
   severity,
+  /** Structured context, when sent. */
   details: z.record(z.string(), z.unknown()).optional(),
+  /** ISO-8601 UTC. */
   timestamp: z.string(),
+  /** The request's id. */
   request_id: z.string(),
 });
 

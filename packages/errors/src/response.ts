@@ -7,26 +7,41 @@ import type { Severity } from "./severity.js";
 
 /** The one JSON error body every Atom host returns. `details` is omitted when empty. */
 export interface ErrorEnvelope {
+  /** Always `false` for an error. */
   success: false;
+  /** The stable code, e.g. `USER_1101`. */
   error_code: string;
+  /** A human-readable sentence; generic for unexposed errors in production. */
   message: string;
+  /** How serious the error is. */
   severity: Severity;
+  /** Structured context; omitted when empty or hidden in production. */
   details?: Record<string, unknown>;
   /** ISO-8601 UTC. */
   timestamp: string;
+  /** The request's id, also in the `x-request-id` header. */
   request_id: string;
 }
 
 /** RFC 9457 `application/problem+json`, with the envelope's fields as extension members. */
 export interface ProblemDetails {
+  /** A URI for the problem type (`about:blank` unless `problemTypeBase` is set). */
   type: string;
+  /** The HTTP status phrase. */
   title: string;
+  /** The HTTP status. */
   status: number;
+  /** The envelope's `message`. */
   detail: string;
+  /** The stable code, as in the envelope. */
   error_code: string;
+  /** How serious the error is. */
   severity: Severity;
+  /** Structured context, as in the envelope. */
   details?: Record<string, unknown>;
+  /** ISO-8601 UTC. */
   timestamp: string;
+  /** The request's id. */
   request_id: string;
 }
 
@@ -57,8 +72,11 @@ export interface ToErrorResponseOptions {
 
 /** A rendered error: what a host sends. */
 export interface ErrorResponse<B = ErrorEnvelope | ProblemDetails> {
+  /** The HTTP status to send. */
   status: number;
+  /** Headers to send: content type, `x-request-id`, and the error's own (such as `retry-after`). */
   headers: Record<string, string>;
+  /** The JSON body. */
   body: B;
 }
 

@@ -2,7 +2,18 @@ import { ValidationError, type ValidationIssue } from "./builtins.js";
 
 /** The shape of a zod error this package reads (zod 3 and 4, classic and mini). */
 export interface ZodErrorLike {
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>;
+  /** The issues, one per problem. */
+  issues: ReadonlyArray<ZodIssueLike>;
+}
+
+/** One issue of a {@link ZodErrorLike}. */
+export interface ZodIssueLike {
+  /** The path to the offending field, e.g. `["user", "email"]`. */
+  path: ReadonlyArray<PropertyKey>;
+  /** What is wrong. */
+  message: string;
+  /** zod's issue code, e.g. `invalid_type`. */
+  code?: string;
 }
 
 /** True when `value` looks like a `ZodError` (checked by shape, so any zod copy works). */

@@ -12,7 +12,9 @@ export type FlagSource = "override" | `provider:${string}` | "env" | "default";
 
 /** Who a flag is evaluated for: the targeting key places them in rollouts and allow/deny lists. */
 export interface EvaluationContext {
+  /** Who the flag is evaluated for (a user or tenant id); rollouts and allow/deny lists key on it. */
   targetingKey?: string;
+  /** Other facts about the caller, passed to custom providers. */
   attributes?: Record<string, unknown>;
 }
 
@@ -41,16 +43,23 @@ export interface DefineFlagsOptions {
 
 /** A value and where it came from. */
 export interface FlagEvaluation<T> {
+  /** The flag's value. */
   value: T;
+  /** Where the value came from: override, provider, env, rule or default. */
   source: FlagSource;
 }
 
 /** One row of {@link Flags.snapshot}. */
 export interface FlagSnapshotEntry {
+  /** The flag's key. */
   key: string;
+  /** Its current value. */
   value: unknown;
+  /** Where the value came from. */
   source: FlagSource;
+  /** The environment variable it reads. */
   env: string;
+  /** Its description, if defined. */
   description: string | undefined;
 }
 

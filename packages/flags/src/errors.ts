@@ -11,5 +11,14 @@ export const FlagsConfigError = defineError({
   severity: "critical",
   name: "FlagsConfigError",
   message: (d) => `[@atom/flags] ${d.variable}=${JSON.stringify(d.value)} is not a valid ${d.expected}`,
-  details: z.object({ flag: z.string(), variable: z.string(), value: z.string(), expected: z.string() }),
+  details: z.object({
+    /** The flag's key. */
+    flag: z.string(),
+    /** The environment variable (or source key) read. */
+    variable: z.string(),
+    /** The value that could not be parsed. */
+    value: z.string(),
+    /** What the flag accepts, e.g. `boolean (true/false/1/0/yes/no/on/off)`. */
+    expected: z.string(),
+  }),
 });

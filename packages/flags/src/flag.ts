@@ -13,11 +13,15 @@ export interface FlagRules {
 
 /** A flag's definition, made by one of the {@link flag} builders. */
 export interface FlagDefinition<T> {
+  /** The builder used: `boolean`, `number`, `string`, `enum` or `json`. */
   readonly kind: "boolean" | "number" | "string" | "enum" | "json";
+  /** The value when no source sets one. */
   readonly default: T;
   /** The environment variable read for this flag. @default the flag's key */
   readonly env: string | undefined;
+  /** What the flag is for (shown in snapshots). */
   readonly description: string | undefined;
+  /** Rollout and allow/deny rules, if any. */
   readonly rules: FlagRules | undefined;
   /** Parses an environment (or provider) string; `undefined` when it is not valid. */
   parse(raw: string): T | undefined;

@@ -16,9 +16,13 @@ export interface GovernanceFlagsReader {
 
 /** An audit event, emitted on every evaluation while the emergency bypass is active. */
 export interface FlagAuditEvent {
+  /** The flag evaluated (e.g. `emergencyGovernanceBypass`). */
   flag: string;
+  /** Its value. */
   value: unknown;
+  /** Where the value came from. */
   source: FlagSource;
+  /** When it was evaluated. */
   time: Date;
   /** The feature whose governance was being decided, when there is one. */
   feature?: string;

@@ -19,6 +19,7 @@ import {
   ErrorCode,
   type JsonValue,
   type Provider,
+  type ProviderMetadata,
   ProviderEvents,
   type ResolutionDetails,
 } from "@openfeature/server-sdk";
@@ -29,8 +30,10 @@ type Kind = "boolean" | "string" | "number" | "object";
 
 /** An OpenFeature provider that serves Atom flags (the targeting key and attributes reach the rollout rules). */
 export class AtomFlagsProvider<D extends FlagDefinitions> implements Provider {
+  /** OpenFeature's paradigm marker: a server-side provider. */
   readonly runsOn = "server";
-  readonly metadata = { name: "@atom/flags" } as const;
+  /** How OpenFeature names this provider. */
+  readonly metadata: ProviderMetadata = { name: "@atom/flags" };
 
   /** @param flags the flags made by `defineFlags` */
   constructor(private readonly flags: Flags<D>) {}

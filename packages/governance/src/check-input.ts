@@ -5,6 +5,7 @@ import type { GovernedRequestInfo } from "./types.js";
 
 /** What `governance.check` takes: an agent and either a `complexity` or an `action` from the table. */
 export interface GovernanceCheckInput {
+  /** The agent asking to act. */
   agentId: string;
   /** The action's complexity (1–4); anything else counts as CRITICAL. Wins over `action` when both are given. */
   complexity?: number;

@@ -5,7 +5,16 @@ import type { AgentMaturity } from "./maturity.js";
  * HIGH → SUPERVISED, CRITICAL → AUTONOMOUS.
  * @example governance.check({ agentId, complexity: ActionComplexity.HIGH, actionName: "create_invoice" });
  */
-export const ActionComplexity = { LOW: 1, MODERATE: 2, HIGH: 3, CRITICAL: 4 } as const;
+export const ActionComplexity = {
+  /** 1: reads (search, read, list, get, fetch, summarize); any active agent. */
+  LOW: 1,
+  /** 2: drafts and suggestions (analyze, suggest, draft, generate, recommend); INTERN and up. */
+  MODERATE: 2,
+  /** 3: changes (create, update, send_email, post_message, schedule, submit_form); SUPERVISED and up. */
+  HIGH: 3,
+  /** 4: irreversible or money-moving (delete, execute, deploy, transfer, payment, approve); AUTONOMOUS only. */
+  CRITICAL: 4,
+} as const;
 
 /** One of the {@link ActionComplexity} levels (1–4). */
 export type ActionComplexity = (typeof ActionComplexity)[keyof typeof ActionComplexity];

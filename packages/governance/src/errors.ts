@@ -13,10 +13,15 @@ export const GovernanceDeniedError = defineError({
   severity: "medium",
   message: (d) => d.reason,
   details: z.object({
+    /** Why, the same sentence as the message. */
     reason: z.string(),
+    /** The agent, or `null` when the request named none and one was required. */
     agent_id: z.string().nullable(),
+    /** The action's recorded name. */
     action_name: z.string(),
+    /** The maturity the agent acted with, or its inactive status; `null` without an agent. */
     agent_maturity: maturityDetail.nullable(),
+    /** The maturity the action needs. */
     required_maturity: maturityDetail,
   }),
 });
@@ -32,7 +37,14 @@ export const GovernanceApprovalRequiredError = defineError({
   severity: "info",
   expose: true,
   message: (d) => `Action requires approval (proposal ${d.proposal_id})`,
-  details: z.object({ proposal_id: z.string(), agent_maturity: maturityDetail, required_maturity: maturityDetail }),
+  details: z.object({
+    /** The proposal's id. */
+    proposal_id: z.string(),
+    /** The maturity the agent acted with. */
+    agent_maturity: maturityDetail,
+    /** The maturity the action needs. */
+    required_maturity: maturityDetail,
+  }),
 });
 
 /**
@@ -46,7 +58,12 @@ export const GovernanceUnavailableError = defineError({
   severity: "high",
   expose: true,
   message: (d) => `[@atom/governance] ${d.component} unavailable; the action was not allowed`,
-  details: z.object({ component: z.enum(["agent registry", "approval store"]), agent_id: z.string() }),
+  details: z.object({
+    /** Which dependency failed: `agent registry` or `approval store`. */
+    component: z.enum(["agent registry", "approval store"]),
+    /** The agent whose check failed. */
+    agent_id: z.string(),
+  }),
 });
 
 /** `PROPOSAL_NOT_FOUND` (404): no proposal has this id. */
@@ -55,7 +72,10 @@ export const ProposalNotFoundError = defineError({
   status: 404,
   severity: "low",
   message: (d) => `Proposal ${d.proposal_id} not found`,
-  details: z.object({ proposal_id: z.string() }),
+  details: z.object({
+    /** The proposal's id. */
+    proposal_id: z.string(),
+  }),
 });
 
 /** `PROPOSAL_ALREADY_DECIDED` (409): the proposal was already approved, rejected or used. */
@@ -64,7 +84,12 @@ export const ProposalAlreadyDecidedError = defineError({
   status: 409,
   severity: "low",
   message: (d) => `Proposal ${d.proposal_id} is already ${d.status}`,
-  details: z.object({ proposal_id: z.string(), status: z.string() }),
+  details: z.object({
+    /** The proposal's id. */
+    proposal_id: z.string(),
+    /** The proposal's current status. */
+    status: z.string(),
+  }),
 });
 
 /** `GOVERNANCE_APPROVALS_UNSUPPORTED` (500): the approval store cannot decide or consume proposals. */

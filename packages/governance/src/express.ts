@@ -80,7 +80,10 @@ interface ExpressLayerLike {
 /** The parts of an Express 5 application `auditRoutes` reads. */
 export interface ExpressAppLike {
   /** Express 5's root router, whose layers are walked. */
-  router?: { stack?: unknown[] };
+  router?: {
+    /** The router's layers: middleware and routes, in order. */
+    stack?: unknown[];
+  };
 }
 
 /**

@@ -20,6 +20,12 @@ import { GOVERNED_METHODS, type RequireGovernanceOptions, requireGovernance as c
 import { auditedMethods, isGuard, markGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
+/** The Hono environment {@link requireGovernance} declares: `c.get("governance")` is typed. */
+export interface GovernanceEnv {
+  /** The context variables the guard sets. */
+  Variables: GovernanceVariables;
+}
+
 /** The context variable holding the allow decision: `c.get("governance")`. */
 export interface GovernanceVariables {
   /** The allow decision, absent when no check applied (other methods, or a person). */
@@ -42,7 +48,7 @@ async function jsonBodyOrUndefined(c: Context): Promise<unknown> {
  */
 export function requireGovernance(
   options: RequireGovernanceOptions<Context>,
-): MiddlewareHandler<{ Variables: GovernanceVariables }> {
+): MiddlewareHandler<GovernanceEnv> {
   const guard = createGuard(options);
   return markGuard(async function governanceMiddleware(c, next) {
     let body: Promise<unknown> | undefined;

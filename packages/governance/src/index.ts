@@ -76,6 +76,7 @@ export type {
   GovernedRequestInfo,
   Proposal,
   ProposalDecision,
+  ProposalDecisionResult,
   ProposalInput,
   ProposalStatus,
 } from "./types.js";

@@ -8,12 +8,16 @@ export type AgentMaturity = (typeof AGENT_MATURITIES)[number];
  * Maturity levels as named constants, so call sites read `AgentMaturity.INTERN`.
  * @example if (decision.agentMaturity === AgentMaturity.INTERN) notifyReviewer();
  */
-export const AgentMaturity: { readonly [K in AgentMaturity]: K } = {
+export const AgentMaturity = {
+  /** New or unproven: LOW actions only. */
   STUDENT: "STUDENT",
+  /** MODERATE actions; above that, proposals for a human to approve. */
   INTERN: "INTERN",
+  /** HIGH actions. */
   SUPERVISED: "SUPERVISED",
+  /** Every action, CRITICAL included. */
   AUTONOMOUS: "AUTONOMOUS",
-};
+} as const satisfies { readonly [K in AgentMaturity]: K };
 
 /** Statuses of an agent that may not act at all: every check for such an agent is denied. */
 export const INACTIVE_STATUSES = ["PAUSED", "STOPPED", "DEPRECATED", "DELETED"] as const;

@@ -91,6 +91,14 @@ export interface ProposalDecision {
   at: Date;
 }
 
+/** What {@link ApprovalStore.decideProposal} returns for a known proposal. */
+export interface ProposalDecisionResult {
+  /** The proposal as it is after the call. */
+  proposal: Proposal;
+  /** Whether this call decided it (false: it was no longer pending). */
+  changed: boolean;
+}
+
 /** What {@link ApprovalStore.consumeApproval} must match for an approval to be used. */
 export interface ApprovalUse {
   /** The agent acting now: must be the one that asked. */
@@ -117,7 +125,7 @@ export interface ApprovalStore {
    * Moves a `pending` proposal to `approved` or `rejected`, atomically: of two concurrent decisions exactly one
    * changes it. Returns the proposal as it is afterwards and whether this call changed it; `null` when unknown.
    */
-  decideProposal?(id: string, decision: ProposalDecision): Promise<{ proposal: Proposal; changed: boolean } | null>;
+  decideProposal?(id: string, decision: ProposalDecision): Promise<ProposalDecisionResult | null>;
   /**
    * Moves an `approved` proposal to `used` when it matches `use`, atomically and once: of N concurrent calls
    * exactly one gets the proposal; the others, and any non-matching call, get `null`.

@@ -6,7 +6,14 @@ export const LedgerUnbalancedError = defineError({
   code: "LEDGER_UNBALANCED",
   status: 400,
   message: (d) => `[@atom/ledger] ${d.currency} debits (${d.debits}) do not equal credits (${d.credits})`,
-  details: z.object({ currency: z.string(), debits: z.string(), credits: z.string() }),
+  details: z.object({
+    /** The currency that does not balance. */
+    currency: z.string(),
+    /** Σ debits, in minor units. */
+    debits: z.string(),
+    /** Σ credits, in minor units. */
+    credits: z.string(),
+  }),
 });
 
 /** `LEDGER_ACCOUNT_NOT_FOUND` (404): an entry names an account that does not exist. */
@@ -14,7 +21,12 @@ export const LedgerAccountNotFoundError = defineError({
   code: "LEDGER_ACCOUNT_NOT_FOUND",
   status: 404,
   message: (d) => `[@atom/ledger] account ${d.account} does not exist${d.entry === undefined ? "" : ` (entries.${d.entry})`}`,
-  details: z.object({ account: z.string(), entry: z.number().int().optional() }),
+  details: z.object({
+    /** The account's code. */
+    account: z.string(),
+    /** The index of the offending entry in `entries`. */
+    entry: z.number().int().optional(),
+  }),
 });
 
 /** `LEDGER_CURRENCY_MISMATCH` (400): an entry's currency differs from its account's. */
@@ -22,7 +34,16 @@ export const LedgerCurrencyMismatchError = defineError({
   code: "LEDGER_CURRENCY_MISMATCH",
   status: 400,
   message: (d) => `[@atom/ledger] entries.${d.entry}: account ${d.account} is in ${d.expected}, not ${d.actual}`,
-  details: z.object({ entry: z.number().int(), account: z.string(), expected: z.string(), actual: z.string() }),
+  details: z.object({
+    /** The index of the offending entry in `entries`. */
+    entry: z.number().int(),
+    /** The account's code. */
+    account: z.string(),
+    /** What was expected. */
+    expected: z.string(),
+    /** What was found. */
+    actual: z.string(),
+  }),
 });
 
 /** `LEDGER_NORMAL_BALANCE_VIOLATION` (409): the posting would push an account past zero against its normal side. */
@@ -30,7 +51,14 @@ export const LedgerNormalBalanceViolationError = defineError({
   code: "LEDGER_NORMAL_BALANCE_VIOLATION",
   status: 409,
   message: (d) => `[@atom/ledger] account ${d.account} would go to ${d.balance} (entries.${d.entry}); it does not allow negative balances`,
-  details: z.object({ account: z.string(), entry: z.number().int(), balance: z.string() }),
+  details: z.object({
+    /** The account's code. */
+    account: z.string(),
+    /** The index of the offending entry in `entries`. */
+    entry: z.number().int(),
+    /** The balance the posting would leave. */
+    balance: z.string(),
+  }),
 });
 
 /** `LEDGER_IDEMPOTENCY_CONFLICT` (409): an idempotency key was reused with different content. */
@@ -38,7 +66,12 @@ export const LedgerIdempotencyConflictError = defineError({
   code: "LEDGER_IDEMPOTENCY_CONFLICT",
   status: 409,
   message: (d) => `[@atom/ledger] idempotency key ${JSON.stringify(d.idempotencyKey)} was used for a different posting`,
-  details: z.object({ idempotencyKey: z.string(), transactionId: z.string() }),
+  details: z.object({
+    /** The reused key. */
+    idempotencyKey: z.string(),
+    /** The transaction. */
+    transactionId: z.string(),
+  }),
 });
 
 /** `LEDGER_TRANSACTION_NOT_FOUND` (404). */
@@ -46,7 +79,10 @@ export const LedgerTransactionNotFoundError = defineError({
   code: "LEDGER_TRANSACTION_NOT_FOUND",
   status: 404,
   message: (d) => `[@atom/ledger] transaction ${d.transactionId} does not exist`,
-  details: z.object({ transactionId: z.string() }),
+  details: z.object({
+    /** The transaction. */
+    transactionId: z.string(),
+  }),
 });
 
 /** `LEDGER_ALREADY_REVERSED` (409): a transaction can be reversed once; reversals cannot be reversed. */
@@ -54,7 +90,12 @@ export const LedgerAlreadyReversedError = defineError({
   code: "LEDGER_ALREADY_REVERSED",
   status: 409,
   message: (d) => `[@atom/ledger] transaction ${d.transactionId} ${d.reason}`,
-  details: z.object({ transactionId: z.string(), reason: z.string() }),
+  details: z.object({
+    /** The transaction. */
+    transactionId: z.string(),
+    /** Why it cannot be reversed. */
+    reason: z.string(),
+  }),
 });
 
 /** `LEDGER_BALANCE_ASSERTION_FAILED` (409): `assertBalance` found another balance. */
@@ -62,7 +103,16 @@ export const LedgerBalanceAssertionError = defineError({
   code: "LEDGER_BALANCE_ASSERTION_FAILED",
   status: 409,
   message: (d) => `[@atom/ledger] account ${d.account} balance is ${d.actual}, expected ${d.expected}`,
-  details: z.object({ account: z.string(), expected: z.string(), actual: z.string(), asOf: z.string().optional() }),
+  details: z.object({
+    /** The account's code. */
+    account: z.string(),
+    /** What was expected. */
+    expected: z.string(),
+    /** What was found. */
+    actual: z.string(),
+    /** The time the balance was taken at (ISO-8601). */
+    asOf: z.string().optional(),
+  }),
 });
 
 /** `INVOICE_NOT_FOUND` (404). */
@@ -70,7 +120,10 @@ export const InvoiceNotFoundError = defineError({
   code: "INVOICE_NOT_FOUND",
   status: 404,
   message: (d) => `Invoice not found (ID: ${d.invoiceId})`,
-  details: z.object({ invoiceId: z.string() }),
+  details: z.object({
+    /** The invoice. */
+    invoiceId: z.string(),
+  }),
 });
 
 /** `INVOICE_STATE_INVALID` (409): the invoice's status does not allow the operation (e.g. a VOID invoice). */
@@ -78,7 +131,14 @@ export const InvoiceStateError = defineError({
   code: "INVOICE_STATE_INVALID",
   status: 409,
   message: (d) => `[@atom/ledger] invoice ${d.invoiceId} is ${d.status}; cannot ${d.operation}`,
-  details: z.object({ invoiceId: z.string(), status: z.string(), operation: z.string() }),
+  details: z.object({
+    /** The invoice. */
+    invoiceId: z.string(),
+    /** The invoice's status. */
+    status: z.string(),
+    /** What was attempted. */
+    operation: z.string(),
+  }),
 });
 
 /** `LEDGER_NOTHING_DEFERRED` (409): a schedule needs a deferred amount, and the invoice has none outstanding. */
@@ -86,7 +146,10 @@ export const LedgerNothingDeferredError = defineError({
   code: "LEDGER_NOTHING_DEFERRED",
   status: 409,
   message: (d) => `[@atom/ledger] invoice ${d.invoiceId} has no deferred revenue outstanding to schedule (record a deferral first)`,
-  details: z.object({ invoiceId: z.string() }),
+  details: z.object({
+    /** The invoice. */
+    invoiceId: z.string(),
+  }),
 });
 
 /**
@@ -97,7 +160,12 @@ export const LedgerRecognitionScheduledError = defineError({
   code: "LEDGER_RECOGNITION_SCHEDULED",
   status: 409,
   message: (d) => `[@atom/ledger] invoice ${d.invoiceId} is recognized by a schedule; cannot ${d.operation}`,
-  details: z.object({ invoiceId: z.string(), operation: z.string() }),
+  details: z.object({
+    /** The invoice. */
+    invoiceId: z.string(),
+    /** What was attempted. */
+    operation: z.string(),
+  }),
 });
 
 /** `LEDGER_INVOICE_SOURCE_READ_ONLY` (405): the ledger's `InvoiceSource` has no `insertInvoice`; invoices are created by the host. */

@@ -21,7 +21,13 @@ export { createLedger, type AccountInput, type Ledger, type LedgerOptions, type 
 export { memoryLedger } from "./memory.js";
 export { currencyExponent, formatMoney, MAX_AMOUNT, money, type Money } from "./money.js";
 export { NORMAL_SIDE, balanceFromTotals, signedAmount } from "./accounting.js";
-export { RECOGNITION_ACCOUNTS, type InvoiceInput, type InvoiceOperations, type InvoicePosting } from "./invoices.js";
+export {
+  RECOGNITION_ACCOUNTS,
+  type InvoiceInput,
+  type InvoiceOperations,
+  type InvoicePosting,
+  type RecognitionAccount,
+} from "./invoices.js";
 export { MAX_PERIODS, type RecognitionPeriod } from "./periods.js";
 export { storageInvoices, type InvoiceSource, type InvoiceSourceContext } from "./invoice-source.js";
 export type {

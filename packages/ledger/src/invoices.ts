@@ -4,22 +4,42 @@ import type { z } from "zod";
 import { InvoiceNotFoundError, InvoiceStateError, LedgerInvoiceSourceReadOnlyError, LedgerRecognitionScheduledError } from "./errors.js";
 import { type InvoiceSource, type InvoiceSourceContext, readInvoice } from "./invoice-source.js";
 import { invoiceSchema } from "./schemas.js";
-import type { Invoice, LedgerCallOptions, LedgerStorageTx, Transaction } from "./types.js";
+import type { AccountType, Invoice, LedgerCallOptions, LedgerStorageTx, Transaction } from "./types.js";
 import type { PostInput } from "./ledger.js";
 
 /** The chart codes revenue recognition uses (created on first use in the invoice's currency). */
-export const RECOGNITION_ACCOUNTS = {
+export const RECOGNITION_ACCOUNTS: {
+  /** 1000 Cash (asset): debited by a deferral paid in advance. */
+  readonly cash: RecognitionAccount;
+  /** 1200 Accounts Receivable (asset): debited by a deferral billed in advance, and by revenue billed on delivery. */
+  readonly receivable: RecognitionAccount;
+  /** 2200 Deferred Revenue (liability): credited by deferrals, debited by recognition. */
+  readonly deferredRevenue: RecognitionAccount;
+  /** 4000 Service Revenue (revenue): credited by recognition. */
+  readonly serviceRevenue: RecognitionAccount;
+} = {
   cash: { code: "1000", name: "Cash", type: "asset" },
   receivable: { code: "1200", name: "Accounts Receivable", type: "asset" },
   deferredRevenue: { code: "2200", name: "Deferred Revenue", type: "liability" },
   serviceRevenue: { code: "4000", name: "Service Revenue", type: "revenue" },
-} as const;
+};
+
+/** One of the {@link RECOGNITION_ACCOUNTS}. */
+export interface RecognitionAccount {
+  /** The chart code. */
+  readonly code: string;
+  /** The account's name. */
+  readonly name: string;
+  /** The account's type. */
+  readonly type: AccountType;
+}
 
 /** Input of {@link InvoiceOperations.createInvoice}. */
 export type InvoiceInput = z.input<typeof invoiceSchema>;
 
 /** What {@link InvoiceOperations.recognizeRevenue} and `recordDeferral` return. */
 export interface InvoicePosting {
+  /** The invoice after the call. */
   invoice: Invoice;
   /** The posted transaction, or `null` when there was nothing to post. */
   transaction: Transaction | null;

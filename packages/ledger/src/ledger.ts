@@ -19,6 +19,7 @@ import { accountSchema, postSchema, statementSchema } from "./schemas.js";
 import type {
   Account,
   AccountBalance,
+  EntryTotals,
   LedgerCallOptions,
   LedgerStorage,
   LedgerStorageTx,
@@ -35,25 +36,35 @@ export type AccountInput = z.input<typeof accountSchema>;
 
 /** One row of a trial balance. */
 export interface TrialBalanceRow {
+  /** The account's code. */
   code: string;
+  /** The account's name. */
   name: string;
+  /** The account's type. */
   type: Account["type"];
+  /** The account's currency. */
   currency: string;
+  /** The balance when it sits on the debit side, else 0. */
   debit: bigint;
+  /** The balance when it sits on the credit side, else 0. */
   credit: bigint;
 }
 
 /** A trial balance: every account in the debit or credit column, totals per currency. */
 export interface TrialBalance {
+  /** One row per account, by code. */
   rows: TrialBalanceRow[];
-  totals: Record<string, { debit: bigint; credit: bigint }>;
+  /** Σ debit and Σ credit columns per currency. */
+  totals: Record<string, EntryTotals>;
   /** Σ debit balances = Σ credit balances for every currency. */
   balanced: boolean;
 }
 
 /** A page of a statement. */
 export interface Statement {
+  /** The account's code. */
   account: string;
+  /** The page's lines, oldest first. */
   lines: StatementLine[];
   /** Pass as `cursor` for the next page; `null` on the last page. */
   nextCursor: string | null;

@@ -10,7 +10,9 @@ export const MAX_AMOUNT = 2n ** 63n - 1n;
 
 /** An amount of money: integer minor units (cents for USD) and an ISO 4217 code. */
 export interface Money {
+  /** Minor units (cents for USD). */
   amount: bigint;
+  /** ISO 4217. */
   currency: string;
 }
 

@@ -10,7 +10,9 @@ export type NormalSide = "debit" | "credit";
 export interface Account {
   /** Chart code, e.g. `"2200"`. */
   code: string;
+  /** A human name, e.g. `Deferred Revenue`. */
   name: string;
+  /** Decides the normal side: debit for assets and expenses, credit for the rest. */
   type: AccountType;
   /** ISO 4217; one currency per account. */
   currency: string;
@@ -20,32 +22,47 @@ export interface Account {
 
 /** An account with its current balance on its normal side (a negative number means past zero). */
 export interface AccountBalance extends Account {
+  /** The balance on the normal side, in minor units. */
   balance: bigint;
 }
 
 /** One stored line of a transaction. */
 export interface Entry {
+  /** The account's code. */
   account: string;
+  /** `debit` or `credit`. */
   side: NormalSide;
+  /** Minor units, greater than 0. */
   amount: bigint;
+  /** The account's currency. */
   currency: string;
 }
 
 /** What links a transaction to the business object it records (an invoice, an order). */
 export interface SourceRef {
+  /** The kind of object, e.g. `invoice`. */
   type: string;
+  /** Its id. */
   id: string;
 }
 
 /** A posted, immutable transaction. */
 export interface Transaction {
+  /** A UUID. */
   id: string;
+  /** What happened. */
   description: string;
+  /** Two or more entries whose debits equal credits per currency. */
   entries: Entry[];
+  /** When it counts for balances as of a time (may be earlier than `createdAt`). */
   effectiveAt: Date;
+  /** When it was posted. */
   createdAt: Date;
+  /** The key it was posted with, if any. */
   idempotencyKey: string | null;
+  /** The business object it records, if any. */
   sourceRef: SourceRef | null;
+  /** Free-form data given at posting. */
   metadata: Record<string, unknown> | null;
   /** The transaction this one reverses. */
   reverses: string | null;
@@ -53,15 +70,21 @@ export interface Transaction {
 
 /** A stored transaction with the fingerprint of its content, for idempotency checks. */
 export interface StoredTransaction extends Transaction {
+  /** A hash of the content, to tell a repeat from a conflicting reuse of an idempotency key. */
   fingerprint: string;
 }
 
 /** One row of a statement. */
 export interface StatementLine {
+  /** The transaction of the entry. */
   transactionId: string;
+  /** The transaction's description. */
   description: string;
+  /** The transaction's effective time. */
   effectiveAt: Date;
+  /** The entry's side. */
   side: NormalSide;
+  /** The entry's amount. */
   amount: bigint;
   /** Balance after this line, on the account's normal side. */
   balance: bigint;
@@ -69,11 +92,17 @@ export interface StatementLine {
 
 /** An entry as storage lists it for statements. */
 export interface EntryRow {
+  /** Insertion order, to break ties between entries with the same `effectiveAt`. */
   seq: bigint;
+  /** The transaction of the entry. */
   transactionId: string;
+  /** The transaction's description. */
   description: string;
+  /** The transaction's effective time. */
   effectiveAt: Date;
+  /** The entry's side. */
   side: NormalSide;
+  /** The entry's amount. */
   amount: bigint;
 }
 
@@ -82,12 +111,19 @@ export type InvoiceStatus = "DRAFT" | "OPEN" | "PAID" | "VOID";
 
 /** An invoice known to the ledger. */
 export interface Invoice {
+  /** The invoice id. */
   id: string;
+  /** Who is billed. */
   customerId: string;
+  /** The total, in minor units. */
   amount: bigint;
+  /** ISO 4217. */
   currency: string;
+  /** DRAFT → OPEN → PAID | VOID. */
   status: InvoiceStatus;
+  /** What is billed. */
   description: string;
+  /** When it was created. */
   createdAt: Date;
 }
 
@@ -118,9 +154,23 @@ export interface RecognitionSchedule {
   createdAt: Date;
 }
 
+/** A query function inside a storage transaction (see {@link LedgerStorageTx.connection}). */
+export interface LedgerConnection {
+  /** Runs one parameterized statement (`$1`, `$2`, …) in the transaction. */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<LedgerQueryResult<R>>;
+}
+
+/** What {@link LedgerConnection.query} returns. */
+export interface LedgerQueryResult<R> {
+  /** The rows returned. */
+  rows: R[];
+}
+
 /** Totals of debits and credits of an account, for balances as of a time. */
 export interface EntryTotals {
+  /** Sum of debit entries. */
   debit: bigint;
+  /** Sum of credit entries. */
   credit: bigint;
 }
 
@@ -129,15 +179,25 @@ export interface EntryTotals {
  * these; a backend only stores. `lockAccounts` must lock in the order given (sorted by code) so writers never deadlock.
  */
 export interface LedgerStorageTx {
+  /** The accounts with these codes (missing ones left out), locked until the transaction ends, in the given order. */
   lockAccounts(codes: readonly string[]): Promise<AccountBalance[]>;
+  /** One account with its balance, unlocked. */
   getAccount(code: string): Promise<AccountBalance | undefined>;
+  /** Stores a new account with a zero balance; a taken code is a unique violation. */
   insertAccount(account: Account): Promise<void>;
+  /** Every account, by code. */
   listAccounts(): Promise<AccountBalance[]>;
+  /** Sets an account's stored balance (after a posting). */
   setBalance(code: string, balance: bigint): Promise<void>;
+  /** Stores a transaction and its entries; a taken idempotency key or reversal target is a unique violation. */
   insertTransaction(transaction: StoredTransaction): Promise<void>;
+  /** A transaction by id. */
   getTransaction(id: string): Promise<StoredTransaction | undefined>;
+  /** The transaction posted with this idempotency key. */
   findByIdempotencyKey(key: string): Promise<StoredTransaction | undefined>;
+  /** The transaction that reverses this one. */
   findReversal(id: string): Promise<StoredTransaction | undefined>;
+  /** The transactions linked to a business object, oldest first. */
   transactionsBySource(source: SourceRef): Promise<StoredTransaction[]>;
   /** Debit and credit totals of an account for entries effective at or before `asOf`. */
   totals(code: string, asOf: Date): Promise<EntryTotals>;
@@ -145,14 +205,17 @@ export interface LedgerStorageTx {
   listEntries(code: string, options: { from?: Date; to?: Date; after?: { effectiveAt: Date; seq: bigint }; limit: number }): Promise<EntryRow[]>;
   /** Totals of the entries strictly before a position (for a statement's opening balance). */
   totalsBefore(code: string, position: { effectiveAt: Date; seq: bigint }): Promise<EntryTotals>;
+  /** An invoice of the built-in table, locked for this transaction with `lock: true`. */
   getInvoice(id: string, options?: { lock?: boolean }): Promise<Invoice | undefined>;
+  /** Stores an invoice; a taken id is a unique violation. */
   insertInvoice(invoice: Invoice): Promise<void>;
+  /** Changes an invoice's status. */
   setInvoiceStatus(id: string, status: InvoiceStatus): Promise<void>;
   /**
    * A query function inside this transaction, for SQL storages (Postgres), handed to a custom `InvoiceSource` so
    * its invoice table is updated atomically with the postings. Absent for storages without SQL.
    */
-  connection?: { query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }> };
+  connection?: LedgerConnection;
   /** Stores a new schedule; a second schedule for the same invoice is a unique violation. */
   insertSchedule(schedule: RecognitionSchedule): Promise<void>;
   /** The invoice's schedule, locked for this transaction with `lock: true`. */

@@ -19,7 +19,10 @@ export const OAuthStateUsedError = defineError({ code: "OAUTH_STATE_USED", statu
  */
 export const OAuthStateMismatchError = defineError({ code: "OAUTH_STATE_MISMATCH", status: 400, message: STATE_ERROR_MESSAGE });
 
-const providerDetails = z.object({ provider: z.string() });
+const providerDetails = z.object({
+  /** The OAuth provider, e.g. `google`. */
+  provider: z.string(),
+});
 
 /** `OAUTH_REFRESH_FAILED` (502): the provider refused or failed the refresh. The cause is kept as `cause`. */
 export const OAuthRefreshFailedError = defineError({
@@ -45,5 +48,8 @@ export const OAuthDecryptionFailedError = defineError({
   code: "OAUTH_DECRYPTION_FAILED",
   status: 500,
   message: (d) => `[@atom/oauth-store] a stored secret could not be decrypted (key id "${d.keyId}")`,
-  details: z.object({ keyId: z.string() }),
+  details: z.object({
+    /** The key id stored with the ciphertext. */
+    keyId: z.string(),
+  }),
 });

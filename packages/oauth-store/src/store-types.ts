@@ -21,7 +21,12 @@ export interface OAuthStoreOptions {
    * `timeoutMs` in total, then throws `OAUTH_REFRESH_FAILED`.
    * @default { intervalMs: 50, timeoutMs: 10000 }
    */
-  refreshWait?: { intervalMs?: number; timeoutMs?: number };
+  refreshWait?: {
+    /** How often to check whether the other refresh finished, in ms. */
+    intervalMs?: number;
+    /** How long to wait at most, in ms. */
+    timeoutMs?: number;
+  };
 }
 
 /** Input of {@link OAuthStore.createState}. */

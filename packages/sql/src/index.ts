@@ -20,8 +20,10 @@ export { createSqlExecutor, isRetryableSqlError } from "./executor.js";
 export { quoteIdentifier } from "./identifier.js";
 export { runMigrations, type Migration, type MigrationResult, type RunMigrationsOptions } from "./migrate.js";
 export type {
+  DriverResult,
   PGliteLike,
   PgPoolLike,
+  PooledClient,
   Queryable,
   SqlDatabase,
   SqlExecutor,

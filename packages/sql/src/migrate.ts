@@ -3,8 +3,11 @@ import type { SqlExecutor } from "./types.js";
 
 /** One versioned schema change. Versions are applied in ascending order, each once. */
 export interface Migration {
+  /** Its position in the history: 1, 2, 3… Applied in order, each once. */
   version: number;
+  /** A short description, recorded in the history table. */
   name: string;
+  /** The SQL to run, possibly several statements; it runs in one transaction with its history row. */
   sql: string;
 }
 
@@ -12,6 +15,7 @@ export interface Migration {
 export interface RunMigrationsOptions {
   /** Whose migrations these are (`oauth_store`); one history per namespace. */
   namespace: string;
+  /** The migrations, in any order; each `version` is applied at most once. */
   migrations: readonly Migration[];
   /** Schema that holds the `atom_migrations` history table. @default the connection's search_path */
   schema?: string;

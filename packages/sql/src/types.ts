@@ -1,23 +1,46 @@
 /** A query result: the rows and how many rows the statement touched. */
 export interface SqlResult<R> {
+  /** The rows returned (empty for statements that return none). */
   rows: R[];
+  /** How many rows the statement touched (`0` when the driver does not say). */
   rowCount: number;
 }
 
 /** Anything that runs a parameterized query: a `pg` Pool, Client or PoolClient, or a PGlite instance. */
 export interface Queryable {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount?: number | null; affectedRows?: number }>;
+  /** Runs one parameterized statement (`$1`, `$2`, … placeholders). */
+  query(text: string, params?: unknown[]): Promise<DriverResult>;
+}
+
+/** What a driver's `query` returns: `pg` sets `rowCount`, PGlite sets `affectedRows`. */
+export interface DriverResult {
+  /** The rows returned. */
+  rows: unknown[];
+  /** `pg`: rows touched (`null` for some commands). */
+  rowCount?: number | null;
+  /** PGlite: rows touched. */
+  affectedRows?: number;
 }
 
 /** A `pg.Pool` (or anything shaped like one). */
 export interface PgPoolLike extends Queryable {
-  connect(): Promise<Queryable & { release(error?: Error | boolean): void }>;
+  /** Checks out a client for a transaction. */
+  connect(): Promise<PooledClient>;
+  /** How many clients the pool holds (identifies a `pg.Pool`). */
   totalCount: number;
+}
+
+/** A client checked out of a {@link PgPoolLike}. */
+export interface PooledClient extends Queryable {
+  /** Returns the client to the pool; pass the error to discard a broken connection. */
+  release(error?: Error | boolean): void;
 }
 
 /** A PGlite instance (`@electric-sql/pglite`). */
 export interface PGliteLike extends Queryable {
+  /** Runs `fn` in PGlite's transaction (PGlite serializes them). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements without parameters. */
   exec(sql: string): Promise<unknown>;
 }
 
@@ -43,6 +66,7 @@ export interface TransactionOptions {
 export interface SqlExecutor {
   /** `pool`, `pglite`, or `client` (a caller's connection, possibly inside the caller's transaction). */
   readonly kind: "pool" | "pglite" | "client";
+  /** Runs one parameterized statement and normalizes the result across drivers. */
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
   /**
    * Runs `fn` in a transaction: `BEGIN`/`COMMIT` on a connection of its own, or a savepoint when already inside

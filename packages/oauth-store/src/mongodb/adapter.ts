@@ -6,7 +6,12 @@ export interface MongodbAdapterOptions {
   /** Your `mongodb` `Db` (from `client.db(name)`). */
   db: Db;
   /** Collection names. @default { states: "oauth_states", tokens: "oauth_tokens" } */
-  collections?: { states?: string; tokens?: string };
+  collections?: {
+    /** The collection of pending OAuth states. */
+    states?: string;
+    /** The collection of stored tokens. */
+    tokens?: string;
+  };
 }
 
 /** The MongoDB adapter, plus its index set-up. */
