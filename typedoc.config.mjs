@@ -102,9 +102,7 @@ const INTENTIONALLY_NOT_DOCUMENTED = [
 /** Every public package, plus the root (types TypeDoc resolves to the workspace root, such as zod-inferred ones). */
 const PACKAGES_REQUIRING_DOCUMENTATION = [
   "atom-sdk",
-  ...publicPackageDirs()
-    .map((dir) => readManifest(dir).name)
-    .filter((name) => name !== "@atom/workflow-engine"),
+  ...publicPackageDirs().map((dir) => readManifest(dir).name),
 ];
 
 /** Languages used in README and TSDoc code blocks. */

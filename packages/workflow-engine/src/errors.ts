@@ -11,14 +11,26 @@ export interface WorkflowProblem {
   message: string;
 }
 
-const problemSchema = z.object({ nodeId: z.string().optional(), field: z.string(), message: z.string() });
+const problemSchema = z.object({
+  /** The node the problem belongs to, when there is one. */
+  nodeId: z.string().optional(),
+  /** The offending field, dotted. */
+  field: z.string(),
+  /** What is wrong. */
+  message: z.string(),
+});
 
 /** `WORKFLOW_INVALID` (400): the definition has problems; `details.problems` lists every one of them. */
 export const WorkflowInvalidError = defineError({
   code: "WORKFLOW_INVALID",
   status: 400,
   severity: "medium",
-  details: z.object({ workflowId: z.string().optional(), problems: z.array(problemSchema) }),
+  details: z.object({
+    /** The workflow's id, when the definition has one. */
+    workflowId: z.string().optional(),
+    /** Every problem found. */
+    problems: z.array(problemSchema),
+  }),
   message: (d) =>
     `[@atom/workflow-engine] workflow is invalid: ${d.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
 });
@@ -28,7 +40,10 @@ export const RunNotFoundError = defineError({
   code: "WORKFLOW_RUN_NOT_FOUND",
   status: 404,
   severity: "low",
-  details: z.object({ runId: z.string() }),
+  details: z.object({
+    /** The run. */
+    runId: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] run "${d.runId}" not found`,
 });
 
@@ -37,7 +52,12 @@ export const RunNotResumableError = defineError({
   code: "WORKFLOW_RUN_NOT_RESUMABLE",
   status: 409,
   severity: "low",
-  details: z.object({ runId: z.string(), status: z.string() }),
+  details: z.object({
+    /** The run. */
+    runId: z.string(),
+    /** The run's status, which cannot be resumed. */
+    status: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] run "${d.runId}" is ${d.status} and cannot be resumed`,
 });
 
@@ -46,7 +66,12 @@ export const NodeTimeoutError = defineError({
   code: "NODE_TIMEOUT",
   status: 504,
   severity: "high",
-  details: z.object({ nodeId: z.string(), timeoutMs: z.number() }),
+  details: z.object({
+    /** The node that timed out. */
+    nodeId: z.string(),
+    /** Its timeout, in ms. */
+    timeoutMs: z.number(),
+  }),
   message: (d) => `[@atom/workflow-engine] node "${d.nodeId}" timed out after ${d.timeoutMs}ms`,
 });
 
@@ -55,7 +80,10 @@ export const RunCancelledError = defineError({
   code: "RUN_CANCELLED",
   status: 499,
   severity: "low",
-  details: z.object({ reason: z.enum(["aborted", "deadline"]) }),
+  details: z.object({
+    /** `aborted` by the caller's signal, or past the run's `deadline`. */
+    reason: z.enum(["aborted", "deadline"]),
+  }),
   message: (d) =>
     d.reason === "deadline" ? "[@atom/workflow-engine] run deadline exceeded" : "[@atom/workflow-engine] run cancelled",
 });
@@ -65,7 +93,12 @@ export const TemplateInvalidError = defineError({
   code: "TEMPLATE_INVALID",
   status: 400,
   severity: "medium",
-  details: z.object({ expression: z.string(), reason: z.string() }),
+  details: z.object({
+    /** The template expression. */
+    expression: z.string(),
+    /** What is wrong with it. */
+    reason: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] template "{{ ${d.expression} }}" is invalid: ${d.reason}`,
 });
 
@@ -74,7 +107,14 @@ export const NodeInputError = defineError({
   code: "NODE_INPUT_INVALID",
   status: 400,
   severity: "medium",
-  details: z.object({ nodeId: z.string().optional(), field: z.string(), reason: z.string() }),
+  details: z.object({
+    /** The node, when known. */
+    nodeId: z.string().optional(),
+    /** The offending input field. */
+    field: z.string(),
+    /** What is wrong with it. */
+    reason: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] ${d.field}: ${d.reason}`,
 });
 
@@ -83,7 +123,14 @@ export const GovernanceDeniedError = defineError({
   code: "GOVERNANCE_DENIED",
   status: 403,
   severity: "medium",
-  details: z.object({ action: z.string(), agentId: z.string().optional(), reason: z.string() }),
+  details: z.object({
+    /** The action refused. */
+    action: z.string(),
+    /** The run's agent, when there is one. */
+    agentId: z.string().optional(),
+    /** Governance's reason. */
+    reason: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] action "${d.action}" denied: ${d.reason}`,
 });
 
@@ -92,7 +139,14 @@ export const SsrfBlockedError = defineError({
   code: "SSRF_BLOCKED",
   status: 403,
   severity: "high",
-  details: z.object({ host: z.string(), address: z.string().optional(), reason: z.string() }),
+  details: z.object({
+    /** The host of the refused URL. */
+    host: z.string(),
+    /** The address it resolved to, when it got that far. */
+    address: z.string().optional(),
+    /** Why it was refused (private range, metadata address, scheme…). */
+    reason: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] [http] request to "${d.host}" refused: ${d.reason}`,
 });
 
@@ -101,7 +155,14 @@ export const HttpStatusError = defineError({
   code: "HTTP_STATUS_ERROR",
   status: 502,
   severity: "medium",
-  details: z.object({ status: z.number(), retryAfterMs: z.number().optional(), body: z.unknown().optional() }),
+  details: z.object({
+    /** The HTTP status received. */
+    status: z.number(),
+    /** The server's `Retry-After`, in ms, when sent. */
+    retryAfterMs: z.number().optional(),
+    /** The parsed response body, when there was one. */
+    body: z.unknown().optional(),
+  }),
   message: (d) => `[@atom/workflow-engine] [http] server answered ${d.status}`,
 });
 
@@ -110,7 +171,10 @@ export const ResponseTooLargeError = defineError({
   code: "HTTP_RESPONSE_TOO_LARGE",
   status: 502,
   severity: "medium",
-  details: z.object({ maxResponseBytes: z.number() }),
+  details: z.object({
+    /** The cap that was exceeded. */
+    maxResponseBytes: z.number(),
+  }),
   message: (d) => `[@atom/workflow-engine] [http] response body exceeds ${d.maxResponseBytes} bytes`,
 });
 
@@ -119,7 +183,12 @@ export const HttpRequestFailedError = defineError({
   code: "HTTP_REQUEST_FAILED",
   status: 502,
   severity: "high",
-  details: z.object({ host: z.string(), reason: z.string() }),
+  details: z.object({
+    /** The host requested. */
+    host: z.string(),
+    /** The network error (connection refused, reset, DNS…). */
+    reason: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] [http] request to "${d.host}" failed: ${d.reason}`,
 });
 
@@ -128,7 +197,10 @@ export const ActionNotFoundError = defineError({
   code: "ACTION_NOT_FOUND",
   status: 400,
   severity: "medium",
-  details: z.object({ action: z.string() }),
+  details: z.object({
+    /** The unknown action name. */
+    action: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] action "${d.action}" is not registered`,
 });
 
@@ -137,6 +209,9 @@ export const CredentialsUnavailableError = defineError({
   code: "CREDENTIALS_UNAVAILABLE",
   status: 500,
   severity: "high",
-  details: z.object({ provider: z.string() }),
+  details: z.object({
+    /** The credentials provider asked for. */
+    provider: z.string(),
+  }),
   message: (d) => `[@atom/workflow-engine] credentials for provider "${d.provider}" are unavailable`,
 });

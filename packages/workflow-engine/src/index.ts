@@ -29,8 +29,8 @@
  */
 export { createWorkflowEngine, type ResumeOptions, type RunOptions, type WorkflowEngine, type WorkflowEngineOptions } from "./engine.js";
 export { defineNode, routeTo } from "./define-node.js";
-export type { ValidationResult } from "./validate.js";
-export { renderTemplate, resolveTemplates, type TemplateScope } from "./template.js";
+export type { InvalidWorkflow, ValidationResult, ValidWorkflow } from "./validate.js";
+export { renderTemplate, resolveTemplates, type TemplateNodeView, type TemplateScope } from "./template.js";
 export { memoryRunStore } from "./memory-store.js";
 export type { SpanLike, TracerLike } from "./tracing.js";
 export { createActionRegistry } from "./actions/registry.js";
@@ -46,6 +46,8 @@ export {
   evaluateCondition,
   MAX_MATCH_INPUT,
   MAX_PATTERN_LENGTH,
+  type AllCondition,
+  type AnyCondition,
   type Condition,
   type ConditionOutcome,
   type ConditionType,

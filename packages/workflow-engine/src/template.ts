@@ -7,9 +7,17 @@ export interface TemplateScope {
   /** The run input. */
   runInput: unknown;
   /** Settled node results by id. */
-  nodes: Readonly<Record<string, { output?: unknown; status?: string }>>;
+  nodes: Readonly<Record<string, TemplateNodeView>>;
   /** The current item of a transform `map`/`filter`. */
   item?: unknown;
+}
+
+/** What a template sees of a settled node through `$node.<id>`. */
+export interface TemplateNodeView {
+  /** The node's output. */
+  output?: unknown;
+  /** The node's status. */
+  status?: string;
 }
 
 /** A parsed expression: a root and the property path after it. */

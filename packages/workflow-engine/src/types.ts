@@ -109,7 +109,7 @@ export interface RunResult {
   /** Why the run failed or was cancelled. */
   error?: NodeErrorInfo;
   /** When `paused`: the action waiting for approval. */
-  pendingApproval?: { nodeId: string; action: string; reason: string };
+  pendingApproval?: PendingApproval;
   /** Wall time of this execution, in ms. */
   durationMs: number;
 }
@@ -167,10 +167,25 @@ export interface NodeType<C = unknown> {
 /** Structural interface of a governance checker (e.g. `@atom/governance`). */
 export interface GovernanceChecker {
   /** Decides whether `agentId` may perform `action`. */
-  check(input: { agentId?: string; action: string; complexity: number; feature?: string }): Promise<{
-    outcome: "allow" | "deny" | "approval_required";
-    reason: string;
-  }>;
+  check(input: { agentId?: string; action: string; complexity: number; feature?: string }): Promise<GovernanceVerdict>;
+}
+
+/** What a {@link GovernanceChecker} answers (a subset of @atom/governance's decision). */
+export interface GovernanceVerdict {
+  /** `allow` runs the action; `deny` fails the node; `approval_required` pauses the run. */
+  outcome: "allow" | "deny" | "approval_required";
+  /** Why, recorded in the node's error or the run's `pendingApproval`. */
+  reason: string;
+}
+
+/** The action a paused run waits on (see {@link RunResult.pendingApproval}). */
+export interface PendingApproval {
+  /** The action node. */
+  nodeId: string;
+  /** The action waiting for approval. */
+  action: string;
+  /** Governance's reason. */
+  reason: string;
 }
 
 /** Returns a bearer token for a provider (e.g. @atom/oauth-store's `getValidAccessToken`). */
@@ -275,9 +290,31 @@ export interface RunStore {
 /** Engine events. */
 export interface EngineEvents {
   /** A node attempt series begins. */
-  "node:start": { runId: string; nodeId: string; type: string };
+  "node:start": NodeStartEvent;
   /** A node settled. */
-  "node:finish": { runId: string; nodeId: string; type: string; result: NodeResult };
+  "node:finish": NodeFinishEvent;
   /** A run finished (any status). */
-  "run:finish": { result: RunResult };
+  "run:finish": RunFinishEvent;
+}
+
+/** Payload of `node:start`. */
+export interface NodeStartEvent {
+  /** The run. */
+  runId: string;
+  /** The node. */
+  nodeId: string;
+  /** The node's type. */
+  type: string;
+}
+
+/** Payload of `node:finish`. */
+export interface NodeFinishEvent extends NodeStartEvent {
+  /** How the node settled. */
+  result: NodeResult;
+}
+
+/** Payload of `run:finish`. */
+export interface RunFinishEvent {
+  /** The run's result. */
+  result: RunResult;
 }

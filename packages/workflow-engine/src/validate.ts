@@ -32,7 +32,23 @@ export interface CompiledWorkflow {
 }
 
 /** The outcome of `engine.validate`. */
-export type ValidationResult = { ok: true; problems: [] } | { ok: false; problems: WorkflowProblem[] };
+export type ValidationResult = ValidWorkflow | InvalidWorkflow;
+
+/** A definition without problems. */
+export interface ValidWorkflow {
+  /** `true`: a run may start. */
+  ok: true;
+  /** Empty. */
+  problems: [];
+}
+
+/** A definition with problems. */
+export interface InvalidWorkflow {
+  /** `false`: no run starts. */
+  ok: false;
+  /** Every problem found. */
+  problems: WorkflowProblem[];
+}
 
 /**
  * Checks the JSON shape, every node's config, edges, duplicates, cycles and reachability, collecting every problem.

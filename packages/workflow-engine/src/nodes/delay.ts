@@ -11,7 +11,9 @@ export const delayNode = defineNode({
   type: "delay",
   config: z
     .object({
+      /** How long to wait, in ms. */
       ms: z.number().int().min(0).optional(),
+      /** Wait until this ISO time (with offset). */
       until: z.iso.datetime({ offset: true }).optional(),
     })
     .refine((c) => (c.ms === undefined) !== (c.until === undefined), "set exactly one of ms or until"),

@@ -6,15 +6,31 @@ import { credentialToken } from "../credentials.js";
 
 /** zod schema of the `http_request` config. */
 export const httpRequestConfigSchema = z.object({
+  /** The HTTP method. @default "GET" */
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
+  /** The URL (templated); checked by the SSRF guard after DNS resolution and on every redirect. */
   url: z.string().min(1),
+  /** Request headers (values templated). */
   headers: z.record(z.string(), z.string()).optional(),
+  /** Query parameters added to the URL (values templated). */
   query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** The body (templated), encoded by `bodyType`. */
   body: z.unknown().optional(),
+  /** How the body is sent: JSON, plain text, or `application/x-www-form-urlencoded`. @default "json" */
   bodyType: z.enum(["json", "text", "form"]).default("json"),
+  /** Per-attempt timeout in ms. @default the client's timeout */
   timeoutMs: z.number().int().positive().optional(),
+  /** A larger response fails the node. @default the client's cap */
   maxResponseBytes: z.number().int().positive().optional(),
-  auth: z.object({ provider: z.string().min(1), scheme: z.string().min(1).default("Bearer") }).optional(),
+  /** Credentials from the engine's `credentials(provider)` hook, sent as `Authorization: <scheme> <token>`. */
+  auth: z
+    .object({
+      /** The provider passed to the credentials hook. */
+      provider: z.string().min(1),
+      /** The authorization scheme. @default "Bearer" */
+      scheme: z.string().min(1).default("Bearer"),
+    })
+    .optional(),
 });
 
 /** The `http_request` config. */

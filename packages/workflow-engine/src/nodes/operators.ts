@@ -41,7 +41,19 @@ export interface SimpleCondition {
 }
 
 /** A comparison or an `all`/`any` group of conditions. */
-export type Condition = SimpleCondition | { all: Condition[] } | { any: Condition[] };
+export type Condition = SimpleCondition | AllCondition | AnyCondition;
+
+/** True when every condition is. */
+export interface AllCondition {
+  /** The conditions. */
+  all: Condition[];
+}
+
+/** True when at least one condition is. */
+export interface AnyCondition {
+  /** The conditions. */
+  any: Condition[];
+}
 
 const fieldSchema = z.string().max(500).refine((field) => field === "" || safePath(field), "invalid or forbidden path");
 

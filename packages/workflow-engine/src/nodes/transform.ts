@@ -10,20 +10,39 @@ const path = z.string().max(500);
 /** zod schema of the `transform` config (discriminated by `operation`). */
 export const transformConfigSchema = z.discriminatedUnion("operation", [
   z.object({
+    /** Builds one object per item of an array. */
     operation: z.literal("map"),
     /** Template of the array to map. @default "{{ $input }}" */
     source: z.string().optional(),
     /** Output field → template evaluated per item (`{{ $item.name }}`). */
     fields: z.record(z.string(), z.unknown()),
   }),
-  z.object({ operation: z.literal("filter"), source: z.string().optional(), condition: conditionSchema }),
   z.object({
+    /** Keeps the items of an array for which `condition` holds. */
+    operation: z.literal("filter"),
+    /** Template of the array to filter. @default "{{ $input }}" */
+    source: z.string().optional(),
+    /** Evaluated per item (fields are paths into the item). */
+    condition: conditionSchema,
+  }),
+  z.object({
+    /** Merges objects (later keys win) or concatenates arrays. */
     operation: z.literal("merge"),
     /** Templates of the values to merge. @default every live predecessor's output, in edge order */
     sources: z.array(z.string()).optional(),
   }),
-  z.object({ operation: z.literal("format"), template: z.string() }),
-  z.object({ operation: z.literal("extract"), path }),
+  z.object({
+    /** Renders a string template. */
+    operation: z.literal("format"),
+    /** The template, e.g. `"Hello {{ $input.name }}"`. */
+    template: z.string(),
+  }),
+  z.object({
+    /** Picks one value out of the input. */
+    operation: z.literal("extract"),
+    /** Dotted path into the input. */
+    path,
+  }),
 ]);
 
 /** The `transform` config. */
