@@ -11,6 +11,26 @@ const CHAIN = 1_000;
 const WIDTH = 100;
 const identity = async (value: unknown) => value;
 
+/** What a run records per node (see `NodeResult`), for the baseline that keeps results too. */
+interface NodeRecord {
+  status: "success";
+  output: unknown;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string;
+}
+// The engine formats one ISO string per millisecond; the baseline does the same.
+let isoMs = Number.NaN;
+let isoText = "";
+const isoNow = () => {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+};
+
 const chain: WorkflowDefinition = {
   id: "chain",
   version: 1,
@@ -35,6 +55,15 @@ describe(`${CHAIN}-node transform chain`, () => {
   bench("hand-written async chain (limit)", async () => {
     let value: unknown = { v: 1 };
     for (let i = 0; i < CHAIN; i++) value = await identity(value);
+  });
+  bench("hand-written chain recording each node's result, as a run does", async () => {
+    const results: Record<string, NodeRecord> = {};
+    let value: unknown = { v: 1 };
+    for (let i = 0; i < CHAIN; i++) {
+      const startedAt = isoNow();
+      value = await identity(value);
+      results[`n${i}`] = { status: "success", output: value, attempts: 1, startedAt, finishedAt: isoNow() };
+    }
   });
 });
 
