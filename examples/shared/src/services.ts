@@ -112,7 +112,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Exa
   const crmUrl = options.crmUrl ?? process.env.CRM_URL ?? "http://127.0.0.1:4010";
   // The example's CRM runs on this machine, so its host is allow-listed; every other private address stays blocked.
   const http: HttpClient = createHttpClient({ allowHosts: [new URL(crmUrl).hostname] });
-  const workflows = createWorkflowEngine({ http, store: postgresRunStore({ db: opened.db }) });
+  const workflows = createWorkflowEngine({ http, store: postgresRunStore({ pool: opened.db }) });
   return {
     ...opened,
     oauth,

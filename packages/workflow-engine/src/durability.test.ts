@@ -51,7 +51,7 @@ const chain: WorkflowDefinition = {
 
 const stores: [string, () => RunStore][] = [
   ["memory", () => memoryRunStore()],
-  ["postgres", () => postgresRunStore({ db: db.client })],
+  ["postgres", () => postgresRunStore({ pool: db.client })],
 ];
 
 describe.each(stores)("durability (%s store)", (_, makeStore) => {
@@ -135,9 +135,9 @@ describe.each(stores)("durability (%s store)", (_, makeStore) => {
 });
 
 describe("postgresRunStore options", () => {
-  it("validates db", () => {
-    expect(() => postgresRunStore({ db: {} as never })).toThrowError(
-      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "db" }) }),
+  it("validates pool", () => {
+    expect(() => postgresRunStore({ pool: {} as never })).toThrowError(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "pool" }) }),
     );
   });
 });

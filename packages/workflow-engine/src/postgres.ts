@@ -12,7 +12,7 @@
  * import { createWorkflowEngine } from "@atom/workflow-engine";
  * import { postgresRunStore } from "@atom/workflow-engine/postgres";
  *
- * const store = postgresRunStore({ db: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * const store = postgresRunStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
  * const engine = createWorkflowEngine({ store });
  * const result = await engine.resume("run-42");
  * ```

@@ -6,8 +6,8 @@ import { runStoreMigrations } from "./migrations.js";
 
 /** Options of {@link postgresRunStore}. */
 export interface PostgresRunStoreOptions {
-  /** Your `pg.Pool`, a PGlite instance, or a client (anything `@atom/sql` accepts). */
-  db: SqlDatabase;
+  /** Your `pg.Pool`, a PGlite instance, or a client (anything `@atom/sql` accepts), as in the other Atom adapters. */
+  pool: SqlDatabase;
   /** Schema holding the tables (created if missing). @default the connection's search_path */
   schema?: string;
   /** Run the migrations on first use. Turn off when you run `store.migrate()` at deploy time. @default true */
@@ -21,7 +21,7 @@ export interface PostgresRunStore extends RunStore {
 }
 
 const optionsSchema = z.object({
-  db: z.custom<SqlDatabase>((value) => typeof (value as { query?: unknown } | null)?.query === "function", "must be a pg.Pool, PGlite or client"),
+  pool: z.custom<SqlDatabase>((value) => typeof (value as { query?: unknown } | null)?.query === "function", "must be a pg.Pool, PGlite or client"),
   schema: z.string().min(1).optional(),
   autoMigrate: z.boolean().optional(),
 });
@@ -43,14 +43,14 @@ interface RunRow {
  * ```ts
  * import pg from "pg";
  * import { postgresRunStore } from "@atom/workflow-engine/postgres";
- * const store = postgresRunStore({ db: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * const store = postgresRunStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
  * const engine = createWorkflowEngine({ store });
  * ```
  * @throws ValidationError (`VALIDATION_ERROR`) on bad options.
  */
 export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunStore {
   const opts = parseInput(optionsSchema, options, "[@atom/workflow-engine] [postgres] postgresRunStore");
-  const sql = createSqlExecutor(opts.db);
+  const sql = createSqlExecutor(opts.pool);
   const prefix = opts.schema === undefined ? "" : `${quoteIdentifier(opts.schema, "schema")}.`;
   const runs = `${prefix}atom_workflow_runs`;
   const results = `${prefix}atom_workflow_node_results`;
