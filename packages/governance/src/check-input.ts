@@ -1,6 +1,6 @@
 import { parseInput } from "@atom/errors";
 import { z } from "zod";
-import { AGENT_ID_MAX_LENGTH, agentIdSchema } from "./schemas.js";
+import { AGENT_ID_MAX_LENGTH, agentIdSchema, PROPOSAL_ID_MAX_LENGTH, proposalIdInputSchema } from "./schemas.js";
 import type { GovernedRequestInfo } from "./types.js";
 
 /** What `governance.check` takes: an agent and either a `complexity` or an `action` from the table. */
@@ -33,7 +33,7 @@ export const checkSchema = z
     feature: z.string().min(1).optional(),
     actionName: z.string().min(1).optional(),
     request: z.object({ method: z.string().min(1), path: z.string() }).optional(),
-    approvalId: z.string().min(1).max(256).optional(),
+    approvalId: proposalIdInputSchema.optional(),
   })
   .refine((v) => v.complexity !== undefined || v.action !== undefined, {
     message: "either complexity or action is required",
@@ -43,6 +43,7 @@ export const checkSchema = z
 /** @internal `check`'s input after validation. */
 export type ValidCheckInput = z.output<typeof checkSchema>;
 
+const boundedName = (value: unknown, max: number): boolean => typeof value === "string" && value.length > 0 && value.length <= max;
 const optionalName = (value: unknown): boolean => value === undefined || (typeof value === "string" && value.length > 0);
 
 /**
@@ -53,13 +54,11 @@ const optionalName = (value: unknown): boolean => value === undefined || (typeof
 export function isWellFormedCheckInput(input: unknown): input is GovernanceCheckInput {
   if (typeof input !== "object" || input === null) return false;
   const { agentId, complexity, action, feature, actionName, request, approvalId } = input as Record<string, unknown>;
-  if (typeof agentId !== "string" || agentId.length === 0 || agentId.length > AGENT_ID_MAX_LENGTH) return false;
+  if (!boundedName(agentId, AGENT_ID_MAX_LENGTH)) return false;
   if (complexity !== undefined && !(typeof complexity === "number" && Number.isFinite(complexity))) return false;
   if (complexity === undefined && action === undefined) return false;
   if (!optionalName(action) || !optionalName(feature) || !optionalName(actionName)) return false;
-  if (approvalId !== undefined && (typeof approvalId !== "string" || approvalId.length === 0 || approvalId.length > 256)) {
-    return false;
-  }
+  if (approvalId !== undefined && !boundedName(approvalId, PROPOSAL_ID_MAX_LENGTH)) return false;
   if (request === undefined) return true;
   if (typeof request !== "object" || request === null) return false;
   const { method, path } = request as Record<string, unknown>;

@@ -11,7 +11,7 @@ import {
 import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
 import { judge } from "./decide.js";
-import { agentIdSchema, agentRecordSchema } from "./schemas.js";
+import { agentIdSchema, agentRecordSchema, proposalIdInputSchema } from "./schemas.js";
 import { type GovernanceCheckInput, readCheckInput, type ValidCheckInput } from "./check-input.js";
 import { withTimeout } from "./timeout.js";
 import type {
@@ -146,7 +146,7 @@ const outcomeSchema = z.object({
 const proposalIdSchema = z.string().min(1);
 
 const decisionSchema = z.object({
-  proposalId: z.string().min(1).max(256),
+  proposalId: proposalIdInputSchema,
   by: z.string().min(1).max(256),
   note: z.string().max(2_000).optional(),
 });
@@ -204,16 +204,21 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
 
-  const unavailable = (component: "agent registry" | "approval store", agentId: string, cause: unknown) =>
+  type Component = "agent registry" | "approval store";
+  const unavailable = (component: Component, agentId: string, cause: unknown) =>
     new GovernanceUnavailableError({ component, agent_id: agentId }, { cause });
 
-  const loadAgent = async (agentId: string): Promise<AgentRecord | null> => {
-    let raw: unknown;
+  /** Calls a dependency with the gate's timeout; any failure (thrown, rejected, timed out) fails closed. */
+  const call = async <T>(component: Component, agentId: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      raw = await withTimeout(() => registry.getAgent(agentId), timeoutMs, () => new Error("agent registry timed out"));
+      return await withTimeout(fn, timeoutMs, () => new Error(`${component} timed out`));
     } catch (error) {
-      throw unavailable("agent registry", agentId, error);
+      throw unavailable(component, agentId, error);
     }
+  };
+
+  const loadAgent = async (agentId: string): Promise<AgentRecord | null> => {
+    const raw: unknown = await call("agent registry", agentId, () => registry.getAgent(agentId));
     if (raw === null || raw === undefined) return null;
     const parsed = agentRecordSchema.safeParse(raw);
     if (!parsed.success || parsed.data.id !== agentId) {
@@ -253,26 +258,21 @@ export function createGovernance(options: GovernanceOptions): Governance {
     record: AgentRecord,
     request: GovernedRequestInfo | undefined,
   ): Promise<GovernanceDecision> => {
-    try {
-      const proposal = await withTimeout(
-        () =>
-          approvals.createProposal({
-            agentId: decision.agentId,
-            actionName: decision.actionName,
-            complexity: decision.complexity,
-            agentMaturity: "INTERN",
-            requiredMaturity: decision.requiredMaturity,
-            reason: decision.reason,
-            ...(request ? { request } : {}),
-            ...(record.tenantId ? { tenantId: record.tenantId } : {}),
-          }),
-        timeoutMs,
-        () => new Error("approval store timed out"),
-      );
-      return { ...decision, proposalId: proposalIdSchema.parse(proposal?.id) };
-    } catch (error) {
-      throw unavailable("approval store", decision.agentId, error);
-    }
+    const proposal = await call("approval store", decision.agentId, () =>
+      approvals.createProposal({
+        agentId: decision.agentId,
+        actionName: decision.actionName,
+        complexity: decision.complexity,
+        agentMaturity: "INTERN",
+        requiredMaturity: decision.requiredMaturity,
+        reason: decision.reason,
+        ...(request ? { request } : {}),
+        ...(record.tenantId ? { tenantId: record.tenantId } : {}),
+      }),
+    );
+    const id = proposalIdSchema.safeParse(proposal?.id);
+    if (!id.success) throw unavailable("approval store", decision.agentId, id.error);
+    return { ...decision, proposalId: id.data };
   };
 
   const capability = <K extends "decideProposal" | "consumeApproval">(operation: K): NonNullable<ApprovalStore[K]> => {
@@ -284,23 +284,10 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const useApproval = async (decision: GovernanceDecision, approvalId: string): Promise<GovernanceDecision> => {
     const consume = capability("consumeApproval");
     const now = clock();
-    let used: Proposal | null;
-    try {
-      used = await withTimeout(
-        () =>
-          consume(approvalId, {
-            agentId: decision.agentId,
-            actionName: decision.actionName,
-            decidedAfter: new Date(now - approvalTtlMs),
-            at: new Date(now),
-          }),
-        timeoutMs,
-        () => new Error("approval store timed out"),
-      );
-    } catch (error) {
-      throw unavailable("approval store", decision.agentId, error);
-    }
     const { agentId, actionName } = decision;
+    const used = await call("approval store", agentId, () =>
+      consume(approvalId, { agentId, actionName, decidedAfter: new Date(now - approvalTtlMs), at: new Date(now) }),
+    );
     if (used === null) {
       return {
         ...decision,
@@ -319,22 +306,14 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const decide = async (proposalId: string, input: ProposalDecisionInput, status: "approved" | "rejected") => {
     const valid = parseInput(decisionSchema, { proposalId, ...input }, `[@atom/governance] ${status === "approved" ? "approve" : "reject"}`);
     const decideProposal = capability("decideProposal");
-    let result: Awaited<ReturnType<typeof decideProposal>>;
-    try {
-      result = await withTimeout(
-        () =>
-          decideProposal(valid.proposalId, {
-            status,
-            decidedBy: valid.by,
-            at: new Date(clock()),
-            ...(valid.note === undefined ? {} : { note: valid.note }),
-          }),
-        timeoutMs,
-        () => new Error("approval store timed out"),
-      );
-    } catch (error) {
-      throw unavailable("approval store", "", error);
-    }
+    const result = await call("approval store", "", () =>
+      decideProposal(valid.proposalId, {
+        status,
+        decidedBy: valid.by,
+        at: new Date(clock()),
+        ...(valid.note === undefined ? {} : { note: valid.note }),
+      }),
+    );
     if (result === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
     if (!result.changed) {
       throw new ProposalAlreadyDecidedError({ proposal_id: valid.proposalId, status: result.proposal.status });
@@ -436,13 +415,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
       const delta = DELTAS[valid.impact][valid.success ? "success" : "failure"];
       let confidence: number | null;
       try {
-        confidence = await withTimeout(
-          () => registry.adjustConfidence(valid.agentId, delta, baseline),
-          timeoutMs,
-          () => new Error("agent registry timed out"),
-        );
-      } catch (error) {
-        throw unavailable("agent registry", valid.agentId, error);
+        confidence = await call("agent registry", valid.agentId, () => registry.adjustConfidence(valid.agentId, delta, baseline));
       } finally {
         cache.invalidate(valid.agentId);
       }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { GovernanceApprovalRequiredError, GovernanceDeniedError } from "./errors.js";
 import type { Governance } from "./governance.js";
 import { requiredMaturity, toComplexity } from "./complexity.js";
+import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** Where an agent id may be read from, after the resolver. */
@@ -84,7 +85,6 @@ const optionsSchema = z
     path: ["complexity"],
   });
 
-const agentIdValue = z.string().min(1).max(256);
 
 /**
  * Turns a decision into the error a host should throw: `GOVERNANCE_DENIED` (403) for a deny,
@@ -176,7 +176,7 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
 }
 
 function agentIdOrThrow(value: unknown, field: string): string {
-  const parsed = agentIdValue.safeParse(value);
+  const parsed = agentIdSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new ValidationError({
     field,
@@ -186,7 +186,7 @@ function agentIdOrThrow(value: unknown, field: string): string {
 
 function approvalIdOf(value: unknown, header: string): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const parsed = agentIdValue.safeParse(value);
+  const parsed = proposalIdInputSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new ValidationError({ field: header, message: `[@atom/governance] ${header} must be a proposal id of 1 to 256 characters` });
 }

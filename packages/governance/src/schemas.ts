@@ -7,6 +7,12 @@ export const AGENT_ID_MAX_LENGTH = 256;
 /** @internal An agent id: 1–256 characters. */
 export const agentIdSchema = z.string().min(1).max(AGENT_ID_MAX_LENGTH);
 
+/** @internal The longest proposal id a caller may pass (to `approve`, `reject`, or as an approval). */
+export const PROPOSAL_ID_MAX_LENGTH = 256;
+
+/** @internal A proposal id given by a caller: 1–256 characters. */
+export const proposalIdInputSchema = z.string().min(1).max(PROPOSAL_ID_MAX_LENGTH);
+
 /** @internal What a registry must return for an agent. */
 export const agentRecordSchema = z.object({
   id: agentIdSchema,
