@@ -1,5 +1,5 @@
 import { parseInput } from "@atom/errors";
-import { z } from "zod";
+import { invoiceRecordSchema } from "./schemas.js";
 import type { Invoice, InvoiceStatus, LedgerStorageTx } from "./types.js";
 
 /** What an {@link InvoiceSource} gets with every call: the ledger's open storage transaction. */
@@ -39,15 +39,10 @@ export const storageInvoices: InvoiceSource = {
   insertInvoice: (invoice, { tx }) => tx.insertInvoice(invoice),
 };
 
-const invoiceRecordSchema = z.object({
-  id: z.string().min(1),
-  customerId: z.string(),
-  amount: z.bigint().positive(),
-  currency: z.string().regex(/^[A-Z]{3}$/),
-  status: z.enum(["DRAFT", "OPEN", "PAID", "VOID"]),
-  description: z.string(),
-  createdAt: z.date(),
-});
+/** @internal The context handed to an {@link InvoiceSource} for calls inside `tx`. */
+export function sourceContext(tx: LedgerStorageTx): InvoiceSourceContext {
+  return { tx, connection: tx.connection };
+}
 
 /**
  * Reads an invoice through a source, checking what a custom source returns before the ledger posts from it.
@@ -55,7 +50,7 @@ const invoiceRecordSchema = z.object({
  * @internal
  */
 export async function readInvoice(source: InvoiceSource, tx: LedgerStorageTx, id: string, lock: boolean): Promise<Invoice | undefined> {
-  const raw = await source.getInvoice(id, { lock }, { tx, connection: tx.connection });
+  const raw = await source.getInvoice(id, { lock }, sourceContext(tx));
   if (raw === undefined) return undefined;
   return parseInput(invoiceRecordSchema, raw, "[@atom/ledger] invoice source getInvoice");
 }

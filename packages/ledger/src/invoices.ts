@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AlreadyExistsError, parseInput } from "@atom/errors";
 import type { z } from "zod";
 import { InvoiceNotFoundError, InvoiceStateError, LedgerInvoiceSourceReadOnlyError, LedgerRecognitionScheduledError } from "./errors.js";
-import { type InvoiceSource, type InvoiceSourceContext, readInvoice } from "./invoice-source.js";
+import { type InvoiceSource, readInvoice, sourceContext } from "./invoice-source.js";
 import { invoiceSchema } from "./schemas.js";
 import type { AccountType, Invoice, LedgerCallOptions, LedgerStorageTx, Transaction } from "./types.js";
 import type { PostInput } from "./ledger.js";
@@ -118,7 +118,6 @@ export function invoiceOperations(
   isUniqueViolation: (error: unknown) => boolean,
   source: InvoiceSource,
 ): InvoiceOperations {
-  const context = (tx: LedgerStorageTx): InvoiceSourceContext => ({ tx, connection: tx.connection });
   return {
     async createInvoice(input, options) {
       const parsed = parseInput(invoiceSchema, input, "[@atom/ledger] createInvoice");
@@ -134,7 +133,7 @@ export function invoiceOperations(
       try {
         const insert = source.insertInvoice;
         if (!insert) throw new LedgerInvoiceSourceReadOnlyError();
-        await withTransaction((tx) => insert.call(source, invoice, context(tx)), options);
+        await withTransaction((tx) => insert.call(source, invoice, sourceContext(tx)), options);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AlreadyExistsError({ resource: "invoice", key: { id: invoice.id }, cause: error });
         throw error;
@@ -152,7 +151,7 @@ export function invoiceOperations(
         const invoice = await loadInvoice(source, tx, id, "void");
         if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
         if (await tx.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
-        await source.setInvoiceStatus(id, "VOID", context(tx));
+        await source.setInvoiceStatus(id, "VOID", sourceContext(tx));
         return { ...invoice, status: "VOID" };
       }, options),
     recordDeferral: (invoiceId, { via, client }) =>
@@ -212,7 +211,7 @@ export function invoiceOperations(
                 ],
               });
         const status = invoice.status === "DRAFT" ? "OPEN" : invoice.status;
-        if (status !== invoice.status) await source.setInvoiceStatus(invoiceId, status, context(tx));
+        if (status !== invoice.status) await source.setInvoiceStatus(invoiceId, status, sourceContext(tx));
         return { invoice: { ...invoice, status }, transaction, repeated: false };
       }, options),
   };

@@ -1,7 +1,7 @@
 import { parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { InvoiceStateError, LedgerNothingDeferredError, LedgerRecognitionScheduledError } from "./errors.js";
-import type { InvoiceSource } from "./invoice-source.js";
+import { type InvoiceSource, sourceContext } from "./invoice-source.js";
 import { account, deferredRevenueOf, loadInvoice, RECOGNITION_ACCOUNTS, type WithTransaction } from "./invoices.js";
 import { countPeriods, MAX_PERIODS, periodAmount, periodBoundary, type RecognitionPeriod } from "./periods.js";
 import type { LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
@@ -91,9 +91,9 @@ export function recognitionScheduleOperations(
       const recognized: RecognizedPeriod[] = [];
       if (!schedule) return recognized;
       let done = schedule.recognizedPeriods;
-      while (done < schedule.periods) {
-        const periodEnd = periodBoundary(schedule.start, schedule.period, done + 1);
-        if (periodEnd.getTime() > asOf.getTime()) break;
+      // `nextDueAt` is where the next unrecognized period ends (null once all are recognized).
+      let periodEnd = schedule.nextDueAt;
+      while (periodEnd !== null && periodEnd.getTime() <= asOf.getTime()) {
         const amount = periodAmount(schedule.amount, schedule.periods, done);
         const transaction = await post({
           description: `Revenue recognized for invoice ${invoiceId}, period ${done + 1} of ${schedule.periods}`,
@@ -109,11 +109,9 @@ export function recognitionScheduleOperations(
         });
         done += 1;
         recognized.push({ invoiceId, period: done, periodEnd, amount, transaction });
+        periodEnd = done < schedule.periods ? periodBoundary(schedule.start, schedule.period, done + 1) : null;
       }
-      if (done !== schedule.recognizedPeriods) {
-        const nextDueAt = done < schedule.periods ? periodBoundary(schedule.start, schedule.period, done + 1) : null;
-        await tx.setScheduleProgress(invoiceId, done, nextDueAt);
-      }
+      if (done !== schedule.recognizedPeriods) await tx.setScheduleProgress(invoiceId, done, periodEnd);
       return recognized;
     }, options);
 
@@ -151,7 +149,7 @@ export function recognitionScheduleOperations(
         };
         await tx.insertSchedule(schedule);
         if (invoice.status === "DRAFT") {
-          await source.setInvoiceStatus(input.invoiceId, "OPEN", { tx, connection: tx.connection });
+          await source.setInvoiceStatus(input.invoiceId, "OPEN", sourceContext(tx));
         }
         return schedule;
       }, { client });

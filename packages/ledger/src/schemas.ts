@@ -41,6 +41,17 @@ export const invoiceSchema = z.object({
   description: z.string().max(500).default(""),
 });
 
+/** @internal An invoice as an `InvoiceSource` returns it, checked before the ledger posts from it. */
+export const invoiceRecordSchema = z.object({
+  id: z.string().min(1),
+  customerId: z.string(),
+  amount,
+  currency,
+  status: z.enum(["DRAFT", "OPEN", "PAID", "VOID"]),
+  description: z.string(),
+  createdAt: z.date(),
+});
+
 export const statementSchema = z.object({
   from: z.date().optional(),
   to: z.date().optional(),
