@@ -2,6 +2,8 @@ import { z } from "zod";
 import type { WorkflowDefinition } from "./types.js";
 
 const id = z.string().min(1).max(200);
+// Results are keyed by node id in plain objects, where "__proto__" would swap the prototype instead of adding a key.
+const nodeId = id.refine((value) => value !== "__proto__", { message: 'node id "__proto__" is reserved' });
 
 /** zod schema of a retry policy. @internal */
 export const retrySchema = z.object({
@@ -18,7 +20,7 @@ export const workflowSchema: z.ZodType<WorkflowDefinition> = z.object({
   version: z.number().int().min(0),
   nodes: z.array(
     z.object({
-      id,
+      id: nodeId,
       type: z.string().min(1),
       config: z.record(z.string(), z.unknown()),
       retry: retrySchema.optional(),

@@ -50,7 +50,7 @@ const chain: WorkflowDefinition = {
 };
 
 const stores: [string, () => RunStore][] = [
-  ["memory", () => memoryRunStore()],
+  ["memory", () => memoryRunStore({ retainFinished: 10 })],
   ["postgres", () => postgresRunStore({ pool: db.client })],
 ];
 

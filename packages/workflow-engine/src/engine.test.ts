@@ -77,6 +77,12 @@ describe("validate", () => {
     expect(engine.validate(wf([node as WorkflowDefinition["nodes"][number]])).problems.map((p) => p.field)).toContain(field);
   });
 
+  it("reserves the node id __proto__, which would corrupt results keyed by id", () => {
+    expect(engine.validate(wf([extract("__proto__")])).problems).toEqual([
+      { field: "nodes.0.id", message: 'node id "__proto__" is reserved' },
+    ]);
+  });
+
   it("reports the JSON shape first", () => {
     expect(engine.validate({ id: "", nodes: "x" }).problems.map((p) => p.field)).toEqual(["id", "version", "nodes", "edges"]);
   });
@@ -99,6 +105,36 @@ describe("execution semantics", () => {
     });
     expect(result).toMatchObject({ status: "success", outputs: { b: "Ada" }, workflowId: "wf" });
     expect(result.nodes.a).toMatchObject({ status: "success", output: { name: "Ada" }, attempts: 1 });
+  });
+
+  it("settles a long synchronous chain in a loop, in order, without growing the stack", async () => {
+    const length = 20_000;
+    const nodes = Array.from({ length }, (_, i) => extract(`n${i}`));
+    const edges = Array.from({ length: length - 1 }, (_, i) => ({ from: `n${i}`, to: `n${i + 1}` }));
+    const result = await createWorkflowEngine().run(wf(nodes, edges), { v: 1 });
+    expect(result.status).toBe("success");
+    expect(result.outputs).toEqual({ [`n${length - 1}`]: { v: 1 } });
+    expect(Object.keys(result.nodes)).toEqual(nodes.map((node) => node.id));
+  });
+
+  it("stops a synchronous chain at the node that cancels the run", async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const step = defineNode({
+      type: "step",
+      config: z.object({ cancel: z.boolean() }),
+      execute: ({ config, node }) => {
+        seen.push(node.id);
+        if (config.cancel) controller.abort();
+        return node.id;
+      },
+    });
+    const nodes = ["a", "b", "c", "d"].map((id) => ({ id, type: "step", config: { cancel: id === "b" } }));
+    const edges = [{ from: "a", to: "b" }, { from: "b", to: "c" }, { from: "c", to: "d" }];
+    const result = await createWorkflowEngine({ nodes: [step] }).run(wf(nodes, edges), {}, { signal: controller.signal });
+    expect(seen).toEqual(["a", "b"]);
+    expect(result.status).toBe("cancelled");
+    expect(statuses(result.nodes)).toEqual({ a: "success", b: "success" });
   });
 
   it("routes condition branches and propagates skips through joins", async () => {
@@ -311,6 +347,34 @@ describe("retries, timeouts and cancellation", () => {
     await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect((await pending).status).toBe("cancelled");
+  });
+
+  it("aborts ctx.signal and ctx.abortEmitter together, with the run's or the timeout's reason", async () => {
+    const seen: Record<string, unknown[]> = {};
+    const watch = defineNode({
+      type: "watch",
+      config: z.object({}),
+      execute: ({ node, signal, abortEmitter }) =>
+        new Promise((_, reject) => {
+          const codes: unknown[] = (seen[node.id] = []);
+          signal.addEventListener("abort", () => codes.push(["signal", (signal.reason as { code: string }).code]));
+          abortEmitter.once("abort", () => {
+            codes.push(["emitter", abortEmitter.aborted, (abortEmitter.reason as { code: string }).code]);
+            reject(abortEmitter.reason);
+          });
+        }),
+    });
+    const engine = createWorkflowEngine({ nodes: [watch] });
+    const timed = await engine.run(wf([{ id: "t", type: "watch", config: {}, timeoutMs: 5 }]));
+    expect(timed.nodes.t?.error?.code).toBe("NODE_TIMEOUT");
+    expect(seen.t).toEqual([["signal", "NODE_TIMEOUT"], ["emitter", true, "NODE_TIMEOUT"]]);
+
+    const controller = new AbortController();
+    const pending = engine.run(wf([{ id: "c", type: "watch", config: {} }]), {}, { signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    expect((await pending).status).toBe("cancelled");
+    expect(seen.c).toEqual([["signal", "RUN_CANCELLED"], ["emitter", true, "RUN_CANCELLED"]]);
   });
 
   it("cancels the run at its deadline", async () => {

@@ -5,7 +5,7 @@ import { gmailSend } from "./actions/gmail.js";
 import { createActionRegistry } from "./actions/registry.js";
 import { slackPostMessage } from "./actions/slack.js";
 import { RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "./errors.js";
-import { executeWorkflow } from "./executor.js";
+import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
 import type { HttpClient } from "./http/types.js";
 import { memoryRunStore } from "./memory-store.js";
@@ -26,6 +26,7 @@ import type {
   NodeType,
   RunResult,
   RunStore,
+  StoredRun,
 } from "./types.js";
 import { type CompiledWorkflow, compileWorkflow, type ValidationResult } from "./validate.js";
 
@@ -115,6 +116,15 @@ const optionsSchema = z.object({
   tracer: z.object({ startSpan: z.unknown() }).optional(),
 });
 
+const NO_OPTIONS: RunOptions = Object.freeze({});
+
+/** True for a plain object without own keys: the usual `run` options, which need no parse. */
+function isEmpty(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}
+
 const runOptionsSchema = z.object({
   runId: z.string().min(1).max(200).optional(),
   agentId: z.string().min(1).optional(),
@@ -179,8 +189,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     return workflow;
   };
 
-  const execute = (workflow: CompiledWorkflow, runId: string, input: unknown, settled: RunResult["nodes"], run: RunOptions) =>
-    executeWorkflow({
+  const execute = (workflow: CompiledWorkflow, runId: string, input: unknown, settled: RunResult["nodes"], run: RunOptions) => {
+    const params: ExecuteParams = {
       workflow,
       runId,
       input,
@@ -189,11 +199,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       services,
       concurrency: options.concurrency ?? 16,
       random: options.random ?? Math.random,
-      ...(run.agentId === undefined ? {} : { agentId: run.agentId }),
-      ...(run.signal === undefined ? {} : { signal: run.signal }),
-      ...(run.deadlineMs === undefined ? {} : { deadlineMs: run.deadlineMs }),
-      ...(listeners.size > 0 ? { emit } : {}),
-    });
+    };
+    if (run.agentId !== undefined) params.agentId = run.agentId;
+    if (run.signal !== undefined) params.signal = run.signal;
+    if (run.deadlineMs !== undefined) params.deadlineMs = run.deadlineMs;
+    if (listeners.size > 0) params.emit = emit;
+    return executeWorkflow(params);
+  };
 
   const engine: WorkflowEngine = {
     validate(definition) {
@@ -201,17 +213,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       return problems.length === 0 ? { ok: true, problems: [] } : { ok: false, problems };
     },
     async run(definition, input, runOptions = {}) {
-      const run = parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions;
+      const run = isEmpty(runOptions) ? NO_OPTIONS : (parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions);
       const workflow = compile(definition);
       const runId = run.runId ?? (options.generateId ?? randomUUID)();
-      await store.createRun({
-        runId,
-        workflow: workflow.def,
-        input,
-        status: "running",
-        nodes: {},
-        ...(run.agentId === undefined ? {} : { agentId: run.agentId }),
-      });
+      const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
+      if (run.agentId !== undefined) stored.agentId = run.agentId;
+      await store.createRun(stored);
       return execute(workflow, runId, input, {}, run);
     },
     async resume(runId, resumeOptions = {}) {

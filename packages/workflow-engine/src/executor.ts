@@ -5,6 +5,7 @@ import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
 import { backoffDelay, sleep } from "./timing.js";
 import { NodeContextImpl } from "./node-context.js";
+import { CancelScope } from "./cancel-scope.js";
 import type { CompiledEdge, CompiledNode, CompiledWorkflow } from "./validate.js";
 import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
 
@@ -55,6 +56,9 @@ function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
   return edge.branch === undefined || edge.branch === result.branch;
 }
 
+const NO_EDGES: readonly CompiledEdge[] = Object.freeze([]);
+const ONE_ATTEMPT = { maxAttempts: 1 } as const;
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
@@ -68,10 +72,12 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   const { workflow, services, store, runId, emit } = params;
   const clock = services.clock;
   const started = clock.now();
-  const results: Record<string, NodeResult> = Object.create(null);
-  const waiting = new Map<CompiledNode, number>();
+  // Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
+  const results: Record<string, NodeResult> = {};
+  // Unsettled predecessors per node, by CompiledNode.index.
+  const waiting = new Int32Array(workflow.nodes.length);
   const ready: CompiledNode[] = [];
-  const controller = new AbortController();
+  const cancel = new CancelScope();
   const writes: Promise<void>[] = [];
   // Nodes settling within the same millisecond share one ISO string instead of formatting a Date each.
   let isoMs = Number.NaN;
@@ -93,32 +99,25 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   let finish!: (result: RunResult) => void;
   const done = new Promise<RunResult>((resolve) => (finish = resolve));
 
-  // Nodes awaiting an async result are raced against the run's abort through this set rather than one abort
-  // listener each: on Node 20 every addEventListener on an AbortSignal costs microseconds.
-  const inflight = new Set<(reason: unknown) => void>();
-  const abortRun = (reason: unknown) => {
-    if (controller.signal.aborted) return;
-    controller.abort(reason);
-    for (const reject of inflight) reject(reason);
-    inflight.clear();
-  };
+  // Async node results are raced against the run's cancellation through the scope's callback set rather than an
+  // abort listener each.
   const raceAbort = (value: PromiseLike<unknown>): Promise<unknown> => {
-    if (controller.signal.aborted) return Promise.reject(controller.signal.reason);
+    if (cancel.aborted) return Promise.reject(cancel.reason);
     return new Promise((resolve, reject) => {
-      inflight.add(reject);
+      cancel.onAbort(reject);
       value.then(
         (result) => {
-          inflight.delete(reject);
+          cancel.offAbort(reject);
           resolve(result);
         },
         (error: unknown) => {
-          inflight.delete(reject);
+          cancel.offAbort(reject);
           reject(error);
         },
       );
     });
   };
-  const onAbort = () => abortRun(new RunCancelledError({ reason: "aborted" }));
+  const onAbort = () => cancel.abort(new RunCancelledError({ reason: "aborted" }));
   if (params.signal) {
     if (params.signal.aborted) onAbort();
     else params.signal.addEventListener("abort", onAbort, { once: true });
@@ -126,13 +125,14 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   const deadline =
     params.deadlineMs === undefined
       ? undefined
-      : clock.setTimeout(() => abortRun(new RunCancelledError({ reason: "deadline" })), params.deadlineMs);
+      : clock.setTimeout(() => cancel.abort(new RunCancelledError({ reason: "deadline" })), params.deadlineMs);
 
-  for (const [id, result] of Object.entries(params.settled)) results[id] = result;
+  const resumed = Object.keys(params.settled).length > 0;
+  for (const id in params.settled) results[id] = params.settled[id] as NodeResult;
   for (const node of workflow.nodes) {
-    if (node.def.id in results) continue;
-    const open = node.incoming.filter((edge) => !(edge.from.def.id in results)).length;
-    waiting.set(node, open);
+    if (resumed && Object.hasOwn(results, node.def.id)) continue;
+    const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
+    waiting[node.index] = open;
     if (open === 0) ready.push(node);
   }
 
@@ -148,8 +148,8 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     emit?.("node:finish", { runId, nodeId: node.def.id, type: node.def.type, result });
     if (result.status === "failed" && !node.handlesErrors) halt("failed", result.error);
     for (const edge of node.outgoing) {
-      const left = (waiting.get(edge.to) ?? 1) - 1;
-      waiting.set(edge.to, left);
+      const left = (waiting[edge.to.index] as number) - 1;
+      waiting[edge.to.index] = left;
       if (left === 0) ready.push(edge.to);
     }
   };
@@ -157,60 +157,64 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   const complete = async () => {
     if (deadline !== undefined) clock.clearTimeout(deadline);
     params.signal?.removeEventListener("abort", onAbort);
-    await Promise.all(writes);
+    if (writes.length > 0) await Promise.all(writes);
     const outputs: Record<string, unknown> = {};
-    const nodes: Record<string, NodeResult> = {};
-    for (const node of workflow.nodes) {
+    for (const node of workflow.sinks) {
       const result = results[node.def.id];
-      if (result) nodes[node.def.id] = result;
-      if (node.outgoing.length === 0 && result?.status === "success") outputs[node.def.id] = result.output;
+      if (result?.status === "success") outputs[node.def.id] = result.output;
     }
     await store.setRunStatus(runId, status, failure);
-    const result: RunResult = {
-      runId,
-      workflowId: workflow.def.id,
-      status,
-      nodes,
-      outputs,
-      ...(failure ? { error: failure } : {}),
-      ...(pendingApproval ? { pendingApproval } : {}),
-      durationMs: clock.now() - started,
-    };
+    const result: RunResult = { runId, workflowId: workflow.def.id, status, nodes: results, outputs, durationMs: clock.now() - started };
+    if (failure) result.error = failure;
+    if (pendingApproval) result.pendingApproval = pendingApproval;
     emit?.("run:finish", { result });
     return result;
   };
 
   const pump = () => {
     while (readyAt < ready.length && running < params.concurrency && !halted) {
-      if (controller.signal.aborted) {
-        halt("cancelled", errorInfo(controller.signal.reason as AtomError));
+      if (cancel.aborted) {
+        halt("cancelled", errorInfo(cancel.reason as AtomError));
         break;
       }
       const node = ready[readyAt++] as CompiledNode;
-      const live = node.incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
+      const live = liveEdges(node);
       if (node.incoming.length > 0 && live.length === 0) {
         const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: isoNow() };
-        writes.push(store.saveNodeResult(runId, node.def.id, skipped));
+        const write = store.saveNodeResult(runId, node.def.id, skipped);
+        if (isThenable(write)) writes.push(Promise.resolve(write));
         settle(node, skipped);
         continue;
       }
+      // A node whose execute and store write both return synchronously settles here, without a microtask turn.
+      const pending = startNode(node, live);
+      if (pending === undefined) continue;
       running++;
-      void runNode(node, live).then(
-        () => {
-          running--;
-          pump();
-        },
-        (error: unknown) => {
-          running--;
-          halt("failed", errorInfo(toAtomError(error)));
-          pump();
-        },
-      );
+      pending.then(nodeDone, nodeCrashed);
     }
     if (running === 0 && (halted || readyAt >= ready.length)) void complete().then(finish);
   };
+  const nodeDone = () => {
+    running--;
+    pump();
+  };
+  const nodeCrashed = (error: unknown) => {
+    running--;
+    halt("failed", errorInfo(toAtomError(error)));
+    pump();
+  };
 
-  const nodeInput = (node: CompiledNode, live: CompiledEdge[]): unknown => {
+  const liveEdges = (node: CompiledNode): readonly CompiledEdge[] => {
+    const { incoming } = node;
+    if (incoming.length === 0) return NO_EDGES;
+    if (incoming.length === 1) {
+      const edge = incoming[0] as CompiledEdge;
+      return edgeTaken(edge, results[edge.from.def.id] as NodeResult) ? edge.alone : NO_EDGES;
+    }
+    return incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
+  };
+
+  const nodeInput = (node: CompiledNode, live: readonly CompiledEdge[]): unknown => {
     if (node.incoming.length === 0) return params.input;
     const valueOf = (edge: CompiledEdge) => {
       const result = results[edge.from.def.id] as NodeResult;
@@ -222,60 +226,41 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     return merged;
   };
 
-  const attempt = (node: CompiledNode, input: unknown, predecessors: string[], attemptNo: number): unknown => {
-    const scope: TemplateScope = { input, runInput: params.input, nodes: results };
-    let signal = controller.signal;
+  const scopeOf = (input: unknown, item?: unknown): TemplateScope =>
+    item === undefined ? { input, runInput: params.input, nodes: results } : { input, runInput: params.input, nodes: results, item };
+
+  const attempt = (node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number): unknown => {
+    if (node.def.timeoutMs === undefined) return runAttempt(node, input, predecessors, attemptNo, cancel, undefined, undefined);
+    const timeoutMs = node.def.timeoutMs;
+    const local = new CancelScope();
+    const forward = (reason: unknown) => local.abort(reason);
+    cancel.onAbort(forward);
     let timer: unknown;
-    let timeout: Promise<never> | undefined;
-    if (node.def.timeoutMs !== undefined) {
-      const timeoutMs = node.def.timeoutMs;
-      const local = new AbortController();
-      const forward = () => local.abort(controller.signal.reason);
-      controller.signal.addEventListener("abort", forward, { once: true });
-      timeout = new Promise<never>((_, reject) => {
-        timer = clock.setTimeout(() => {
-          const error = new NodeTimeoutError({ nodeId: node.def.id, timeoutMs });
-          local.abort(error);
-          reject(error);
-        }, timeoutMs);
-        local.signal.addEventListener("abort", () => reject(local.signal.reason), { once: true });
-      });
-      timeout.catch(() => undefined);
-      signal = local.signal;
-      const cleanup = () => {
-        clock.clearTimeout(timer);
-        controller.signal.removeEventListener("abort", forward);
-      };
-      return runAttempt(node, scope, input, predecessors, attemptNo, signal, timeout, cleanup);
-    }
-    return runAttempt(node, scope, input, predecessors, attemptNo, signal, undefined, undefined);
+    const timeout = new Promise<never>((_, reject) => {
+      local.onAbort(reject);
+      timer = clock.setTimeout(() => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
+    });
+    timeout.catch(() => undefined);
+    const cleanup = () => {
+      clock.clearTimeout(timer);
+      cancel.offAbort(forward);
+    };
+    return runAttempt(node, input, predecessors, attemptNo, local, timeout, cleanup);
   };
 
   const runAttempt = (
     node: CompiledNode,
-    scope: TemplateScope,
     input: unknown,
-    predecessors: string[],
+    predecessors: readonly string[],
     attemptNo: number,
-    signal: AbortSignal,
+    scope: CancelScope,
     timeout: Promise<never> | undefined,
     cleanup: (() => void) | undefined,
   ): unknown => {
     let value: unknown;
     try {
-      const config = resolveConfig(node, scope);
-      const ctx = new NodeContextImpl(
-        config,
-        input,
-        predecessors,
-        node.def,
-        runId,
-        params.agentId,
-        attemptNo,
-        signal,
-        services,
-        scope,
-      );
+      const config = node.hasTemplates && !node.type.resolvesTemplates ? resolveConfig(node, scopeOf(input)) : node.parsedConfig;
+      const ctx = new NodeContextImpl(config, input, predecessors, node.def, runId, params.agentId, attemptNo, scope, services, scopeOf);
       value = node.type.execute(ctx);
     } catch (error) {
       cleanup?.();
@@ -289,68 +274,87 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     return raceAbort(value);
   };
 
-  const runNode = async (node: CompiledNode, live: CompiledEdge[]): Promise<void> => {
-    const id = node.def.id;
-    emit?.("node:start", { runId, nodeId: id, type: node.def.type });
+  const succeeded = (value: unknown, attempts: number, startedAt: string): NodeResult =>
+    isBranchOutput(value)
+      ? { status: "success", output: value.output, branch: value.branch, attempts, startedAt, finishedAt: isoNow() }
+      : { status: "success", output: value, attempts, startedAt, finishedAt: isoNow() };
+
+  /** Writes a settled node and settles it: synchronously when the store allows, else through the returned promise. */
+  const record = (node: CompiledNode, result: NodeResult): Promise<void> | undefined => {
+    const write = store.saveNodeResult(runId, node.def.id, result);
+    if (!isThenable(write)) {
+      settle(node, result);
+      return undefined;
+    }
+    return Promise.resolve(write).then(() => settle(node, result));
+  };
+
+  /** Runs a node's first attempt; returns `undefined` when it settled synchronously. */
+  const startNode = (node: CompiledNode, live: readonly CompiledEdge[]): Promise<void> | undefined => {
+    emit?.("node:start", { runId, nodeId: node.def.id, type: node.def.type });
     const startedAt = isoNow();
     const input = nodeInput(node, live);
-    const predecessors = live.length === 1 ? [(live[0] as CompiledEdge).from.def.id] : [...new Set(live.map((edge) => edge.from.def.id))];
-    const policy = node.def.retry ?? { maxAttempts: 1 };
+    const predecessors = live.length === 1 ? (live[0] as CompiledEdge).sources : [...new Set(live.map((edge) => edge.from.def.id))];
+    let value: unknown;
+    try {
+      value = attempt(node, input, predecessors, 1);
+    } catch (thrown) {
+      return finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
+    }
+    if (isThenable(value)) return finishNode(node, input, predecessors, startedAt, value);
+    return record(node, succeeded(value, 1, startedAt));
+  };
+
+  /** Awaits an attempt that did not settle synchronously, retrying as the node's policy allows. */
+  const finishNode = async (
+    node: CompiledNode,
+    input: unknown,
+    predecessors: readonly string[],
+    startedAt: string,
+    first: PromiseLike<unknown>,
+  ): Promise<void> => {
+    const policy = node.def.retry ?? ONE_ATTEMPT;
+    let pending = first;
     let result: NodeResult | undefined;
     for (let attemptNo = 1; result === undefined; attemptNo++) {
       try {
-        let value = attempt(node, input, predecessors, attemptNo);
-        if (isThenable(value)) value = await value;
-        const branched = isBranchOutput(value) ? value : undefined;
-        result = {
-          status: "success",
-          output: branched ? branched.output : value,
-          ...(branched ? { branch: branched.branch } : {}),
-          attempts: attemptNo,
-          startedAt,
-          finishedAt: isoNow(),
-        };
+        result = succeeded(await pending, attemptNo, startedAt);
       } catch (thrown) {
         if (thrown instanceof ApprovalRequired) {
-          pendingApproval = { nodeId: id, action: thrown.action, reason: thrown.reason };
+          pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
           halt("paused");
           return;
         }
-        if (controller.signal.aborted) {
-          halt("cancelled", errorInfo(controller.signal.reason as AtomError));
+        if (cancel.aborted) {
+          halt("cancelled", errorInfo(cancel.reason as AtomError));
           return;
         }
         const error = toAtomError(thrown);
         if (attemptNo < policy.maxAttempts && retryable(error)) {
           const retryAfterMs = error.details.retryAfterMs as number | undefined;
           try {
-            await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), controller.signal, clock);
+            await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, clock);
           } catch {
-            halt("cancelled", errorInfo(controller.signal.reason as AtomError));
+            halt("cancelled", errorInfo(cancel.reason as AtomError));
             return;
           }
+          pending = attemptAsync(node, input, predecessors, attemptNo + 1);
           continue;
         }
-        result = {
-          status: "failed",
-          error: errorInfo(error),
-          attempts: attemptNo,
-          startedAt,
-          finishedAt: isoNow(),
-        };
+        result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: isoNow() };
       }
     }
-    await store.saveNodeResult(runId, id, result);
-    settle(node, result);
+    await record(node, result);
   };
+
+  const attemptAsync = async (node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number) =>
+    attempt(node, input, predecessors, attemptNo);
 
   pump();
   return done;
 }
 
-
 function resolveConfig(node: CompiledNode, scope: TemplateScope): unknown {
-  if (!node.hasTemplates || node.type.resolvesTemplates) return node.parsedConfig;
   const resolved = resolveTemplates(node.def.config, scope);
   const parsed = node.type.config.safeParse(resolved);
   if (parsed.success) return parsed.data;

@@ -18,4 +18,4 @@
  */
 export { createHttpClient } from "./http/client.js";
 export { blockedAddressReason } from "./http/address-policy.js";
-export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from "./http/types.js";
+export type { AbortEmitter, HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from "./http/types.js";

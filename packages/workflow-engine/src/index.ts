@@ -31,7 +31,7 @@ export { createWorkflowEngine, type ResumeOptions, type RunOptions, type Workflo
 export { defineNode, routeTo } from "./define-node.js";
 export type { InvalidWorkflow, ValidationResult, ValidWorkflow } from "./validate.js";
 export { renderTemplate, resolveTemplates, type TemplateNodeView, type TemplateScope } from "./template.js";
-export { memoryRunStore } from "./memory-store.js";
+export { memoryRunStore, type MemoryRunStoreOptions } from "./memory-store.js";
 export type { SpanLike, TracerLike } from "./tracing.js";
 export { createActionRegistry } from "./actions/registry.js";
 export { slackPostMessage, type SlackPostMessageInput } from "./actions/slack.js";

@@ -1,10 +1,12 @@
 import { idempotencyKey } from "./idempotency.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
 import type { NodeContext, NodeDefinition, NodeServices } from "./types.js";
+import type { CancelScope } from "./cancel-scope.js";
+import type { AbortEmitter } from "./http/types.js";
 
 /**
- * The `ctx` handed to `execute`. A class rather than a literal so the per-node allocation stays small and the
- * idempotency key is only hashed when a node asks for it.
+ * The `ctx` handed to `execute`. A class rather than a literal so the per-node allocation stays small; the
+ * idempotency key is only hashed, and the template scope only built, when a node asks for them.
  * @internal
  */
 export class NodeContextImpl implements NodeContext {
@@ -19,12 +21,20 @@ export class NodeContextImpl implements NodeContext {
     readonly runId: string,
     agentId: string | undefined,
     readonly attempt: number,
-    readonly signal: AbortSignal,
+    private readonly cancel: CancelScope,
     readonly services: NodeServices,
-    private readonly scope: TemplateScope,
+    private readonly scopeOf: (input: unknown, item?: unknown) => TemplateScope,
   ) {
     this.rawConfig = node.config;
     if (agentId !== undefined) this.agentId = agentId;
+  }
+
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+
+  get abortEmitter(): AbortEmitter {
+    return this.cancel.abortEmitter;
   }
 
   get idempotencyKey(): string {
@@ -32,6 +42,6 @@ export class NodeContextImpl implements NodeContext {
   }
 
   resolve<T>(value: T, item?: unknown): T {
-    return resolveTemplates(value, item === undefined ? this.scope : { ...this.scope, item });
+    return resolveTemplates(value, this.scopeOf(this.input, item));
   }
 }

@@ -6,6 +6,8 @@ import type { EdgeDefinition, NodeDefinition, NodeType, WorkflowDefinition } fro
 
 /** A node ready to execute: its type, parsed config and edges. @internal */
 export interface CompiledNode {
+  /** Position in {@link CompiledWorkflow.nodes}. */
+  index: number;
   def: NodeDefinition;
   type: NodeType;
   /** Config parsed at validation; used as is when the raw config holds no template. */
@@ -22,6 +24,10 @@ export interface CompiledEdge {
   from: CompiledNode;
   to: CompiledNode;
   branch: string | undefined;
+  /** `[this]`: the live-edge list of a node whose only incoming edge is this one, built once. */
+  alone: readonly CompiledEdge[];
+  /** `[from.def.id]`: the predecessors of such a node, built once. */
+  sources: readonly string[];
 }
 
 /** A validated workflow. @internal */
@@ -29,6 +35,8 @@ export interface CompiledWorkflow {
   def: WorkflowDefinition;
   nodes: CompiledNode[];
   byId: Map<string, CompiledNode>;
+  /** Nodes without outgoing edges, whose outputs are the run's outputs. */
+  sinks: CompiledNode[];
 }
 
 /** The outcome of `engine.validate`. */
@@ -88,6 +96,7 @@ export function compileWorkflow(
     for (const problem of templates) problems.push({ nodeId: node.id, ...problem });
     if (!byId.has(node.id)) {
       byId.set(node.id, {
+        index: byId.size,
         def: node,
         type,
         parsedConfig: parsed.success ? parsed.data : undefined,
@@ -101,7 +110,8 @@ export function compileWorkflow(
   def.edges.forEach((edge, index) => addEdge(edge, `edges.${index}`, byId, def, problems));
   problems.push(...graphProblems(def, byId));
   if (problems.length > 0) return { problems };
-  return { workflow: { def, nodes: [...byId.values()], byId }, problems };
+  const nodes = [...byId.values()];
+  return { workflow: { def, nodes, byId, sinks: nodes.filter((node) => node.outgoing.length === 0) }, problems };
 }
 
 function isTemplate(value: unknown): boolean {
@@ -130,7 +140,8 @@ function addEdge(
     });
     return;
   }
-  const compiled: CompiledEdge = { from, to, branch: edge.branch };
+  const compiled: CompiledEdge = { from, to, branch: edge.branch, alone: [], sources: Object.freeze([from.def.id]) };
+  compiled.alone = Object.freeze([compiled]);
   from.outgoing.push(compiled);
   to.incoming.push(compiled);
   if (edge.branch === "error") from.handlesErrors = true;

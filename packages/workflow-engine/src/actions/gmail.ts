@@ -68,7 +68,7 @@ export function gmailSend(baseUrl = "https://gmail.googleapis.com"): ActionDefin
         url: `${baseUrl.replace(/\/$/, "")}/gmail/v1/users/me/messages/send`,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify({ raw: buildRawMessage(ctx.input) }),
-        signal: ctx.signal,
+        signal: ctx.abortEmitter,
       });
       const body = response.body as { id?: string; threadId?: string } | null;
       if (response.status < 200 || response.status >= 300 || !body?.id) {

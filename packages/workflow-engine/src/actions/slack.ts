@@ -36,7 +36,7 @@ export function slackPostMessage(baseUrl = "https://slack.com/api"): ActionDefin
         url: `${baseUrl.replace(/\/$/, "")}/chat.postMessage`,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json; charset=utf-8" },
         body: JSON.stringify(ctx.input),
-        signal: ctx.signal,
+        signal: ctx.abortEmitter,
       });
       const body = response.body as { ok?: boolean; error?: string; channel?: string; ts?: string } | null;
       if (response.status !== 200 || body?.ok !== true) {

@@ -25,6 +25,23 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
 }
 
+/**
+ * A Node `EventEmitter` used as an abort signal, as undici accepts it: `aborted` and `reason` mirror `AbortSignal`,
+ * and it emits `"abort"` once. `NodeContext.abortEmitter` is one.
+ */
+export interface AbortEmitter {
+  /** True once aborted. */
+  readonly aborted: boolean;
+  /** Why it aborted (an `AtomError` from the engine). */
+  readonly reason: unknown;
+  /** Adds an `"abort"` listener. */
+  on(event: "abort", listener: () => void): this;
+  /** Adds a one-shot `"abort"` listener. */
+  once(event: "abort", listener: () => void): this;
+  /** Removes an `"abort"` listener. */
+  removeListener(event: "abort", listener: () => void): this;
+}
+
 /** One request. */
 export interface HttpRequest {
   /** HTTP method. */
@@ -35,8 +52,11 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Request body. */
   body?: string | Uint8Array;
-  /** Aborts the request (and the body read). */
-  signal?: AbortSignal;
+  /**
+   * Aborts the request (and the body read): an `AbortSignal`, or an {@link AbortEmitter} (undici's other signal
+   * form, which the engine's nodes pass because listening on one costs far less than on a fresh `AbortSignal`).
+   */
+  signal?: AbortSignal | AbortEmitter;
   /** Overrides the client's `timeoutMs`. */
   timeoutMs?: number;
   /** Overrides the client's `maxResponseBytes`. */

@@ -52,7 +52,10 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
         input: parsed.data,
         http: services.http,
         credentials: (provider) => credentialToken(services, provider, ctx),
-        signal: ctx.signal,
+        get signal() {
+          return ctx.signal;
+        },
+        abortEmitter: ctx.abortEmitter,
         idempotencyKey: ctx.idempotencyKey,
         runId: ctx.runId,
         ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),

@@ -7,13 +7,15 @@ import { createWorkflowEngine, type Clock, type WorkflowDefinition } from "../in
 const tripwire = installTripwire();
 let server: Awaited<ReturnType<typeof startServer>>;
 let failuresLeft = 0;
+const closedHangs = new Set<string>();
 beforeAll(async () => {
   server = await startServer((req, res) => {
     if (req.url.startsWith("/flaky") && failuresLeft-- > 0) {
       res.writeHead(503, { "retry-after": "3" }).end("busy");
     } else if (req.url === "/missing") {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"nope"}');
-    } else if (req.url === "/hang") {
+    } else if (req.url.startsWith("/hang")) {
+      res.on("close", () => closedHangs.add(req.url));
       res.writeHead(200);
     } else {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, url: req.url }));
@@ -120,6 +122,41 @@ describe("http_request node", () => {
     const result = await pending;
     expect(result.status).toBe("cancelled");
     expect(result.error?.code).toBe("RUN_CANCELLED");
+  });
+
+  it("closes every in-flight request of a fan-out on abort, with no listener-leak warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const width = 20;
+    const fan: WorkflowDefinition = {
+      id: "fan",
+      version: 1,
+      nodes: [
+        { id: "start", type: "transform", config: { operation: "extract", path: "" } },
+        ...Array.from({ length: width }, (_, i) => ({ id: `h${i}`, type: "http_request", config: { url: `${server.url}/hang/${i}` } })),
+      ],
+      edges: Array.from({ length: width }, (_, i) => ({ from: "start", to: `h${i}` })),
+    };
+    const wide = createWorkflowEngine({ http: createHttpClient({ allowHosts: ["127.0.0.1"], connections: width }), concurrency: width });
+    const urls = Array.from({ length: width }, (_, i) => `/hang/${i}`);
+    const controller = new AbortController();
+    const pending = wide.run(fan, {}, { signal: controller.signal });
+    while (server.seen.length < width) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    expect((await pending).status).toBe("cancelled");
+    while (!urls.every((url) => closedHangs.has(url))) await new Promise((resolve) => setImmediate(resolve));
+    process.off("warning", onWarning);
+    await wide.close();
+    expect(warnings).toEqual([]);
+  });
+
+  it("closes the request when the node times out", async () => {
+    const timed = createWorkflowEngine({ http });
+    const result = await timed.run(one({ url: `${server.url}/hang/timeout` }, { timeoutMs: 50 }));
+    expect(result.nodes.call?.error).toMatchObject({ code: "NODE_TIMEOUT", details: { nodeId: "call", timeoutMs: 50 } });
+    while (!closedHangs.has("/hang/timeout")) await new Promise((resolve) => setImmediate(resolve));
+    await timed.close();
   });
 
   it("fails cleanly without a credentials hook", async () => {

@@ -81,7 +81,7 @@ export const httpRequestNode = defineNode({
     if (config.auth) {
       headers.authorization = `${config.auth.scheme} ${await credentialToken(services, config.auth.provider, ctx)}`;
     }
-    const request: HttpRequest = { method: config.method, url, headers, signal: ctx.signal };
+    const request: HttpRequest = { method: config.method, url, headers, signal: ctx.abortEmitter };
     if (body !== undefined) request.body = body;
     if (config.timeoutMs !== undefined) request.timeoutMs = config.timeoutMs;
     if (config.maxResponseBytes !== undefined) request.maxResponseBytes = config.maxResponseBytes;
