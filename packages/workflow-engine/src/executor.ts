@@ -65,7 +65,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * Runs the graph: a node starts once every predecessor settled; nodes with no taken incoming edge are skipped,
- * which propagates; at most `concurrency` nodes run at once.
+ * which propagates; at most `concurrency` async nodes are in flight, while synchronous ones settle in the loop.
  * @internal
  */
 export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
@@ -99,7 +99,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   let finish!: (result: RunResult) => void;
   const done = new Promise<RunResult>((resolve) => (finish = resolve));
 
-  // Async node results are raced against the run's cancellation through the scope's callback set rather than an
+  // Async node results are raced against the run's cancellation through the scope's callback list rather than an
   // abort listener each.
   const raceAbort = (value: PromiseLike<unknown>): Promise<unknown> => {
     if (cancel.aborted) return Promise.reject(cancel.reason);
