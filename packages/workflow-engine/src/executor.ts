@@ -99,24 +99,6 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
   let finish!: (result: RunResult) => void;
   const done = new Promise<RunResult>((resolve) => (finish = resolve));
 
-  // Async node results are raced against the run's cancellation through the scope's callback list rather than an
-  // abort listener each.
-  const raceAbort = (value: PromiseLike<unknown>): Promise<unknown> => {
-    if (cancel.aborted) return Promise.reject(cancel.reason);
-    return new Promise((resolve, reject) => {
-      cancel.onAbort(reject);
-      value.then(
-        (result) => {
-          cancel.offAbort(reject);
-          resolve(result);
-        },
-        (error: unknown) => {
-          cancel.offAbort(reject);
-          reject(error);
-        },
-      );
-    });
-  };
   const onAbort = () => cancel.abort(new RunCancelledError({ reason: "aborted" }));
   if (params.signal) {
     if (params.signal.aborted) onAbort();
@@ -230,22 +212,18 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     item === undefined ? { input, runInput: params.input, nodes: results } : { input, runInput: params.input, nodes: results, item };
 
   const attempt = (node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number): unknown => {
-    if (node.def.timeoutMs === undefined) return runAttempt(node, input, predecessors, attemptNo, cancel, undefined, undefined);
+    if (node.def.timeoutMs === undefined) return runAttempt(node, input, predecessors, attemptNo, cancel, undefined);
+    // A timed attempt runs in a child scope, aborted by the run's cancellation or by its own timer.
     const timeoutMs = node.def.timeoutMs;
     const local = new CancelScope();
     const forward = (reason: unknown) => local.abort(reason);
     cancel.onAbort(forward);
-    let timer: unknown;
-    const timeout = new Promise<never>((_, reject) => {
-      local.onAbort(reject);
-      timer = clock.setTimeout(() => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
-    });
-    timeout.catch(() => undefined);
+    const timer = clock.setTimeout(() => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
     const cleanup = () => {
       clock.clearTimeout(timer);
       cancel.offAbort(forward);
     };
-    return runAttempt(node, input, predecessors, attemptNo, local, timeout, cleanup);
+    return runAttempt(node, input, predecessors, attemptNo, local, cleanup);
   };
 
   const runAttempt = (
@@ -254,7 +232,6 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     predecessors: readonly string[],
     attemptNo: number,
     scope: CancelScope,
-    timeout: Promise<never> | undefined,
     cleanup: (() => void) | undefined,
   ): unknown => {
     let value: unknown;
@@ -270,8 +247,8 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
       cleanup?.();
       return value;
     }
-    if (timeout) return Promise.race([value, timeout]).finally(cleanup);
-    return raceAbort(value);
+    const raced = scope.race(value);
+    return cleanup ? raced.finally(cleanup) : raced;
   };
 
   const succeeded = (value: unknown, attempts: number, startedAt: string): NodeResult =>

@@ -55,7 +55,9 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
         get signal() {
           return ctx.signal;
         },
-        abortEmitter: ctx.abortEmitter,
+        get abortEmitter() {
+          return ctx.abortEmitter;
+        },
         idempotencyKey: ctx.idempotencyKey,
         runId: ctx.runId,
         ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
