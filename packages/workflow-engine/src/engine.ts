@@ -14,6 +14,7 @@ import { conditionNode } from "./nodes/condition.js";
 import { delayNode } from "./nodes/delay.js";
 import { httpRequestNode } from "./nodes/http-request.js";
 import { transformNode } from "./nodes/transform.js";
+import { isThenable } from "./thenable.js";
 import { systemClock } from "./timing.js";
 import { traceNodes, type TracerLike } from "./tracing.js";
 import type {
@@ -212,14 +213,20 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       const { problems } = compileWorkflow(definition, types);
       return problems.length === 0 ? { ok: true, problems: [] } : { ok: false, problems };
     },
-    async run(definition, input, runOptions = {}) {
-      const run = isEmpty(runOptions) ? NO_OPTIONS : (parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions);
-      const workflow = compile(definition);
-      const runId = run.runId ?? (options.generateId ?? randomUUID)();
-      const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
-      if (run.agentId !== undefined) stored.agentId = run.agentId;
-      await store.createRun(stored);
-      return execute(workflow, runId, input, {}, run);
+    // Not `async`: with an in-process store a run starts in this call and its first nodes run before it returns.
+    run(definition, input, runOptions = {}) {
+      try {
+        const run = isEmpty(runOptions) ? NO_OPTIONS : (parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions);
+        const workflow = compile(definition);
+        const runId = run.runId ?? (options.generateId ?? randomUUID)();
+        const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
+        if (run.agentId !== undefined) stored.agentId = run.agentId;
+        const created = store.createRun(stored);
+        if (!isThenable(created)) return execute(workflow, runId, input, {}, run);
+        return Promise.resolve(created).then(() => execute(workflow, runId, input, {}, run));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     async resume(runId, resumeOptions = {}) {
       const run = parseInput(runOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as RunOptions;

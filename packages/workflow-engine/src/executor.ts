@@ -3,9 +3,10 @@ import { isBranchOutput } from "./define-node.js";
 import { NodeTimeoutError, RunCancelledError } from "./errors.js";
 import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
-import { backoffDelay, sleep } from "./timing.js";
-import { NodeContextImpl } from "./node-context.js";
+import { backoffDelay, isoTime, sleep } from "./timing.js";
+import { NodeContextImpl, type TemplateScopes } from "./node-context.js";
 import { CancelScope } from "./cancel-scope.js";
+import { isThenable } from "./thenable.js";
 import type { CompiledEdge, CompiledNode, CompiledWorkflow } from "./validate.js";
 import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
 
@@ -59,145 +60,202 @@ function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
 const NO_EDGES: readonly CompiledEdge[] = Object.freeze([]);
 const ONE_ATTEMPT = { maxAttempts: 1 } as const;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
 /**
  * Runs the graph: a node starts once every predecessor settled; nodes with no taken incoming edge are skipped,
  * which propagates; at most `concurrency` async nodes are in flight, while synchronous ones settle in the loop.
  * @internal
  */
 export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
-  const { workflow, services, store, runId, emit } = params;
-  const clock = services.clock;
-  const started = clock.now();
-  // Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
-  const results: Record<string, NodeResult> = {};
+  return new Execution(params).start();
+}
+
+/**
+ * One execution of a run. A class rather than closures over locals: a one-node run would otherwise allocate a
+ * couple of dozen functions before doing any work.
+ */
+class Execution implements TemplateScopes {
+  private readonly results: Record<string, NodeResult> = {};
   // Unsettled predecessors per node, by CompiledNode.index.
-  const waiting = new Int32Array(workflow.nodes.length);
-  const ready: CompiledNode[] = [];
-  const cancel = new CancelScope();
-  const writes: Promise<void>[] = [];
-  // Nodes settling within the same millisecond share one ISO string instead of formatting a Date each.
-  let isoMs = Number.NaN;
-  let isoText = "";
-  const isoNow = () => {
-    const ms = clock.now();
-    if (ms !== isoMs) {
-      isoMs = ms;
-      isoText = new Date(ms).toISOString();
-    }
-    return isoText;
-  };
-  let readyAt = 0;
-  let running = 0;
-  let halted = false;
-  let failure: NodeErrorInfo | undefined;
-  let status: RunResult["status"] = "success";
-  let pendingApproval: RunResult["pendingApproval"];
-  let finish!: (result: RunResult) => void;
-  const done = new Promise<RunResult>((resolve) => (finish = resolve));
+  private readonly waiting: Int32Array;
+  private readonly ready: CompiledNode[] = [];
+  private readonly cancel = new CancelScope();
+  private readonly writes: Promise<void>[] = [];
+  private readonly started: number;
+  private readyAt = 0;
+  private running = 0;
+  private halted = false;
+  private failure: NodeErrorInfo | undefined;
+  private status: RunResult["status"] = "success";
+  private pendingApproval: RunResult["pendingApproval"];
+  private deadline: unknown;
+  private finish!: (result: RunResult) => void;
+  private fail!: (error: unknown) => void;
 
-  const onAbort = () => cancel.abort(new RunCancelledError({ reason: "aborted" }));
-  if (params.signal) {
-    if (params.signal.aborted) onAbort();
-    else params.signal.addEventListener("abort", onAbort, { once: true });
-  }
-  const deadline =
-    params.deadlineMs === undefined
-      ? undefined
-      : clock.setTimeout(() => cancel.abort(new RunCancelledError({ reason: "deadline" })), params.deadlineMs);
-
-  const resumed = Object.keys(params.settled).length > 0;
-  for (const id in params.settled) results[id] = params.settled[id] as NodeResult;
-  for (const node of workflow.nodes) {
-    if (resumed && Object.hasOwn(results, node.def.id)) continue;
-    const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
-    waiting[node.index] = open;
-    if (open === 0) ready.push(node);
+  constructor(private readonly params: ExecuteParams) {
+    this.started = params.services.clock.now();
+    this.waiting = new Int32Array(params.workflow.nodes.length);
   }
 
-  const halt = (runStatus: RunResult["status"], error?: NodeErrorInfo) => {
-    if (halted) return;
-    halted = true;
-    status = runStatus;
-    failure = error;
-  };
-
-  const settle = (node: CompiledNode, result: NodeResult) => {
-    results[node.def.id] = result;
-    emit?.("node:finish", { runId, nodeId: node.def.id, type: node.def.type, result });
-    if (result.status === "failed" && !node.handlesErrors) halt("failed", result.error);
-    for (const edge of node.outgoing) {
-      const left = (waiting[edge.to.index] as number) - 1;
-      waiting[edge.to.index] = left;
-      if (left === 0) ready.push(edge.to);
+  start(): Promise<RunResult> {
+    const { params, results, waiting, ready } = this;
+    const done = new Promise<RunResult>((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+    });
+    if (params.signal) {
+      if (params.signal.aborted) this.onAbort();
+      else params.signal.addEventListener("abort", this.onAbort, { once: true });
     }
-  };
-
-  const complete = async () => {
-    if (deadline !== undefined) clock.clearTimeout(deadline);
-    params.signal?.removeEventListener("abort", onAbort);
-    if (writes.length > 0) await Promise.all(writes);
-    const outputs: Record<string, unknown> = {};
-    for (const node of workflow.sinks) {
-      const result = results[node.def.id];
-      if (result?.status === "success") outputs[node.def.id] = result.output;
+    if (params.deadlineMs !== undefined) {
+      this.deadline = params.services.clock.setTimeout(
+        () => this.cancel.abort(new RunCancelledError({ reason: "deadline" })),
+        params.deadlineMs,
+      );
     }
-    await store.setRunStatus(runId, status, failure);
-    const result: RunResult = { runId, workflowId: workflow.def.id, status, nodes: results, outputs, durationMs: clock.now() - started };
-    if (failure) result.error = failure;
-    if (pendingApproval) result.pendingApproval = pendingApproval;
-    emit?.("run:finish", { result });
-    return result;
-  };
+    // Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
+    let resumed = false;
+    for (const id in params.settled) {
+      results[id] = params.settled[id] as NodeResult;
+      resumed = true;
+    }
+    for (const node of params.workflow.nodes) {
+      if (resumed && Object.hasOwn(results, node.def.id)) continue;
+      const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
+      waiting[node.index] = open;
+      if (open === 0) ready.push(node);
+    }
+    this.pump();
+    return done;
+  }
 
-  const pump = () => {
-    while (readyAt < ready.length && running < params.concurrency && !halted) {
+  private readonly onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
+
+  private now(): string {
+    return isoTime(this.params.services.clock.now());
+  }
+
+  private halt(runStatus: RunResult["status"], error?: NodeErrorInfo): void {
+    if (this.halted) return;
+    this.halted = true;
+    this.status = runStatus;
+    this.failure = error;
+  }
+
+  private pump(): void {
+    const { ready, cancel, params } = this;
+    while (this.readyAt < ready.length && this.running < params.concurrency && !this.halted) {
       if (cancel.aborted) {
-        halt("cancelled", errorInfo(cancel.reason as AtomError));
+        this.halt("cancelled", errorInfo(cancel.reason as AtomError));
         break;
       }
-      const node = ready[readyAt++] as CompiledNode;
-      const live = liveEdges(node);
+      const node = ready[this.readyAt++] as CompiledNode;
+      const live = this.liveEdges(node);
       if (node.incoming.length > 0 && live.length === 0) {
-        const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: isoNow() };
-        const write = store.saveNodeResult(runId, node.def.id, skipped);
-        if (isThenable(write)) writes.push(Promise.resolve(write));
-        settle(node, skipped);
+        const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: this.now() };
+        try {
+          const write = params.store.saveNodeResult(params.runId, node.def.id, skipped);
+          if (isThenable(write)) this.writes.push(Promise.resolve(write));
+        } catch (error) {
+          this.halt("failed", errorInfo(toAtomError(error)));
+          break;
+        }
+        this.settle(node, skipped);
         continue;
       }
       // A node whose execute and store write both return synchronously settles here, without a microtask turn.
-      const pending = startNode(node, live);
+      const pending = this.startNode(node, live);
       if (pending === undefined) continue;
-      running++;
-      pending.then(nodeDone, nodeCrashed);
+      this.running++;
+      pending.then(this.nodeDone, this.nodeCrashed);
     }
-    if (running === 0 && (halted || readyAt >= ready.length)) void complete().then(finish);
-  };
-  const nodeDone = () => {
-    running--;
-    pump();
-  };
-  const nodeCrashed = (error: unknown) => {
-    running--;
-    halt("failed", errorInfo(toAtomError(error)));
-    pump();
+    if (this.running === 0 && (this.halted || this.readyAt >= ready.length)) this.complete();
+  }
+
+  private readonly nodeDone = () => {
+    this.running--;
+    this.pump();
   };
 
-  const liveEdges = (node: CompiledNode): readonly CompiledEdge[] => {
+  private readonly nodeCrashed = (error: unknown) => {
+    this.running--;
+    this.halt("failed", errorInfo(toAtomError(error)));
+    this.pump();
+  };
+
+  private settle(node: CompiledNode, result: NodeResult): void {
+    const { params, waiting } = this;
+    this.results[node.def.id] = result;
+    params.emit?.("node:finish", { runId: params.runId, nodeId: node.def.id, type: node.def.type, result });
+    if (result.status === "failed" && !node.handlesErrors) this.halt("failed", result.error);
+    for (const edge of node.outgoing) {
+      const left = (waiting[edge.to.index] as number) - 1;
+      waiting[edge.to.index] = left;
+      if (left === 0) this.ready.push(edge.to);
+    }
+  }
+
+  /**
+   * Ends the run once pending store writes are done: synchronously when there are none and the store allows. When
+   * the store fails here, the run's promise rejects with the store's error.
+   */
+  private complete(): void {
+    const { params } = this;
+    if (this.deadline !== undefined) params.services.clock.clearTimeout(this.deadline);
+    params.signal?.removeEventListener("abort", this.onAbort);
+    if (this.writes.length > 0) {
+      Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
+      return;
+    }
+    this.writeStatus();
+  }
+
+  private writeStatus(): void {
+    let written: void | Promise<void>;
+    try {
+      written = this.params.store.setRunStatus(this.params.runId, this.status, this.failure);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (isThenable(written)) Promise.resolve(written).then(() => this.report(), this.fail);
+    else this.report();
+  }
+
+  private report(): void {
+    const { params, results } = this;
+    const outputs: Record<string, unknown> = {};
+    for (const node of params.workflow.sinks) {
+      const result = results[node.def.id];
+      if (result?.status === "success") outputs[node.def.id] = result.output;
+    }
+    const result: RunResult = {
+      runId: params.runId,
+      workflowId: params.workflow.def.id,
+      status: this.status,
+      nodes: results,
+      outputs,
+      durationMs: params.services.clock.now() - this.started,
+    };
+    if (this.failure) result.error = this.failure;
+    if (this.pendingApproval) result.pendingApproval = this.pendingApproval;
+    params.emit?.("run:finish", { result });
+    this.finish(result);
+  }
+
+  private liveEdges(node: CompiledNode): readonly CompiledEdge[] {
     const { incoming } = node;
     if (incoming.length === 0) return NO_EDGES;
+    const { results } = this;
     if (incoming.length === 1) {
       const edge = incoming[0] as CompiledEdge;
       return edgeTaken(edge, results[edge.from.def.id] as NodeResult) ? edge.alone : NO_EDGES;
     }
     return incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
-  };
+  }
 
-  const nodeInput = (node: CompiledNode, live: readonly CompiledEdge[]): unknown => {
-    if (node.incoming.length === 0) return params.input;
+  private nodeInput(node: CompiledNode, live: readonly CompiledEdge[]): unknown {
+    if (node.incoming.length === 0) return this.params.input;
+    const { results } = this;
     const valueOf = (edge: CompiledEdge) => {
       const result = results[edge.from.def.id] as NodeResult;
       return result.status === "failed" ? result.error : result.output;
@@ -206,14 +264,20 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     const merged: Record<string, unknown> = {};
     for (const edge of live) merged[edge.from.def.id] = valueOf(edge);
     return merged;
-  };
+  }
 
-  const scopeOf = (input: unknown, item?: unknown): TemplateScope =>
-    item === undefined ? { input, runInput: params.input, nodes: results } : { input, runInput: params.input, nodes: results, item };
+  scopeOf(input: unknown, item?: unknown): TemplateScope {
+    const { params, results } = this;
+    return item === undefined
+      ? { input, runInput: params.input, nodes: results }
+      : { input, runInput: params.input, nodes: results, item };
+  }
 
-  const attempt = (node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number): unknown => {
-    if (node.def.timeoutMs === undefined) return runAttempt(node, input, predecessors, attemptNo, cancel, undefined);
+  private attempt(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number): unknown {
+    const { cancel } = this;
+    if (node.def.timeoutMs === undefined) return this.runAttempt(node, input, predecessors, attemptNo, cancel, undefined);
     // A timed attempt runs in a child scope, aborted by the run's cancellation or by its own timer.
+    const { clock } = this.params.services;
     const timeoutMs = node.def.timeoutMs;
     const local = new CancelScope();
     const forward = (reason: unknown) => local.abort(reason);
@@ -223,21 +287,22 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
       clock.clearTimeout(timer);
       cancel.offAbort(forward);
     };
-    return runAttempt(node, input, predecessors, attemptNo, local, cleanup);
-  };
+    return this.runAttempt(node, input, predecessors, attemptNo, local, cleanup);
+  }
 
-  const runAttempt = (
+  private runAttempt(
     node: CompiledNode,
     input: unknown,
     predecessors: readonly string[],
     attemptNo: number,
     scope: CancelScope,
     cleanup: (() => void) | undefined,
-  ): unknown => {
+  ): unknown {
+    const { params } = this;
     let value: unknown;
     try {
-      const config = node.hasTemplates && !node.type.resolvesTemplates ? resolveConfig(node, scopeOf(input)) : node.parsedConfig;
-      const ctx = new NodeContextImpl(config, input, predecessors, node.def, runId, params.agentId, attemptNo, scope, services, scopeOf);
+      const config = node.hasTemplates && !node.type.resolvesTemplates ? resolveConfig(node, this.scopeOf(input)) : node.parsedConfig;
+      const ctx = new NodeContextImpl(config, input, predecessors, node.def, params.runId, params.agentId, attemptNo, scope, params.services, this);
       value = node.type.execute(ctx);
     } catch (error) {
       cleanup?.();
@@ -249,86 +314,93 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
     }
     const raced = scope.race(value);
     return cleanup ? raced.finally(cleanup) : raced;
-  };
+  }
 
-  const succeeded = (value: unknown, attempts: number, startedAt: string): NodeResult =>
-    isBranchOutput(value)
-      ? { status: "success", output: value.output, branch: value.branch, attempts, startedAt, finishedAt: isoNow() }
-      : { status: "success", output: value, attempts, startedAt, finishedAt: isoNow() };
+  private succeeded(value: unknown, attempts: number, startedAt: string): NodeResult {
+    return isBranchOutput(value)
+      ? { status: "success", output: value.output, branch: value.branch, attempts, startedAt, finishedAt: this.now() }
+      : { status: "success", output: value, attempts, startedAt, finishedAt: this.now() };
+  }
 
   /** Writes a settled node and settles it: synchronously when the store allows, else through the returned promise. */
-  const record = (node: CompiledNode, result: NodeResult): Promise<void> | undefined => {
-    const write = store.saveNodeResult(runId, node.def.id, result);
+  private record(node: CompiledNode, result: NodeResult): Promise<void> | undefined {
+    let write: void | Promise<void>;
+    try {
+      write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!isThenable(write)) {
-      settle(node, result);
+      this.settle(node, result);
       return undefined;
     }
-    return Promise.resolve(write).then(() => settle(node, result));
-  };
+    return Promise.resolve(write).then(() => this.settle(node, result));
+  }
 
   /** Runs a node's first attempt; returns `undefined` when it settled synchronously. */
-  const startNode = (node: CompiledNode, live: readonly CompiledEdge[]): Promise<void> | undefined => {
-    emit?.("node:start", { runId, nodeId: node.def.id, type: node.def.type });
-    const startedAt = isoNow();
-    const input = nodeInput(node, live);
+  private startNode(node: CompiledNode, live: readonly CompiledEdge[]): Promise<void> | undefined {
+    const { params } = this;
+    params.emit?.("node:start", { runId: params.runId, nodeId: node.def.id, type: node.def.type });
+    const startedAt = this.now();
+    const input = this.nodeInput(node, live);
     const predecessors = live.length === 1 ? (live[0] as CompiledEdge).sources : [...new Set(live.map((edge) => edge.from.def.id))];
     let value: unknown;
     try {
-      value = attempt(node, input, predecessors, 1);
+      value = this.attempt(node, input, predecessors, 1);
     } catch (thrown) {
-      return finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
+      return this.finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
     }
-    if (isThenable(value)) return finishNode(node, input, predecessors, startedAt, value);
-    return record(node, succeeded(value, 1, startedAt));
-  };
+    if (isThenable(value)) return this.finishNode(node, input, predecessors, startedAt, value);
+    return this.record(node, this.succeeded(value, 1, startedAt));
+  }
 
   /** Awaits an attempt that did not settle synchronously, retrying as the node's policy allows. */
-  const finishNode = async (
+  private async finishNode(
     node: CompiledNode,
     input: unknown,
     predecessors: readonly string[],
     startedAt: string,
     first: PromiseLike<unknown>,
-  ): Promise<void> => {
+  ): Promise<void> {
+    const { cancel, params } = this;
     const policy = node.def.retry ?? ONE_ATTEMPT;
     let pending = first;
     let result: NodeResult | undefined;
     for (let attemptNo = 1; result === undefined; attemptNo++) {
       try {
-        result = succeeded(await pending, attemptNo, startedAt);
+        result = this.succeeded(await pending, attemptNo, startedAt);
       } catch (thrown) {
         if (thrown instanceof ApprovalRequired) {
-          pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
-          halt("paused");
+          this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
+          this.halt("paused");
           return;
         }
         if (cancel.aborted) {
-          halt("cancelled", errorInfo(cancel.reason as AtomError));
+          this.halt("cancelled", errorInfo(cancel.reason as AtomError));
           return;
         }
         const error = toAtomError(thrown);
         if (attemptNo < policy.maxAttempts && retryable(error)) {
           const retryAfterMs = error.details.retryAfterMs as number | undefined;
           try {
-            await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, clock);
+            await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
           } catch {
-            halt("cancelled", errorInfo(cancel.reason as AtomError));
+            this.halt("cancelled", errorInfo(cancel.reason as AtomError));
             return;
           }
-          pending = attemptAsync(node, input, predecessors, attemptNo + 1);
+          pending = this.attemptAsync(node, input, predecessors, attemptNo + 1);
           continue;
         }
-        result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: isoNow() };
+        result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: this.now() };
       }
     }
-    await record(node, result);
-  };
+    const write = this.record(node, result);
+    if (write) await write;
+  }
 
-  const attemptAsync = async (node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number) =>
-    attempt(node, input, predecessors, attemptNo);
-
-  pump();
-  return done;
+  private async attemptAsync(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number) {
+    return this.attempt(node, input, predecessors, attemptNo);
+  }
 }
 
 function resolveConfig(node: CompiledNode, scope: TemplateScope): unknown {

@@ -42,6 +42,32 @@ describe("memoryRunStore", () => {
     expect(await store.getRun(cancelled.runId)).toMatchObject({ status: "cancelled", nodes: {} });
   });
 
+  it("keeps paused runs and the retained ones readable across thousands of finished runs", async () => {
+    const store = memoryRunStore({ retainFinished: 3 });
+    const controller = new AbortController();
+    const hang = defineNode({ type: "hang", config: z.object({}), execute: () => new Promise(() => undefined) });
+    const engine = createWorkflowEngine({ store, nodes: [hang] });
+    const pending = engine.run({ ...one, nodes: [{ id: "h", type: "hang", config: {} }] }, {}, { signal: controller.signal });
+    controller.abort();
+    const cancelled = await pending;
+    const ids: string[] = [];
+    for (let i = 0; i < 5000; i++) ids.push((await engine.run(one, { i })).runId);
+    expect(await store.getRun(cancelled.runId)).toMatchObject({ status: "cancelled" });
+    expect(await store.getRun(ids[4996] as string)).toBeUndefined();
+    expect(await store.getRun(ids[4997] as string)).toMatchObject({ status: "success", input: { i: 4997 } });
+    expect(await store.getRun(ids[4999] as string)).toMatchObject({ status: "success", input: { i: 4999 } });
+    expect(await store.getRun(ids[0] as string)).toBeUndefined();
+  });
+
+  it("starts a run inside run(): an in-process store makes the first nodes run before it returns", async () => {
+    let ran = false;
+    const spy = defineNode({ type: "spy", config: z.object({}), execute: () => (ran = true) });
+    const engine = createWorkflowEngine({ store: memoryRunStore(), nodes: [spy] });
+    const pending = engine.run({ ...one, nodes: [{ id: "s", type: "spy", config: {} }] });
+    expect(ran).toBe(true);
+    expect((await pending).status).toBe("success");
+  });
+
   it.each([[-1], [1.5], ["10"]])("rejects retainFinished %j, naming the field", (retainFinished) => {
     expect(() => memoryRunStore({ retainFinished } as never)).toThrowError(
       expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "retainFinished" }) }),

@@ -5,6 +5,15 @@ import type { CancelScope } from "./cancel-scope.js";
 import type { AbortEmitter } from "./http/types.js";
 
 /**
+ * Where a context gets the template scope of its node: the run's execution.
+ * @internal
+ */
+export interface TemplateScopes {
+  /** The scope for templates of a node with this input (and, inside `map`/`filter`, this item). */
+  scopeOf(input: unknown, item?: unknown): TemplateScope;
+}
+
+/**
  * The `ctx` handed to `execute`. A class rather than a literal so the per-node allocation stays small; the
  * idempotency key is only hashed, and the template scope only built, when a node asks for them.
  * @internal
@@ -23,7 +32,7 @@ export class NodeContextImpl implements NodeContext {
     readonly attempt: number,
     private readonly cancel: CancelScope,
     readonly services: NodeServices,
-    private readonly scopeOf: (input: unknown, item?: unknown) => TemplateScope,
+    private readonly scopes: TemplateScopes,
   ) {
     this.rawConfig = node.config;
     if (agentId !== undefined) this.agentId = agentId;
@@ -42,6 +51,6 @@ export class NodeContextImpl implements NodeContext {
   }
 
   resolve<T>(value: T, item?: unknown): T {
-    return resolveTemplates(value, this.scopeOf(this.input, item));
+    return resolveTemplates(value, this.scopes.scopeOf(this.input, item));
   }
 }

@@ -37,3 +37,23 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   const delay = (policy.jitter ?? "full") === "full" ? Math.floor(random() * base) : base;
   return retryAfterMs === undefined ? delay : Math.min(max, Math.max(delay, retryAfterMs));
 }
+
+// The ISO text of the current second ("2026-11-25T07:45:12."), shared by every run: most timestamps then cost a
+// string concatenation instead of a Date and its formatting.
+let isoSecond = Number.NaN;
+let isoPrefix = "";
+
+/**
+ * `new Date(ms).toISOString()`, formatting the date part once per second.
+ * @internal
+ */
+export function isoTime(ms: number): string {
+  const whole = Math.trunc(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    isoSecond = second;
+  }
+  const milli = whole - second * 1000;
+  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+}

@@ -284,8 +284,8 @@ export interface StoredRun {
 
 /** Persists runs so `resume` can continue them. Implementations: `memoryRunStore`, `postgresRunStore`. */
 export interface RunStore {
-  /** Records a new run (status `running`, no nodes). */
-  createRun(run: StoredRun): Promise<void>;
+  /** Records a new run (status `running`, no nodes); the run starts once this returns or its promise resolves. */
+  createRun(run: StoredRun): void | Promise<void>;
   /** Loads a run with its settled nodes. */
   getRun(runId: string): Promise<StoredRun | undefined>;
   /**
@@ -293,8 +293,8 @@ export interface RunStore {
    * the returned promise resolves: an in-process store returns nothing so synchronous nodes never wait a turn.
    */
   saveNodeResult(runId: string, nodeId: string, result: NodeResult): void | Promise<void>;
-  /** Updates a run's status. */
-  setRunStatus(runId: string, status: RunStatus, error?: NodeErrorInfo): Promise<void>;
+  /** Updates a run's status; the run's result is returned once this returns or its promise resolves. */
+  setRunStatus(runId: string, status: RunStatus, error?: NodeErrorInfo): void | Promise<void>;
 }
 
 /** Engine events. */
