@@ -28,7 +28,8 @@ const contenders = {
     if (result.status !== "success") throw new Error(`run ${result.status}`);
   },
   "@atom/workflow-engine/http client.request": () => http.request({ method: "GET", url }),
-  // What cancellation costs, the way a node can pass it: a fresh AbortSignal, or an emitter like ctx.abortEmitter.
+  // What cancellation costs, the way a node can pass it: a fresh AbortSignal, or an object of the EventEmitter shape
+  // undici accepts (ctx.abortEmitter is a lighter object of that shape).
   "client.request, fresh AbortSignal as signal": () =>
     http.request({ method: "GET", url, signal: new AbortController().signal }),
   "client.request, fresh AbortEmitter as signal": () =>

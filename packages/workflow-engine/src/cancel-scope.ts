@@ -1,14 +1,39 @@
-import { EventEmitter } from "node:events";
 import type { AbortEmitter } from "./http/types.js";
 
-class Emitter extends EventEmitter implements AbortEmitter {
-  aborted = false;
-  reason: unknown = undefined;
+/**
+ * The scope as the `EventEmitter` form of signal undici accepts (`once`/`removeListener` of `"abort"`), kept on the
+ * scope's callback list: no `EventEmitter`, no listener cap, and nothing for a node to abort the run with.
+ */
+class AbortView implements AbortEmitter {
+  constructor(private readonly scope: CancelScope) {}
+
+  get aborted(): boolean {
+    return this.scope.aborted;
+  }
+
+  get reason(): unknown {
+    return this.scope.reason;
+  }
+
+  // Like an EventEmitter, a listener added after the abort is never called. The scope calls each listener once.
+  on(event: "abort", listener: () => void): this {
+    if (event === "abort" && !this.scope.aborted) this.scope.onAbort(listener);
+    return this;
+  }
+
+  once(event: "abort", listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(event: "abort", listener: () => void): this {
+    if (event === "abort") this.scope.offAbort(listener);
+    return this;
+  }
 }
 
 /**
  * One cancellable scope: a run, or one node attempt with a timeout. Cancellation is a flag plus a callback list; the
- * `AbortSignal` and the `EventEmitter` handed to nodes are only made when a node asks, because on Node 20 a fresh
+ * `AbortSignal` and the emitter view handed to nodes are only made when a node asks, because on Node 20 a fresh
  * `AbortSignal` as undici's `signal` costs 18–25 µs per request (`pnpm bench`).
  * @internal
  */
@@ -16,7 +41,7 @@ export class CancelScope {
   aborted = false;
   reason: unknown = undefined;
   private controller: AbortController | undefined;
-  private emitter: Emitter | undefined;
+  private view: AbortView | undefined;
   // An array, not a Set: a run usually has one or two waiters, and a Set costs ten times the memory.
   private callbacks: ((reason: unknown) => void)[] | undefined;
 
@@ -29,16 +54,9 @@ export class CancelScope {
     return this.controller.signal;
   }
 
-  /** An `EventEmitter` with `aborted`/`reason` that emits `"abort"` with this scope. */
+  /** An {@link AbortEmitter} with `aborted`/`reason` whose `"abort"` listeners run when this scope aborts. */
   get abortEmitter(): AbortEmitter {
-    if (!this.emitter) {
-      this.emitter = new Emitter();
-      // Every concurrent HTTP request of a run listens on the same emitter.
-      this.emitter.setMaxListeners(0);
-      this.emitter.aborted = this.aborted;
-      this.emitter.reason = this.reason;
-    }
-    return this.emitter;
+    return (this.view ??= new AbortView(this));
   }
 
   /** Calls `callback` once with the reason when the scope aborts, or now if it already has. */
@@ -81,11 +99,6 @@ export class CancelScope {
     this.aborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
-    if (this.emitter) {
-      this.emitter.aborted = true;
-      this.emitter.reason = reason;
-      this.emitter.emit("abort");
-    }
     const callbacks = this.callbacks;
     this.callbacks = undefined;
     if (callbacks) for (const callback of callbacks) callback(reason);

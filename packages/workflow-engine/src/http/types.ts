@@ -26,8 +26,9 @@ export interface HttpClientOptions {
 }
 
 /**
- * A Node `EventEmitter` used as an abort signal, as undici accepts it: `aborted` and `reason` mirror `AbortSignal`,
- * and it emits `"abort"` once. `NodeContext.abortEmitter` is one.
+ * The `EventEmitter` form of abort signal undici accepts: `aborted` and `reason` mirror `AbortSignal`, and
+ * `"abort"` listeners run once when it aborts. A Node `EventEmitter` with those two fields fits;
+ * `NodeContext.abortEmitter` is a lighter object of this shape.
  */
 export interface AbortEmitter {
   /** True once aborted. */

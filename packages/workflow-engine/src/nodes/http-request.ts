@@ -74,8 +74,12 @@ export const httpRequestNode = defineNode({
   config: httpRequestConfigSchema,
   execute: async (ctx) => {
     const { config, services } = ctx;
-    const url = new URL(config.url);
-    for (const [key, value] of Object.entries(config.query ?? {})) url.searchParams.append(key, String(value));
+    // The client parses the URL itself; only query parameters need a URL object here.
+    let url: string | URL = config.url;
+    if (config.query) {
+      url = new URL(config.url);
+      for (const [key, value] of Object.entries(config.query)) url.searchParams.append(key, String(value));
+    }
     const headers: Record<string, string> = { "idempotency-key": ctx.idempotencyKey, ...config.headers };
     const body = encodeBody(config, headers);
     if (config.auth) {
