@@ -468,4 +468,33 @@ describe("custom nodes", () => {
     );
     expect(statuses((await engine.run(def, { n: 3 })).nodes)).toEqual({ p: "success", even: "skipped", odd: "success" });
   });
+
+  it("tells each node its live predecessors, in edge order", async () => {
+    const seen: Record<string, readonly string[]> = {};
+    const probe = defineNode({
+      type: "probe",
+      config: z.object({ fail: z.boolean().default(false) }),
+      execute: ({ node, predecessors, config }) => {
+        seen[node.id] = predecessors;
+        if (config.fail) throw new Error("boom");
+        return node.id;
+      },
+    });
+    const engine = createWorkflowEngine({ nodes: [probe] });
+    const node = (id: string, fail = false) => ({ id, type: "probe", config: { fail } });
+    const def = wf(
+      [node("a"), node("b"), node("c", true), node("one"), node("join"), node("rescue")],
+      [
+        { from: "a", to: "one" },
+        { from: "b", to: "join" },
+        { from: "a", to: "join" },
+        { from: "c", to: "join", branch: "error" },
+        { from: "c", to: "rescue", branch: "error" },
+        { from: "one", to: "rescue" },
+      ],
+    );
+    const result = await engine.run(def);
+    expect(result.status).toBe("success");
+    expect(seen).toEqual({ a: [], b: [], c: [], one: ["a"], join: ["b", "a", "c"], rescue: ["c", "one"] });
+  });
 });

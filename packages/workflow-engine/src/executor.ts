@@ -58,6 +58,7 @@ function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
 }
 
 const NO_EDGES: readonly CompiledEdge[] = Object.freeze([]);
+const NO_SOURCES: readonly string[] = Object.freeze([]);
 const ONE_ATTEMPT = { maxAttempts: 1 } as const;
 
 /**
@@ -343,7 +344,8 @@ class Execution implements TemplateScopes {
     params.emit?.("node:start", { runId: params.runId, nodeId: node.def.id, type: node.def.type });
     const startedAt = this.now();
     const input = this.nodeInput(node, live);
-    const predecessors = live.length === 1 ? (live[0] as CompiledEdge).sources : [...new Set(live.map((edge) => edge.from.def.id))];
+    const predecessors =
+      live.length === 0 ? NO_SOURCES : live.length === 1 ? (live[0] as CompiledEdge).sources : [...new Set(live.map((edge) => edge.from.def.id))];
     let value: unknown;
     try {
       value = this.attempt(node, input, predecessors, 1);

@@ -38,8 +38,10 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   return retryAfterMs === undefined ? delay : Math.min(max, Math.max(delay, retryAfterMs));
 }
 
-// The ISO text of the current second ("2026-11-25T07:45:12."), shared by every run: most timestamps then cost a
-// string concatenation instead of a Date and its formatting.
+// The last timestamp formatted, and the ISO text of its second ("2026-11-25T07:45:12."), shared by every run: nodes
+// settling in the same millisecond share one string, and a new millisecond costs a concatenation, not a Date.
+let isoMs = Number.NaN;
+let isoText = "";
 let isoSecond = Number.NaN;
 let isoPrefix = "";
 
@@ -48,6 +50,7 @@ let isoPrefix = "";
  * @internal
  */
 export function isoTime(ms: number): string {
+  if (ms === isoMs) return isoText;
   const whole = Math.trunc(ms);
   const second = Math.floor(whole / 1000);
   if (second !== isoSecond) {
@@ -55,5 +58,7 @@ export function isoTime(ms: number): string {
     isoSecond = second;
   }
   const milli = whole - second * 1000;
-  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+  isoMs = ms;
+  isoText = `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+  return isoText;
 }
