@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWorkflowEngine, defineNode, memoryRunStore, type WorkflowDefinition } from "./index.js";
+import { createWorkflowEngine, defineNode, memoryRunStore, type RunStore, type WorkflowDefinition } from "./index.js";
 
 const one: WorkflowDefinition = {
   id: "one",
@@ -8,6 +8,17 @@ const one: WorkflowDefinition = {
   nodes: [{ id: "a", type: "transform", config: { operation: "extract", path: "" } }],
   edges: [],
 };
+
+/** An engine on `store` whose first run hung in a node and was cancelled, so the store keeps it for `resume`. */
+async function cancelledRun(store: RunStore) {
+  const controller = new AbortController();
+  const hang = defineNode({ type: "hang", config: z.object({}), execute: () => new Promise(() => undefined) });
+  const engine = createWorkflowEngine({ store, nodes: [hang] });
+  const pending = engine.run({ ...one, nodes: [{ id: "h", type: "hang", config: {} }] }, {}, { signal: controller.signal });
+  await new Promise((resolve) => setImmediate(resolve));
+  controller.abort();
+  return { engine, cancelled: await pending };
+}
 
 describe("memoryRunStore", () => {
   it("drops a finished run by default: its result went to the caller", async () => {
@@ -31,25 +42,14 @@ describe("memoryRunStore", () => {
 
   it("keeps unfinished runs for resume however many runs finish", async () => {
     const store = memoryRunStore({ retainFinished: 0 });
-    const controller = new AbortController();
-    const hang = defineNode({ type: "hang", config: z.object({}), execute: () => new Promise(() => undefined) });
-    const engine = createWorkflowEngine({ store, nodes: [hang] });
-    const pending = engine.run({ ...one, nodes: [{ id: "h", type: "hang", config: {} }] }, {}, { signal: controller.signal });
-    await new Promise((resolve) => setImmediate(resolve));
-    controller.abort();
-    const cancelled = await pending;
+    const { engine, cancelled } = await cancelledRun(store);
     for (let i = 0; i < 5; i++) await engine.run(one, { i });
     expect(await store.getRun(cancelled.runId)).toMatchObject({ status: "cancelled", nodes: {} });
   });
 
   it("keeps paused runs and the retained ones readable across thousands of finished runs", async () => {
     const store = memoryRunStore({ retainFinished: 3 });
-    const controller = new AbortController();
-    const hang = defineNode({ type: "hang", config: z.object({}), execute: () => new Promise(() => undefined) });
-    const engine = createWorkflowEngine({ store, nodes: [hang] });
-    const pending = engine.run({ ...one, nodes: [{ id: "h", type: "hang", config: {} }] }, {}, { signal: controller.signal });
-    controller.abort();
-    const cancelled = await pending;
+    const { engine, cancelled } = await cancelledRun(store);
     const ids: string[] = [];
     for (let i = 0; i < 5000; i++) ids.push((await engine.run(one, { i })).runId);
     expect(await store.getRun(cancelled.runId)).toMatchObject({ status: "cancelled" });
