@@ -44,8 +44,6 @@ export {
   CONDITION_TYPES,
   conditionSchema,
   evaluateCondition,
-  MAX_MATCH_INPUT,
-  MAX_PATTERN_LENGTH,
   type AllCondition,
   type AnyCondition,
   type Condition,
@@ -53,6 +51,7 @@ export {
   type ConditionType,
   type SimpleCondition,
 } from "./nodes/operators.js";
+export { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH } from "./nodes/regex.js";
 export {
   ActionNotFoundError,
   CredentialsUnavailableError,
