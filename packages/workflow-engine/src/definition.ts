@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationSchema } from "./duration.js";
 import type { WorkflowDefinition } from "./types.js";
 
 const id = z.string().min(1).max(200);
@@ -8,8 +9,8 @@ const nodeId = id.refine((value) => value !== "__proto__", { message: 'node id "
 /** zod schema of a retry policy. @internal */
 export const retrySchema = z.object({
   maxAttempts: z.number().int().min(1).max(100),
-  initialDelayMs: z.number().int().min(0).optional(),
-  maxDelayMs: z.number().int().min(0).optional(),
+  initialDelayMs: durationSchema.optional(),
+  maxDelayMs: durationSchema.optional(),
   factor: z.number().min(1).optional(),
   jitter: z.enum(["full", "none"]).optional(),
 });
@@ -24,7 +25,7 @@ export const workflowSchema: z.ZodType<WorkflowDefinition> = z.object({
       type: z.string().min(1),
       config: z.record(z.string(), z.unknown()),
       retry: retrySchema.optional(),
-      timeoutMs: z.number().int().positive().optional(),
+      timeoutMs: durationSchema.min(1).optional(),
     }),
   ),
   edges: z.array(z.object({ from: id, to: id, branch: z.string().min(1).optional() })),

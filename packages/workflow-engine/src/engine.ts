@@ -4,6 +4,7 @@ import { z } from "zod";
 import { gmailSend } from "./actions/gmail.js";
 import { createActionRegistry } from "./actions/registry.js";
 import { slackPostMessage } from "./actions/slack.js";
+import { durationSchema } from "./duration.js";
 import { RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "./errors.js";
 import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
@@ -110,7 +111,7 @@ const optionsSchema = z.object({
   clock: z.object({ now: z.unknown(), setTimeout: z.unknown(), clearTimeout: z.unknown() }).optional(),
   random: z.unknown().optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
-  maxDelayMs: z.number().int().min(0).optional(),
+  maxDelayMs: durationSchema.optional(),
   slackBaseUrl: z.url().optional(),
   gmailBaseUrl: z.url().optional(),
   generateId: z.unknown().optional(),
@@ -130,7 +131,7 @@ const runOptionsSchema = z.object({
   runId: z.string().min(1).max(200).optional(),
   agentId: z.string().min(1).optional(),
   signal: z.instanceof(AbortSignal).optional(),
-  deadlineMs: z.number().int().positive().optional(),
+  deadlineMs: durationSchema.min(1).optional(),
 });
 
 /**

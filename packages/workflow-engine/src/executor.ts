@@ -3,7 +3,7 @@ import { isBranchOutput } from "./define-node.js";
 import { NodeTimeoutError, RunCancelledError } from "./errors.js";
 import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
-import { backoffDelay, isoTime, sleep } from "./timing.js";
+import { backoffDelay, clearLongTimeout, isoTime, type LongTimer, setLongTimeout, sleep } from "./timing.js";
 import { NodeContextImpl, type TemplateScopes } from "./node-context.js";
 import { CancelScope } from "./cancel-scope.js";
 import { isThenable } from "./thenable.js";
@@ -88,7 +88,7 @@ class Execution implements TemplateScopes {
   private failure: NodeErrorInfo | undefined;
   private status: RunResult["status"] = "success";
   private pendingApproval: RunResult["pendingApproval"];
-  private deadline: unknown;
+  private deadline: LongTimer | undefined;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
 
@@ -108,7 +108,8 @@ class Execution implements TemplateScopes {
       else params.signal.addEventListener("abort", this.onAbort, { once: true });
     }
     if (params.deadlineMs !== undefined) {
-      this.deadline = params.services.clock.setTimeout(
+      this.deadline = setLongTimeout(
+        params.services.clock,
         () => this.cancel.abort(new RunCancelledError({ reason: "deadline" })),
         params.deadlineMs,
       );
@@ -201,7 +202,7 @@ class Execution implements TemplateScopes {
    */
   private complete(): void {
     const { params } = this;
-    if (this.deadline !== undefined) params.services.clock.clearTimeout(this.deadline);
+    if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
     params.signal?.removeEventListener("abort", this.onAbort);
     if (this.writes.length > 0) {
       Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
@@ -283,9 +284,9 @@ class Execution implements TemplateScopes {
     const local = new CancelScope();
     const forward = (reason: unknown) => local.abort(reason);
     cancel.onAbort(forward);
-    const timer = clock.setTimeout(() => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
+    const timer = setLongTimeout(clock, () => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
     const cleanup = () => {
-      clock.clearTimeout(timer);
+      clearLongTimeout(clock, timer);
       cancel.offAbort(forward);
     };
     return this.runAttempt(node, input, predecessors, attemptNo, local, cleanup);

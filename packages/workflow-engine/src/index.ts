@@ -52,6 +52,7 @@ export {
   type SimpleCondition,
 } from "./nodes/operators.js";
 export { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH } from "./nodes/regex.js";
+export { MAX_DURATION_MS } from "./duration.js";
 export {
   ActionNotFoundError,
   CredentialsUnavailableError,

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { isAtomError, parseInput, TimeoutError } from "@atom/errors";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
+import { durationSchema } from "../duration.js";
 import { HttpRequestFailedError, ResponseTooLargeError, SsrfBlockedError } from "../errors.js";
 import { blockedAddressReason } from "./address-policy.js";
 import { guardedLookup } from "./guarded-lookup.js";
@@ -16,7 +17,7 @@ const optionsSchema = z.object({
   allowHosts: z.array(z.string().min(1)).optional(),
   lookup: z.custom<HttpClientOptions["lookup"]>((value) => typeof value === "function").optional(),
   maxRedirects: z.number().int().min(0).max(20).optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: durationSchema.min(1).optional(),
   maxResponseBytes: z.number().int().positive().optional(),
 });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineNode } from "../define-node.js";
+import { durationSchema } from "../duration.js";
 import { HttpStatusError } from "../errors.js";
 import type { HttpRequest } from "../http/types.js";
 import { credentialToken } from "../credentials.js";
@@ -19,7 +20,7 @@ export const httpRequestConfigSchema = z.object({
   /** How the body is sent: JSON, plain text, or `application/x-www-form-urlencoded`. @default "json" */
   bodyType: z.enum(["json", "text", "form"]).default("json"),
   /** Per-attempt timeout in ms. @default the client's timeout */
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: durationSchema.min(1).optional(),
   /** A larger response fails the node. @default the client's cap */
   maxResponseBytes: z.number().int().positive().optional(),
   /** Credentials from the engine's `credentials(provider)` hook, sent as `Authorization: <scheme> <token>`. */
