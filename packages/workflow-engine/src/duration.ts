@@ -8,3 +8,6 @@ export const MAX_DURATION_MS = 31_622_400_000;
 
 /** zod schema of a duration in ms: an integer from 0 to {@link MAX_DURATION_MS}. @internal */
 export const durationSchema = z.number().int().min(0).max(MAX_DURATION_MS);
+
+/** Longest single timer: Node fires a longer `setTimeout` after 1 ms. @internal */
+export const MAX_TIMER_MS = 2_147_483_647;

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { parseInput } from "@atom/errors";
+import { isAtomError, parseInput } from "@atom/errors";
 import { z } from "zod";
 import { gmailSend } from "./actions/gmail.js";
 import { createActionRegistry } from "./actions/registry.js";
 import { slackPostMessage } from "./actions/slack.js";
-import { durationSchema } from "./duration.js";
-import { RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "./errors.js";
+import { durationSchema, MAX_TIMER_MS } from "./duration.js";
+import { RunNotFoundError, RunNotResumableError, RunOwnedError, WorkflowInvalidError } from "./errors.js";
 import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
 import type { HttpClient } from "./http/types.js";
@@ -26,8 +26,10 @@ import type {
   GovernanceChecker,
   NodeServices,
   NodeType,
+  RunLease,
   RunResult,
   RunStore,
+  StaleRun,
   StoredRun,
 } from "./types.js";
 import { type CompiledWorkflow, compileWorkflow, type ValidationResult } from "./validate.js";
@@ -60,6 +62,23 @@ export interface WorkflowEngineOptions {
   generateId?: () => string;
   /** OpenTelemetry tracer (`trace.getTracer("workflows")` from `@opentelemetry/api`): one span per node. */
   tracer?: TracerLike;
+  /** This engine's identity in run leases; give each process (or engine) its own. @default a random UUID */
+  ownerId?: string;
+  /**
+   * How long a run's lease lasts without a heartbeat, in ms: after a crash, the run becomes stale (and another
+   * engine may take it over) this long after the last heartbeat. @default 30000
+   */
+  leaseMs?: number;
+  /** How often an executing run's lease is renewed, in ms; must be below `leaseMs`. @default leaseMs / 3 */
+  heartbeatMs?: number;
+}
+
+/** A stale run that {@link WorkflowEngine.recoverStale} took over. */
+export interface RecoveredRun {
+  /** Run id. */
+  runId: string;
+  /** Settles as `resume` does; a rejection is already handled, so ignoring it does not crash the process. */
+  result: Promise<RunResult>;
 }
 
 /** Options of one run. */
@@ -84,14 +103,30 @@ export interface WorkflowEngine {
   /**
    * Runs a workflow to completion (or cancellation/pause). Node failures are reported in the result, not thrown.
    * @throws WorkflowInvalidError (`WORKFLOW_INVALID`, 400) when the definition has problems; nothing is run.
+   * @throws RunExistsError (`WORKFLOW_RUN_EXISTS`, 409) when `runId` names a run the store holds; nothing is run.
+   * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409, reason `lease_lost`) when another engine took the run over
+   * after this engine's lease expired; this engine stopped the run and wrote nothing more.
    */
   run(definition: unknown, input?: unknown, options?: RunOptions): Promise<RunResult>;
   /**
    * Continues a `cancelled`, `paused` or interrupted (`running`) run from its store without re-running settled nodes.
    * @throws RunNotFoundError (`WORKFLOW_RUN_NOT_FOUND`, 404) for an unknown id.
    * @throws RunNotResumableError (`WORKFLOW_RUN_NOT_RESUMABLE`, 409) when it already succeeded or failed.
+   * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409, reason `leased`) while another engine's lease on it is live.
    */
   resume(runId: string, options?: ResumeOptions): Promise<RunResult>;
+  /**
+   * Runs whose engine stopped renewing their lease (crashed or cut off): status `running`, lease expired.
+   * @param options.limit at most this many, oldest lease first. @default 100
+   */
+  listStaleRuns(options?: { limit?: number }): Promise<StaleRun[]>;
+  /**
+   * Takes over stale runs and resumes them on this engine. Each is acquired by compare-and-set, so of several
+   * engines recovering at once exactly one resumes a given run; runs another engine took first are left out.
+   * Resolves once the leases are taken, not when the runs finish (a run may wait on a long delay).
+   * @param options.limit at most this many. @default 100
+   */
+  recoverStale(options?: { limit?: number }): Promise<RecoveredRun[]>;
   /** Adds (or replaces) an action for `action` nodes. */
   registerAction<I>(name: string, action: ActionDefinition<I>): void;
   /** Subscribes to an event; returns the unsubscribe function. Listener errors are ignored. */
@@ -105,7 +140,17 @@ export interface WorkflowEngine {
 const optionsSchema = z.object({
   nodes: z.array(z.object({ type: z.string().min(1), config: z.unknown(), execute: z.unknown() })).optional(),
   http: z.object({ request: z.unknown(), close: z.unknown() }).optional(),
-  store: z.object({ createRun: z.unknown(), getRun: z.unknown(), saveNodeResult: z.unknown(), setRunStatus: z.unknown() }).optional(),
+  store: z
+    .object({
+      createRun: z.unknown(),
+      getRun: z.unknown(),
+      acquireRun: z.unknown(),
+      renewLease: z.unknown(),
+      saveNodeResult: z.unknown(),
+      setRunStatus: z.unknown(),
+      listStaleRuns: z.unknown(),
+    })
+    .optional(),
   credentials: z.unknown().optional(),
   governance: z.object({ check: z.unknown() }).optional(),
   clock: z.object({ now: z.unknown(), setTimeout: z.unknown(), clearTimeout: z.unknown() }).optional(),
@@ -116,7 +161,17 @@ const optionsSchema = z.object({
   gmailBaseUrl: z.url().optional(),
   generateId: z.unknown().optional(),
   tracer: z.object({ startSpan: z.unknown() }).optional(),
+  ownerId: z.string().min(1).max(200).optional(),
+  leaseMs: z.number().int().min(1000).max(MAX_TIMER_MS).optional(),
+  heartbeatMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
+}).refine((o) => o.heartbeatMs === undefined || o.heartbeatMs < (o.leaseMs ?? 30_000), {
+  path: ["heartbeatMs"],
+  message: "must be below leaseMs",
 });
+
+const GONE = ["WORKFLOW_RUN_OWNED", "WORKFLOW_RUN_NOT_RESUMABLE", "WORKFLOW_RUN_NOT_FOUND"] as const;
+
+const limitSchema = z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict();
 
 const NO_OPTIONS: RunOptions = Object.freeze({});
 
@@ -155,6 +210,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     types.set(type.type, type as NodeType);
   }
   const store = options.store ?? memoryRunStore();
+  const leaseMs = options.leaseMs ?? 30_000;
+  const lease: RunLease = { owner: options.ownerId ?? randomUUID(), ttlMs: leaseMs };
+  const heartbeatMs = options.heartbeatMs ?? Math.floor(leaseMs / 3);
   let http = options.http;
   const services: NodeServices = {
     get http() {
@@ -198,6 +256,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       input,
       settled,
       store,
+      lease,
+      heartbeatMs,
       services,
       concurrency: options.concurrency ?? 16,
       random: options.random ?? Math.random,
@@ -208,6 +268,17 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     if (listeners.size > 0) params.emit = emit;
     return executeWorkflow(params);
   };
+
+  /** Takes the run's lease (compare-and-set) and returns what `execute` needs, or throws the typed refusal. */
+  const acquire = async (runId: string): Promise<{ workflow: CompiledWorkflow; stored: StoredRun }> => {
+    const found = await store.acquireRun(runId, lease);
+    if (found.outcome === "not_found") throw new RunNotFoundError({ runId });
+    if (found.outcome === "finished") throw new RunNotResumableError({ runId, status: found.status });
+    if (found.outcome === "leased") throw new RunOwnedError({ runId, reason: "leased", leaseExpiresAt: found.leaseExpiresAt });
+    return { workflow: compile(found.run.workflow), stored: found.run };
+  };
+  const continueRun = ({ workflow, stored }: { workflow: CompiledWorkflow; stored: StoredRun }, run: RunOptions) =>
+    execute(workflow, stored.runId, stored.input, stored.nodes, stored.agentId === undefined ? run : { ...run, agentId: stored.agentId });
 
   const engine: WorkflowEngine = {
     validate(definition) {
@@ -222,7 +293,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
         const runId = run.runId ?? (options.generateId ?? randomUUID)();
         const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
         if (run.agentId !== undefined) stored.agentId = run.agentId;
-        const created = store.createRun(stored);
+        const created = store.createRun(stored, lease);
         if (!isThenable(created)) return execute(workflow, runId, input, {}, run);
         return Promise.resolve(created).then(() => execute(workflow, runId, input, {}, run));
       } catch (error) {
@@ -231,15 +302,29 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     },
     async resume(runId, resumeOptions = {}) {
       const run = parseInput(runOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as RunOptions;
-      const stored = await store.getRun(runId);
-      if (!stored) throw new RunNotFoundError({ runId });
-      if (stored.status === "success" || stored.status === "failed") {
-        throw new RunNotResumableError({ runId, status: stored.status });
+      return continueRun(await acquire(runId), run);
+    },
+    async listStaleRuns(listOptions = {}) {
+      const { limit = 100 } = parseInput(limitSchema, listOptions, "[@atom/workflow-engine] listStaleRuns");
+      return store.listStaleRuns({ limit });
+    },
+    async recoverStale(recoverOptions = {}) {
+      const { limit = 100 } = parseInput(limitSchema, recoverOptions, "[@atom/workflow-engine] recoverStale");
+      const recovered: RecoveredRun[] = [];
+      for (const stale of await store.listStaleRuns({ limit })) {
+        let acquired: Awaited<ReturnType<typeof acquire>>;
+        try {
+          acquired = await acquire(stale.runId);
+        } catch (error) {
+          // Another engine recovered it (or it finished, or it was deleted) since the listing: not ours to run.
+          if (GONE.some((code) => isAtomError(error, code))) continue;
+          throw error;
+        }
+        const result = continueRun(acquired, {});
+        result.catch(() => undefined);
+        recovered.push({ runId: stale.runId, result });
       }
-      const workflow = compile(stored.workflow);
-      await store.setRunStatus(runId, "running");
-      const agent = stored.agentId === undefined ? {} : { agentId: stored.agentId };
-      return execute(workflow, runId, stored.input, stored.nodes, { ...run, ...agent });
+      return recovered;
     },
     registerAction(name, action) {
       actions.register(name, action);

@@ -1,6 +1,6 @@
 import { type AtomError, toAtomError, ValidationError } from "@atom/errors";
 import { isBranchOutput } from "./define-node.js";
-import { NodeTimeoutError, RunCancelledError } from "./errors.js";
+import { NodeTimeoutError, RunCancelledError, RunOwnedError } from "./errors.js";
 import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
 import { backoffDelay, clearLongTimeout, isoTime, type LongTimer, setLongTimeout, sleep } from "./timing.js";
@@ -8,7 +8,7 @@ import { NodeContextImpl, type TemplateScopes } from "./node-context.js";
 import { CancelScope } from "./cancel-scope.js";
 import { isThenable } from "./thenable.js";
 import type { CompiledEdge, CompiledNode, CompiledWorkflow } from "./validate.js";
-import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
+import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunLease, RunResult, RunStore } from "./types.js";
 
 /** Everything one execution needs. @internal */
 export interface ExecuteParams {
@@ -19,6 +19,10 @@ export interface ExecuteParams {
   /** Nodes settled by an earlier execution of the same run (resume). */
   settled: Record<string, NodeResult>;
   store: RunStore;
+  /** The lease this execution holds; every write names its owner. */
+  lease: RunLease;
+  /** How often the lease is renewed while the run executes. */
+  heartbeatMs: number;
   services: NodeServices;
   concurrency: number;
   random: () => number;
@@ -89,6 +93,8 @@ class Execution implements TemplateScopes {
   private status: RunResult["status"] = "success";
   private pendingApproval: RunResult["pendingApproval"];
   private deadline: LongTimer | undefined;
+  private heartbeat: unknown;
+  private completed = false;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
 
@@ -127,7 +133,31 @@ class Execution implements TemplateScopes {
       if (open === 0) ready.push(node);
     }
     this.pump();
+    if (!this.completed) this.beat();
     return done;
+  }
+
+  /** Renews the lease every `heartbeatMs`; a lease taken over by another engine cancels this execution. */
+  private beat(): void {
+    const { params } = this;
+    this.heartbeat = params.services.clock.setTimeout(() => {
+      let renewed: boolean | Promise<boolean>;
+      try {
+        renewed = params.store.renewLease(params.runId, params.lease);
+      } catch {
+        renewed = true; // A store outage is retried at the next beat; a takeover meanwhile refuses this run's writes.
+      }
+      Promise.resolve(renewed).then(
+        (held) => {
+          if (this.completed) return;
+          if (held) this.beat();
+          else this.cancel.abort(new RunOwnedError({ runId: params.runId, reason: "lease_lost" }));
+        },
+        () => {
+          if (!this.completed) this.beat();
+        },
+      );
+    }, params.heartbeatMs);
   }
 
   private readonly onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
@@ -155,7 +185,7 @@ class Execution implements TemplateScopes {
       if (node.incoming.length > 0 && live.length === 0) {
         const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: this.now() };
         try {
-          const write = params.store.saveNodeResult(params.runId, node.def.id, skipped);
+          const write = params.store.saveNodeResult(params.runId, node.def.id, skipped, params.lease.owner);
           if (isThenable(write)) this.writes.push(Promise.resolve(write));
         } catch (error) {
           this.halt("failed", errorInfo(toAtomError(error)));
@@ -202,6 +232,8 @@ class Execution implements TemplateScopes {
    */
   private complete(): void {
     const { params } = this;
+    this.completed = true;
+    if (this.heartbeat !== undefined) params.services.clock.clearTimeout(this.heartbeat);
     if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
     params.signal?.removeEventListener("abort", this.onAbort);
     if (this.writes.length > 0) {
@@ -214,7 +246,7 @@ class Execution implements TemplateScopes {
   private writeStatus(): void {
     let written: void | Promise<void>;
     try {
-      written = this.params.store.setRunStatus(this.params.runId, this.status, this.failure);
+      written = this.params.store.setRunStatus(this.params.runId, this.params.lease.owner, this.status, this.failure);
     } catch (error) {
       this.fail(error);
       return;
@@ -328,7 +360,7 @@ class Execution implements TemplateScopes {
   private record(node: CompiledNode, result: NodeResult): Promise<void> | undefined {
     let write: void | Promise<void>;
     try {
-      write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result);
+      write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result, this.params.lease.owner);
     } catch (error) {
       return Promise.reject(error);
     }

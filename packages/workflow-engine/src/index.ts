@@ -27,7 +27,14 @@
  * ```
  * @packageDocumentation
  */
-export { createWorkflowEngine, type ResumeOptions, type RunOptions, type WorkflowEngine, type WorkflowEngineOptions } from "./engine.js";
+export {
+  createWorkflowEngine,
+  type RecoveredRun,
+  type ResumeOptions,
+  type RunOptions,
+  type WorkflowEngine,
+  type WorkflowEngineOptions,
+} from "./engine.js";
 export { defineNode, routeTo } from "./define-node.js";
 export type { InvalidWorkflow, ValidationResult, ValidWorkflow } from "./validate.js";
 export { renderTemplate, resolveTemplates, type TemplateNodeView, type TemplateScope } from "./template.js";
@@ -63,8 +70,10 @@ export {
   NodeTimeoutError,
   ResponseTooLargeError,
   RunCancelledError,
+  RunExistsError,
   RunNotFoundError,
   RunNotResumableError,
+  RunOwnedError,
   SsrfBlockedError,
   TemplateInvalidError,
   WorkflowInvalidError,

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "./duration.js";
 import type { Clock, RetryPolicy } from "./types.js";
 
 /** The process clock and timers (replaced by vitest fake timers in tests). */
@@ -7,8 +8,6 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** Longest single timer: Node (and browsers) fire a longer `setTimeout` after 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** A timer that may outlast {@link MAX_TIMER_MS}: a chain of shorter timers. @internal */
 export interface LongTimer {
