@@ -7,6 +7,8 @@ import { HttpRequestFailedError, ResponseTooLargeError, SsrfBlockedError } from 
 import { blockedAddressReason } from "./address-policy.js";
 import { guardedLookup } from "./guarded-lookup.js";
 import { parseBody } from "./parse-body.js";
+import { CancelScope } from "../cancel-scope.js";
+import { clearLongTimeout, setLongTimeout, systemClock } from "../timing.js";
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from "./types.js";
 
 const optionsSchema = z.object({
@@ -23,6 +25,21 @@ const optionsSchema = z.object({
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** The caller's signal (either form undici accepts) aborting `scope` with its reason; returns the unsubscribe. */
+function follow(signal: NonNullable<HttpRequest["signal"]>, scope: CancelScope): () => void {
+  const forward = () => scope.abort(signal.reason);
+  if (signal.aborted) {
+    forward();
+    return () => undefined;
+  }
+  if ("addEventListener" in signal) {
+    signal.addEventListener("abort", forward, { once: true });
+    return () => signal.removeEventListener("abort", forward);
+  }
+  signal.once("abort", forward);
+  return () => signal.removeListener("abort", forward);
+}
 
 function bareHost(hostname: string): string {
   return hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
@@ -80,7 +97,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (reason) throw new SsrfBlockedError({ host, address: host, reason });
   };
 
-  const send = async (url: URL, request: HttpRequest, method: string, body: HttpRequest["body"]) => {
+  // undici's own timeouts are per phase and reset on every body chunk; the attempt's timer bounds the sum instead.
+  const send = async (url: URL, request: HttpRequest, method: string, body: HttpRequest["body"], attempt: CancelScope) => {
     vet(url);
     try {
       return await agent.request({
@@ -89,9 +107,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         method: method as Dispatcher.HttpMethod,
         headers: request.headers ?? {},
         body: body ?? null,
-        signal: request.signal ?? null,
-        headersTimeout: request.timeoutMs ?? timeoutMs,
-        bodyTimeout: request.timeoutMs ?? timeoutMs,
+        signal: attempt.abortEmitter,
+        headersTimeout: 0,
+        bodyTimeout: 0,
       });
     } catch (error) {
       throw mapError(error, url, request);
@@ -110,7 +128,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return new HttpRequestFailedError({ host: url.hostname, reason: code || "connection failed" }, { cause: error });
   };
 
-  const readBody = async (response: Dispatcher.ResponseData, cap: number, url: URL, request: HttpRequest) => {
+  const readBody = async (response: Dispatcher.ResponseData, cap: number, url: URL, request: HttpRequest, attempt: CancelScope) => {
     const declared = Number(response.headers["content-length"] ?? 0);
     if (declared > cap) {
       response.body.destroy();
@@ -119,7 +137,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const chunks: Buffer[] = [];
     let size = 0;
     try {
+      // An abort after the headers may reach undici between two chunks; re-check so it is never outrun by the body.
       for await (const chunk of response.body) {
+        if (attempt.aborted) throw attempt.reason;
         size += (chunk as Buffer).length;
         if (size > cap) {
           response.body.destroy();
@@ -133,32 +153,51 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
   };
 
+  const attemptRequest = async (start: URL, request: HttpRequest, attempt: CancelScope, moved: (url: URL) => void) => {
+    let url = start;
+    let method: string = request.method;
+    let body = request.body;
+    const cap = request.maxResponseBytes ?? opts.maxResponseBytes ?? 10 * 1024 * 1024;
+    const maxRedirects = opts.maxRedirects ?? 5;
+    for (let hop = 0; ; hop++) {
+      const response = await send(url, request, method, body, attempt);
+      const location = response.headers.location;
+      if (REDIRECTS.has(response.statusCode) && typeof location === "string" && hop < maxRedirects) {
+        await response.body.dump();
+        const next = new URL(location, url);
+        if (next.origin !== url.origin && request.headers) {
+          request = { ...request, headers: withoutCredentials(request.headers) };
+        }
+        if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
+          method = "GET";
+          body = undefined;
+        }
+        url = next;
+        moved(url);
+        continue;
+      }
+      const headers = flattenHeaders(response.headers);
+      const raw = method === "HEAD" ? Buffer.alloc(0) : await readBody(response, cap, url, request, attempt);
+      return { status: response.statusCode, headers, body: parseBody(raw, headers["content-type"]), url: url.href };
+    }
+  };
+
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       let url = new URL(request.url);
-      let method: string = request.method;
-      let body = request.body;
-      const cap = request.maxResponseBytes ?? opts.maxResponseBytes ?? 10 * 1024 * 1024;
-      const maxRedirects = opts.maxRedirects ?? 5;
-      for (let hop = 0; ; hop++) {
-        const response = await send(url, request, method, body);
-        const location = response.headers.location;
-        if (REDIRECTS.has(response.statusCode) && typeof location === "string" && hop < maxRedirects) {
-          await response.body.dump();
-          const next = new URL(location, url);
-          if (next.origin !== url.origin && request.headers) {
-            request = { ...request, headers: withoutCredentials(request.headers) };
-          }
-          if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
-            method = "GET";
-            body = undefined;
-          }
-          url = next;
-          continue;
-        }
-        const headers = flattenHeaders(response.headers);
-        const raw = method === "HEAD" ? Buffer.alloc(0) : await readBody(response, cap, url, request);
-        return { status: response.statusCode, headers, body: parseBody(raw, headers["content-type"]), url: url.href };
+      const limit = request.timeoutMs ?? timeoutMs;
+      const attempt = new CancelScope();
+      const unfollow = request.signal ? follow(request.signal, attempt) : undefined;
+      const timer = setLongTimeout(
+        systemClock,
+        () => attempt.abort(new TimeoutError({ timeoutMs: limit, message: `[@atom/workflow-engine] [http] request to "${url.hostname}" timed out` })),
+        limit,
+      );
+      try {
+        return await attemptRequest(url, request, attempt, (next) => (url = next));
+      } finally {
+        clearLongTimeout(systemClock, timer);
+        unfollow?.();
       }
     },
     close: () => agent.close(),

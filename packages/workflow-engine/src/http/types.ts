@@ -19,7 +19,10 @@ export interface HttpClientOptions {
   lookup?: LookupFunction;
   /** Redirects followed per request (each hop is re-checked by the guard). @default 5 */
   maxRedirects?: number;
-  /** Default time limit for headers and for body inactivity, in ms. @default 30000 */
+  /**
+   * Default time limit of a whole request, in ms: connect, every redirect hop, headers and the complete body (a
+   * server trickling its body cannot stretch it). At most `MAX_DURATION_MS`. @default 30000
+   */
   timeoutMs?: number;
   /** Default response body cap, in bytes. @default 10485760 (10 MiB) */
   maxResponseBytes?: number;
@@ -58,7 +61,7 @@ export interface HttpRequest {
    * form, which the engine's nodes pass because listening on one costs far less than on a fresh `AbortSignal`).
    */
   signal?: AbortSignal | AbortEmitter;
-  /** Overrides the client's `timeoutMs`. */
+  /** Overrides the client's `timeoutMs` (the bound on the whole request, body included). */
   timeoutMs?: number;
   /** Overrides the client's `maxResponseBytes`. */
   maxResponseBytes?: number;
@@ -83,7 +86,7 @@ export interface HttpClient {
    * @throws SsrfBlockedError (`SSRF_BLOCKED`) when the destination or a redirect target is refused.
    * @throws HttpRequestFailedError (`HTTP_REQUEST_FAILED`) on connection failure.
    * @throws ResponseTooLargeError (`HTTP_RESPONSE_TOO_LARGE`) past the size cap.
-   * @throws TimeoutError (`TIMEOUT`) when headers or body stall past the time limit.
+   * @throws TimeoutError (`TIMEOUT`) when the whole request (connect, redirects, headers, body) outlasts `timeoutMs`.
    */
   request(request: HttpRequest): Promise<HttpResponse>;
   /** Closes every pooled connection. */

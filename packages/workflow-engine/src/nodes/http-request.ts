@@ -19,7 +19,7 @@ export const httpRequestConfigSchema = z.object({
   body: z.unknown().optional(),
   /** How the body is sent: JSON, plain text, or `application/x-www-form-urlencoded`. @default "json" */
   bodyType: z.enum(["json", "text", "form"]).default("json"),
-  /** Per-attempt timeout in ms. @default the client's timeout */
+  /** Bound on one whole attempt in ms: connect, redirects, headers and body. @default the client's timeout */
   timeoutMs: durationSchema.min(1).optional(),
   /** A larger response fails the node. @default the client's cap */
   maxResponseBytes: z.number().int().positive().optional(),
