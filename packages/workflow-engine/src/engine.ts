@@ -9,6 +9,7 @@ import { RunNotFoundError, RunNotResumableError, RunOwnedError, WorkflowInvalidE
 import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
 import type { HttpClient } from "./http/types.js";
+import { jsonShapeProblem } from "./json-limits.js";
 import { memoryRunStore } from "./memory-store.js";
 import { actionNode } from "./nodes/action.js";
 import { conditionNode } from "./nodes/condition.js";
@@ -102,7 +103,8 @@ export interface WorkflowEngine {
   validate(definition: unknown): ValidationResult;
   /**
    * Runs a workflow to completion (or cancellation/pause). Node failures are reported in the result, not thrown.
-   * @throws WorkflowInvalidError (`WORKFLOW_INVALID`, 400) when the definition has problems; nothing is run.
+   * @throws WorkflowInvalidError (`WORKFLOW_INVALID`, 400) when the definition has problems, or the input nests
+   * deeper than `MAX_JSON_DEPTH` or holds more than `MAX_JSON_VALUES` values (`field` names the path); nothing is run.
    * @throws RunExistsError (`WORKFLOW_RUN_EXISTS`, 409) when `runId` names a run the store holds; nothing is run.
    * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409, reason `lease_lost`) when another engine took the run over
    * after this engine's lease expired; this engine stopped the run and wrote nothing more.
@@ -290,6 +292,11 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       try {
         const run = isEmpty(runOptions) ? NO_OPTIONS : (parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions);
         const workflow = compile(definition);
+        const deep = jsonShapeProblem(input);
+        if (deep) {
+          const field = ["input", ...deep.path].join(".");
+          throw new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field, message: deep.message }] });
+        }
         const runId = run.runId ?? (options.generateId ?? randomUUID)();
         const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
         if (run.agentId !== undefined) stored.agentId = run.agentId;

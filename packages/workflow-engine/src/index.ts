@@ -60,6 +60,8 @@ export {
 } from "./nodes/operators.js";
 export { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH } from "./nodes/regex.js";
 export { MAX_DURATION_MS } from "./duration.js";
+export { MAX_JSON_DEPTH, MAX_JSON_VALUES } from "./json-limits.js";
+export { MAX_EDGES, MAX_NODES } from "./definition.js";
 export {
   ActionNotFoundError,
   CredentialsUnavailableError,
