@@ -95,7 +95,13 @@ export interface RunOptions {
 }
 
 /** Options of `resume`. */
-export type ResumeOptions = Omit<RunOptions, "runId" | "agentId">;
+export interface ResumeOptions extends Omit<RunOptions, "runId" | "agentId"> {
+  /**
+   * Approval ids by node id, passed to governance as `approvalId` when that action node runs: after a run paused on
+   * `pendingApproval` and a person approved the proposal, resume with `{ [pendingApproval.nodeId]: proposalId }`.
+   */
+  approvals?: Record<string, string>;
+}
 
 /** A workflow engine. */
 export interface WorkflowEngine {
@@ -191,6 +197,10 @@ const runOptionsSchema = z.object({
   deadlineMs: durationSchema.min(1).optional(),
 });
 
+const resumeOptionsSchema = runOptionsSchema.omit({ runId: true, agentId: true }).extend({
+  approvals: z.record(z.string().min(1).max(200), z.string().min(1).max(256)).optional(),
+});
+
 /**
  * Creates a workflow engine with the built-in node types (`condition`, `delay`, `http_request`, `transform`,
  * `action`) and actions (`slack.post_message`, `gmail.send`).
@@ -251,7 +261,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     return workflow;
   };
 
-  const execute = (workflow: CompiledWorkflow, runId: string, input: unknown, settled: RunResult["nodes"], run: RunOptions) => {
+  const execute = (workflow: CompiledWorkflow, runId: string, input: unknown, settled: RunResult["nodes"], run: ResumeOptions & RunOptions) => {
     const params: ExecuteParams = {
       workflow,
       runId,
@@ -267,6 +277,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     if (run.agentId !== undefined) params.agentId = run.agentId;
     if (run.signal !== undefined) params.signal = run.signal;
     if (run.deadlineMs !== undefined) params.deadlineMs = run.deadlineMs;
+    if (run.approvals !== undefined) params.approvals = run.approvals;
     if (listeners.size > 0) params.emit = emit;
     return executeWorkflow(params);
   };
@@ -279,7 +290,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     if (found.outcome === "leased") throw new RunOwnedError({ runId, reason: "leased", leaseExpiresAt: found.leaseExpiresAt });
     return { workflow: compile(found.run.workflow), stored: found.run };
   };
-  const continueRun = ({ workflow, stored }: { workflow: CompiledWorkflow; stored: StoredRun }, run: RunOptions) =>
+  const continueRun = ({ workflow, stored }: { workflow: CompiledWorkflow; stored: StoredRun }, run: ResumeOptions & RunOptions) =>
     execute(workflow, stored.runId, stored.input, stored.nodes, stored.agentId === undefined ? run : { ...run, agentId: stored.agentId });
 
   const engine: WorkflowEngine = {
@@ -308,7 +319,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       }
     },
     async resume(runId, resumeOptions = {}) {
-      const run = parseInput(runOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as RunOptions;
+      const run = parseInput(resumeOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as ResumeOptions;
       return continueRun(await acquire(runId), run);
     },
     async listStaleRuns(listOptions = {}) {

@@ -28,6 +28,8 @@ export interface ExecuteParams {
   random: () => number;
   signal?: AbortSignal;
   deadlineMs?: number;
+  /** Approval ids by node id, from `resume`. */
+  approvals?: Readonly<Record<string, string>>;
   emit?: <E extends keyof EngineEvents>(event: E, payload: EngineEvents[E]) => void;
 }
 
@@ -300,6 +302,11 @@ class Execution implements TemplateScopes {
     return merged;
   }
 
+  approvalFor(nodeId: string): string | undefined {
+    const { approvals } = this.params;
+    return approvals !== undefined && Object.hasOwn(approvals, nodeId) ? approvals[nodeId] : undefined;
+  }
+
   scopeOf(input: unknown, item?: unknown): TemplateScope {
     const { params, results } = this;
     return item === undefined
@@ -407,6 +414,7 @@ class Execution implements TemplateScopes {
       } catch (thrown) {
         if (thrown instanceof ApprovalRequired) {
           this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
+          if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
           this.halt("paused");
           return;
         }

@@ -5,12 +5,14 @@ import type { CancelScope } from "./cancel-scope.js";
 import type { AbortEmitter } from "./http/types.js";
 
 /**
- * Where a context gets the template scope of its node: the run's execution.
+ * Where a context gets the template scope and the approval of its node: the run's execution.
  * @internal
  */
 export interface TemplateScopes {
   /** The scope for templates of a node with this input (and, inside `map`/`filter`, this item). */
   scopeOf(input: unknown, item?: unknown): TemplateScope;
+  /** The approval id `resume` was given for this node. */
+  approvalFor(nodeId: string): string | undefined;
 }
 
 /**
@@ -44,6 +46,10 @@ export class NodeContextImpl implements NodeContext {
 
   get abortEmitter(): AbortEmitter {
     return this.cancel.abortEmitter;
+  }
+
+  get approvalId(): string | undefined {
+    return this.scopes.approvalFor(this.node.id);
   }
 
   get idempotencyKey(): string {

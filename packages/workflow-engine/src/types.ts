@@ -141,6 +141,8 @@ export interface NodeContext<C = unknown> {
   abortEmitter: AbortEmitter;
   /** A stable key derived from run and node, for `Idempotency-Key` headers. */
   idempotencyKey: string;
+  /** The approval given to `resume` for this node (`ResumeOptions.approvals`), passed on to governance. */
+  readonly approvalId: string | undefined;
   /** Resolves templates against this node's scope. */
   resolve<T>(value: T, item?: unknown): T;
   /** Services the engine was configured with. */
@@ -169,10 +171,13 @@ export interface NodeType<C = unknown> {
   resolvesTemplates?: boolean;
 }
 
-/** Structural interface of a governance checker (e.g. `@atom/governance`). */
+/** Structural interface of a governance checker (e.g. `@atom/governance`'s `createGovernance`). */
 export interface GovernanceChecker {
-  /** Decides whether `agentId` may perform `action`. */
-  check(input: { agentId?: string; action: string; complexity: number; feature?: string }): Promise<GovernanceVerdict>;
+  /**
+   * Decides whether `agentId` may perform `action` (a run without `agentId` is denied before it is asked). `approvalId` is the approval given to `resume` for this node
+   * (`ResumeOptions.approvals`): an approved proposal lets the action run once.
+   */
+  check(input: { agentId: string; action: string; complexity: number; feature?: string; approvalId?: string }): Promise<GovernanceVerdict>;
 }
 
 /** What a {@link GovernanceChecker} answers (a subset of @atom/governance's decision). */
@@ -181,6 +186,8 @@ export interface GovernanceVerdict {
   outcome: "allow" | "deny" | "approval_required";
   /** Why, recorded in the node's error or the run's `pendingApproval`. */
   reason: string;
+  /** With `approval_required`: the proposal a person approves; its id is the `approvalId` to resume with. */
+  proposalId?: string;
 }
 
 /** The action a paused run waits on (see {@link RunResult.pendingApproval}). */
@@ -191,6 +198,11 @@ export interface PendingApproval {
   action: string;
   /** Governance's reason. */
   reason: string;
+  /**
+   * The proposal governance recorded, when it returned one. Once a person approves it, resume with
+   * `{ approvals: { [nodeId]: proposalId } }`.
+   */
+  proposalId?: string;
 }
 
 /** Returns a bearer token for a provider (e.g. @atom/oauth-store's `getValidAccessToken`). */
