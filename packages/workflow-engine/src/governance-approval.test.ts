@@ -61,6 +61,16 @@ describe("governance approval round trip (@atom/governance)", () => {
     expect(sent).toEqual([{ id: "c-2" }]);
   });
 
+  it("denies an action of a run without agentId instead of asking governance for nobody", async () => {
+    const { engine, sent } = setup();
+    const result = await engine.run(def, { id: "c-1" });
+    expect(result.nodes.tag).toMatchObject({
+      status: "failed",
+      error: { code: "GOVERNANCE_DENIED", message: '[@atom/workflow-engine] action "crm.tag" denied: the run has no agentId to check' },
+    });
+    expect(sent).toEqual([]);
+  });
+
   it("validates approvals", async () => {
     const { engine } = setup();
     await expect(engine.resume("r", { approvals: { tag: "" } })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });

@@ -5,9 +5,10 @@ import { type Clock, createWorkflowEngine, defineNode, memoryRunStore, type RunS
 import { postgresRunStore } from "./postgres.js";
 
 let db: TestDatabase;
+// Starting PGlite takes seconds on a loaded machine.
 beforeAll(async () => {
   db = await createTestDatabase();
-});
+}, 60_000);
 afterAll(async () => {
   await db.close();
 });

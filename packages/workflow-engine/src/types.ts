@@ -174,10 +174,10 @@ export interface NodeType<C = unknown> {
 /** Structural interface of a governance checker (e.g. `@atom/governance`'s `createGovernance`). */
 export interface GovernanceChecker {
   /**
-   * Decides whether `agentId` may perform `action`. `approvalId` is the approval given to `resume` for this node
+   * Decides whether `agentId` may perform `action` (a run without `agentId` is denied before it is asked). `approvalId` is the approval given to `resume` for this node
    * (`ResumeOptions.approvals`): an approved proposal lets the action run once.
    */
-  check(input: { agentId?: string; action: string; complexity: number; feature?: string; approvalId?: string }): Promise<GovernanceVerdict>;
+  check(input: { agentId: string; action: string; complexity: number; feature?: string; approvalId?: string }): Promise<GovernanceVerdict>;
 }
 
 /** What a {@link GovernanceChecker} answers (a subset of @atom/governance's decision). */

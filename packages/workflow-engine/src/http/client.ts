@@ -21,6 +21,9 @@ const optionsSchema = z.object({
   maxRedirects: z.number().int().min(0).max(20).optional(),
   timeoutMs: durationSchema.min(1).optional(),
   maxResponseBytes: z.number().int().positive().optional(),
+  ca: z
+    .union([z.string().min(1), z.instanceof(Uint8Array), z.array(z.union([z.string().min(1), z.instanceof(Uint8Array)])).min(1)])
+    .optional(),
 });
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -80,12 +83,24 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const guardOff = opts.allowPrivateNetwork === true;
   const isAllowedHost = (host: string) => guardOff || allowHosts.has(bareHost(host.toLowerCase()));
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const agent = new Agent({
+  const agentOptions = (allowH2: boolean): Agent.Options => ({
     connections: opts.connections ?? 64,
     keepAliveTimeout: opts.keepAliveTimeout ?? 4_000,
-    allowH2: opts.allowH2 ?? false,
-    connect: guardOff ? {} : { lookup: guardedLookup(isAllowedHost, opts.lookup) },
+    allowH2,
+    connect: {
+      ...(guardOff ? {} : { lookup: guardedLookup(isAllowedHost, opts.lookup) }),
+      ...(opts.ca === undefined ? {} : { ca: opts.ca as string | Buffer | (string | Buffer)[] }),
+    },
   });
+  const agent = new Agent(agentOptions(opts.allowH2 ?? false));
+  // undici 7 (the last major for Node 20) breaks an HTTP/2 session on a DELETE with a body (nodejs/undici#5027,
+  // fixed in 8.x by #5030): the request fails and the next one to that origin hangs. Such requests go over an
+  // HTTP/1.1-only pool instead, made on first use.
+  let http1: Agent | undefined;
+  const dispatcherFor = (method: string, body: HttpRequest["body"]): Agent =>
+    opts.allowH2 === true && method === "DELETE" && body !== undefined && body.length > 0
+      ? (http1 ??= new Agent(agentOptions(false)))
+      : agent;
 
   const vet = (url: URL) => {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -101,7 +116,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const send = async (url: URL, request: HttpRequest, method: string, body: HttpRequest["body"], attempt: CancelScope) => {
     vet(url);
     try {
-      return await agent.request({
+      return await dispatcherFor(method, body).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
@@ -153,6 +168,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
   };
 
+  let closing: Promise<void> | undefined;
+
   const attemptRequest = async (start: URL, request: HttpRequest, attempt: CancelScope, moved: (url: URL) => void) => {
     let url = start;
     let method: string = request.method;
@@ -200,7 +217,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         unfollow?.();
       }
     },
-    close: () => agent.close(),
+    // Never rejects: closing is best effort, and a pool undici already closed (or broke) must not crash the caller.
+    close: async () => {
+      if (closing === undefined) {
+        closing = Promise.allSettled([agent.close(), http1?.close()]).then(() => undefined);
+      }
+      return closing;
+    },
   };
 }
 

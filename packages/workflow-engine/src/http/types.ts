@@ -6,7 +6,10 @@ export interface HttpClientOptions {
   connections?: number;
   /** How long an idle keep-alive socket stays open, in ms. @default 4000 */
   keepAliveTimeout?: number;
-  /** Negotiate HTTP/2 over TLS (ALPN) when the server offers it. @default false */
+  /**
+   * Negotiate HTTP/2 over TLS (ALPN) when the server offers it. A `DELETE` with a body still goes over HTTP/1.1
+   * (undici 7, the last major for Node 20, breaks the HTTP/2 session on one). @default false
+   */
   allowH2?: boolean;
   /**
    * Turn the SSRF guard off entirely (loopback, private, link-local, metadata... become reachable).
@@ -26,6 +29,11 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Default response body cap, in bytes. @default 10485760 (10 MiB) */
   maxResponseBytes?: number;
+  /**
+   * Trusted CA certificates (PEM) for https, as `tls.connect`'s `ca`: they replace Node's bundled list. For a
+   * private CA, or a test server's self-signed certificate. @default Node's bundled CAs
+   */
+  ca?: string | Uint8Array | (string | Uint8Array)[];
 }
 
 /**
@@ -89,6 +97,6 @@ export interface HttpClient {
    * @throws TimeoutError (`TIMEOUT`) when the whole request (connect, redirects, headers, body) outlasts `timeoutMs`.
    */
   request(request: HttpRequest): Promise<HttpResponse>;
-  /** Closes every pooled connection. */
+  /** Closes every pooled connection; never rejects, and a second call waits for the first. */
   close(): Promise<void>;
 }

@@ -34,19 +34,19 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
         });
       }
       if (services.governance) {
+        // Fail closed: a gate cannot decide for nobody.
+        if (ctx.agentId === undefined) {
+          throw new GovernanceDeniedError({ action: config.action, reason: "the run has no agentId to check" });
+        }
         const decision = await services.governance.check({
-          ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
+          agentId: ctx.agentId,
           action: config.action,
           complexity: action.complexity,
           ...(action.feature === undefined ? {} : { feature: action.feature }),
           ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
         });
         if (decision.outcome === "deny") {
-          throw new GovernanceDeniedError({
-            action: config.action,
-            reason: decision.reason,
-            ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
-          });
+          throw new GovernanceDeniedError({ action: config.action, reason: decision.reason, agentId: ctx.agentId });
         }
         if (decision.outcome === "approval_required") throw new ApprovalRequired(config.action, decision.reason, decision.proposalId);
       }
