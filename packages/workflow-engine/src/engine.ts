@@ -19,6 +19,7 @@ import { transformNode } from "./nodes/transform.js";
 import { isThenable } from "./thenable.js";
 import { systemClock } from "./timing.js";
 import { traceNodes, type TracerLike } from "./tracing.js";
+import { ENGINE_INTERNALS, type EngineInternals } from "./internals.js";
 import type {
   ActionDefinition,
   Clock,
@@ -364,5 +365,42 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     },
   };
   if (options.tracer) traceNodes(options.tracer, engine.on);
+  // Writes go through the queue adapter's transaction, not the store: this store accepts and forgets them.
+  const scratch: RunStore = {
+    createRun: () => undefined,
+    getRun: async () => undefined,
+    acquireRun: async () => ({ outcome: "not_found" }),
+    renewLease: () => true,
+    saveNodeResult: () => undefined,
+    setRunStatus: () => undefined,
+    listStaleRuns: async () => [],
+  };
+  const internals: EngineInternals = {
+    compile,
+    runNode(step) {
+      const params: ExecuteParams = {
+        workflow: step.workflow,
+        runId: step.runId,
+        input: step.input,
+        settled: step.settled,
+        store: scratch,
+        lease,
+        heartbeatMs: MAX_TIMER_MS,
+        services,
+        concurrency: 1,
+        random: options.random ?? Math.random,
+        only: step.node,
+      };
+      if (step.agentId !== undefined) params.agentId = step.agentId;
+      if (step.signal !== undefined) params.signal = step.signal;
+      if (step.approvals !== undefined) params.approvals = step.approvals;
+      if (listeners.size > 0) params.emit = emit;
+      return executeWorkflow(params);
+    },
+    emit,
+    services,
+    store,
+  };
+  Object.defineProperty(engine, ENGINE_INTERNALS, { value: internals });
   return engine;
 }

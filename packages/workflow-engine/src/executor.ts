@@ -31,6 +31,11 @@ export interface ExecuteParams {
   /** Approval ids by node id, from `resume`. */
   approvals?: Readonly<Record<string, string>>;
   emit?: <E extends keyof EngineEvents>(event: E, payload: EngineEvents[E]) => void;
+  /**
+   * Runs only this node (its predecessors are in `settled`) and settles nothing after it: the step a queue worker
+   * takes. No `run:finish` is emitted; the result is in the returned run's `nodes`.
+   */
+  only?: CompiledNode;
 }
 
 const NOT_RETRYABLE = new Set([
@@ -57,7 +62,8 @@ export function errorInfo(error: AtomError): NodeErrorInfo {
   return error.toJSON() as NodeErrorInfo;
 }
 
-function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
+/** Whether `edge` is taken given its source's result. @internal */
+export function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
   if (result.status === "skipped") return false;
   if (result.status === "failed") return edge.branch === "error";
   return edge.branch === undefined || edge.branch === result.branch;
@@ -128,7 +134,8 @@ class Execution implements TemplateScopes {
       results[id] = params.settled[id] as NodeResult;
       resumed = true;
     }
-    for (const node of params.workflow.nodes) {
+    if (params.only) ready.push(params.only);
+    else for (const node of params.workflow.nodes) {
       if (resumed && Object.hasOwn(results, node.def.id)) continue;
       const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
       waiting[node.index] = open;
@@ -221,6 +228,7 @@ class Execution implements TemplateScopes {
     this.results[node.def.id] = result;
     params.emit?.("node:finish", { runId: params.runId, nodeId: node.def.id, type: node.def.type, result });
     if (result.status === "failed" && !node.handlesErrors) this.halt("failed", result.error);
+    if (params.only) return;
     for (const edge of node.outgoing) {
       const left = (waiting[edge.to.index] as number) - 1;
       waiting[edge.to.index] = left;
@@ -274,32 +282,16 @@ class Execution implements TemplateScopes {
     };
     if (this.failure) result.error = this.failure;
     if (this.pendingApproval) result.pendingApproval = this.pendingApproval;
-    params.emit?.("run:finish", { result });
+    if (!params.only) params.emit?.("run:finish", { result });
     this.finish(result);
   }
 
   private liveEdges(node: CompiledNode): readonly CompiledEdge[] {
-    const { incoming } = node;
-    if (incoming.length === 0) return NO_EDGES;
-    const { results } = this;
-    if (incoming.length === 1) {
-      const edge = incoming[0] as CompiledEdge;
-      return edgeTaken(edge, results[edge.from.def.id] as NodeResult) ? edge.alone : NO_EDGES;
-    }
-    return incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
+    return liveEdges(node, this.results);
   }
 
   private nodeInput(node: CompiledNode, live: readonly CompiledEdge[]): unknown {
-    if (node.incoming.length === 0) return this.params.input;
-    const { results } = this;
-    const valueOf = (edge: CompiledEdge) => {
-      const result = results[edge.from.def.id] as NodeResult;
-      return result.status === "failed" ? result.error : result.output;
-    };
-    if (live.length === 1) return valueOf(live[0] as CompiledEdge);
-    const merged: Record<string, unknown> = {};
-    for (const edge of live) merged[edge.from.def.id] = valueOf(edge);
-    return merged;
+    return nodeInput(node, live, this.results, this.params.input);
   }
 
   approvalFor(nodeId: string): string | undefined {
@@ -446,7 +438,40 @@ class Execution implements TemplateScopes {
   }
 }
 
-function resolveConfig(node: CompiledNode, scope: TemplateScope): unknown {
+/**
+ * The incoming edges of `node` that are taken, given its predecessors' results (all settled); none means the node
+ * is skipped. The one rule both the in-process executor and queue workers apply.
+ * @internal
+ */
+export function liveEdges(node: CompiledNode, results: Readonly<Record<string, NodeResult>>): readonly CompiledEdge[] {
+  const { incoming } = node;
+  if (incoming.length === 0) return NO_EDGES;
+  if (incoming.length === 1) {
+    const edge = incoming[0] as CompiledEdge;
+    return edgeTaken(edge, results[edge.from.def.id] as NodeResult) ? edge.alone : NO_EDGES;
+  }
+  return incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
+}
+
+/**
+ * A node's input: the run input for a start node, the single live predecessor's output (or error), or an object
+ * keyed by live predecessor.
+ * @internal
+ */
+export function nodeInput(node: CompiledNode, live: readonly CompiledEdge[], results: Readonly<Record<string, NodeResult>>, runInput: unknown): unknown {
+  if (node.incoming.length === 0) return runInput;
+  const valueOf = (edge: CompiledEdge) => {
+    const result = results[edge.from.def.id] as NodeResult;
+    return result.status === "failed" ? result.error : result.output;
+  };
+  if (live.length === 1) return valueOf(live[0] as CompiledEdge);
+  const merged: Record<string, unknown> = {};
+  for (const edge of live) merged[edge.from.def.id] = valueOf(edge);
+  return merged;
+}
+
+/** @internal */
+export function resolveConfig(node: CompiledNode, scope: TemplateScope): unknown {
   const resolved = resolveTemplates(node.def.config, scope);
   const parsed = node.type.config.safeParse(resolved);
   if (parsed.success) return parsed.data;

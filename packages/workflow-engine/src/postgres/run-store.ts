@@ -13,6 +13,7 @@ import type {
   StoredRun,
   WorkflowDefinition,
 } from "../types.js";
+import { STORE_TABLES } from "../internals.js";
 import { runStoreMigrations } from "./migrations.js";
 
 /** Options of {@link postgresRunStore}. */
@@ -104,7 +105,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
     (await sql.query<{ node_id: string; result: NodeResult }>(`SELECT node_id, result FROM ${results} WHERE run_id = $1`, [runId])).rows;
   const columns = "run_id, workflow, input, agent_id, status, error, owner, lease_expires_at";
 
-  return {
+  const store: PostgresRunStore = {
     migrate,
     async createRun(run: StoredRun, lease: RunLease) {
       await ready();
@@ -194,4 +195,6 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
       }));
     },
   };
+  Object.defineProperty(store, STORE_TABLES, { value: { db: opts.pool, runs, results, ready } });
+  return store;
 }

@@ -1,0 +1,94 @@
+import { ValidationError } from "@atom/errors";
+import { createSqlExecutor, type SqlExecutor } from "@atom/sql";
+import { z } from "zod";
+import type { WorkflowEngine } from "../engine.js";
+import { engineInternals, type EngineInternals, storeTables, type StoreTables } from "../internals.js";
+import type { BossDb, BossLike } from "./boss.js";
+import { queueOwner, RunRows } from "./run-rows.js";
+
+/** The default pg-boss queue of node jobs. */
+export const DEFAULT_QUEUE = "atom-workflow-nodes";
+
+/** What every queue function needs: the boss, the engine and the queue name. */
+export interface QueueOptions {
+  /** Your started `PgBoss` instance (pg-boss 10). */
+  boss: BossLike;
+  /** The engine whose node types, actions, services and events are used; its store must be a `postgresRunStore`. */
+  engine: WorkflowEngine;
+  /** The pg-boss queue of node jobs. @default "atom-workflow-nodes" */
+  queue?: string;
+}
+
+/** @internal */
+export const queueOptionsShape = {
+  boss: z.custom<BossLike>(
+    (value) => ["send", "fetch", "complete", "fail", "createQueue", "getQueue"].every((m) => typeof (value as Record<string, unknown> | null)?.[m] === "function"),
+    "must be a started PgBoss instance (pg-boss 10)",
+  ),
+  engine: z.custom<WorkflowEngine>((value) => engineInternals(value) !== undefined, "must be an engine made by createWorkflowEngine"),
+  queue: z.string().regex(/^[A-Za-z0-9_.-]{1,50}$/, "letters, digits, _ . - (at most 50)").optional(),
+};
+
+/** Everything the queue functions share, resolved from {@link QueueOptions}. @internal */
+export interface QueueContext {
+  boss: BossLike;
+  internals: EngineInternals;
+  tables: StoreTables;
+  sql: SqlExecutor;
+  rows: RunRows;
+  queue: string;
+  owner: string;
+}
+
+/** @internal */
+export function queueContext(options: { boss: BossLike; engine: WorkflowEngine; queue?: string | undefined }, context: string): QueueContext {
+  const internals = engineInternals(options.engine) as EngineInternals;
+  const tables = storeTables(internals.store);
+  if (!tables) {
+    throw new ValidationError({
+      field: "engine",
+      message: `[@atom/workflow-engine] [pg-boss] ${context}: the engine's store must be a postgresRunStore (runs live in Postgres beside the queue)`,
+    });
+  }
+  const queue = options.queue ?? DEFAULT_QUEUE;
+  return { boss: options.boss, internals, tables, sql: createSqlExecutor(tables.db), rows: new RunRows(tables), queue, owner: queueOwner(queue) };
+}
+
+/** pg-boss's `db` option on one of our transactions, so its inserts commit or roll back with our writes. @internal */
+export function bossDb(tx: SqlExecutor): BossDb {
+  return { executeSql: (text, values) => tx.query(text, values ?? []) };
+}
+
+const ensured = new WeakMap<object, Map<string, Promise<void>>>();
+
+/**
+ * Creates the node queue once per boss: policy `stately` (one queued and one active job per `runId:nodeId` key),
+ * a generous retry limit (a retry is a lost worker, not a node failure: node retries are the node's own policy).
+ * @internal
+ */
+export function ensureQueue(ctx: QueueContext): Promise<void> {
+  let byName = ensured.get(ctx.boss);
+  if (!byName) ensured.set(ctx.boss, (byName = new Map()));
+  let done = byName.get(ctx.queue);
+  if (!done) {
+    done = (async () => {
+      const existing = (await ctx.boss.getQueue(ctx.queue)) as { policy?: string } | null;
+      if (existing) {
+        if (existing.policy === "stately") return;
+        throw new ValidationError({
+          field: "queue",
+          message: `[@atom/workflow-engine] [pg-boss] queue "${ctx.queue}" has policy "${existing.policy}"; node jobs need "stately" (one queued job per node)`,
+        });
+      }
+      try {
+        await ctx.boss.createQueue(ctx.queue, { policy: "stately", retryLimit: 100, retryDelay: 1 });
+      } catch (error) {
+        // Another process created it meanwhile.
+        if (!(await ctx.boss.getQueue(ctx.queue))) throw error;
+      }
+    })();
+    done.catch(() => byName.delete(ctx.queue));
+    byName.set(ctx.queue, done);
+  }
+  return done;
+}

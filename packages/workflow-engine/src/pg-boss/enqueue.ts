@@ -1,0 +1,50 @@
+import type { SqlExecutor } from "@atom/sql";
+import type { NodeResult } from "../types.js";
+import type { CompiledNode, CompiledWorkflow } from "../validate.js";
+import { bossDb, type QueueContext } from "./context.js";
+import { schedule } from "./schedule.js";
+
+/** The data of one node job. @internal */
+export interface NodeJobData {
+  runId: string;
+  nodeId: string;
+  /** A delay node's end (epoch ms). */
+  due?: number;
+  /** Approval ids by node id, from `resumeRun`. */
+  approvals?: Record<string, string>;
+}
+
+/** What one advance of a run did, for the events emitted after commit. @internal */
+export interface Advance {
+  skipped: { node: CompiledNode; result: NodeResult }[];
+  /** Set when the run reached a final status in this transaction. */
+  finished?: "success" | "failed";
+}
+
+/**
+ * Inside `tx` (which holds the run's row lock): schedules `candidates`, records skipped nodes, enqueues one job per
+ * ready node (singleton `runId:nodeId`; delay nodes start at their end), and marks the run `success` when every
+ * node settled. `results` are the run's settled nodes and gain the skipped ones.
+ * @internal
+ */
+export async function advance(
+  ctx: QueueContext,
+  tx: SqlExecutor,
+  run: { runId: string; workflow: CompiledWorkflow; input: unknown; results: Record<string, NodeResult>; approvals?: Record<string, string> },
+  candidates: Iterable<CompiledNode>,
+): Promise<Advance> {
+  const { ready, skipped } = schedule(run.results, candidates, run.input, ctx.internals.services);
+  for (const { node, result } of skipped) await ctx.rows.insertResult(tx, run.runId, node.def.id, result);
+  const db = bossDb(tx);
+  for (const { node, due } of ready) {
+    const data: NodeJobData = { runId: run.runId, nodeId: node.def.id };
+    if (due !== undefined) data.due = due;
+    if (run.approvals !== undefined && Object.hasOwn(run.approvals, node.def.id)) data.approvals = run.approvals;
+    await ctx.boss.send(ctx.queue, data, { singletonKey: `${run.runId}:${node.def.id}`, db, ...(due === undefined ? {} : { startAfter: new Date(due) }) });
+  }
+  if (Object.keys(run.results).length === run.workflow.nodes.length) {
+    await ctx.rows.setStatus(tx, run.runId, "success");
+    return { skipped, finished: "success" };
+  }
+  return { skipped };
+}

@@ -1,0 +1,311 @@
+import { type AtomError, parseInput, toAtomError } from "@atom/errors";
+import type { PgPoolLike } from "@atom/sql";
+import { z } from "zod";
+import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
+import type { NodeResult, RunResult, RunStatus } from "../types.js";
+import type { CompiledNode, CompiledWorkflow } from "../validate.js";
+import type { BossJob } from "./boss.js";
+import { ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { type Advance, advance, type NodeJobData } from "./enqueue.js";
+import type { QueuedRun } from "./run-rows.js";
+import { type ReleaseSlot, TypeSlots } from "./type-slots.js";
+
+/** Options of {@link createWorker}. */
+export interface WorkerOptions extends QueueOptions {
+  /**
+   * The workflows this worker executes, identified by `id` and `version` (bump the version when a definition
+   * changes). A job of a run whose workflow is not among them fails and is retried, by this or another worker.
+   */
+  definitions: unknown[];
+  /** Node jobs this worker runs at once. @default 8 */
+  concurrency?: number;
+  /**
+   * Fleet-wide limits per node type, e.g. `{ action: 2 }`: at most that many nodes of the type run at once across
+   * every worker on the queue (Postgres advisory locks, one pooled connection per running limited node).
+   */
+  typeConcurrency?: Record<string, number>;
+  /** How long an idle worker waits before polling the queue again, in ms. @default 500 */
+  pollIntervalMs?: number;
+  /** How often in-flight runs are checked for cancellation, in ms. @default 1000 */
+  cancelPollMs?: number;
+  /** Called with a job's failure (the job is retried) or a queue error; never with secrets. */
+  onError?: (error: AtomError) => void;
+}
+
+/** Options of {@link WorkflowWorker.stop}. */
+export interface StopOptions {
+  /** How long in-flight nodes may take to finish; then they are aborted and their jobs retried elsewhere. @default 30000 */
+  timeoutMs?: number;
+}
+
+/** A running worker (see {@link createWorker}). */
+export interface WorkflowWorker {
+  /** Node jobs in flight. */
+  readonly active: number;
+  /** Stops fetching, lets in-flight nodes finish (drain) within `timeoutMs`, and resolves once none is left. */
+  stop(options?: StopOptions): Promise<void>;
+}
+
+const workerOptionsSchema = z.object({
+  ...queueOptionsShape,
+  definitions: z.array(z.unknown()).min(1).max(10_000),
+  concurrency: z.number().int().min(1).max(1000).optional(),
+  typeConcurrency: z.record(z.string().min(1).max(200), z.number().int().min(1).max(10_000)).optional(),
+  pollIntervalMs: z.number().int().min(10).max(60_000).optional(),
+  cancelPollMs: z.number().int().min(10).max(60_000).optional(),
+  onError: z.custom<(error: AtomError) => void>((value) => typeof value === "function", "must be a function").optional(),
+});
+
+const jobDataSchema = z
+  .object({
+    runId: z.string().min(1).max(200),
+    nodeId: z.string().min(1).max(200),
+    due: z.number().int().nonnegative().optional(),
+    approvals: z.record(z.string().min(1).max(200), z.string().min(1).max(256)).optional(),
+  })
+  .strict();
+
+const SHUTDOWN = Symbol("shutdown");
+
+interface InFlight {
+  runId: string;
+  controller: AbortController;
+}
+
+/**
+ * Starts a worker: it takes node jobs from the queue and runs each node with the engine's semantics (templates,
+ * retries, timeouts, SSRF policy, governance, idempotency keys), then in one transaction records the result, marks
+ * the successors whose inputs all settled, enqueues them and completes the job. Run as many as you like, in any
+ * number of processes.
+ *
+ * @example
+ * ```ts
+ * const worker = createWorker({ boss, engine, definitions: [orderWorkflow], concurrency: 8 });
+ * process.on("SIGTERM", () => worker.stop());
+ * ```
+ * @throws ValidationError (`VALIDATION_ERROR`) on bad options; WorkflowInvalidError for a bad definition.
+ */
+export function createWorker(options: WorkerOptions): WorkflowWorker {
+  const opts = parseInput(workerOptionsSchema, options, "[@atom/workflow-engine] [pg-boss] createWorker");
+  const ctx = queueContext(opts, "createWorker");
+  const known = new Map<string, CompiledWorkflow>();
+  for (const definition of opts.definitions) {
+    const workflow = ctx.internals.compile(definition);
+    known.set(`${workflow.def.id}@${workflow.def.version}`, workflow);
+  }
+  const concurrency = opts.concurrency ?? 8;
+  const pollMs = opts.pollIntervalMs ?? 500;
+  const report = (error: unknown) => {
+    try {
+      opts.onError?.(toAtomError(error));
+    } catch {
+      // A faulty observer must not stop the worker.
+    }
+  };
+  const slots = opts.typeConcurrency ? new TypeSlots(ctx.tables.db as PgPoolLike, ctx.queue, opts.typeConcurrency) : undefined;
+  const inflight = new Map<string, InFlight>();
+  const handles = new Set<Promise<void>>();
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+
+  const workflowOf = (run: QueuedRun): CompiledWorkflow => {
+    const workflow = known.get(`${run.workflow.id}@${run.workflow.version}`);
+    if (workflow) return workflow;
+    throw new WorkflowInvalidError({
+      workflowId: run.workflow.id,
+      problems: [{ field: "definitions", message: `this worker has no definition of "${run.workflow.id}" version ${run.workflow.version}` }],
+    });
+  };
+
+  const start = (job: BossJob) => {
+    const parsed = jobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      // Not a job this adapter wrote: refuse it for good instead of retrying it forever.
+      report(new WorkflowInvalidError({ problems: [{ field: "job.data", message: `malformed node job ${job.id}` }] }));
+      ctx.boss.complete(ctx.queue, job.id).catch(report);
+      return;
+    }
+    const entry: InFlight = { runId: parsed.data.runId, controller: new AbortController() };
+    inflight.set(job.id, entry);
+    const handle = runJob(ctx, job.id, parsed.data as NodeJobData, entry, workflowOf, slots)
+      .catch(async (error: unknown) => {
+        report(error);
+        const info = toAtomError(error);
+        await ctx.boss.fail(ctx.queue, job.id, { code: info.code, message: info.message }).catch(report);
+      })
+      .finally(() => {
+        inflight.delete(job.id);
+        handles.delete(handle);
+        wake?.();
+      });
+    handles.add(handle);
+  };
+
+  const loop = (async () => {
+    try {
+      await ensureQueue(ctx);
+    } catch (error) {
+      report(error);
+    }
+    while (!stopping) {
+      const free = concurrency - inflight.size;
+      if (free <= 0) {
+        await nap(pollMs);
+        continue;
+      }
+      let jobs: BossJob[];
+      try {
+        jobs = (await ctx.boss.fetch(ctx.queue, { batchSize: free })) ?? [];
+      } catch (error) {
+        report(error);
+        await nap(pollMs);
+        continue;
+      }
+      if (stopping) {
+        // Fetched while stopping: hand them back at once for another worker.
+        for (const job of jobs) await ctx.boss.fail(ctx.queue, job.id, { message: "worker stopping" }).catch(report);
+        break;
+      }
+      for (const job of jobs) start(job);
+      if (jobs.length === 0) await nap(pollMs);
+    }
+  })();
+
+  const cancelTimer = setInterval(() => {
+    if (inflight.size === 0) return;
+    const runIds = [...new Set([...inflight.values()].map((entry) => entry.runId))];
+    ctx.rows.stopped(ctx.sql, runIds).then((stopped) => {
+      for (const entry of inflight.values()) if (stopped.has(entry.runId)) entry.controller.abort(new RunCancelledError({ reason: "aborted" }));
+    }, report);
+  }, opts.cancelPollMs ?? 1000);
+  cancelTimer.unref();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    get active() {
+      return inflight.size;
+    },
+    stop(stopOptions = {}) {
+      const { timeoutMs = 30_000 } = parseInput(z.object({ timeoutMs: z.number().int().min(0).max(3_600_000).optional() }).strict(), stopOptions, "[@atom/workflow-engine] [pg-boss] stop");
+      stopped ??= (async () => {
+        stopping = true;
+        wake?.();
+        await loop;
+        const timer = setTimeout(() => {
+          for (const entry of inflight.values()) entry.controller.abort(SHUTDOWN);
+        }, timeoutMs);
+        while (handles.size > 0) await Promise.allSettled([...handles]);
+        clearTimeout(timer);
+        clearInterval(cancelTimer);
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Runs one node job to its end: drops it, or settles the node in one transaction (which completes the job). */
+async function runJob(
+  ctx: QueueContext,
+  jobId: string,
+  data: NodeJobData,
+  entry: InFlight,
+  workflowOf: (run: QueuedRun) => CompiledWorkflow,
+  slots: TypeSlots | undefined,
+): Promise<void> {
+  const run = await ctx.rows.read(ctx.sql, data.runId);
+  // A run that is gone, stopped, or already has this node: nothing to do (a finished node never runs again).
+  if (!run || run.status !== "running" || Object.hasOwn(run.nodes, data.nodeId)) {
+    await ctx.boss.complete(ctx.queue, jobId);
+    return;
+  }
+  const workflow = workflowOf(run);
+  const compiled = workflow.byId.get(data.nodeId);
+  if (!compiled) {
+    await ctx.boss.complete(ctx.queue, jobId);
+    return;
+  }
+  const node = data.due === undefined ? compiled : delayRemainder(compiled, Math.max(0, data.due - ctx.internals.services.clock.now()));
+  const { signal } = entry.controller;
+  let release: ReleaseSlot | undefined;
+  let result: RunResult;
+  try {
+    if (slots?.limited(node.def.type)) release = await slots.acquire(node.def.type, signal);
+    result = await ctx.internals.runNode({
+      workflow,
+      node,
+      runId: data.runId,
+      input: run.input,
+      settled: run.nodes,
+      signal,
+      ...(run.agentId === undefined ? {} : { agentId: run.agentId }),
+      ...(data.approvals === undefined ? {} : { approvals: data.approvals }),
+    });
+  } finally {
+    release?.();
+  }
+  if (signal.reason === SHUTDOWN) throw new RunCancelledError({ reason: "aborted" }); // retried by another worker
+  if (result.status === "cancelled") {
+    await ctx.boss.complete(ctx.queue, jobId);
+    return;
+  }
+  const settled = result.nodes[data.nodeId];
+  const finished = await ctx.sql.transaction(async (tx) => {
+    const current = await ctx.rows.read(tx, data.runId, true);
+    let outcome: Advance | undefined;
+    let status: RunStatus | undefined;
+    if (current && result.status === "paused") {
+      if (current.status === "running") {
+        await ctx.rows.setStatus(tx, data.runId, "paused");
+        status = "paused";
+      }
+    } else if (current && settled && (await ctx.rows.insertResult(tx, data.runId, data.nodeId, settled)) && current.status === "running") {
+      current.nodes[data.nodeId] = settled;
+      if (settled.status === "failed" && !compiled.handlesErrors) {
+        await ctx.rows.setStatus(tx, data.runId, "failed", settled.error);
+        status = "failed";
+      } else {
+        outcome = await advance(ctx, tx, { runId: data.runId, workflow, input: current.input, results: current.nodes }, compiled.outgoing.map((edge) => edge.to));
+        status = outcome.finished;
+      }
+    }
+    await ctx.boss.complete(ctx.queue, jobId, null, { db: { executeSql: (text, values) => tx.query(text, values ?? []) } });
+    return { current, outcome, status };
+  });
+  // Events after commit, from this worker: skipped successors, and the run's end when this node ended it.
+  for (const { node: skipped, result: skip } of finished.outcome?.skipped ?? []) {
+    ctx.internals.emit("node:finish", { runId: data.runId, nodeId: skipped.def.id, type: skipped.def.type, result: skip });
+  }
+  if (finished.status !== undefined && finished.current) {
+    ctx.internals.emit("run:finish", { result: runResult(data.runId, workflow, finished.current, finished.status, result, settled) });
+  }
+}
+
+/** A delay node's job that starts at its end waits only what is left of the delay (usually nothing). */
+function delayRemainder(node: CompiledNode, ms: number): CompiledNode {
+  const config = { ms };
+  return { ...node, def: { ...node.def, config }, parsedConfig: config, hasTemplates: false };
+}
+
+function runResult(runId: string, workflow: CompiledWorkflow, run: QueuedRun, status: RunStatus, step: RunResult, settled: NodeResult | undefined): RunResult {
+  const outputs: Record<string, unknown> = {};
+  for (const sink of workflow.sinks) {
+    const result = run.nodes[sink.def.id];
+    if (result?.status === "success") outputs[sink.def.id] = result.output;
+  }
+  const result: RunResult = { runId, workflowId: workflow.def.id, status, nodes: run.nodes, outputs, durationMs: Date.now() - run.createdAt };
+  if (status === "failed" && settled?.error) result.error = settled.error;
+  if (step.pendingApproval) result.pendingApproval = step.pendingApproval;
+  return result;
+}
