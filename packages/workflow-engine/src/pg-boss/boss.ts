@@ -12,7 +12,7 @@ export interface BossLike {
   /** Marks jobs failed (retried while their retry limit allows). */
   fail(name: string, id: string | string[], data?: object | null, options?: { db?: BossDb }): Promise<unknown>;
   /** Creates a queue. */
-  createQueue(name: string, options: object): Promise<void>;
+  createQueue(name: string, options: BossQueueOptions): Promise<void>;
   /** Reads a queue, `null` when it does not exist. */
   getQueue(name: string): Promise<unknown>;
 }
@@ -39,4 +39,16 @@ export interface BossJob {
   id: string;
   /** The job's data. */
   data: unknown;
+}
+
+/** The queue the adapter creates when it is missing (create it yourself to choose expiry and retention). */
+export interface BossQueueOptions {
+  /** Queue name. */
+  name: string;
+  /** `stately`: one queued and one active job per singleton key. */
+  policy: "stately";
+  /** Retries of a job whose worker was lost. */
+  retryLimit: number;
+  /** Seconds between them. */
+  retryDelay: number;
 }

@@ -81,7 +81,7 @@ export function ensureQueue(ctx: QueueContext): Promise<void> {
         });
       }
       try {
-        await ctx.boss.createQueue(ctx.queue, { policy: "stately", retryLimit: 100, retryDelay: 1 });
+        await ctx.boss.createQueue(ctx.queue, { name: ctx.queue, policy: "stately", retryLimit: 100, retryDelay: 1 });
       } catch (error) {
         // Another process created it meanwhile.
         if (!(await ctx.boss.getQueue(ctx.queue))) throw error;

@@ -14,7 +14,7 @@ export interface QueuedRun {
 }
 
 /**
- * The owner recorded on a run executed by the queue: its lease never expires (`infinity`), so an in-process engine's
+ * The owner recorded on a run executed by the queue: its lease never expires (it runs to 9999-12-31), so an in-process engine's
  * `resume` gets `WORKFLOW_RUN_OWNED` and `listStaleRuns` never lists it. The queue's jobs hold the per-node leases.
  * @internal
  */
@@ -31,7 +31,7 @@ export class RunRows {
   async insertRun(sql: SqlExecutor, run: { runId: string; workflow: WorkflowDefinition; input: unknown; agentId?: string; owner: string }): Promise<boolean> {
     const { rows } = await sql.query(
       `INSERT INTO ${this.tables.runs} (run_id, workflow_id, workflow, input, agent_id, status, owner, lease_expires_at)
-       VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, 'running', $6, 'infinity') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+       VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, 'running', $6, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
       [run.runId, run.workflow.id, JSON.stringify(run.workflow), JSON.stringify(run.input ?? null), run.agentId ?? null, run.owner],
     );
     return rows.length > 0;

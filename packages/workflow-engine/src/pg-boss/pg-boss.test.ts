@@ -1,0 +1,258 @@
+import { createTestDatabase, type TestDatabase } from "@atom/test-db";
+import type pg from "pg";
+import type PgBoss from "pg-boss";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { startEffectServer } from "../../test/effect-server.js";
+import { bossSchema, createNodeQueue, dropSchema, startBoss } from "../../test/pg-boss-setup.js";
+import { comparable, mixedInput, mixedWorkflows } from "../../test/pg-boss-workflows.js";
+import { createHttpClient } from "../http.js";
+import { createWorkflowEngine, defineNode, memoryRunStore, type NodeType, type StoredRun, type WorkflowDefinition, type WorkflowEngine } from "../index.js";
+import { cancelRun, createWorker, resumeRun, startRun, type WorkflowWorker } from "../pg-boss.js";
+import { postgresRunStore } from "../postgres.js";
+
+const real = Boolean(process.env.DATABASE_URL);
+if (!real) {
+  describe("@atom/workflow-engine/pg-boss", () => {
+    it.skip("SKIPPED: pg-boss needs a real PostgreSQL server; set DATABASE_URL to run this suite", () => undefined);
+  });
+}
+
+const QUEUE = "nodes";
+let db: TestDatabase;
+let schema: string;
+let boss: PgBoss;
+let server: Awaited<ReturnType<typeof startEffectServer>>;
+const stops: (() => Promise<unknown>)[] = [];
+
+// A node that waits until released or aborted, counting how many run at once (per node type limits, drain, cancel).
+const gate = { open: 0, max: 0, started: 0, finished: 0, release: [] as (() => void)[] };
+const held = defineNode({
+  type: "held",
+  config: z.object({ ms: z.number().int().optional() }),
+  execute: async ({ config, signal, input }) => {
+    gate.open++;
+    gate.started++;
+    gate.max = Math.max(gate.max, gate.open);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (config.ms !== undefined) setTimeout(resolve, config.ms);
+        gate.release.push(resolve);
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+      gate.finished++;
+      return input;
+    } finally {
+      gate.open--;
+    }
+  },
+});
+
+function makeEngine(nodes: NodeType[] = [held as NodeType]): WorkflowEngine {
+  const engine = createWorkflowEngine({
+    store: postgresRunStore({ pool: db.client }),
+    http: createHttpClient({ allowHosts: ["127.0.0.1"] }),
+    nodes,
+  });
+  stops.push(() => engine.close());
+  return engine;
+}
+
+function worker(engine: WorkflowEngine, definitions: unknown[], extra: { boss?: PgBoss; concurrency?: number; typeConcurrency?: Record<string, number> } = {}): WorkflowWorker {
+  const w = createWorker({ boss: extra.boss ?? boss, engine, definitions, queue: QUEUE, pollIntervalMs: 50, cancelPollMs: 50, concurrency: extra.concurrency ?? 4, ...(extra.typeConcurrency ? { typeConcurrency: extra.typeConcurrency } : {}) });
+  stops.push(() => w.stop({ timeoutMs: 1000 }));
+  return w;
+}
+
+/** Polls the store until the run leaves `running` (bounded). */
+async function settled(engine: WorkflowEngine, runId: string, timeoutMs = 20_000, until: (run: StoredRun) => boolean = (run) => run.status !== "running"): Promise<StoredRun> {
+  const store = postgresRunStore({ pool: db.client });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await store.getRun(runId);
+    if (run && until(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { timeout: 30_000 }, () => {
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    schema = bossSchema();
+    boss = await startBoss(schema);
+    await createNodeQueue(boss, QUEUE);
+    server = await startEffectServer();
+  });
+  // Each test's workers stop with it: a worker that does not know a workflow would take its jobs and hand them back.
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await boss.stop({ graceful: false, wait: true });
+    await server.close();
+    await dropSchema(schema);
+    await db.close();
+  });
+
+  const skipChain: WorkflowDefinition = {
+    id: "skips",
+    version: 1,
+    nodes: [
+      { id: "check", type: "condition", config: { conditionType: "greater_than", field: "n", value: 100 } },
+      { id: "big", type: "transform", config: { operation: "format", template: "big" } },
+      { id: "after", type: "transform", config: { operation: "format", template: "after" } },
+      { id: "small", type: "transform", config: { operation: "format", template: "small {{ $run.input.n }}" } },
+      { id: "wait", type: "delay", config: { ms: 20 } },
+      { id: "bad", type: "transform", config: { operation: "extract", path: "a.b" } },
+    ],
+    edges: [
+      { from: "check", to: "big", branch: "true" },
+      { from: "big", to: "after" },
+      { from: "check", to: "small", branch: "false" },
+      { from: "small", to: "wait" },
+      { from: "wait", to: "bad" },
+    ],
+  };
+
+  it("runs the engine's workflow table with the same results as in-process runs", async () => {
+    const definitions = [...mixedWorkflows(server.url), skipChain];
+    const engine = makeEngine();
+    worker(engine, definitions);
+    const local = makeEngine();
+    const cases = definitions.flatMap((definition) => [1, 2].map((i) => ({ definition, i })));
+    const runIds = await Promise.all(cases.map(({ definition, i }) => startRun(definition, mixedInput(i), { boss, engine, queue: QUEUE })));
+    for (const [index, { definition, i }] of cases.entries()) {
+      const queued = await settled(engine, runIds[index] as string);
+      const inProcess = await local.run(definition, mixedInput(i));
+      expect(comparable(queued), `${definition.id} #${i}`).toEqual(comparable(inProcess));
+    }
+  }, 30_000);
+
+  it("starts a run inside the caller's transaction: a rollback leaves neither the run nor a job", async () => {
+    const engine = makeEngine();
+    const [definition] = mixedWorkflows(server.url);
+    const client = await (db.client as pg.Pool).connect();
+    try {
+      await client.query("BEGIN");
+      await startRun(definition, mixedInput(1), { boss, engine, queue: QUEUE, db: client, runId: "rolled-back" });
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+    expect(await postgresRunStore({ pool: db.client }).getRun("rolled-back")).toBeUndefined();
+    const { rows } = await (db.client as pg.Pool).query(`SELECT count(*)::int AS n FROM ${schema}.job WHERE singleton_key LIKE 'rolled-back:%'`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("refuses a reused run id, bad options and an engine without a Postgres store, with typed errors", async () => {
+    const engine = makeEngine();
+    const [definition] = mixedWorkflows(server.url);
+    await startRun(definition, mixedInput(1), { boss, engine, queue: QUEUE, runId: "twice" });
+    await expect(startRun(definition, mixedInput(1), { boss, engine, queue: QUEUE, runId: "twice" })).rejects.toMatchObject({ code: "WORKFLOW_RUN_EXISTS" });
+    await expect(startRun(definition, {}, { boss, engine, queue: "bad queue!" })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "queue" } });
+    await expect(startRun(definition, {}, { boss: {} as never, engine })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "boss" } });
+    const memory = createWorkflowEngine({ store: memoryRunStore() });
+    await expect(startRun(definition, {}, { boss, engine: memory })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "engine" } });
+    await expect(startRun({ id: "x" }, {}, { boss, engine, queue: QUEUE })).rejects.toMatchObject({ code: "WORKFLOW_INVALID" });
+    expect(() => createWorker({ boss, engine, definitions: [], queue: QUEUE })).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "definitions" }) }));
+  });
+
+  it("a queued run is owned by the queue: an in-process resume gets WORKFLOW_RUN_OWNED and it is never stale", async () => {
+    const engine = makeEngine();
+    const definition: WorkflowDefinition = { id: "owned", version: 1, nodes: [{ id: "h", type: "held", config: {} }], edges: [] };
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE });
+    await expect(engine.resume(runId)).rejects.toMatchObject({ code: "WORKFLOW_RUN_OWNED", details: { reason: "leased" } });
+    expect((await engine.listStaleRuns()).map((run) => run.runId)).not.toContain(runId);
+    await cancelRun(runId, { engine, queue: QUEUE });
+  });
+
+  it("a delay scheduled a few seconds ahead completes after every worker stopped and a new one started", async () => {
+    const definition: WorkflowDefinition = {
+      id: "later",
+      version: 1,
+      nodes: [
+        { id: "wait", type: "delay", config: { ms: 2500 } },
+        { id: "then", type: "transform", config: { operation: "format", template: "woke {{ $run.input.n }}" } },
+      ],
+      edges: [{ from: "wait", to: "then" }],
+    };
+    const firstBoss = await startBoss(schema);
+    const first = worker(makeEngine(), [definition], { boss: firstBoss });
+    const runId = await startRun(definition, { n: 7 }, { boss: firstBoss, engine: makeEngine(), queue: QUEUE });
+    await first.stop();
+    await firstBoss.stop({ graceful: false, wait: true });
+    expect((await settled(makeEngine(), runId, 1000, () => true)).status).toBe("running");
+    const secondBoss = await startBoss(schema);
+    stops.push(() => secondBoss.stop({ graceful: false, wait: true }));
+    worker(makeEngine(), [definition], { boss: secondBoss });
+    const done = await settled(makeEngine(), runId);
+    expect(done.status).toBe("success");
+    expect(done.nodes.then?.output).toBe("woke 7");
+  }, 30_000);
+
+  it("cancelling a run aborts its in-flight node on another worker and starts none of its successors", async () => {
+    gate.release = [];
+    const definition: WorkflowDefinition = {
+      id: "cancel-me",
+      version: 1,
+      nodes: [
+        { id: "hold", type: "held", config: {} },
+        { id: "next", type: "transform", config: { operation: "format", template: "next" } },
+      ],
+      edges: [{ from: "hold", to: "next" }],
+    };
+    const otherBoss = await startBoss(schema);
+    stops.push(() => otherBoss.stop({ graceful: false, wait: true }));
+    const other = makeEngine();
+    const seen: string[] = [];
+    other.on("node:finish", ({ nodeId }) => seen.push(nodeId));
+    worker(other, [definition], { boss: otherBoss });
+    const started = gate.started;
+    const runId = await startRun(definition, {}, { boss, engine: makeEngine(), queue: QUEUE });
+    await settled(other, runId, 10_000, () => gate.started > started);
+    expect(await cancelRun(runId, { engine: makeEngine(), queue: QUEUE })).toBe(true);
+    const run = await settled(other, runId, 10_000, () => gate.open === 0);
+    expect(run.status).toBe("cancelled");
+    expect(run.nodes).toEqual({});
+    expect(seen).toEqual([]);
+    await resumeRun(runId, { boss, engine: makeEngine(), queue: QUEUE });
+    await settled(other, runId, 10_000, () => gate.open > 0);
+    for (const release of gate.release.splice(0)) release();
+    const resumed = await settled(other, runId);
+    expect(resumed.status).toBe("success");
+    expect(resumed.nodes.next?.output).toBe("next");
+  });
+
+  it("stop() drains: an in-flight node finishes and is recorded before stop resolves", async () => {
+    const definition: WorkflowDefinition = { id: "drain", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 400 } }], edges: [] };
+    const engine = makeEngine();
+    const w = worker(engine, [definition]);
+    const finished = gate.finished;
+    const runId = await startRun(definition, { x: 1 }, { boss, engine, queue: QUEUE });
+    await settled(engine, runId, 10_000, () => w.active > 0);
+    await w.stop({ timeoutMs: 10_000 });
+    expect(gate.finished).toBe(finished + 1);
+    expect((await postgresRunStore({ pool: db.client }).getRun(runId))?.status).toBe("success");
+  });
+
+  it("limits a node type across workers and emits each node's events from the worker that ran it", async () => {
+    gate.max = 0;
+    const definition: WorkflowDefinition = { id: "limited", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 150 } }, { id: "after", type: "transform", config: { operation: "format", template: "ok" } }], edges: [{ from: "hold", to: "after" }] };
+    const bosses = [await startBoss(schema), await startBoss(schema)];
+    for (const b of bosses) stops.push(() => b.stop({ graceful: false, wait: true }));
+    const events: { worker: number; runId: string; nodeId: string }[] = [];
+    bosses.forEach((b, index) => {
+      const engine = makeEngine();
+      engine.on("node:finish", ({ runId, nodeId }) => events.push({ worker: index, runId, nodeId }));
+      worker(engine, [definition], { boss: b, concurrency: 4, typeConcurrency: { held: 1 } });
+    });
+    const engine = makeEngine();
+    const runIds = await Promise.all([0, 1, 2, 3, 4, 5].map(() => startRun(definition, {}, { boss, engine, queue: QUEUE })));
+    for (const runId of runIds) expect((await settled(engine, runId)).status).toBe("success");
+    expect(gate.max).toBe(1);
+    const mine = events.filter((event) => runIds.includes(event.runId));
+    expect(mine).toHaveLength(runIds.length * 2);
+    expect(new Set(mine.map((event) => `${event.runId}:${event.nodeId}`)).size).toBe(mine.length);
+  });
+});
