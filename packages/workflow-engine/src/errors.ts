@@ -86,7 +86,7 @@ export const RunOwnedError = defineError({
     /** The run. */
     runId: z.string(),
     /** `leased`: another owner's lease is live. `lease_lost`: this engine's lease was taken over. */
-    reason: z.enum(["leased", "lease_lost"]),
+    reason: z.union([z.literal("leased"), z.literal("lease_lost")]),
     /** When the other owner's lease runs out unless renewed (ISO time), when known. */
     leaseExpiresAt: z.string().optional(),
   }),

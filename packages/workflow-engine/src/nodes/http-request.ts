@@ -32,7 +32,16 @@ export const httpRequestConfigSchema = z.object({
       scheme: z.string().min(1).default("Bearer"),
     })
     .optional(),
-});
+})
+  .superRefine((config, ctx) => {
+    if (!config.auth || !config.headers) return;
+    // Both would send two Authorization headers; which one a server honours is anyone's guess.
+    for (const name of Object.keys(config.headers)) {
+      if (name.toLowerCase() === "authorization") {
+        ctx.addIssue({ code: "custom", path: ["headers", name], message: "set either auth or an Authorization header, not both" });
+      }
+    }
+  });
 
 /** The `http_request` config. */
 export type HttpRequestConfig = z.output<typeof httpRequestConfigSchema>;

@@ -41,5 +41,15 @@ ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS lease_expires_a
 CREATE INDEX IF NOT EXISTS atom_workflow_runs_stale_idx ON ${prefix}atom_workflow_runs (lease_expires_at) WHERE status = 'running';
 `,
     },
+    {
+      version: 3,
+      name: "workflow_json_key_order",
+      // jsonb stores keys sorted (shorter first, then bytewise), so a resumed run saw its input and outputs with their
+      // keys reordered; json keeps the text as written. Nothing queries inside these columns.
+      sql: `
+ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN input TYPE json USING input::json;
+ALTER TABLE ${prefix}atom_workflow_node_results ALTER COLUMN result TYPE json USING result::json;
+`,
+    },
   ];
 }

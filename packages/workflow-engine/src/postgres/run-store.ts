@@ -111,7 +111,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
       await ready();
       const inserted = await sql.query(
         `INSERT INTO ${runs} (run_id, workflow_id, workflow, input, agent_id, status, owner, lease_expires_at)
-         VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, now() + $8::float8 * interval '1 millisecond')
+         VALUES ($1, $2, $3::jsonb, $4::json, $5, $6, $7, now() + $8::float8 * interval '1 millisecond')
          ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
         [
           run.runId,
@@ -164,7 +164,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
       // FOR SHARE: a takeover (an UPDATE of the run row) waits for this write, or this write sees the new owner.
       const written = await sql.query(
         `INSERT INTO ${results} (run_id, node_id, result)
-         SELECT run_id, $2, $3::jsonb FROM ${runs} WHERE run_id = $1 AND owner = $4 FOR SHARE
+         SELECT run_id, $2, $3::json FROM ${runs} WHERE run_id = $1 AND owner = $4 FOR SHARE
          ON CONFLICT (run_id, node_id) DO UPDATE SET result = EXCLUDED.result, settled_at = now()
          RETURNING node_id`,
         [runId, nodeId, JSON.stringify(result), owner],
