@@ -31,7 +31,7 @@ export class RunRows {
   async insertRun(sql: SqlExecutor, run: { runId: string; workflow: WorkflowDefinition; input: unknown; agentId?: string; owner: string }): Promise<boolean> {
     const { rows } = await sql.query(
       `INSERT INTO ${this.tables.runs} (run_id, workflow_id, workflow, input, agent_id, status, owner, lease_expires_at)
-       VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, 'running', $6, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+       VALUES ($1, $2, $3::jsonb, $4::json, $5, 'running', $6, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
       [run.runId, run.workflow.id, JSON.stringify(run.workflow), JSON.stringify(run.input ?? null), run.agentId ?? null, run.owner],
     );
     return rows.length > 0;
@@ -55,10 +55,34 @@ export class RunRows {
     return run;
   }
 
+  /**
+   * Takes the run's row lock and records a node once, in one statement. `inserted` is `false` when a result was
+   * already there (a re-run after a lost job); `undefined` when the run is gone.
+   */
+  async lockAndInsert(sql: SqlExecutor, runId: string, nodeId: string, result: NodeResult): Promise<{ status: RunStatus; inserted: boolean } | undefined> {
+    const { rows } = await sql.query<{ status: RunStatus; inserted: boolean }>(
+      `WITH run AS (SELECT status FROM ${this.tables.runs} WHERE run_id = $1 FOR UPDATE),
+       ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result) SELECT $1, $2, $3::json FROM run
+               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING 1)
+       SELECT run.status, EXISTS (SELECT 1 FROM ins) AS inserted FROM run`,
+      [runId, nodeId, JSON.stringify(result)],
+    );
+    return rows[0];
+  }
+
+  /** The run's settled nodes; inside a transaction that holds the row lock (a statement after the lock's). */
+  async nodes(sql: SqlExecutor, runId: string): Promise<Record<string, NodeResult>> {
+    const { rows } = await sql.query<{ nodes: Record<string, NodeResult> }>(
+      `SELECT COALESCE(json_object_agg(node_id, result), '{}'::json) AS nodes FROM ${this.tables.results} WHERE run_id = $1`,
+      [runId],
+    );
+    return rows[0]?.nodes ?? {};
+  }
+
   /** Records a node once: `false` when a result was already there (a re-run after a lost job), nothing changes. */
   async insertResult(sql: SqlExecutor, runId: string, nodeId: string, result: NodeResult): Promise<boolean> {
     const { rows } = await sql.query(
-      `INSERT INTO ${this.tables.results} (run_id, node_id, result) VALUES ($1, $2, $3::jsonb) ON CONFLICT (run_id, node_id) DO NOTHING RETURNING node_id`,
+      `INSERT INTO ${this.tables.results} (run_id, node_id, result) VALUES ($1, $2, $3::json) ON CONFLICT (run_id, node_id) DO NOTHING RETURNING node_id`,
       [runId, nodeId, JSON.stringify(result)],
     );
     return rows.length > 0;

@@ -5,7 +5,7 @@ import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossJob } from "./boss.js";
-import { ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { bossDb, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { type Advance, advance, type NodeJobData } from "./enqueue.js";
 import type { QueuedRun } from "./run-rows.js";
 import { type ReleaseSlot, TypeSlots } from "./type-slots.js";
@@ -161,7 +161,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     }
     while (!stopping) {
       const free = concurrency - inflight.size;
-      if (free <= 0) {
+      // Refill in batches (half the slots, or when idle): one fetch per freed slot would cost a round trip per job.
+      if (free <= 0 || (inflight.size > 0 && free < Math.ceil(concurrency / 2))) {
         await nap(pollMs);
         continue;
       }
@@ -262,33 +263,37 @@ async function runJob(
   }
   const settled = result.nodes[data.nodeId];
   const finished = await ctx.sql.transaction(async (tx) => {
-    const current = await ctx.rows.read(tx, data.runId, true);
     let outcome: Advance | undefined;
     let status: RunStatus | undefined;
-    if (current && result.status === "paused") {
-      if (current.status === "running") {
+    let nodes = run.nodes;
+    if (result.status === "paused") {
+      const current = await ctx.rows.read(tx, data.runId, true);
+      if (current?.status === "running") {
         await ctx.rows.setStatus(tx, data.runId, "paused");
         status = "paused";
       }
-    } else if (current && settled && (await ctx.rows.insertResult(tx, data.runId, data.nodeId, settled)) && current.status === "running") {
-      current.nodes[data.nodeId] = settled;
-      if (settled.status === "failed" && !compiled.handlesErrors) {
-        await ctx.rows.setStatus(tx, data.runId, "failed", settled.error);
-        status = "failed";
-      } else {
-        outcome = await advance(ctx, tx, { runId: data.runId, workflow, input: current.input, results: current.nodes }, compiled.outgoing.map((edge) => edge.to));
-        status = outcome.finished;
+    } else if (settled) {
+      const written = await ctx.rows.lockAndInsert(tx, data.runId, data.nodeId, settled);
+      if (written?.inserted && written.status === "running") {
+        nodes = await ctx.rows.nodes(tx, data.runId);
+        if (settled.status === "failed" && !compiled.handlesErrors) {
+          await ctx.rows.setStatus(tx, data.runId, "failed", settled.error);
+          status = "failed";
+        } else {
+          outcome = await advance(ctx, tx, { runId: data.runId, workflow, input: run.input, results: nodes }, compiled.outgoing.map((edge) => edge.to));
+          status = outcome.finished;
+        }
       }
     }
-    await ctx.boss.complete(ctx.queue, jobId, null, { db: { executeSql: (text, values) => tx.query(text, values ?? []) } });
-    return { current, outcome, status };
+    await ctx.boss.complete(ctx.queue, jobId, null, { db: bossDb(tx) });
+    return { nodes, outcome, status };
   });
   // Events after commit, from this worker: skipped successors, and the run's end when this node ended it.
   for (const { node: skipped, result: skip } of finished.outcome?.skipped ?? []) {
     ctx.internals.emit("node:finish", { runId: data.runId, nodeId: skipped.def.id, type: skipped.def.type, result: skip });
   }
-  if (finished.status !== undefined && finished.current) {
-    ctx.internals.emit("run:finish", { result: runResult(data.runId, workflow, finished.current, finished.status, result, settled) });
+  if (finished.status !== undefined) {
+    ctx.internals.emit("run:finish", { result: runResult(data.runId, workflow, { ...run, nodes: finished.nodes }, finished.status, result, settled) });
   }
 }
 

@@ -1,0 +1,44 @@
+// One worker process of bench/workflow-pgboss.mjs: `raw` runs pg-boss no-op jobs in a tight fetch/complete loop
+// (the queue's limit), `engine` runs workflow node jobs with createWorker. Starts on the parent's "go" message.
+import PgBoss from "pg-boss";
+import pg from "pg";
+import { createWorkflowEngine } from "@atom/workflow-engine";
+import { postgresRunStore } from "@atom/workflow-engine/postgres";
+import { createWorker } from "@atom/workflow-engine/pg-boss";
+
+const { DATABASE_URL, RUN_SCHEMA, BOSS_SCHEMA, MODE, QUEUE, CONCURRENCY, DEFINITIONS } = process.env;
+const concurrency = Number(CONCURRENCY);
+const boss = new PgBoss({ connectionString: DATABASE_URL, schema: BOSS_SCHEMA, max: concurrency + 2, schedule: false, supervise: false });
+boss.on("error", () => undefined);
+await boss.start();
+let stop;
+if (MODE === "raw") {
+  let running = false;
+  stop = async () => {
+    running = false;
+  };
+  process.once("message", async () => {
+    running = true;
+    while (running) {
+      const jobs = (await boss.fetch(QUEUE, { batchSize: concurrency })) ?? [];
+      if (jobs.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      await boss.complete(QUEUE, jobs.map((job) => job.id));
+    }
+  });
+} else {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: concurrency + 2, options: `-c search_path=${RUN_SCHEMA}` });
+  const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
+  process.once("message", () => {
+    const worker = createWorker({ boss, engine, definitions: JSON.parse(DEFINITIONS), concurrency, queue: QUEUE, pollIntervalMs: 50 });
+    stop = () => worker.stop().then(() => pool.end());
+  });
+}
+process.send({ ready: true });
+process.on("disconnect", async () => {
+  await stop?.();
+  await boss.stop({ graceful: false, wait: true });
+  process.exit(0);
+});

@@ -1,0 +1,114 @@
+// Multi-worker throughput of @atom/workflow-engine/pg-boss beside raw pg-boss no-op jobs, for 1, 2 and 4 worker
+// processes. The queue is filled first (runs started, or jobs inserted), then the workers get "go" and the clock
+// runs until the last run (or job) is done. Needs DATABASE_URL (pg-boss needs a real server); run by `pnpm bench`.
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import PgBoss from "pg-boss";
+import { createWorkflowEngine } from "@atom/workflow-engine";
+import { postgresRunStore } from "@atom/workflow-engine/postgres";
+import { startRun } from "@atom/workflow-engine/pg-boss";
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.log("workflow-pgboss bench SKIPPED: pg-boss needs a real PostgreSQL server; set DATABASE_URL");
+  process.exit(0);
+}
+const WORKERS = [1, 2, 4];
+const CONCURRENCY = 8;
+const LIMIT_MS = 180_000;
+const WORKER = fileURLToPath(new URL("./pgboss-worker.mjs", import.meta.url));
+const id = randomBytes(4).toString("hex");
+const RUN_SCHEMA = `bench_runs_${id}`;
+const BOSS_SCHEMA = `bench_boss_${id}`;
+
+const fmt = (id) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
+const oneNode = { id: "one", version: 1, nodes: [fmt("only")], edges: [] };
+const tenNodes = {
+  id: "ten",
+  version: 1,
+  nodes: Array.from({ length: 10 }, (_, i) => fmt(`n${i}`)),
+  edges: Array.from({ length: 9 }, (_, i) => ({ from: `n${i}`, to: `n${i + 1}` })),
+};
+
+const admin = new pg.Pool({ connectionString: url, max: 12 });
+await admin.query(`CREATE SCHEMA ${RUN_SCHEMA}`);
+const pool = new pg.Pool({ connectionString: url, max: 12, options: `-c search_path=${RUN_SCHEMA}` });
+const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, max: 12, schedule: false, supervise: false });
+boss.on("error", () => undefined);
+await boss.start();
+const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
+
+async function workers(count, env) {
+  const children = Array.from({ length: count }, () =>
+    fork(WORKER, { env: { ...process.env, RUN_SCHEMA, BOSS_SCHEMA, CONCURRENCY: String(CONCURRENCY), ...env }, stdio: "inherit" }),
+  );
+  await Promise.all(children.map((child) => new Promise((resolve) => child.once("message", resolve))));
+  return children;
+}
+
+async function until(done) {
+  const deadline = Date.now() + LIMIT_MS;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error("bench case exceeded its time limit");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function timed(children, done) {
+  const started = performance.now();
+  for (const child of children) child.send("go");
+  await until(done);
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.disconnect();
+  })));
+  return seconds;
+}
+
+async function raw(count, jobs) {
+  const queue = `raw-${count}-${jobs}`;
+  await boss.createQueue(queue, { name: queue });
+  for (let i = 0; i < jobs; i += 500) await boss.insert(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
+  const children = await workers(count, { MODE: "raw", QUEUE: queue });
+  const seconds = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
+  return jobs / seconds;
+}
+
+async function queued(count, definition, runs) {
+  const queue = `wf-${count}-${definition.id}`;
+  await boss.createQueue(queue, { name: queue, policy: "stately" });
+  for (let i = 0; i < runs; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, runs - i) }, (_, k) => startRun(definition, { n: i + k }, { boss, engine, queue })));
+  }
+  const children = await workers(count, { MODE: "engine", QUEUE: queue, DEFINITIONS: JSON.stringify([definition]) });
+  const seconds = await timed(children, async () => {
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM atom_workflow_runs WHERE workflow_id = $1 AND status = 'running'", [definition.id]);
+    return rows[0].n === 0;
+  });
+  await pool.query("DELETE FROM atom_workflow_runs WHERE workflow_id = $1", [definition.id]);
+  return (runs * definition.nodes.length) / seconds;
+}
+
+const rows = [];
+try {
+  for (const count of WORKERS) {
+    const limit = await raw(count, 2000);
+    const one = await queued(count, oneNode, 2000);
+    const ten = await queued(count, tenNodes, 200);
+    rows.push({ workers: count, "raw pg-boss jobs/s": Math.round(limit), "2,000 one-node: nodes/s": Math.round(one), "× raw": (one / limit).toFixed(2), "200 ten-node: nodes/s": Math.round(ten), "× raw ": (ten / limit).toFixed(2) });
+    console.log(`workers ${count}: raw ${limit.toFixed(0)} jobs/s, one-node ${one.toFixed(0)} nodes/s, ten-node ${ten.toFixed(0)} nodes/s`);
+  }
+  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, 2,000 jobs each)`);
+  console.table(rows);
+  const [one, two] = rows;
+  if (one && two) console.log(`scaling 1 → 2 processes: raw ${(two["raw pg-boss jobs/s"] / one["raw pg-boss jobs/s"]).toFixed(2)}×, one-node ${(two["2,000 one-node: nodes/s"] / one["2,000 one-node: nodes/s"]).toFixed(2)}×, ten-node ${(two["200 ten-node: nodes/s"] / one["200 ten-node: nodes/s"]).toFixed(2)}×`);
+} finally {
+  await boss.stop({ graceful: false, wait: true });
+  await pool.end();
+  await admin.query(`DROP SCHEMA IF EXISTS ${RUN_SCHEMA} CASCADE`);
+  await admin.query(`DROP SCHEMA IF EXISTS ${BOSS_SCHEMA} CASCADE`);
+  await admin.end();
+}
