@@ -23,8 +23,9 @@ export interface Advance {
 
 /**
  * Inside `tx` (which holds the run's row lock): schedules `candidates`, records skipped nodes, enqueues one job per
- * ready node (singleton `runId:nodeId`; delay nodes start at their end), and marks the run `success` when every
- * node settled. `results` are the run's settled nodes and gain the skipped ones.
+ * ready node (singleton `runId:nodeId`; delay nodes start at their end), and reports `finished: "success"` when
+ * every node settled: the run is marked so here unless `markSuccess` is `false` (the caller marks a batch at once).
+ * `results` are the run's settled nodes and gain the skipped ones.
  * @internal
  */
 export async function advance(
@@ -32,6 +33,7 @@ export async function advance(
   tx: SqlExecutor,
   run: { runId: string; workflow: CompiledWorkflow; input: unknown; results: Record<string, NodeResult>; approvals?: Record<string, string> },
   candidates: Iterable<CompiledNode>,
+  markSuccess = true,
 ): Promise<Advance> {
   const { ready, skipped } = schedule(run.results, candidates, run.input, ctx.internals.services);
   for (const { node, result } of skipped) await ctx.rows.insertResult(tx, run.runId, node.def.id, result);
@@ -43,7 +45,7 @@ export async function advance(
     await ctx.boss.send(ctx.queue, data, { singletonKey: `${run.runId}:${node.def.id}`, db, ...(due === undefined ? {} : { startAfter: new Date(due) }) });
   }
   if (Object.keys(run.results).length === run.workflow.nodes.length) {
-    await ctx.rows.setStatus(tx, run.runId, "success");
+    if (markSuccess) await ctx.rows.setStatus(tx, run.runId, "success");
     return { skipped, finished: "success" };
   }
   return { skipped };

@@ -24,6 +24,16 @@ export function queueOwner(queue: string): string {
 
 const NODES = (results: string) => `COALESCE((SELECT json_object_agg(node_id, result) FROM ${results} n WHERE n.run_id = r.run_id), '{}'::json)`;
 
+interface RunRow {
+  run_id: string;
+  status: RunStatus;
+  workflow: WorkflowDefinition;
+  input: unknown;
+  agent_id: string | null;
+  created_at: Date | string;
+  nodes: Record<string, NodeResult>;
+}
+
 /** SQL over the run store's tables, on an executor (pool or transaction). @internal */
 export class RunRows {
   constructor(private readonly tables: StoreTables) {}
@@ -44,39 +54,59 @@ export class RunRows {
       const locked = await sql.query(`SELECT 1 FROM ${this.tables.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
       if (locked.rows.length === 0) return undefined;
     }
-    const { rows } = await sql.query<{ status: RunStatus; workflow: WorkflowDefinition; input: unknown; agent_id: string | null; nodes: Record<string, NodeResult>; created_at: Date | string }>(
-      `SELECT r.status, r.workflow, r.input, r.agent_id, r.created_at, ${NODES(this.tables.results)} AS nodes FROM ${this.tables.runs} r WHERE r.run_id = $1`,
-      [runId],
+    return (await this.readMany(sql, [runId])).get(runId);
+  }
+
+  /** Several runs with their settled nodes, in one round trip (the runs of one fetched batch of jobs). */
+  async readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
+    const { rows } = await sql.query<RunRow>(
+      `SELECT r.run_id, r.status, r.workflow, r.input, r.agent_id, r.created_at, ${NODES(this.tables.results)} AS nodes
+       FROM ${this.tables.runs} r WHERE r.run_id = ANY($1::text[])`,
+      [runIds],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime() };
-    if (row.agent_id !== null) run.agentId = row.agent_id;
-    return run;
+    const runs = new Map<string, QueuedRun>();
+    for (const row of rows) {
+      const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime() };
+      if (row.agent_id !== null) run.agentId = row.agent_id;
+      runs.set(row.run_id, run);
+    }
+    return runs;
   }
 
   /**
-   * Takes the run's row lock and records a node once, in one statement. `inserted` is `false` when a result was
-   * already there (a re-run after a lost job); `undefined` when the run is gone.
+   * Takes the row locks of the runs (in run id order, so concurrent batches cannot deadlock) and records each node
+   * once, in one statement. Per `runId:nodeId`: the run's status and whether the result was new (`false`: a
+   * re-run after a lost job wrote nothing). Runs that are gone are absent.
    */
-  async lockAndInsert(sql: SqlExecutor, runId: string, nodeId: string, result: NodeResult): Promise<{ status: RunStatus; inserted: boolean } | undefined> {
-    const { rows } = await sql.query<{ status: RunStatus; inserted: boolean }>(
-      `WITH run AS (SELECT status FROM ${this.tables.runs} WHERE run_id = $1 FOR UPDATE),
-       ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result) SELECT $1, $2, $3::json FROM run
-               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING 1)
-       SELECT run.status, EXISTS (SELECT 1 FROM ins) AS inserted FROM run`,
-      [runId, nodeId, JSON.stringify(result)],
+  async lockAndInsert(sql: SqlExecutor, items: { runId: string; nodeId: string; result: NodeResult }[]): Promise<Map<string, { status: RunStatus; inserted: boolean }>> {
+    const { rows } = await sql.query<{ run_id: string; node_id: string; status: RunStatus; inserted: boolean }>(
+      `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::json[]) AS t (run_id, node_id, result)),
+       locked AS (SELECT run_id, status FROM ${this.tables.runs} WHERE run_id IN (SELECT run_id FROM input) ORDER BY run_id FOR UPDATE),
+       ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
+               SELECT i.run_id, i.node_id, i.result FROM input i JOIN locked USING (run_id)
+               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING run_id, node_id)
+       SELECT i.run_id, i.node_id, l.status, ins.node_id IS NOT NULL AS inserted
+       FROM input i JOIN locked l USING (run_id) LEFT JOIN ins USING (run_id, node_id)`,
+      [items.map((item) => item.runId), items.map((item) => item.nodeId), items.map((item) => JSON.stringify(item.result))],
     );
-    return rows[0];
+    return new Map(rows.map((row) => [`${row.run_id}:${row.node_id}`, { status: row.status, inserted: row.inserted }]));
   }
 
-  /** The run's settled nodes; inside a transaction that holds the row lock (a statement after the lock's). */
-  async nodes(sql: SqlExecutor, runId: string): Promise<Record<string, NodeResult>> {
-    const { rows } = await sql.query<{ nodes: Record<string, NodeResult> }>(
-      `SELECT COALESCE(json_object_agg(node_id, result), '{}'::json) AS nodes FROM ${this.tables.results} WHERE run_id = $1`,
-      [runId],
+  /** The settled nodes of runs whose row locks the transaction holds (read by a statement after the lock's). */
+  async nodes(sql: SqlExecutor, runIds: string[]): Promise<Map<string, Record<string, NodeResult>>> {
+    const { rows } = await sql.query<{ run_id: string; nodes: Record<string, NodeResult> }>(
+      `SELECT run_id, json_object_agg(node_id, result) AS nodes FROM ${this.tables.results} WHERE run_id = ANY($1::text[]) GROUP BY run_id`,
+      [runIds],
     );
-    return rows[0]?.nodes ?? {};
+    return new Map(rows.map((row) => [row.run_id, row.nodes]));
+  }
+
+  /** Marks runs `success` and releases the queue's ownership. */
+  async succeed(sql: SqlExecutor, runIds: string[]): Promise<void> {
+    await sql.query(
+      `UPDATE ${this.tables.runs} SET status = 'success', error = NULL, owner = NULL, lease_expires_at = NULL, updated_at = now() WHERE run_id = ANY($1::text[])`,
+      [runIds],
+    );
   }
 
   /** Records a node once: `false` when a result was already there (a re-run after a lost job), nothing changes. */

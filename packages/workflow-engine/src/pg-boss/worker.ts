@@ -2,11 +2,12 @@ import { type AtomError, parseInput, toAtomError } from "@atom/errors";
 import type { PgPoolLike } from "@atom/sql";
 import { z } from "zod";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
-import type { NodeResult, RunResult, RunStatus } from "../types.js";
+import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossJob } from "./boss.js";
 import { bossDb, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
-import { type Advance, advance, type NodeJobData } from "./enqueue.js";
+import type { NodeJobData } from "./enqueue.js";
+import { Settler } from "./settler.js";
 import type { QueuedRun } from "./run-rows.js";
 import { type ReleaseSlot, TypeSlots } from "./type-slots.js";
 
@@ -129,17 +130,11 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     });
   };
 
-  const start = (job: BossJob) => {
-    const parsed = jobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      // Not a job this adapter wrote: refuse it for good instead of retrying it forever.
-      report(new WorkflowInvalidError({ problems: [{ field: "job.data", message: `malformed node job ${job.id}` }] }));
-      ctx.boss.complete(ctx.queue, job.id).catch(report);
-      return;
-    }
-    const entry: InFlight = { runId: parsed.data.runId, controller: new AbortController() };
+  const settler = new Settler(ctx);
+  const start = (job: BossJob, data: NodeJobData, run: QueuedRun | undefined) => {
+    const entry: InFlight = { runId: data.runId, controller: new AbortController() };
     inflight.set(job.id, entry);
-    const handle = runJob(ctx, job.id, parsed.data as NodeJobData, entry, workflowOf, slots)
+    const handle = runJob(ctx, job.id, data, run, entry, workflowOf, slots, settler)
       .catch(async (error: unknown) => {
         report(error);
         const info = toAtomError(error);
@@ -179,7 +174,26 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         for (const job of jobs) await ctx.boss.fail(ctx.queue, job.id, { message: "worker stopping" }).catch(report);
         break;
       }
-      for (const job of jobs) start(job);
+      const valid: { job: BossJob; data: NodeJobData }[] = [];
+      for (const job of jobs) {
+        const parsed = jobDataSchema.safeParse(job.data);
+        if (parsed.success) valid.push({ job, data: parsed.data as NodeJobData });
+        else {
+          // Not a job this adapter wrote: refuse it for good instead of retrying it forever.
+          report(new WorkflowInvalidError({ problems: [{ field: "job.data", message: `malformed node job ${job.id}` }] }));
+          await ctx.boss.complete(ctx.queue, job.id).catch(report);
+        }
+      }
+      let runs: Map<string, QueuedRun> | undefined;
+      if (valid.length > 0) {
+        try {
+          runs = await ctx.rows.readMany(ctx.sql, [...new Set(valid.map((v) => v.data.runId))]);
+        } catch (error) {
+          report(error);
+          for (const { job } of valid) await ctx.boss.fail(ctx.queue, job.id, { message: "run store unavailable" }).catch(report);
+        }
+      }
+      if (runs) for (const { job, data } of valid) start(job, data, runs.get(data.runId));
       if (jobs.length === 0) await nap(pollMs);
     }
   })();
@@ -216,27 +230,22 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   };
 }
 
-/** Runs one node job to its end: drops it, or settles the node in one transaction (which completes the job). */
+/** Runs one node job to its end: drops it, or has the settler record the node (which completes the job). */
 async function runJob(
   ctx: QueueContext,
   jobId: string,
   data: NodeJobData,
+  run: QueuedRun | undefined,
   entry: InFlight,
   workflowOf: (run: QueuedRun) => CompiledWorkflow,
   slots: TypeSlots | undefined,
+  settler: Settler,
 ): Promise<void> {
-  const run = await ctx.rows.read(ctx.sql, data.runId);
   // A run that is gone, stopped, or already has this node: nothing to do (a finished node never runs again).
-  if (!run || run.status !== "running" || Object.hasOwn(run.nodes, data.nodeId)) {
-    await ctx.boss.complete(ctx.queue, jobId);
-    return;
-  }
+  if (!run || run.status !== "running" || Object.hasOwn(run.nodes, data.nodeId)) return settler.drop(jobId);
   const workflow = workflowOf(run);
   const compiled = workflow.byId.get(data.nodeId);
-  if (!compiled) {
-    await ctx.boss.complete(ctx.queue, jobId);
-    return;
-  }
+  if (!compiled) return settler.drop(jobId);
   const node = data.due === undefined ? compiled : delayRemainder(compiled, Math.max(0, data.due - ctx.internals.services.clock.now()));
   const { signal } = entry.controller;
   let release: ReleaseSlot | undefined;
@@ -257,60 +266,29 @@ async function runJob(
     release?.();
   }
   if (signal.reason === SHUTDOWN) throw new RunCancelledError({ reason: "aborted" }); // retried by another worker
-  if (result.status === "cancelled") {
-    await ctx.boss.complete(ctx.queue, jobId);
-    return;
-  }
+  if (result.status === "paused") return pause(ctx, jobId, data.runId, workflow, run, result);
   const settled = result.nodes[data.nodeId];
-  const finished = await ctx.sql.transaction(async (tx) => {
-    let outcome: Advance | undefined;
-    let status: RunStatus | undefined;
-    let nodes = run.nodes;
-    if (result.status === "paused") {
-      const current = await ctx.rows.read(tx, data.runId, true);
-      if (current?.status === "running") {
-        await ctx.rows.setStatus(tx, data.runId, "paused");
-        status = "paused";
-      }
-    } else if (settled) {
-      const written = await ctx.rows.lockAndInsert(tx, data.runId, data.nodeId, settled);
-      if (written?.inserted && written.status === "running") {
-        nodes = await ctx.rows.nodes(tx, data.runId);
-        if (settled.status === "failed" && !compiled.handlesErrors) {
-          await ctx.rows.setStatus(tx, data.runId, "failed", settled.error);
-          status = "failed";
-        } else {
-          outcome = await advance(ctx, tx, { runId: data.runId, workflow, input: run.input, results: nodes }, compiled.outgoing.map((edge) => edge.to));
-          status = outcome.finished;
-        }
-      }
-    }
+  if (result.status === "cancelled" || !settled) return settler.drop(jobId);
+  return settler.settle({ jobId, runId: data.runId, node: compiled, workflow, run, result: settled });
+}
+
+/** A node waiting for approval pauses its run (resume it with `resumeRun` and the approval). */
+async function pause(ctx: QueueContext, jobId: string, runId: string, workflow: CompiledWorkflow, run: QueuedRun, step: RunResult): Promise<void> {
+  const paused = await ctx.sql.transaction(async (tx) => {
+    const current = await ctx.rows.read(tx, runId, true);
+    const pausing = current?.status === "running";
+    if (pausing) await ctx.rows.setStatus(tx, runId, "paused");
     await ctx.boss.complete(ctx.queue, jobId, null, { db: bossDb(tx) });
-    return { nodes, outcome, status };
+    return pausing ? current : undefined;
   });
-  // Events after commit, from this worker: skipped successors, and the run's end when this node ended it.
-  for (const { node: skipped, result: skip } of finished.outcome?.skipped ?? []) {
-    ctx.internals.emit("node:finish", { runId: data.runId, nodeId: skipped.def.id, type: skipped.def.type, result: skip });
-  }
-  if (finished.status !== undefined) {
-    ctx.internals.emit("run:finish", { result: runResult(data.runId, workflow, { ...run, nodes: finished.nodes }, finished.status, result, settled) });
-  }
+  if (!paused) return;
+  const result: RunResult = { runId, workflowId: workflow.def.id, status: "paused", nodes: paused.nodes, outputs: {}, durationMs: Date.now() - run.createdAt };
+  if (step.pendingApproval) result.pendingApproval = step.pendingApproval;
+  ctx.internals.emit("run:finish", { result });
 }
 
 /** A delay node's job that starts at its end waits only what is left of the delay (usually nothing). */
 function delayRemainder(node: CompiledNode, ms: number): CompiledNode {
   const config = { ms };
   return { ...node, def: { ...node.def, config }, parsedConfig: config, hasTemplates: false };
-}
-
-function runResult(runId: string, workflow: CompiledWorkflow, run: QueuedRun, status: RunStatus, step: RunResult, settled: NodeResult | undefined): RunResult {
-  const outputs: Record<string, unknown> = {};
-  for (const sink of workflow.sinks) {
-    const result = run.nodes[sink.def.id];
-    if (result?.status === "success") outputs[sink.def.id] = result.output;
-  }
-  const result: RunResult = { runId, workflowId: workflow.def.id, status, nodes: run.nodes, outputs, durationMs: Date.now() - run.createdAt };
-  if (status === "failed" && settled?.error) result.error = settled.error;
-  if (step.pendingApproval) result.pendingApproval = step.pendingApproval;
-  return result;
 }
