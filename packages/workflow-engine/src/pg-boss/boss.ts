@@ -3,8 +3,8 @@
  * at run time and any pg-boss 10.x fits.
  */
 export interface BossLike {
-  /** Enqueues a job; `null` when a job with the same singleton key is already queued. */
-  send(name: string, data: object, options: BossSendOptions): Promise<string | null>;
+  /** Enqueues several jobs in one statement; a job whose singleton key is already queued is left out. */
+  insert(jobs: BossInsertJob[], options?: { db?: BossDb }): Promise<unknown>;
   /** Takes up to `batchSize` jobs (they become `active`). */
   fetch(name: string, options: { batchSize: number }): Promise<BossJob[] | null>;
   /** Marks jobs completed. */
@@ -17,14 +17,16 @@ export interface BossLike {
   getQueue(name: string): Promise<unknown>;
 }
 
-/** Options of {@link BossLike.send} the adapter sets. */
-export interface BossSendOptions {
+/** One job of {@link BossLike.insert}. */
+export interface BossInsertJob {
+  /** Queue name. */
+  name: string;
+  /** The job's data. */
+  data: object;
   /** `runId:nodeId`: pg-boss keeps one queued job per key. */
   singletonKey: string;
-  /** When a delay node's job may start. */
-  startAfter?: Date;
-  /** Runs the insert on this connection, inside its transaction. */
-  db?: BossDb;
+  /** ISO time (UTC, ending in `Z`) when a delay node's job may start. */
+  startAfter?: string;
 }
 
 /** pg-boss's `db` option: a connection that runs SQL (here: the adapter's transaction). */

@@ -22,7 +22,7 @@ export interface QueueOptions {
 /** @internal */
 export const queueOptionsShape = {
   boss: z.custom<BossLike>(
-    (value) => ["send", "fetch", "complete", "fail", "createQueue", "getQueue"].every((m) => typeof (value as Record<string, unknown> | null)?.[m] === "function"),
+    (value) => ["insert", "fetch", "complete", "fail", "createQueue", "getQueue"].every((m) => typeof (value as Record<string, unknown> | null)?.[m] === "function"),
     "must be a started PgBoss instance (pg-boss 10)",
   ),
   engine: z.custom<WorkflowEngine>((value) => engineInternals(value) !== undefined, "must be an engine made by createWorkflowEngine"),

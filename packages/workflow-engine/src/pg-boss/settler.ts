@@ -1,7 +1,8 @@
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { bossDb, type QueueContext } from "./context.js";
-import { advance } from "./enqueue.js";
+import type { BossInsertJob } from "./boss.js";
+import { advance, insertJobs } from "./enqueue.js";
 import type { QueuedRun } from "./run-rows.js";
 
 /** A node that ran, to be recorded and its successors enqueued. @internal */
@@ -94,6 +95,7 @@ export class Settler {
         for (const item of live) byRun.set(item.runId, [...(byRun.get(item.runId) ?? []), item]);
         const nodesByRun = byRun.size > 0 ? await ctx.rows.nodes(tx, [...byRun.keys()]) : new Map<string, Record<string, NodeResult>>();
         const succeeded: string[] = [];
+        const jobs: BossInsertJob[] = [];
         for (const [runId, group] of byRun) {
           const first = group[0] as SettleItem;
           const nodes = nodesByRun.get(runId) ?? {};
@@ -103,7 +105,7 @@ export class Settler {
             await ctx.rows.setStatus(tx, runId, "failed", failed.result.error);
             status = "failed";
           } else {
-            const outcome = await advance(ctx, tx, { runId, workflow: first.workflow, input: first.run.input, results: nodes }, group.flatMap((item) => item.node.outgoing.map((edge) => edge.to)), false);
+            const outcome = await advance(ctx, tx, { runId, workflow: first.workflow, input: first.run.input, results: nodes }, group.flatMap((item) => item.node.outgoing.map((edge) => edge.to)), jobs, false);
             if (outcome.finished) succeeded.push(runId);
             status = outcome.finished;
             for (const { node, result } of outcome.skipped) {
@@ -115,6 +117,7 @@ export class Settler {
             events.push(() => ctx.internals.emit("run:finish", { result }));
           }
         }
+        await insertJobs(ctx, tx, jobs);
         if (succeeded.length > 0) await ctx.rows.succeed(tx, succeeded);
       }
       await ctx.boss.complete(ctx.queue, batch.map((pending) => pending.jobId), null, { db: bossDb(tx) });

@@ -6,7 +6,8 @@ import { errorInfo } from "../executor.js";
 import { RunCancelledError, RunExistsError, RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "../errors.js";
 import { jsonShapeProblem } from "../json-limits.js";
 import { ensureQueue, queueContext, queueOptionsShape, type QueueOptions } from "./context.js";
-import { advance } from "./enqueue.js";
+import type { BossInsertJob } from "./boss.js";
+import { advance, insertJobs } from "./enqueue.js";
 
 /** Options of {@link startRun}. */
 export interface StartRunOptions extends QueueOptions {
@@ -54,7 +55,9 @@ export async function startRun(definition: unknown, input: unknown, options: Sta
   const run = { runId, workflow: workflow.def, input, owner: ctx.owner, ...(opts.agentId === undefined ? {} : { agentId: opts.agentId }) };
   await sql.transaction(async (tx) => {
     if (!(await ctx.rows.insertRun(tx, run))) throw new RunExistsError({ runId });
-    await advance(ctx, tx, { runId, workflow, input, results: {} }, workflow.nodes);
+    const jobs: BossInsertJob[] = [];
+    await advance(ctx, tx, { runId, workflow, input, results: {} }, workflow.nodes, jobs);
+    await insertJobs(ctx, tx, jobs);
   });
   return runId;
 }
@@ -86,7 +89,9 @@ export async function resumeRun(runId: string, options: ResumeRunOptions): Promi
     if (run.status !== "cancelled" && run.status !== "paused") throw new RunNotResumableError({ runId, status: run.status });
     const workflow = ctx.internals.compile(run.workflow);
     await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
-    await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes);
+    const jobs: BossInsertJob[] = [];
+    await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
+    await insertJobs(ctx, tx, jobs);
   });
 }
 
