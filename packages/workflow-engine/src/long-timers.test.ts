@@ -9,6 +9,8 @@ const wf = (nodes: WorkflowDefinition["nodes"], edges: WorkflowDefinition["edges
   nodes,
   edges,
 });
+// A heartbeat every few days: the default (every 10 s) would fire 260,000 fake timers over 30 days.
+const lease = { leaseMs: 2_147_483_647 };
 const hang = defineNode({ type: "hang", config: z.object({}), execute: () => new Promise(() => undefined) });
 
 /** Tracks whether a run settled, so a test can assert it has not yet. */
@@ -26,7 +28,7 @@ afterEach(() => {
 describe("waits longer than 2^31-1 ms", () => {
   it("a 30-day delay waits 30 days before its successor runs", async () => {
     vi.useFakeTimers();
-    const engine = createWorkflowEngine({ maxDelayMs: 31 * DAY });
+    const engine = createWorkflowEngine({ ...lease, maxDelayMs: 31 * DAY });
     const def = wf(
       [
         { id: "wait", type: "delay", config: { ms: 30 * DAY } },
@@ -45,7 +47,7 @@ describe("waits longer than 2^31-1 ms", () => {
 
   it("a 30-day run deadline fires after 30 days, not at once", async () => {
     vi.useFakeTimers();
-    const engine = createWorkflowEngine({ nodes: [hang] });
+    const engine = createWorkflowEngine({ ...lease, nodes: [hang] });
     const state = watch(engine.run(wf([{ id: "h", type: "hang", config: {} }]), {}, { deadlineMs: 30 * DAY }));
     await vi.advanceTimersByTimeAsync(29 * DAY);
     expect(state.result).toBeUndefined();
@@ -55,7 +57,7 @@ describe("waits longer than 2^31-1 ms", () => {
 
   it("a 30-day node timeout fires after 30 days, not at once", async () => {
     vi.useFakeTimers();
-    const engine = createWorkflowEngine({ nodes: [hang] });
+    const engine = createWorkflowEngine({ ...lease, nodes: [hang] });
     const state = watch(engine.run(wf([{ id: "h", type: "hang", config: {}, timeoutMs: 30 * DAY }])));
     await vi.advanceTimersByTimeAsync(29 * DAY);
     expect(state.result).toBeUndefined();
@@ -65,7 +67,7 @@ describe("waits longer than 2^31-1 ms", () => {
 
   it("a cancelled long wait clears its timer chain", async () => {
     vi.useFakeTimers();
-    const engine = createWorkflowEngine({ maxDelayMs: 31 * DAY });
+    const engine = createWorkflowEngine({ ...lease, maxDelayMs: 31 * DAY });
     const controller = new AbortController();
     const pending = engine.run(wf([{ id: "wait", type: "delay", config: { ms: 30 * DAY } }]), {}, { signal: controller.signal });
     await vi.advanceTimersByTimeAsync(25 * DAY);

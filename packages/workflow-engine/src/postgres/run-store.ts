@@ -1,4 +1,4 @@
-import { parseInput } from "@atom/errors";
+import { DatabaseError, isAtomError, parseInput } from "@atom/errors";
 import { createSqlExecutor, quoteIdentifier, runMigrations, type SqlDatabase } from "@atom/sql";
 import { z } from "zod";
 import { RunExistsError, RunOwnedError } from "../errors.js";
@@ -105,7 +105,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
     (await sql.query<{ node_id: string; result: NodeResult }>(`SELECT node_id, result FROM ${results} WHERE run_id = $1`, [runId])).rows;
   const columns = "run_id, workflow, input, agent_id, status, error, owner, lease_expires_at";
 
-  const store: PostgresRunStore = {
+  const store = {
     migrate,
     async createRun(run: StoredRun, lease: RunLease) {
       await ready();
@@ -195,6 +195,28 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
       }));
     },
   };
-  Object.defineProperty(store, STORE_TABLES, { value: { db: opts.pool, runs, results, ready } });
-  return store;
+  // A driver error (connection refused, pool ended, bad SQL state) leaves the store as a typed DATABASE_ERROR with
+  // the driver's error as `cause`, never as itself; the store's own errors (409s) pass through.
+  const guard =
+    <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        if (isAtomError(error)) throw error;
+        throw new DatabaseError({ message: `[@atom/workflow-engine] [postgres] ${what} failed`, cause: error });
+      }
+    };
+  const guarded: PostgresRunStore = {
+    migrate: guard("migrate", store.migrate),
+    createRun: guard("createRun", store.createRun),
+    getRun: guard("getRun", store.getRun),
+    acquireRun: guard("acquireRun", store.acquireRun),
+    renewLease: guard("renewLease", store.renewLease),
+    saveNodeResult: guard("saveNodeResult", store.saveNodeResult),
+    setRunStatus: guard("setRunStatus", store.setRunStatus),
+    listStaleRuns: guard("listStaleRuns", store.listStaleRuns),
+  };
+  Object.defineProperty(guarded, STORE_TABLES, { value: { db: opts.pool, runs, results, ready } });
+  return guarded;
 }
