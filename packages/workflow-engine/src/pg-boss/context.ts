@@ -1,4 +1,4 @@
-import { ValidationError } from "@atom/errors";
+import { DatabaseError, isAtomError, ValidationError } from "@atom/errors";
 import { createSqlExecutor, type SqlExecutor } from "@atom/sql";
 import { z } from "zod";
 import type { WorkflowEngine } from "../engine.js";
@@ -91,4 +91,22 @@ export function ensureQueue(ctx: QueueContext): Promise<void> {
     byName.set(ctx.queue, done);
   }
   return done;
+}
+
+/**
+ * A driver or pg-boss error as a typed `DATABASE_ERROR` naming the operation (the original is its `cause`); the
+ * adapter's own errors pass through.
+ * @internal
+ */
+export function databaseError(what: string, error: unknown): unknown {
+  return isAtomError(error) ? error : new DatabaseError({ message: `[@atom/workflow-engine] [pg-boss] ${what} failed`, cause: error });
+}
+
+/** Runs `fn`, turning a driver error into {@link databaseError}. @internal */
+export async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw databaseError(what, error);
+  }
 }

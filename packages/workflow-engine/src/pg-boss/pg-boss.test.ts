@@ -155,7 +155,22 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     const memory = createWorkflowEngine({ store: memoryRunStore() });
     await expect(startRun(definition, {}, { boss, engine: memory })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "engine" } });
     await expect(startRun({ id: "x" }, {}, { boss, engine, queue: QUEUE })).rejects.toMatchObject({ code: "WORKFLOW_INVALID" });
+    await expect(cancelRun("", { engine, queue: QUEUE })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "runId" } });
+    await expect(resumeRun("nope", { boss, engine, queue: QUEUE })).rejects.toMatchObject({ code: "WORKFLOW_RUN_NOT_FOUND" });
+    await expect(startRun(definition, { deep: JSON.parse("[".repeat(100) + "]".repeat(100)) }, { boss, engine, queue: QUEUE })).rejects.toMatchObject({ code: "WORKFLOW_INVALID" });
     expect(() => createWorker({ boss, engine, definitions: [], queue: QUEUE })).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "definitions" }) }));
+  });
+
+  it("a database failure is a DATABASE_ERROR naming the operation, never the driver's error", async () => {
+    const closed = await createTestDatabase();
+    await closed.close();
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: closed.client, autoMigrate: false }) });
+    const [definition] = mixedWorkflows(server.url);
+    const failure = await startRun(definition, {}, { boss, engine, queue: QUEUE }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: "DATABASE_ERROR", status: 500, message: "[@atom/workflow-engine] [pg-boss] startRun failed" });
+    expect((failure as Error).cause).toBeInstanceOf(Error);
+    await expect(cancelRun("r", { engine, queue: QUEUE })).rejects.toMatchObject({ code: "DATABASE_ERROR", message: "[@atom/workflow-engine] [pg-boss] cancelRun failed" });
+    await expect(resumeRun("r", { boss, engine, queue: QUEUE })).rejects.toMatchObject({ code: "DATABASE_ERROR", message: "[@atom/workflow-engine] [pg-boss] resumeRun failed" });
   });
 
   it("a queued run is owned by the queue: an in-process resume gets WORKFLOW_RUN_OWNED and it is never stale", async () => {

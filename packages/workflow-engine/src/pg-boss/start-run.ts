@@ -5,7 +5,7 @@ import { z } from "zod";
 import { errorInfo } from "../executor.js";
 import { RunCancelledError, RunExistsError, RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "../errors.js";
 import { jsonShapeProblem } from "../json-limits.js";
-import { ensureQueue, queueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { ensureQueue, guarded, queueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
 import { advance, insertJobs } from "./enqueue.js";
 
@@ -49,18 +49,23 @@ export async function startRun(definition: unknown, input: unknown, options: Sta
   if (deep) {
     throw new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field: ["input", ...deep.path].join("."), message: deep.message }] });
   }
-  await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
   const runId = opts.runId ?? randomUUID();
   const sql = opts.db === undefined ? ctx.sql : createSqlExecutor(opts.db);
   const run = { runId, workflow: workflow.def, input, owner: ctx.owner, ...(opts.agentId === undefined ? {} : { agentId: opts.agentId }) };
-  await sql.transaction(async (tx) => {
-    if (!(await ctx.rows.insertRun(tx, run))) throw new RunExistsError({ runId });
-    const jobs: BossInsertJob[] = [];
-    await advance(ctx, tx, { runId, workflow, input, results: {} }, workflow.nodes, jobs);
-    await insertJobs(ctx, tx, jobs);
+  await guarded("startRun", async () => {
+    await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
+    await sql.transaction(async (tx) => {
+      if (!(await ctx.rows.insertRun(tx, run))) throw new RunExistsError({ runId });
+      const jobs: BossInsertJob[] = [];
+      await advance(ctx, tx, { runId, workflow, input, results: {} }, workflow.nodes, jobs);
+      await insertJobs(ctx, tx, jobs);
+    });
   });
   return runId;
 }
+
+// The run id argument, parsed as an object so a refusal names the field `runId`.
+const runIdArgument = z.object({ runId: z.string().min(1).max(200) });
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends QueueOptions {
@@ -80,18 +85,20 @@ const resumeOptionsSchema = z.object({
  */
 export async function resumeRun(runId: string, options: ResumeRunOptions): Promise<void> {
   const opts = parseInput(resumeOptionsSchema, options, "[@atom/workflow-engine] [pg-boss] resumeRun");
-  parseInput(z.string().min(1).max(200), runId, "[@atom/workflow-engine] [pg-boss] resumeRun runId");
+  parseInput(runIdArgument, { runId }, "[@atom/workflow-engine] [pg-boss] resumeRun");
   const ctx = queueContext(opts, "resumeRun");
-  await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
-  await ctx.sql.transaction(async (tx) => {
-    const run = await ctx.rows.read(tx, runId, true);
-    if (!run) throw new RunNotFoundError({ runId });
-    if (run.status !== "cancelled" && run.status !== "paused") throw new RunNotResumableError({ runId, status: run.status });
-    const workflow = ctx.internals.compile(run.workflow);
-    await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
-    const jobs: BossInsertJob[] = [];
-    await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
-    await insertJobs(ctx, tx, jobs);
+  await guarded("resumeRun", async () => {
+    await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
+    await ctx.sql.transaction(async (tx) => {
+      const run = await ctx.rows.read(tx, runId, true);
+      if (!run) throw new RunNotFoundError({ runId });
+      if (run.status !== "cancelled" && run.status !== "paused") throw new RunNotResumableError({ runId, status: run.status });
+      const workflow = ctx.internals.compile(run.workflow);
+      await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
+      const jobs: BossInsertJob[] = [];
+      await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
+      await insertJobs(ctx, tx, jobs);
+    });
   });
 }
 
@@ -105,16 +112,18 @@ export type CancelRunOptions = Pick<QueueOptions, "engine" | "queue">;
  */
 export async function cancelRun(runId: string, options: CancelRunOptions): Promise<boolean> {
   const opts = parseInput(z.object({ engine: queueOptionsShape.engine, queue: queueOptionsShape.queue }), options, "[@atom/workflow-engine] [pg-boss] cancelRun");
-  parseInput(z.string().min(1).max(200), runId, "[@atom/workflow-engine] [pg-boss] cancelRun runId");
+  parseInput(runIdArgument, { runId }, "[@atom/workflow-engine] [pg-boss] cancelRun");
   const ctx = queueContext({ ...opts, boss: undefined as never }, "cancelRun");
-  await ctx.tables.ready();
   const error = errorInfo(new RunCancelledError({ reason: "aborted" }));
-  const { rows } = await ctx.sql.query(
-    `UPDATE ${ctx.tables.runs} SET status = 'cancelled', error = $2::jsonb, updated_at = now() WHERE run_id = $1 AND status = 'running' RETURNING run_id`,
-    [runId, JSON.stringify(error)],
-  );
-  if (rows.length > 0) return true;
-  const found = await ctx.sql.query(`SELECT 1 FROM ${ctx.tables.runs} WHERE run_id = $1`, [runId]);
-  if (found.rows.length === 0) throw new RunNotFoundError({ runId });
-  return false;
+  return guarded("cancelRun", async () => {
+    await ctx.tables.ready();
+    const { rows } = await ctx.sql.query(
+      `UPDATE ${ctx.tables.runs} SET status = 'cancelled', error = $2::jsonb, updated_at = now() WHERE run_id = $1 AND status = 'running' RETURNING run_id`,
+      [runId, JSON.stringify(error)],
+    );
+    if (rows.length > 0) return true;
+    const found = await ctx.sql.query(`SELECT 1 FROM ${ctx.tables.runs} WHERE run_id = $1`, [runId]);
+    if (found.rows.length === 0) throw new RunNotFoundError({ runId });
+    return false;
+  });
 }

@@ -1,11 +1,11 @@
-import { type AtomError, parseInput, toAtomError } from "@atom/errors";
+import { type AtomError, parseInput, toAtomError, ValidationError } from "@atom/errors";
 import type { PgPoolLike } from "@atom/sql";
 import { z } from "zod";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossJob } from "./boss.js";
-import { bossDb, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import type { NodeJobData } from "./enqueue.js";
 import { Settler } from "./settler.js";
 import type { QueuedRun } from "./run-rows.js";
@@ -98,11 +98,17 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   const pollMs = opts.pollIntervalMs ?? 500;
   const report = (error: unknown) => {
     try {
-      opts.onError?.(toAtomError(error));
+      opts.onError?.(toAtomError(databaseError("worker", error)));
     } catch {
       // A faulty observer must not stop the worker.
     }
   };
+  if (opts.typeConcurrency && typeof (ctx.tables.db as Partial<PgPoolLike>).connect !== "function") {
+    throw new ValidationError({
+      field: "typeConcurrency",
+      message: "[@atom/workflow-engine] [pg-boss] createWorker: typeConcurrency needs the run store on a pg.Pool (each running limited node holds a connection)",
+    });
+  }
   const slots = opts.typeConcurrency ? new TypeSlots(ctx.tables.db as PgPoolLike, ctx.queue, opts.typeConcurrency) : undefined;
   const inflight = new Map<string, InFlight>();
   const handles = new Set<Promise<void>>();
@@ -137,7 +143,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     const handle = runJob(ctx, job.id, data, run, entry, workflowOf, slots, settler)
       .catch(async (error: unknown) => {
         report(error);
-        const info = toAtomError(error);
+        const info = toAtomError(databaseError("worker", error));
         await ctx.boss.fail(ctx.queue, job.id, { code: info.code, message: info.message }).catch(report);
       })
       .finally(() => {
@@ -150,7 +156,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
 
   const loop = (async () => {
     try {
-      await ensureQueue(ctx);
+      await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
     } catch (error) {
       report(error);
     }
