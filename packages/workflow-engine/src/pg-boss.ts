@@ -25,7 +25,7 @@
  * ```
  * @packageDocumentation
  */
-export type { BossDb, BossInsertJob, BossJob, BossLike, BossQueueOptions } from "./pg-boss/boss.js";
+export type { BossDb, BossInsertJob, BossJob, BossLike, BossQueueOptions, BossSqlResult } from "./pg-boss/boss.js";
 export { DEFAULT_QUEUE, type QueueOptions } from "./pg-boss/context.js";
 export { cancelRun, resumeRun, startRun, type CancelRunOptions, type ResumeRunOptions, type StartRunOptions } from "./pg-boss/start-run.js";
 export { createWorker, type StopOptions, type WorkerOptions, type WorkflowWorker } from "./pg-boss/worker.js";

@@ -32,7 +32,13 @@ export interface BossInsertJob {
 /** pg-boss's `db` option: a connection that runs SQL (here: the adapter's transaction). */
 export interface BossDb {
   /** Runs one parameterized statement. */
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  executeSql(text: string, values?: unknown[]): Promise<BossSqlResult>;
+}
+
+/** What {@link BossDb.executeSql} resolves to. */
+export interface BossSqlResult {
+  /** The rows returned. */
+  rows: unknown[];
 }
 
 /** A fetched job. */
