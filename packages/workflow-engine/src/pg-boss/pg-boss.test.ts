@@ -270,4 +270,30 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(mine).toHaveLength(runIds.length * 2);
     expect(new Set(mine.map((event) => `${event.runId}:${event.nodeId}`)).size).toBe(mine.length);
   });
+
+  it("records one OpenTelemetry span per executed node on the worker, as in-process", async () => {
+    const spans: { name: string; attributes: Record<string, unknown>; status?: number }[] = [];
+    const tracer = {
+      startSpan(name: string, options?: { attributes?: Record<string, string | number | boolean> }) {
+        const span: (typeof spans)[number] = { name, attributes: { ...options?.attributes } };
+        spans.push(span);
+        return {
+          setAttribute: (key: string, value: unknown) => (span.attributes[key] = value),
+          setStatus: ({ code }: { code: number }) => (span.status = code),
+          end: () => undefined,
+        };
+      },
+    };
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: db.client }), tracer, http: createHttpClient({ allowHosts: ["127.0.0.1"] }) });
+    stops.push(() => engine.close());
+    const handled = mixedWorkflows(server.url).find((definition) => definition.id === "handled") as WorkflowDefinition;
+    worker(engine, [handled]);
+    const runId = await startRun(handled, {}, { boss, engine: makeEngine(), queue: QUEUE });
+    expect((await settled(engine, runId)).status).toBe("success");
+    const mine = spans.filter((span) => span.attributes["workflow.run_id"] === runId);
+    expect(mine.map((span) => [span.name, span.attributes["workflow.node_id"], span.attributes["workflow.node_status"], span.status])).toEqual([
+      ["workflow.node http_request", "call", "failed", 2],
+      ["workflow.node transform", "recovered", "success", 1],
+    ]);
+  });
 });
