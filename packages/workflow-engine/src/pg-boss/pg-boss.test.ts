@@ -7,7 +7,7 @@ import { startEffectServer } from "../../test/effect-server.js";
 import { bossSchema, createNodeQueue, dropSchema, startBoss } from "../../test/pg-boss-setup.js";
 import { comparable, mixedInput, mixedWorkflows } from "../../test/pg-boss-workflows.js";
 import { createHttpClient } from "../http.js";
-import { createWorkflowEngine, defineNode, memoryRunStore, type NodeType, type StoredRun, type WorkflowDefinition, type WorkflowEngine } from "../index.js";
+import { createWorkflowEngine, defineNode, type GovernanceChecker, memoryRunStore, type NodeType, type StoredRun, type WorkflowDefinition, type WorkflowEngine } from "../index.js";
 import { cancelRun, createWorker, resumeRun, startRun, type WorkflowWorker } from "../pg-boss.js";
 import { postgresRunStore } from "../postgres.js";
 
@@ -295,5 +295,30 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       ["workflow.node http_request", "call", "failed", 2],
       ["workflow.node transform", "recovered", "success", 1],
     ]);
+  });
+
+  it("pauses on a governance approval and, resumed with the approval id, runs the action once on a worker", async () => {
+    const checks: { agentId?: string; approvalId?: string }[] = [];
+    const effects: unknown[] = [];
+    const governance: GovernanceChecker = {
+      check: async (input) => {
+        checks.push({ agentId: input.agentId, ...(input.approvalId === undefined ? {} : { approvalId: input.approvalId }) });
+        return input.approvalId === "proposal-1" ? { outcome: "allow", reason: "approved" } : { outcome: "approval_required", reason: "needs a human", proposalId: "proposal-1" };
+      },
+    };
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: db.client }), governance });
+    stops.push(() => engine.close());
+    engine.registerAction("test.refund", { input: z.object({ amount: z.number() }), complexity: 3, execute: async ({ input }) => effects.push(input) });
+    const pauses: unknown[] = [];
+    engine.on("run:finish", ({ result }) => pauses.push(result.pendingApproval));
+    const definition: WorkflowDefinition = { id: "refund", version: 1, nodes: [{ id: "refund", type: "action", config: { action: "test.refund", input: { amount: 5 } } }], edges: [] };
+    worker(engine, [definition]);
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE, agentId: "agent-7" });
+    expect((await settled(engine, runId)).status).toBe("paused");
+    expect(pauses).toContainEqual({ nodeId: "refund", action: "test.refund", reason: "needs a human", proposalId: "proposal-1" });
+    await resumeRun(runId, { boss, engine, queue: QUEUE, approvals: { refund: "proposal-1" } });
+    expect((await settled(engine, runId)).status).toBe("success");
+    expect(effects).toEqual([{ amount: 5 }]);
+    expect(checks).toEqual([{ agentId: "agent-7" }, { agentId: "agent-7", approvalId: "proposal-1" }]);
   });
 });
