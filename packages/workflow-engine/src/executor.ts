@@ -96,6 +96,7 @@ class Execution implements TemplateScopes {
   private pendingApproval: RunResult["pendingApproval"];
   private deadline: LongTimer | undefined;
   private heartbeat: unknown;
+  private passedGates: Set<string> | undefined;
   private completed = false;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
@@ -300,6 +301,14 @@ class Execution implements TemplateScopes {
     const merged: Record<string, unknown> = {};
     for (const edge of live) merged[edge.from.def.id] = valueOf(edge);
     return merged;
+  }
+
+  gatePassed(nodeId: string): boolean {
+    return this.passedGates?.has(nodeId) === true;
+  }
+
+  passGate(nodeId: string): void {
+    (this.passedGates ??= new Set()).add(nodeId);
   }
 
   approvalFor(nodeId: string): string | undefined {
