@@ -10,6 +10,7 @@ import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
 import type { HttpClient } from "./http/types.js";
 import { jsonShapeProblem } from "./json-limits.js";
+import { LeaseKeeper } from "./lease-keeper.js";
 import { memoryRunStore } from "./memory-store.js";
 import { actionNode } from "./nodes/action.js";
 import { conditionNode } from "./nodes/condition.js";
@@ -225,7 +226,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
   const store = options.store ?? memoryRunStore();
   const leaseMs = options.leaseMs ?? 30_000;
   const lease: RunLease = { owner: options.ownerId ?? randomUUID(), ttlMs: leaseMs };
-  const heartbeatMs = options.heartbeatMs ?? Math.floor(leaseMs / 3);
+  const keeper = new LeaseKeeper(options.clock ?? systemClock, options.heartbeatMs ?? Math.floor(leaseMs / 3));
   let http = options.http;
   const services: NodeServices = {
     get http() {
@@ -270,7 +271,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       settled,
       store,
       lease,
-      heartbeatMs,
+      keeper,
       services,
       concurrency: options.concurrency ?? 16,
       random: options.random ?? Math.random,

@@ -6,6 +6,7 @@ import { resolveTemplates, type TemplateScope } from "./template.js";
 import { backoffDelay, clearLongTimeout, isoTime, type LongTimer, setLongTimeout, sleep } from "./timing.js";
 import { NodeContextImpl, type TemplateScopes } from "./node-context.js";
 import { CancelScope } from "./cancel-scope.js";
+import type { LeaseKeeper, LeasedRun } from "./lease-keeper.js";
 import { isThenable } from "./thenable.js";
 import type { CompiledEdge, CompiledNode, CompiledWorkflow } from "./validate.js";
 import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunLease, RunResult, RunStore } from "./types.js";
@@ -21,8 +22,8 @@ export interface ExecuteParams {
   store: RunStore;
   /** The lease this execution holds; every write names its owner. */
   lease: RunLease;
-  /** How often the lease is renewed while the run executes. */
-  heartbeatMs: number;
+  /** Renews the lease while the run executes. */
+  keeper: LeaseKeeper;
   services: NodeServices;
   concurrency: number;
   random: () => number;
@@ -86,7 +87,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
  * One execution of a run. A class rather than closures over locals: a one-node run would otherwise allocate a
  * couple of dozen functions before doing any work.
  */
-class Execution implements TemplateScopes {
+class Execution implements TemplateScopes, LeasedRun {
   private readonly results: Record<string, NodeResult> = {};
   // Unsettled predecessors per node, by CompiledNode.index.
   private readonly waiting: Int32Array;
@@ -101,7 +102,7 @@ class Execution implements TemplateScopes {
   private status: RunResult["status"] = "success";
   private pendingApproval: RunResult["pendingApproval"];
   private deadline: LongTimer | undefined;
-  private heartbeat: unknown;
+  private passedGates: Set<string> | undefined;
   private completed = false;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
@@ -142,31 +143,26 @@ class Execution implements TemplateScopes {
       if (open === 0) ready.push(node);
     }
     this.pump();
-    if (!this.completed) this.beat();
+    if (!this.completed) params.keeper.add(this);
     return done;
   }
 
-  /** Renews the lease every `heartbeatMs`; a lease taken over by another engine cancels this execution. */
-  private beat(): void {
+  /** Heartbeat (called by the engine's {@link LeaseKeeper}): a lease taken over by another engine cancels this run. */
+  renew(): void {
     const { params } = this;
-    this.heartbeat = params.services.clock.setTimeout(() => {
-      let renewed: boolean | Promise<boolean>;
-      try {
-        renewed = params.store.renewLease(params.runId, params.lease);
-      } catch {
-        renewed = true; // A store outage is retried at the next beat; a takeover meanwhile refuses this run's writes.
-      }
-      Promise.resolve(renewed).then(
-        (held) => {
-          if (this.completed) return;
-          if (held) this.beat();
-          else this.cancel.abort(new RunOwnedError({ runId: params.runId, reason: "lease_lost" }));
-        },
-        () => {
-          if (!this.completed) this.beat();
-        },
-      );
-    }, params.heartbeatMs);
+    let renewed: boolean | Promise<boolean>;
+    try {
+      renewed = params.store.renewLease(params.runId, params.lease);
+    } catch {
+      return; // A store outage is retried at the next beat; a takeover meanwhile refuses this run's writes.
+    }
+    if (renewed === true) return;
+    if (renewed === false) this.leaseLost();
+    else renewed.then((held) => held || this.leaseLost(), () => undefined);
+  }
+
+  private leaseLost(): void {
+    if (!this.completed) this.cancel.abort(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
   }
 
   private readonly onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
@@ -243,7 +239,7 @@ class Execution implements TemplateScopes {
   private complete(): void {
     const { params } = this;
     this.completed = true;
-    if (this.heartbeat !== undefined) params.services.clock.clearTimeout(this.heartbeat);
+    params.keeper.delete(this);
     if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
     params.signal?.removeEventListener("abort", this.onAbort);
     if (this.writes.length > 0) {
@@ -292,6 +288,14 @@ class Execution implements TemplateScopes {
 
   private nodeInput(node: CompiledNode, live: readonly CompiledEdge[]): unknown {
     return nodeInput(node, live, this.results, this.params.input);
+  }
+
+  gatePassed(nodeId: string): boolean {
+    return this.passedGates?.has(nodeId) === true;
+  }
+
+  passGate(nodeId: string): void {
+    (this.passedGates ??= new Set()).add(nodeId);
   }
 
   approvalFor(nodeId: string): string | undefined {

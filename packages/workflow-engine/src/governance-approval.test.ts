@@ -71,6 +71,33 @@ describe("governance approval round trip (@atom/governance)", () => {
     expect(sent).toEqual([]);
   });
 
+  it("a retry of the approved action does not ask governance again (the approval is single-use)", async () => {
+    const approvals = memoryApprovalStore();
+    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "intern", status: "INTERN" }]), approvals });
+    const engine = createWorkflowEngine({ governance, random: () => 0 });
+    let calls = 0;
+    engine.registerAction("crm.flaky", {
+      input: z.object({}),
+      complexity: 3,
+      execute: async () => {
+        if (++calls === 1) throw new Error("503 from the CRM");
+        return { ok: true };
+      },
+    });
+    const flaky: WorkflowDefinition = {
+      id: "flaky",
+      version: 1,
+      nodes: [{ id: "call", type: "action", config: { action: "crm.flaky" }, retry: { maxAttempts: 2, initialDelayMs: 0 } }],
+      edges: [],
+    };
+    const paused = await engine.run(flaky, {}, { agentId: "intern" });
+    const proposalId = paused.pendingApproval?.proposalId as string;
+    await governance.approve(proposalId, { by: "alice" });
+    const resumed = await engine.resume(paused.runId, { approvals: { call: proposalId } });
+    expect(resumed.nodes.call).toMatchObject({ status: "success", attempts: 2, output: { ok: true } });
+    expect(calls).toBe(2);
+  });
+
   it("validates approvals", async () => {
     const { engine } = setup();
     await expect(engine.resume("r", { approvals: { tag: "" } })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });

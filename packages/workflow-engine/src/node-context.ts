@@ -13,6 +13,18 @@ export interface TemplateScopes {
   scopeOf(input: unknown, item?: unknown): TemplateScope;
   /** The approval id `resume` was given for this node. */
   approvalFor(nodeId: string): string | undefined;
+  /** Whether an earlier attempt of this node in this execution passed the governance gate. */
+  gatePassed(nodeId: string): boolean;
+  /** Records that this node passed the governance gate, so its retries do not ask (and spend an approval) again. */
+  passGate(nodeId: string): void;
+}
+
+/**
+ * The governance gate's memory across a node's attempts, when `ctx` is the engine's own context.
+ * @internal
+ */
+export function gateOf(ctx: unknown): { passed(): boolean; pass(): void } | undefined {
+  return ctx instanceof NodeContextImpl ? ctx.gate : undefined;
 }
 
 /**
@@ -50,6 +62,13 @@ export class NodeContextImpl implements NodeContext {
 
   get approvalId(): string | undefined {
     return this.scopes.approvalFor(this.node.id);
+  }
+
+  /** @internal See {@link gateOf}. */
+  get gate(): { passed(): boolean; pass(): void } {
+    const { scopes } = this;
+    const id = this.node.id;
+    return { passed: () => scopes.gatePassed(id), pass: () => scopes.passGate(id) };
   }
 
   get idempotencyKey(): string {

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { type Clock, createWorkflowEngine, defineNode, memoryRunStore, type RunStore, type WorkflowDefinition } from "./index.js";
 import { postgresRunStore } from "./postgres.js";
@@ -139,6 +139,26 @@ describe.each(stores)("run ownership (%s store)", (_, makeStore, elapse) => {
     const engine = createWorkflowEngine({ store: makeStore() });
     await expect(engine.listStaleRuns({ limit: 0 })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "limit" } });
     await expect(engine.recoverStale({ limit: 1.5 })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "limit" } });
+  });
+});
+
+describe("heartbeat", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("keeps renewing an executing run's lease, so it never goes stale however long it runs", async () => {
+    vi.useFakeTimers();
+    const store = memoryRunStore();
+    const { step, blocked, release } = steps();
+    const engine = createWorkflowEngine({ store, nodes: [step], leaseMs: 1000, heartbeatMs: 300 });
+    const pending = engine.run(chain(true), {}, { runId: "long" });
+    await blocked;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await engine.listStaleRuns()).toEqual([]);
+    await expect(createWorkflowEngine({ store, nodes: [step] }).resume("long")).rejects.toMatchObject({ code: "WORKFLOW_RUN_OWNED" });
+    release();
+    expect((await pending).status).toBe("success");
   });
 });
 

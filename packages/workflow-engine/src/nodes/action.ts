@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ApprovalRequired } from "../approval.js";
 import { credentialToken } from "../credentials.js";
 import { defineNode } from "../define-node.js";
+import { gateOf } from "../node-context.js";
 import { ActionNotFoundError, GovernanceDeniedError } from "../errors.js";
 import type { ActionContext, ActionRegistry, NodeType } from "../types.js";
 
@@ -33,7 +34,8 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
           message: `[@atom/workflow-engine] action "${config.action}" ${field}: ${issue?.message ?? "invalid"}`,
         });
       }
-      if (services.governance) {
+      const gate = gateOf(ctx);
+      if (services.governance && gate?.passed() !== true) {
         // Fail closed: a gate cannot decide for nobody.
         if (ctx.agentId === undefined) {
           throw new GovernanceDeniedError({ action: config.action, reason: "the run has no agentId to check" });
@@ -49,6 +51,8 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
           throw new GovernanceDeniedError({ action: config.action, reason: decision.reason, agentId: ctx.agentId });
         }
         if (decision.outcome === "approval_required") throw new ApprovalRequired(config.action, decision.reason, decision.proposalId);
+        // A retry of this node repeats the allowed action (same idempotency key): it must not spend a second approval.
+        gate?.pass();
       }
       const actionCtx: ActionContext<unknown> = {
         input: parsed.data,
