@@ -376,6 +376,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     setRunStatus: () => undefined,
     listStaleRuns: async () => [],
   };
+  // A queued node's lease is its job's expiry; this keeper's timer would fire only after 2^31-1 ms, into a no-op store.
+  const stepKeeper = new LeaseKeeper(services.clock, MAX_TIMER_MS);
   const internals: EngineInternals = {
     compile,
     runNode(step) {
@@ -386,7 +388,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
         settled: step.settled,
         store: scratch,
         lease,
-        heartbeatMs: MAX_TIMER_MS,
+        keeper: stepKeeper,
         services,
         concurrency: 1,
         random: options.random ?? Math.random,
