@@ -171,10 +171,15 @@ describe("two engines racing resume", () => {
     const ids = Array.from({ length: 12 }, (_, i) => `race-${i}`);
     for (const id of ids) await cancelledRun(setup, id);
 
-    const shared = steps(false);
+    // Node b blocks until every winner reached it, so each loser is refused while the winner's lease is live (with
+    // non-blocking nodes a fast winner could finish first, and the loser would get WORKFLOW_RUN_NOT_RESUMABLE).
+    const shared = steps(true);
     const engineA = createWorkflowEngine({ store: postgresRunStore({ pool: poolA }), nodes: [shared.step] });
     const engineB = createWorkflowEngine({ store: postgresRunStore({ pool: poolB }), nodes: [shared.step] });
-    const outcomes = await Promise.all(ids.map((id) => Promise.allSettled([engineA.resume(id), engineB.resume(id)])));
+    const pairs = ids.map((id) => Promise.allSettled([engineA.resume(id), engineB.resume(id)]));
+    await vi.waitFor(() => expect(ids.map((id) => shared.calls.get(`${id}:b`))).toEqual(ids.map(() => 1)), { timeout: 20_000 });
+    shared.release();
+    const outcomes = await Promise.all(pairs);
     for (const [i, pair] of outcomes.entries()) {
       const won = pair.filter((outcome) => outcome.status === "fulfilled");
       const lost = pair.filter((outcome) => outcome.status === "rejected");
