@@ -48,7 +48,8 @@ PY
 for attempt in 1 2 3; do
   port=$(free_port)
   url="mongodb://127.0.0.1:$port/"
-  python3 -m secantus --host 127.0.0.1 --port "$port" --storage-path :memory: --standalone --log-level WARNING \
+  # TMPDIR: its ":memory:" WiredTiger home is a temp dir; inside $dir, --stop removes it even after a SIGKILL.
+  TMPDIR=$dir python3 -m secantus --host 127.0.0.1 --port "$port" --storage-path :memory: --standalone --log-level WARNING \
     </dev/null >"$dir/server.log" 2>&1 &
   pid=$!
   deadline=$((SECONDS + START_TIMEOUT_S))
