@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CommandStartedEvent, Db } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createOAuthStore } from "../index.js";
 import { runOAuthStoreConformance } from "../testing/index.js";
 import { mongodbAdapter, type MongodbOAuthStoreAdapter } from "./index.js";
@@ -8,6 +8,7 @@ import { announce, describeServer, freshDatabase, itWhen, mongodbUrl as url } fr
 
 const server = url === undefined ? undefined : await describeServer(url);
 announce("adapter", server);
+const PARALLEL = 100;
 const NO_POST_IMAGE = '[@atom/oauth-store] [mongodb] upsertTokens: the server returned no document for an upsert with returnDocument "after"';
 
 const stateRecord = (stateHash: string) => {
@@ -32,9 +33,14 @@ describe.skipIf(server === undefined)(server === undefined ? "mongodb adapter: M
   let adapter: MongodbOAuthStoreAdapter;
 
   beforeAll(async () => {
-    ({ db, drop } = await freshDatabase(url as string));
+    // 100 open connections before the kit runs, so its 100 parallel consumes really run side by side on the server.
+    let ready = 0;
+    ({ db, drop } = await freshDatabase(url as string, { minPoolSize: PARALLEL, maxPoolSize: PARALLEL }, (client) =>
+      client.on("connectionReady", () => ready++),
+    ));
     adapter = mongodbAdapter({ db });
     await adapter.ensureIndexes();
+    await vi.waitFor(() => expect(ready).toBeGreaterThanOrEqual(PARALLEL), { timeout: 20_000, interval: 50 });
   });
   afterAll(async () => {
     await drop();

@@ -46,9 +46,19 @@ export function announce(suite: string, server: TestServer | undefined): void {
   console.info(`[mongodb suite] ${suite}: running against ${server.name} (reports MongoDB ${server.version}, wire version ${server.wireVersion})`);
 }
 
-/** A client on a fresh, uniquely named database; `drop()` removes the database and closes the client. @internal */
-export async function freshDatabase(url: string, options: MongoClientOptions = {}): Promise<{ client: MongoClient; db: Db; drop: () => Promise<void> }> {
-  const client = await MongoClient.connect(url, options);
+/**
+ * A client on a fresh, uniquely named database; `drop()` removes the database and closes the client. `beforeConnect`
+ * sees the client first, to attach event listeners that must not miss the first connections.
+ * @internal
+ */
+export async function freshDatabase(
+  url: string,
+  options: MongoClientOptions = {},
+  beforeConnect?: (client: MongoClient) => void,
+): Promise<{ client: MongoClient; db: Db; drop: () => Promise<void> }> {
+  const client = new MongoClient(url, options);
+  beforeConnect?.(client);
+  await client.connect();
   const db = client.db(`atom_oauth_${randomBytes(4).toString("hex")}`);
   return {
     client,
