@@ -1,12 +1,15 @@
 import { DatabaseError, isAtomError } from "@atom/errors";
+import { scrubError, secretsInArguments } from "./redaction.js";
 import type { OAuthStoreAdapter } from "./types.js";
 
 /**
  * Wraps every adapter method so a driver error (a lost connection, a constraint) leaves the store as a
- * `DATABASE_ERROR` naming the adapter and method, with the driver error kept as `cause` and never in the message.
+ * `DATABASE_ERROR` naming the adapter and method. The driver error is kept as `cause` only as a scrubbed copy:
+ * a Postgres error's `detail` ("Failing row contains (...)") or a MongoDB error's `errInfo` can hold the row's
+ * tokens, so only its name, message and code survive, with the call's secrets and `redact` values cut out.
  * @internal
  */
-export function guardAdapter(adapter: OAuthStoreAdapter): OAuthStoreAdapter {
+export function guardAdapter(adapter: OAuthStoreAdapter, redact: readonly string[]): OAuthStoreAdapter {
   return new Proxy(adapter, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
@@ -16,7 +19,10 @@ export function guardAdapter(adapter: OAuthStoreAdapter): OAuthStoreAdapter {
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
           if (isAtomError(error)) throw error;
-          throw new DatabaseError({ message: `[@atom/oauth-store] [${target.name}] ${String(prop)} failed`, cause: error });
+          throw new DatabaseError({
+            message: `[@atom/oauth-store] [${target.name}] ${String(prop)} failed`,
+            cause: scrubError(error, [...secretsInArguments(args), ...redact]),
+          });
         }
       };
     },
