@@ -19,7 +19,8 @@ const SECRET_PAIR =
 
 /** Cuts every known secret, then every secret-looking pair, out of `text`, and caps its length. */
 export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text.length > 4 * MAX_TEXT ? text.slice(0, 4 * MAX_TEXT) : text;
+  // Replace on the whole text before cutting it: a cut first could leave a token's prefix that no longer matches.
+  let out = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length > 0) out = out.split(secret).join(REDACTED);
   }
