@@ -10,11 +10,15 @@ import type { OAuthStoreAdapter } from "./types.js";
  * @internal
  */
 export function guardAdapter(adapter: OAuthStoreAdapter, redact: readonly string[]): OAuthStoreAdapter {
+  // One wrapper per method, made on first use: the store calls these on every operation.
+  const wrappers = new Map<PropertyKey, { method: unknown; wrapper: unknown }>();
   return new Proxy(adapter, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== "function") return value;
-      return async (...args: unknown[]) => {
+      const cached = wrappers.get(prop);
+      if (cached?.method === value) return cached.wrapper;
+      const wrapper = async (...args: unknown[]) => {
         try {
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
@@ -25,6 +29,8 @@ export function guardAdapter(adapter: OAuthStoreAdapter, redact: readonly string
           });
         }
       };
+      wrappers.set(prop, { method: value, wrapper });
+      return wrapper;
     },
   });
 }

@@ -3,29 +3,24 @@ import { OAUTH_STORE_LIMITS as L } from "./limits.js";
 
 /** Schemas of the public inputs. Every string is capped, free of NUL and lone surrogates. @internal */
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// C0 controls and DEL; NUL alone breaks Postgres text and jsonb, the rest have no business in an id or a token.
-const CONTROL = /[\u0000-\u001F\u007F]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+/** No NUL (it breaks Postgres text and jsonb) and no lone UTF-16 surrogate (not valid Unicode). One regex: this runs on every call. */
+const SAFE_TEXT = /^[^\u0000\p{Cs}]*$/u;
+/** Ids: no control characters (C0, DEL, C1), no lone surrogates, no leading or trailing whitespace. */
+const ID = /^(?!\s)[^\p{Cc}\p{Cs}]*(?<!\s)$/u;
 /** RFC 6749 appendix A: tokens are VSCHAR (printable ASCII); scope-tokens also exclude space, `"` and `\`. */
 const VSCHAR = /^[\u0020-\u007E]+$/;
 const SCOPE_TOKEN = /^[\u0021\u0023-\u005B\u005D-\u007E]+$/;
 
-const text = (max: number) =>
-  z
-    .string()
-    .min(1, "must be a non-empty string")
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => !v.includes("\u0000"), "must not contain NUL characters")
-    .refine((v) => !LONE_SURROGATE.test(v), "must not contain lone UTF-16 surrogates");
+const sized = (max: number) => z.string().min(1, "must be a non-empty string").max(max, `must be at most ${max} characters`);
+const text = (max: number) => sized(max).regex(SAFE_TEXT, "must not contain NUL characters or lone UTF-16 surrogates");
 
 /** A user id or provider key: 1-255 characters, no control characters, no surrounding whitespace. */
-export const idSchema = text(L.id)
-  .refine((v) => !CONTROL.test(v), "must not contain control characters")
-  .refine((v) => v.trim() === v, "must not start or end with whitespace");
+export const idSchema = sized(L.id).regex(ID, "must have no control characters, lone surrogates or surrounding whitespace");
 
-const tokenSchema = text(L.token).regex(VSCHAR, "must be printable ASCII (RFC 6749 VSCHAR)");
-const tokenTypeSchema = text(L.tokenType).regex(SCOPE_TOKEN, "must be printable ASCII without spaces");
-const scopeSchema = text(L.scope).regex(SCOPE_TOKEN, "must be one RFC 6749 scope-token (printable ASCII, no space, quote or backslash)");
+const tokenSchema = sized(L.token).regex(VSCHAR, "must be printable ASCII (RFC 6749 VSCHAR)");
+const tokenTypeSchema = sized(L.tokenType).regex(SCOPE_TOKEN, "must be printable ASCII without spaces");
+const scopeSchema = sized(L.scope).regex(SCOPE_TOKEN, "must be one RFC 6749 scope-token (printable ASCII, no space, quote or backslash)");
 const scopeListSchema = z.array(scopeSchema).max(L.scopes, `must have at most ${L.scopes} entries`);
 
 const scopesSchema = z
@@ -98,14 +93,9 @@ export const createStateSchema = z.object({
   metadata: jsonObject(L.metadataBytes).optional(),
 });
 
-export const consumeArgsSchema = z.object({
-  state: text(L.state),
-  options: z.object({ provider: idSchema, userId: idSchema.optional() }),
-});
+export const stateValueSchema = text(L.state);
+export const consumeOptionsSchema = z.object({ provider: idSchema, userId: idSchema.optional() });
 
-export const userArgsSchema = z.object({ userId: idSchema });
-export const userProviderArgsSchema = z.object({ userId: idSchema, provider: idSchema });
-export const deleteArgsSchema = z.object({ userId: idSchema, provider: idSchema.optional() });
 
 const expiry = {
   expiresAt: dateSchema.nullable().optional(),
@@ -153,11 +143,7 @@ export const isExpiredSchema = z.object({
   options: z.object({ skewSeconds }).default({ skewSeconds: 60 }),
 });
 
-export const validAccessTokenArgsSchema = z.object({
-  userId: idSchema,
-  provider: idSchema,
-  options: z.object({
-    refresh: z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "must be a function"),
-    skewSeconds,
-  }),
+export const validAccessTokenOptionsSchema = z.object({
+  refresh: z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "must be a function"),
+  skewSeconds,
 });

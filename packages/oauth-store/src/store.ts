@@ -4,19 +4,19 @@ import { OAuthStateExpiredError, OAuthStateInvalidError, OAuthStateMismatchError
 import { guardAdapter } from "./guard.js";
 import { memoryAdapter } from "./memory.js";
 import { refreshAcrossProcesses } from "./refresh.js";
+import { parseArgument } from "./arguments.js";
 import {
   batchSchema,
-  consumeArgsSchema,
+  consumeOptionsSchema,
   createStateSchema,
-  deleteArgsSchema,
+  idSchema,
   isExpiredSchema,
   purgeSchema,
   refreshedSchema,
   saveTokensSchema,
+  stateValueSchema,
   storeOptionsSchema,
-  userArgsSchema,
-  userProviderArgsSchema,
-  validAccessTokenArgsSchema,
+  validAccessTokenOptionsSchema,
 } from "./schemas.js";
 import { secretView } from "./secret-view.js";
 import { hashState, newPkcePair, newStateValue, sameHash } from "./state-values.js";
@@ -25,6 +25,7 @@ import { expiresWithin, openTokens, resolveExpiry, sealSecrets, toConnection } f
 import type { TokenCursor, TokenWrite } from "./types.js";
 
 const ctx = (fn: string) => `[@atom/oauth-store] ${fn}`;
+const id = (value: unknown, field: "userId" | "provider", fn: string): string => parseArgument(idSchema, value, field, ctx(fn));
 const consumedView = secretView<ConsumedState>(["codeVerifier"]);
 
 /**
@@ -93,7 +94,8 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     },
 
     async consumeState(state, opts) {
-      const { state: value, options: expected } = parseInput(consumeArgsSchema, { state, options: opts }, ctx("consumeState"));
+      const value = parseArgument(stateValueSchema, state, "state", ctx("consumeState"));
+      const expected = parseArgument(consumeOptionsSchema, opts, "options", ctx("consumeState"));
       const stateHash = hashState(value);
       const record = await adapter.consumeState(stateHash, now());
       if (record === null || !sameHash(record.stateHash, stateHash)) {
@@ -144,30 +146,27 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     },
 
     async getTokens(userId, provider) {
-      const args = parseInput(userProviderArgsSchema, { userId, provider }, ctx("getTokens"));
-      const row = await adapter.getTokens(args.userId, args.provider);
+      const row = await adapter.getTokens(id(userId, "userId", "getTokens"), id(provider, "provider", "getTokens"));
       return row === null ? null : openTokens(sealer, row);
     },
 
     async revokeTokens(userId, provider) {
-      const args = parseInput(userProviderArgsSchema, { userId, provider }, ctx("revokeTokens"));
-      return adapter.setTokenStatus(args.userId, args.provider, "revoked", null, now());
+      const user = id(userId, "userId", "revokeTokens");
+      return adapter.setTokenStatus(user, id(provider, "provider", "revokeTokens"), "revoked", null, now());
     },
 
     async deleteTokens(userId, provider) {
-      const args = parseInput(deleteArgsSchema, { userId, provider }, ctx("deleteTokens"));
-      return adapter.deleteTokens(args.userId, args.provider ?? null);
+      const user = id(userId, "userId", "deleteTokens");
+      return adapter.deleteTokens(user, provider === undefined ? null : id(provider, "provider", "deleteTokens"));
     },
 
     async listByUser(userId) {
-      const args = parseInput(userArgsSchema, { userId }, ctx("listByUser"));
-      const rows = await adapter.listTokensByUser(args.userId);
+      const rows = await adapter.listTokensByUser(id(userId, "userId", "listByUser"));
       return rows.map((row) => openTokens(sealer, row));
     },
 
     async listConnections(userId) {
-      const args = parseInput(userArgsSchema, { userId }, ctx("listConnections"));
-      return (await adapter.listConnections(args.userId)).map(toConnection);
+      return (await adapter.listConnections(id(userId, "userId", "listConnections"))).map(toConnection);
     },
 
     isExpired(token, opts) {
@@ -176,13 +175,10 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     },
 
     async getValidAccessToken(userId, provider, opts) {
-      const args = parseInput(
-        validAccessTokenArgsSchema,
-        { userId, provider, options: opts === undefined ? undefined : { refresh: opts.refresh, skewSeconds: opts.skewSeconds } },
-        ctx("getValidAccessToken"),
-      );
-      const { skewSeconds } = args.options;
-      const key = JSON.stringify([args.userId, args.provider]);
+      const user = id(userId, "userId", "getValidAccessToken");
+      const prov = id(provider, "provider", "getValidAccessToken");
+      const { refresh, skewSeconds } = parseArgument(validAccessTokenOptionsSchema, opts, "options", ctx("getValidAccessToken"));
+      const key = JSON.stringify([user, prov]);
       const pending = inFlight.get(key);
       if (pending) return pending;
       const run = refreshAcrossProcesses(
@@ -206,9 +202,9 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
           intervalMs: settings.refreshWait.intervalMs,
           timeoutMs: settings.refreshWait.timeoutMs,
         },
-        args.userId,
-        args.provider,
-        args.options.refresh as GetValidAccessTokenOptions["refresh"],
+        user,
+        prov,
+        refresh as GetValidAccessTokenOptions["refresh"],
       ).finally(() => inFlight.delete(key));
       inFlight.set(key, run);
       return run;
