@@ -65,6 +65,6 @@ export const OAuthPlaintextRefusedError = defineError({
   message: (d) => `[@atom/oauth-store] a stored ${d.field} is not encrypted and encryption is on (allowPlaintext is off)`,
   details: z.object({
     /** Which secret of the row: `access_token`, `refresh_token`, `raw` or `code_verifier`. */
-    field: z.enum(["access_token", "refresh_token", "raw", "code_verifier"]),
+    field: z.union([z.literal("access_token"), z.literal("refresh_token"), z.literal("raw"), z.literal("code_verifier")]),
   }),
 });
