@@ -8,8 +8,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const SAFE_TEXT = /^[^\u0000\p{Cs}]*$/u;
 /** Ids: no control characters (C0, DEL, C1), no lone surrogates, no leading or trailing whitespace. */
 const ID = /^(?!\s)[^\p{Cc}\p{Cs}]*(?<!\s)$/u;
-/** RFC 6749 appendix A: tokens are VSCHAR (printable ASCII); scope-tokens also exclude space, `"` and `\`. */
-const VSCHAR = /^[\u0020-\u007E]+$/;
+/** RFC 6749 appendix A: tokens are VSCHAR (printable ASCII, below); scope-tokens also exclude space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\u0021\u0023-\u005B\u005D-\u007E]+$/;
 
 const sized = (max: number) => z.string().min(1, "must be a non-empty string").max(max, `must be at most ${max} characters`);
@@ -18,13 +17,14 @@ const text = (max: number) => sized(max).regex(SAFE_TEXT, "must not contain NUL 
 /** A user id or provider key: 1-255 characters, no control characters, no surrounding whitespace. */
 export const idSchema = sized(L.id).regex(ID, "must have no control characters, lone surrogates or surrounding whitespace");
 
-const tokenSchema = sized(L.token).regex(VSCHAR, "must be printable ASCII (RFC 6749 VSCHAR)");
+// One check instead of min + max + regex: tokens are validated on every save and refresh.
+const tokenSchema = z.string().regex(new RegExp(`^[\\u0020-\\u007E]{1,${L.token}}$`), `must be 1-${L.token} characters of printable ASCII (RFC 6749 VSCHAR)`);
 const tokenTypeSchema = sized(L.tokenType).regex(SCOPE_TOKEN, "must be printable ASCII without spaces");
 const scopeSchema = sized(L.scope).regex(SCOPE_TOKEN, "must be one RFC 6749 scope-token (printable ASCII, no space, quote or backslash)");
 const scopeListSchema = z.array(scopeSchema).max(L.scopes, `must have at most ${L.scopes} entries`);
 
 const scopesSchema = z
-  .union([scopeListSchema, z.string().max(L.scopeString, `must be at most ${L.scopeString} characters`)])
+  .union([z.string().max(L.scopeString, `must be at most ${L.scopeString} characters`), scopeListSchema])
   .transform((scopes) => (typeof scopes === "string" ? scopes.split(/\s+/).filter(Boolean) : scopes))
   .pipe(scopeListSchema);
 
