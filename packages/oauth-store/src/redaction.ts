@@ -11,11 +11,17 @@ const REDACTED = "[redacted]";
 const MAX_TEXT = 500;
 const MAX_CAUSES = 3;
 
-/** `Bearer abc`, `Basic abc`. */
-const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
-/** `refresh_token=abc`, `"client_secret": "abc"`, `code=abc`: a secret-named key and its value, in form, query or JSON text. */
-const SECRET_PAIR =
-  /(?<![A-Za-z0-9])((?:access|refresh|id)[-_]?token|client[-_]?secret|code[-_]?verifier|client[-_]?assertion|assertion|password|secret|api[-_]?key|authorization|code|token)(["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi;
+/** `Bearer abc`, `Basic abc`: the scheme and everything up to the next space or quote. */
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+[^\s"']+/gi;
+const SECRET_KEY =
+  "(?<![A-Za-z0-9])((?:access|refresh|id)[-_]?token|client[-_]?secret|code[-_]?verifier|client[-_]?assertion|assertion|password|secret|api[-_]?key|authorization|code|token)";
+/** `"client_secret": "abc"`, `'token': 'a,b'`: a secret-named key and its quoted value, escapes included. */
+const QUOTED_PAIR = new RegExp(`${SECRET_KEY}(["']?\\s*[:=]\\s*)(["'])(?:\\\\.|(?!\\3)[^\\\\])*\\3`, "gi");
+/**
+ * `refresh_token=abc`, `code: abc`, and a quoted value whose closing quote was cut off: a secret-named key and its
+ * value, up to the next space, quote or `&`.
+ */
+const BARE_PAIR = new RegExp(`${SECRET_KEY}(["']?\\s*[:=]\\s*["']?)(?!\\[redacted\\]|(?:Bearer|Basic)\\s)[^\\s&"']+`, "gi");
 
 /** Cuts every known secret, then every secret-looking pair, out of `text`, and caps its length. */
 export function scrubText(text: string, secrets: readonly string[]): string {
@@ -24,7 +30,10 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length > 0) out = out.split(secret).join(REDACTED);
   }
-  out = out.replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(SECRET_PAIR, `$1$2${REDACTED}`);
+  out = out
+    .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
+    .replace(QUOTED_PAIR, `$1$2$3${REDACTED}$3`)
+    .replace(BARE_PAIR, `$1$2${REDACTED}`);
   return out.length > MAX_TEXT ? `${out.slice(0, MAX_TEXT)}…` : out;
 }
 
