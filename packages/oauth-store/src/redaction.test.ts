@@ -36,3 +36,12 @@ describe("scrubError", () => {
     expect(scrubError({ toString: () => { throw new Error("no"); } }, []).message).toBe("non-error value thrown: unprintable value");
   });
 });
+
+describe("scrubText on hostile input", () => {
+  // Unbounded, the patterns are quadratic on this input (minutes); bounded, it finishes within the test timeout.
+  it("scans a bounded prefix of a huge message full of secret keys and an unclosed quote", () => {
+    const out = scrubText(`${'token="'.repeat(200_000)}${"a".repeat(1_000_000)}`, []);
+    expect(out.length).toBeLessThanOrEqual(501);
+    expect(out.startsWith('token="[redacted]')).toBe(true);
+  });
+});

@@ -23,14 +23,19 @@ const QUOTED_PAIR = new RegExp(`${SECRET_KEY}(["']?\\s*[:=]\\s*)(["'])(?:\\\\.|(
  */
 const BARE_PAIR = new RegExp(`${SECRET_KEY}(["']?\\s*[:=]\\s*["']?)(?!\\[redacted\\]|(?:Bearer|Basic)\\s)[^\\s&"']+`, "gi");
 
+/** What the patterns scan: enough for the {@link MAX_TEXT} kept, small enough that no input makes them slow. */
+const MAX_SCAN = 4 * MAX_TEXT;
+
 /** Cuts every known secret, then every secret-looking pair, out of `text`, and caps its length. */
 export function scrubText(text: string, secrets: readonly string[]): string {
-  // Replace on the whole text before cutting it: a cut first could leave a token's prefix that no longer matches.
+  // Known secrets go first, on the whole text: a cut first could leave a token's prefix that no longer matches.
   let out = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length > 0) out = out.split(secret).join(REDACTED);
   }
+  // A pair cut in half by this slice still matches the bare pattern, so the cut leaks nothing.
   out = out
+    .slice(0, MAX_SCAN)
     .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
     .replace(QUOTED_PAIR, `$1$2$3${REDACTED}$3`)
     .replace(BARE_PAIR, `$1$2${REDACTED}`);
