@@ -31,6 +31,8 @@ export const OAUTH_STORE_LIMITS = {
   rawBytes: 65_536,
   /** Nesting depth of `metadata` and `raw`. */
   jsonDepth: 10,
+  /** Values (keys, strings, numbers, objects...) in `metadata` or `raw`. */
+  jsonValues: 10_000,
   /** `expiresIn`, in seconds (100 years). */
   expiresIn: 3_155_760_000,
   /** Latest accepted `expiresAt` or `before`, in ms since the epoch (9999-12-31T23:59:59.999Z); the earliest is 0. */

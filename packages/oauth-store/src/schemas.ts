@@ -28,8 +28,15 @@ const scopesSchema = z
   .transform((scopes) => (typeof scopes === "string" ? scopes.split(/\s+/).filter(Boolean) : scopes))
   .pipe(scopeListSchema);
 
-/** Why `value` is not plain JSON within `maxDepth`, with the path to the culprit; undefined when it is. */
-function jsonProblem(value: unknown, maxDepth: number, path: (string | number)[] = []): { message: string; path: (string | number)[] } | undefined {
+type JsonProblem = { message: string; path: (string | number)[] };
+
+/**
+ * Why `value` is not plain JSON within `maxDepth` levels and `budget.left` values, with the path to the culprit;
+ * undefined when it is. The value budget stops an object graph that shares children (a "DAG bomb") from making the
+ * walk, and the JSON.stringify after it, exponential.
+ */
+function jsonProblem(value: unknown, maxDepth: number, budget: { left: number }, path: (string | number)[] = []): JsonProblem | undefined {
+  if (--budget.left < 0) return { message: `must have at most ${L.jsonValues} values`, path: [] };
   if (value === null || typeof value === "boolean") return undefined;
   if (typeof value === "number") return Number.isFinite(value) ? undefined : { message: "must be a finite number", path };
   if (typeof value === "string") {
@@ -40,7 +47,7 @@ function jsonProblem(value: unknown, maxDepth: number, path: (string | number)[]
   if (path.length >= maxDepth) return { message: `must be nested at most ${maxDepth} levels deep`, path };
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
-      const problem = jsonProblem(item, maxDepth, [...path, i]);
+      const problem = jsonProblem(item, maxDepth, budget, [...path, i]);
       if (problem) return problem;
     }
     return undefined;
@@ -48,7 +55,7 @@ function jsonProblem(value: unknown, maxDepth: number, path: (string | number)[]
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return { message: "must be a plain JSON object (no Date, Map or class instance)", path };
   for (const [key, item] of Object.entries(value)) {
-    const problem = jsonProblem(key, maxDepth, [...path, key]) ?? jsonProblem(item, maxDepth, [...path, key]);
+    const problem = jsonProblem(key, maxDepth, budget, [...path, key]) ?? jsonProblem(item, maxDepth, budget, [...path, key]);
     if (problem) return problem;
   }
   return undefined;
@@ -56,7 +63,7 @@ function jsonProblem(value: unknown, maxDepth: number, path: (string | number)[]
 
 const jsonObject = (maxBytes: number) =>
   z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    const problem = jsonProblem(value, L.jsonDepth);
+    const problem = jsonProblem(value, L.jsonDepth, { left: L.jsonValues });
     if (problem) {
       ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
       return;

@@ -5,6 +5,13 @@ const store: OAuthStore = createOAuthStore();
 const refresh = async () => ({ accessToken: "new" });
 const INVALID_DATE = new Date("not a date");
 
+/** 9 levels of 10 keys all pointing at the same child: tiny in memory, 10^9 values when walked as JSON. */
+function dagBomb(): Record<string, unknown> {
+  let node: Record<string, unknown> = {};
+  for (let level = 0; level < 9; level++) node = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, node]));
+  return node;
+}
+
 /** Calls `call`, which must not throw synchronously, and expects a rejection naming `field`. */
 async function rejectsField(call: () => Promise<unknown>, field: string): Promise<void> {
   let promise: Promise<unknown> | undefined;
@@ -61,6 +68,7 @@ describe("strings, dates and JSON are checked, not passed on", () => {
     ["a bigint in raw", save({ raw: { n: 1n } }), "raw.n"],
     ["a Date in raw", save({ raw: { at: new Date() } }), "raw.at"],
     ["raw nested too deep", save({ raw: JSON.parse(`${"{\"a\":".repeat(L.jsonDepth + 1)}1${"}".repeat(L.jsonDepth + 1)}`) }), `raw${".a".repeat(L.jsonDepth)}`],
+    ["an object graph that shares its children (a DAG bomb)", save({ raw: dagBomb() }), "raw"],
     ["a NUL in metadata", () => store.createState({ userId: "u", provider: "p", metadata: { note: "x\u0000" } }), "metadata.note"],
     ["a redirect URI with a fragment", () => store.createState({ userId: "u", provider: "p", redirectUri: "https://a.example/cb#x" }), "redirectUri"],
   ])("refuses %s", async (_name, call, field) => {
