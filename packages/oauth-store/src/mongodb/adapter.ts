@@ -1,6 +1,6 @@
 import { DatabaseError } from "@atom/errors";
 import type { Collection, Db, Filter } from "mongodb";
-import type { OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
+import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
 import { createIndexes } from "./indexes.js";
 
 /** Options of {@link mongodbAdapter}. */
@@ -67,6 +67,21 @@ function toTokens(doc: TokenDoc): TokenRecord {
     status: doc.status,
     lastError: doc.lastError,
     version: doc.version,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+function toConnection(doc: TokenDoc): ConnectionRecord {
+  return {
+    userId: doc.userId,
+    provider: doc.provider,
+    tokenType: doc.tokenType,
+    scopes: doc.scopes,
+    expiresAt: doc.expiresAt,
+    status: doc.status,
+    lastError: doc.lastError,
+    hasRefreshToken: doc.refreshToken !== null && doc.refreshToken !== undefined,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -171,6 +186,47 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
           ? {}
           : { $or: [{ userId: { $gt: after.userId } }, { userId: after.userId, provider: { $gt: after.provider } }] };
       return (await tokens.find(filter).sort({ userId: 1, provider: 1 }).limit(limit).toArray()).map(toTokens);
+    },
+    async saveRefreshedTokens(w, lease) {
+      return found(
+        await tokens.findOneAndUpdate(
+          { userId: w.userId, provider: w.provider, lockOwner: lease.owner, version: lease.version },
+          {
+            $set: {
+              accessToken: w.accessToken,
+              ...(w.refreshToken === null ? {} : { refreshToken: w.refreshToken }),
+              tokenType: w.tokenType,
+              scopes: w.scopes,
+              expiresAt: w.expiresAt,
+              raw: w.raw,
+              status: "active",
+              lastError: null,
+              updatedAt: w.now,
+              ...unlocked,
+            },
+            $inc: { version: 1 },
+          },
+          { returnDocument: "after" },
+        ),
+      );
+    },
+    async markRefreshFailed(userId, provider, lease, lastError, now) {
+      const { matchedCount } = await tokens.updateOne(
+        { userId, provider, lockOwner: lease.owner, version: lease.version },
+        { $set: { status: "refresh_failed", lastError, updatedAt: now, ...unlocked }, $inc: { version: 1 } },
+      );
+      return matchedCount > 0;
+    },
+    async deleteTokens(userId, provider) {
+      const { deletedCount } = await tokens.deleteMany(provider === null ? { userId } : byKey(userId, provider));
+      return deletedCount;
+    },
+    async listConnections(userId) {
+      const docs = await tokens
+        .find({ userId }, { projection: { accessToken: 0, raw: 0 } })
+        .sort({ provider: 1 })
+        .toArray();
+      return docs.map(toConnection);
     },
     async setTokenStatus(userId, provider, status: TokenStatus, lastError, now) {
       const { matchedCount } = await tokens.updateOne(byKey(userId, provider), {
