@@ -1,6 +1,6 @@
 import { createSqlExecutor, runMigrations, type MigrationResult, type SqlDatabase } from "@atom/sql";
 import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
-import { oauthStoreMigrations } from "./migrations.js";
+import { atomMigrations } from "./atom-migrations.js";
 import { tableNames, type PostgresTableOptions } from "./tables.js";
 
 /** Options of {@link postgresAdapter}. */
@@ -119,12 +119,7 @@ function toConnection(row: ConnectionRow): ConnectionRecord {
  * ```
  */
 export function migrate(pool: SqlDatabase, options: PostgresTableOptions = {}): Promise<MigrationResult> {
-  const names = tableNames(options, "[@atom/oauth-store] [postgres] migrate");
-  return runMigrations(createSqlExecutor(pool), {
-    namespace: names.namespace,
-    migrations: oauthStoreMigrations(options),
-    ...(names.schema === undefined ? {} : { schema: names.schema }),
-  });
+  return runMigrations(createSqlExecutor(pool), atomMigrations(options));
 }
 
 /**
