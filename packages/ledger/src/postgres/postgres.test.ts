@@ -10,7 +10,7 @@ let sql: SqlExecutor;
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSqlExecutor(db.client);
-  expect(await migrate(db.client)).toEqual({ applied: [1, 2] });
+  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3] });
 });
 afterAll(() => db.close());
 beforeEach(async () => {
@@ -70,7 +70,7 @@ describe("postgres ledger: a call joins the caller's transaction", () => {
     description: "Order paid",
     entries: [
       { account: "1000", side: "debit" as const, amount },
-      { account: "4000", side: "credit" as const, amount },
+      { account: "4000-USD", side: "credit" as const, amount },
     ],
   });
 
@@ -78,7 +78,7 @@ describe("postgres ledger: a call joins the caller's transaction", () => {
     const { createLedger } = await import("../index.js");
     const ledger = createLedger({ storage: postgresLedger({ pool: db.client }) });
     await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
-    await ledger.createAccount({ code: "4000", name: "Revenue", type: "revenue", currency: "USD" });
+    await ledger.createAccount({ code: "4000-USD", name: "Revenue", type: "revenue", currency: "USD" });
     await sql.query("CREATE TABLE IF NOT EXISTS host_orders (id text PRIMARY KEY)");
     await sql.query("TRUNCATE host_orders");
 
@@ -134,12 +134,12 @@ describe("postgres ledger with the host's own invoice table", () => {
     await ledger.recordDeferral("h-1", { via: "receivable" });
     await ledger.recognizeRevenue("h-1");
     expect((await sql.query("SELECT state FROM host_invoices WHERE id = 'h-1'")).rows).toEqual([{ state: "open" }]);
-    expect(await ledger.balance("4000")).toBe(9_900n);
+    expect(await ledger.balance("4000-USD")).toBe(9_900n);
 
     await ledger.recordDeferral("h-2", { via: "receivable" });
     failStatus = true;
     await expect(ledger.recognizeRevenue("h-2")).rejects.toThrow("host trigger refused");
-    expect(await ledger.balance("4000")).toBe(9_900n);
+    expect(await ledger.balance("4000-USD")).toBe(9_900n);
     expect((await sql.query("SELECT state FROM host_invoices WHERE id = 'h-2'")).rows).toEqual([{ state: "draft" }]);
   });
 });
