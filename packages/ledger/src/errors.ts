@@ -225,3 +225,13 @@ export const LedgerConcurrencyError = defineError({
   status: 409,
   message: () => "[@atom/ledger] a concurrent transaction conflicted with this one; nothing was written, retry it",
 });
+
+/**
+ * `LEDGER_IMMUTABLE` (409): SQL tried to update or delete a posted entry or transaction, change an account's code,
+ * type or currency, or set a balance directly; the database's triggers refuse it. Correct a posting by reversing it.
+ */
+export const LedgerImmutableError = defineError({
+  code: "LEDGER_IMMUTABLE",
+  status: 409,
+  message: () => "[@atom/ledger] posted entries and transactions are append-only, and balances change only by posting",
+});

@@ -73,19 +73,17 @@ export async function checkPosting(
     if (sum.debits !== sum.credits) throw new LedgerUnbalancedError({ currency, debits: sum.debits.toString(), credits: sum.credits.toString() });
   }
   const balances = new Map<string, bigint>();
-  for (const [code, change] of changes) {
+  for (const [code, change] of [...changes].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const account = byCode.get(code) as AccountBalance;
     const final = account.balance + change;
     if (final > MAX_AMOUNT || final < -MAX_AMOUNT) throw new LedgerBalanceOutOfRangeError({ account: code });
-    balances.set(code, final);
-  }
-  for (const [code, change] of [...changes].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const account = byCode.get(code) as AccountBalance;
-    if (change >= 0n || account.allowNegative) continue;
-    const lowest = (await lowestSince(account)) + change;
-    if (lowest < 0n) {
-      throw new LedgerNormalBalanceViolationError({ account: code, entry: lastDecrease.get(code) ?? 0, balance: lowest.toString() });
+    if (change < 0n && !account.allowNegative) {
+      const lowest = (await lowestSince(account)) + change;
+      if (lowest < 0n) {
+        throw new LedgerNormalBalanceViolationError({ account: code, entry: lastDecrease.get(code) ?? 0, balance: lowest.toString() });
+      }
     }
+    balances.set(code, final);
   }
   return { entries, balances };
 }

@@ -10,7 +10,7 @@ let sql: SqlExecutor;
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSqlExecutor(db.client);
-  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3] });
+  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3, 4] });
 });
 afterAll(() => db.close());
 beforeEach(async () => {
@@ -38,6 +38,46 @@ describe("postgres ledger schema", () => {
         ),
       ),
     ).rejects.toThrow(/check constraint/);
+  });
+
+  it("refuses UPDATE and DELETE of posted entries and transactions, and balance writes outside a posting", async () => {
+    const { createLedger } = await import("../index.js");
+    const ledger = createLedger({ storage: postgresLedger({ pool: db.client }) });
+    await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
+    await ledger.createAccount({ code: "3000", name: "Capital", type: "equity", currency: "USD" });
+    await ledger.post({ description: "d", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
+    for (const statement of [
+      "UPDATE ledger_entries SET amount = 1",
+      "DELETE FROM ledger_entries",
+      "UPDATE ledger_transactions SET description = 'x'",
+      "DELETE FROM ledger_transactions",
+      "UPDATE ledger_accounts SET balance = 0 WHERE code = '1000'",
+      "UPDATE ledger_accounts SET currency = 'EUR' WHERE code = '1000'",
+    ]) {
+      await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "LG010" });
+    }
+    await sql.query("UPDATE ledger_accounts SET name = 'Cash at bank' WHERE code = '1000'");
+    expect(await ledger.balance("1000")).toBe(5n);
+    expect((await ledger.statement("1000")).lines).toHaveLength(1);
+  });
+
+  it("posts with one round trip to the database", async () => {
+    const { createLedger } = await import("../index.js");
+    const seen: string[] = [];
+    const counted = new Proxy(db.client, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property === "query") return (text: string, params?: unknown[]) => (seen.push(text), (target as { query: (t: string, p?: unknown[]) => unknown }).query(text, params));
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const ledger = createLedger({ storage: postgresLedger({ pool: counted }) });
+    await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
+    await ledger.createAccount({ code: "3000", name: "Capital", type: "equity", currency: "USD" });
+    seen.length = 0;
+    await ledger.post({ description: "d", idempotencyKey: "one-trip", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^SELECT .*ledger_post\(/);
   });
 
   it("refuses a schema name that is not a plain identifier", () => {

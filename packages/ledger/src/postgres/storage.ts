@@ -11,8 +11,8 @@ import type {
   NormalSide,
 } from "../types.js";
 import { ledgerMigrations } from "./migrations.js";
-import { isUniqueViolation, mapDriverErrors } from "./driver-errors.js";
-import { postIn } from "./posting.js";
+import { isUniqueViolation, mapDriverErrors, retried } from "./driver-errors.js";
+import { postOnce } from "./posting.js";
 import { ACCOUNT_COLUMNS, type AccountRow, names, toAccount, toTransaction, type TransactionRow, transactionSelect } from "./rows.js";
 import { scheduleStorage } from "./schedules.js";
 
@@ -104,7 +104,7 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
   const open = (tx: SqlExecutor): LedgerStorageTx => ({
     connection: { query: (text, params) => tx.query(text, params) },
     ...scheduleStorage(tx, t.schedules),
-    post: (request) => postIn(tx, t, request),
+    post: (request) => postOnce(tx, t, request),
     async getAccount(code) {
       const { rows } = await tx.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = $1`, [code]);
       return rows[0] ? toAccount(rows[0]) : undefined;
@@ -211,6 +211,14 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
 
   return {
     transaction: (fn, options) => mapDriverErrors(() => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx)))),
+    // A posting on its own is one statement: on the pool it runs without BEGIN/COMMIT (the statement is atomic);
+    // in a caller's transaction it needs a savepoint so a refused posting leaves that transaction usable.
+    post: (request, options) =>
+      mapDriverErrors(() =>
+        options?.client === undefined
+          ? retried(() => postOnce(sql, t, request))
+          : callerExecutor(options.client, sql).transaction((tx) => postOnce(tx, t, request)),
+      ),
     isUniqueViolation,
   };
 }
