@@ -1,5 +1,5 @@
 import type { Migration } from "@atom/sql";
-import { postingFunctionSql } from "./posting-function.js";
+import { immutabilitySql } from "./immutability.js";
 
 /** The ledger's versioned schema. Constraints enforce the invariants too, not only the TypeScript. */
 export function ledgerMigrations(schema: string | undefined): Migration[] {
@@ -88,6 +88,6 @@ ALTER TABLE ${t("ledger_transactions")} DROP CONSTRAINT ledger_transactions_idem
 ALTER TABLE ${t("ledger_transactions")} ADD CONSTRAINT ledger_transactions_idempotency UNIQUE (idempotency_scope, idempotency_key);
 ALTER TABLE ${t("ledger_transactions")} ADD CONSTRAINT ledger_transactions_scoped_key CHECK ((idempotency_scope IS NULL) = (idempotency_key IS NULL))`,
     },
-    { version: 4, name: "one-statement posting function, append-only triggers", sql: postingFunctionSql(t) },
+    { version: 4, name: "one-statement postings, append-only triggers", sql: immutabilitySql(t) },
   ];
 }

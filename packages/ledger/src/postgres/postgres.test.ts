@@ -67,8 +67,11 @@ describe("postgres ledger schema", () => {
     const counted = new Proxy(db.client, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
-        if (property === "query") return (text: string, params?: unknown[]) => (seen.push(text), (target as { query: (t: string, p?: unknown[]) => unknown }).query(text, params));
-        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        if (property !== "query") return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return (text: string | { text: string }, params?: unknown[]) => {
+          seen.push(typeof text === "string" ? text : text.text);
+          return (target as unknown as { query: (t: unknown, p?: unknown[]) => unknown }).query(text, params);
+        };
       },
     });
     const ledger = createLedger({ storage: postgresLedger({ pool: counted }) });
@@ -77,7 +80,8 @@ describe("postgres ledger schema", () => {
     seen.length = 0;
     await ledger.post({ description: "d", idempotencyKey: "one-trip", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/^SELECT .*ledger_post\(/);
+    expect(seen[0]).toMatch(/^WITH tx AS \(\s+INSERT INTO ledger_transactions/);
+    expect(await ledger.balance("1000")).toBe(5n);
   });
 
   it("refuses a schema name that is not a plain identifier", () => {

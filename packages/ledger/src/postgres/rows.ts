@@ -73,7 +73,6 @@ export function names(schema: string | undefined) {
     entries: `${prefix}ledger_entries`,
     invoices: `${prefix}ledger_invoices`,
     schedules: `${prefix}ledger_recognition_schedules`,
-    post: `${prefix}ledger_post`,
   };
 }
 

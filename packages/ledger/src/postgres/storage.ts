@@ -1,4 +1,5 @@
 import { createSqlExecutor, type MigrationResult, quoteIdentifier, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { parseInput, ValidationError } from "@atom/errors";
 import type {
@@ -12,7 +13,7 @@ import type {
 } from "../types.js";
 import { ledgerMigrations } from "./migrations.js";
 import { isUniqueViolation, mapDriverErrors, retried } from "./driver-errors.js";
-import { postOnce } from "./posting.js";
+import { fastPostingSql, isRefusedFastPosting, postChecked, postFast } from "./posting.js";
 import { ACCOUNT_COLUMNS, type AccountRow, names, toAccount, toTransaction, type TransactionRow, transactionSelect } from "./rows.js";
 import { scheduleStorage } from "./schedules.js";
 
@@ -49,6 +50,19 @@ function toInvoice(row: InvoiceRow): Invoice {
     description: row.description,
     createdAt: new Date(row.created_at),
   };
+}
+
+/**
+ * Sends the one-statement posting as a named prepared statement on a `pg` pool, so each connection plans it once;
+ * PGlite and other drivers get it as a plain parameterized query.
+ */
+function preparedRunner(pool: SqlDatabase, text: string, sql: SqlExecutor) {
+  type Row = { account_code: string; currency: string };
+  const named = pool as { query?: unknown; connect?: unknown; totalCount?: unknown };
+  if (typeof named.connect !== "function" || typeof named.totalCount !== "number") return (values: unknown[]) => sql.query<Row>(text, values);
+  const name = `atom_ledger_post_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+  const query = named.query as (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: Row[] }>;
+  return (values: unknown[]) => query.call(pool, { name, text, values });
 }
 
 /** The executor a call runs on: the ledger's own, or (savepoints only) the caller's client inside its transaction. */
@@ -100,11 +114,13 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
   const t = names(parsed.schema);
   const sql = createSqlExecutor(parsed.pool);
   const txSelect = transactionSelect(t);
+  const fastText = fastPostingSql(t);
+  const runFast = preparedRunner(parsed.pool, fastText, sql);
 
   const open = (tx: SqlExecutor): LedgerStorageTx => ({
     connection: { query: (text, params) => tx.query(text, params) },
     ...scheduleStorage(tx, t.schedules),
-    post: (request) => postOnce(tx, t, request),
+    post: (request) => postChecked(tx, t, request),
     async getAccount(code) {
       const { rows } = await tx.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = $1`, [code]);
       return rows[0] ? toAccount(rows[0]) : undefined;
@@ -211,14 +227,19 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
 
   return {
     transaction: (fn, options) => mapDriverErrors(() => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx)))),
-    // A posting on its own is one statement: on the pool it runs without BEGIN/COMMIT (the statement is atomic);
-    // in a caller's transaction it needs a savepoint so a refused posting leaves that transaction usable.
+    // A posting on its own is one statement, without BEGIN/COMMIT (the statement is atomic). When the rules refuse
+    // it, the exact multi-statement posting runs in a transaction and throws the precise error. In a caller's
+    // transaction a savepoint keeps a refused posting from aborting it.
     post: (request, options) =>
-      mapDriverErrors(() =>
-        options?.client === undefined
-          ? retried(() => postOnce(sql, t, request))
-          : callerExecutor(options.client, sql).transaction((tx) => postOnce(tx, t, request)),
-      ),
+      mapDriverErrors(async () => {
+        if (options?.client !== undefined) return callerExecutor(options.client, sql).transaction((tx) => postChecked(tx, t, request));
+        try {
+          return await retried(() => postFast(sql, runFast, t, request));
+        } catch (error) {
+          if (!isRefusedFastPosting(error)) throw error;
+          return sql.transaction((tx) => postChecked(tx, t, request));
+        }
+      }),
     isUniqueViolation,
   };
 }
