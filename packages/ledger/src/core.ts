@@ -67,7 +67,7 @@ export interface Statement {
   nextCursor: string | null;
 }
 
-/** The posting operations available inside one storage transaction (see {@link PostingCore.withTransaction}). */
+/** The posting operations available inside one storage transaction (what `Ledger.withTransaction` hands its callback). */
 export interface LedgerScope {
   /** Posts a balanced transaction (see `Ledger.post`). */
   post(input: PostInput): Promise<Transaction>;

@@ -3,7 +3,10 @@ import { invoiceRecordSchema } from "./schemas.js";
 import type { Invoice, InvoiceRecords, InvoiceStatus, LedgerConnection } from "./types.js";
 
 /** The storage side an `InvoiceSource` call runs in: the ledger's invoice table and, for SQL storages, a query function. */
-export type InvoiceSourceRecords = InvoiceRecords & { connection?: LedgerConnection | undefined };
+export interface InvoiceSourceRecords extends InvoiceRecords {
+  /** A query function inside the storage transaction (Postgres); absent for storages without SQL. */
+  connection?: LedgerConnection | undefined;
+}
 
 /** What an {@link InvoiceSource} gets with every call: the ledger's open storage transaction. */
 export interface InvoiceSourceContext {
