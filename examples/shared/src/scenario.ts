@@ -208,7 +208,7 @@ export const scenario: ScenarioStep[] = [
   },
   { name: "an unknown agent acting: 404", method: "POST", path: "/agents/nobody/actions/read", expectStatus: 404, expectCode: "AGENT_NOT_FOUND" },
   {
-    name: "bill a service in advance: invoice (DRAFT) and deferral Dr 1200 / Cr 2200",
+    name: "bill a service in advance: invoice (DRAFT) and deferral Dr 1200-USD / Cr 2200-USD",
     method: "POST",
     path: "/invoices",
     body: { customerId: "c-1", amount: "1200.00", currency: "USD" },
@@ -245,7 +245,7 @@ export const scenario: ScenarioStep[] = [
     expectCode: "GOVERNANCE_APPROVAL_REQUIRED",
   },
   {
-    name: "a SUPERVISED agent delivers it: revenue recognized Dr 2200 / Cr 4000, invoice OPEN",
+    name: "a SUPERVISED agent delivers it: revenue recognized Dr 2200-USD / Cr 4000-USD, invoice OPEN",
     method: "POST",
     path: (vars) => `/invoices/${vars.invoice}/deliver`,
     headers: { "x-agent-id": "agent-super" },
