@@ -24,7 +24,7 @@ export interface RecognizedPeriod {
   invoiceId: string;
   /** The period's number, 1-based. */
   period: number;
-  /** When the period ended (the transaction's `effectiveAt`). */
+  /** When the period ended (the transaction's `effectiveAt`, or the schedule's `createdAt` when that is later). */
   periodEnd: Date;
   /** The amount recognized for it. */
   amount: bigint;
@@ -123,7 +123,9 @@ async function catchUpIn(scope: ManagedScope, source: InvoiceSource, invoiceId: 
     }
     const { transaction } = await scope.postManaged(invoiceKeys.period(invoiceId, done + 1), {
       description: `Revenue recognized for invoice ${invoiceId}, period ${done + 1} of ${schedule.periods}`,
-      effectiveAt: periodEnd,
+      // A period that ended before the schedule existed is caught up when the schedule was made: never dated before
+      // the deferral it draws on (scheduling requires the deferral first).
+      effectiveAt: periodEnd < schedule.createdAt ? schedule.createdAt : periodEnd,
       sourceRef: { type: "invoice", id: invoiceId },
       metadata: { period: done + 1, periods: schedule.periods },
       entries: [
