@@ -92,6 +92,27 @@ export const ProposalAlreadyDecidedError = defineError({
   }),
 });
 
+/**
+ * `PROPOSAL_APPROVER_REFUSED` (403): the decider is the agent that asked (`self`), or another agent known to the
+ * registry (`agent`) while `allowAgentApprovers` is off. Nothing was changed.
+ */
+export const ProposalApproverRefusedError = defineError({
+  code: "PROPOSAL_APPROVER_REFUSED",
+  status: 403,
+  severity: "medium",
+  expose: true,
+  message: (d) =>
+    d.approver === "self"
+      ? `Proposal ${d.proposal_id} cannot be decided by the agent that asked for it`
+      : `Proposal ${d.proposal_id} cannot be decided by an agent`,
+  details: z.object({
+    /** The proposal's id. */
+    proposal_id: z.string(),
+    /** Why: `self` (the asking agent) or `agent` (another agent). */
+    approver: z.enum(["self", "agent"]),
+  }),
+});
+
 /** `GOVERNANCE_APPROVALS_UNSUPPORTED` (500): the approval store cannot decide or consume proposals. */
 export const ApprovalsUnsupportedError = defineError({
   code: "GOVERNANCE_APPROVALS_UNSUPPORTED",

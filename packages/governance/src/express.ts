@@ -23,8 +23,12 @@ import type { GovernanceDecision } from "./types.js";
 export interface ExpressGovernedRequest {
   /** HTTP method. */
   method: string;
-  /** Path without the query string. */
+  /** Path without the query string, relative to `baseUrl`. */
   path: string;
+  /** Where the router handling the request is mounted (`""` at the root). */
+  baseUrl?: string;
+  /** The matched route, inside route middleware. */
+  route?: { path?: unknown };
   /** Request headers, names lower-case. */
   headers: Record<string, string | string[] | undefined>;
   /** Parsed query string. */
@@ -57,9 +61,12 @@ export function requireGovernance(
   const guard = createGuard(options);
   return markGuard(function governanceMiddleware(req, res, next) {
     const query = (typeof req.query === "object" && req.query !== null ? req.query : {}) as Record<string, unknown>;
+    const base = typeof req.baseUrl === "string" ? req.baseUrl : "";
+    const route = typeof req.route?.path === "string" ? base + req.route.path : undefined;
     guard({
       method: req.method,
-      path: req.path,
+      path: base + req.path,
+      ...(route === undefined ? {} : { route }),
       header: (name) => req.headers[name],
       query: (name) => query[name],
       body: () => req.body,

@@ -36,9 +36,11 @@ export function requireGovernance(options: RequireGovernanceOptions<FastifyReque
       string,
       unknown
     >;
+    const route = request.routeOptions?.url;
     const decision = await guard({
       method: request.method,
       path: request.url.split("?")[0] ?? "/",
+      ...(typeof route === "string" ? { route } : {}),
       header: (name) => request.headers[name],
       query: (name) => query[name],
       body: () => request.body,

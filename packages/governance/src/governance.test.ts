@@ -11,6 +11,7 @@ import {
   INACTIVE_STATUSES,
   memoryAgentRegistry,
   memoryApprovalStore,
+  requestFingerprint,
 } from "./index.js";
 
 const ALL_STATUSES: AgentStatus[] = [...AGENT_MATURITIES, ...INACTIVE_STATUSES];
@@ -105,6 +106,7 @@ describe("createGovernance check: maturity × complexity × status", () => {
     const governance = createGovernance({
       registry: memoryAgentRegistry([{ id: "i", status: "INTERN", tenantId: "t1" }]),
       approvals,
+      clock: () => Date.parse("2026-01-01T00:00:00Z"),
     });
     const decision = await governance.check({ agentId: "i", action: "send_email", request: { method: "POST", path: "/mail" } });
     expect(await approvals.getProposal(decision.proposalId ?? "")).toEqual({
@@ -119,6 +121,8 @@ describe("createGovernance check: maturity × complexity × status", () => {
       reason: 'Agent i (INTERN) needs approval to perform "send_email", which requires SUPERVISED',
       request: { method: "POST", path: "/mail" },
       tenantId: "t1",
+      fingerprint: requestFingerprint({ method: "POST", path: "/mail" }),
+      expiresAt: new Date("2026-01-02T00:00:00Z"),
     });
   });
 });
@@ -342,8 +346,8 @@ describe("createGovernance cache and outcomes", () => {
     expect(await governance.check({ agentId: "a", complexity: 1 })).toBe(first);
     expect(Object.isFrozen(first)).toBe(true);
     expect(await governance.check({ agentId: "a", complexity: 1, actionName: "other" })).not.toBe(first);
-    const p1 = await governance.check({ agentId: "a", complexity: 3 });
-    const p2 = await governance.check({ agentId: "a", complexity: 3 });
+    const p1 = await governance.check({ agentId: "a", complexity: 3, request: { method: "POST", path: "/x", digest: "1" } });
+    const p2 = await governance.check({ agentId: "a", complexity: 3, request: { method: "POST", path: "/x", digest: "2" } });
     expect(p1.proposalId).not.toBe(p2.proposalId);
     expect(approvals.list()).toHaveLength(2);
     governance.invalidate("a");
@@ -404,7 +408,7 @@ describe("createGovernance cache and outcomes", () => {
 });
 
 describe("approvals (memory store)", () => {
-  approvalFlowCases(() => memoryApprovalStore());
+  approvalFlowCases((clock) => memoryApprovalStore({ clock }));
 
   it("a store that can only record proposals says so instead of approving", async () => {
     const recordOnly: ApprovalStore = {

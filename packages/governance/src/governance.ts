@@ -6,8 +6,10 @@ import {
   ApprovalsUnsupportedError,
   GovernanceUnavailableError,
   ProposalAlreadyDecidedError,
+  ProposalApproverRefusedError,
   ProposalNotFoundError,
 } from "./errors.js";
+import { defaultActionName, requestFingerprint } from "./fingerprint.js";
 import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
 import { judge } from "./decide.js";
@@ -57,6 +59,16 @@ export interface GovernanceOptions {
   cacheTtlMs?: number;
   /** How long an approval stays usable after it was approved, in ms. @default 86_400_000 (24 hours) */
   approvalTtlMs?: number;
+  /**
+   * How long a proposal stays pending, in ms: after that nobody can approve it, and the agent's retry records a new
+   * one. @default 86_400_000 (24 hours)
+   */
+  proposalTtlMs?: number;
+  /**
+   * Whether an agent known to the registry may approve or reject another agent's proposal. An agent may never
+   * decide its own. @default false
+   */
+  allowAgentApprovers?: boolean;
   /** A registry or approval-store call slower than this fails closed with `GOVERNANCE_UNAVAILABLE`. @default 2_000 */
   timeoutMs?: number;
   /** Milliseconds since the epoch, for the cache and audit timestamps. @default Date.now */
@@ -133,6 +145,8 @@ const optionsSchema = z.object({
   actions: z.record(z.string(), z.number()).optional(),
   cacheTtlMs: z.number().int().min(0).optional(),
   approvalTtlMs: z.number().int().positive().optional(),
+  proposalTtlMs: z.number().int().positive().optional(),
+  allowAgentApprovers: z.boolean().optional(),
   timeoutMs: z.number().int().positive().optional(),
   clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
@@ -150,13 +164,6 @@ const decisionSchema = z.object({
   by: z.string().min(1).max(256),
   note: z.string().max(2_000).optional(),
 });
-
-const COMPLEXITY_NAMES: Readonly<Record<ActionComplexity, string>> = {
-  1: "complexity:1",
-  2: "complexity:2",
-  3: "complexity:3",
-  4: "complexity:4",
-};
 
 /** A validated check on its way through the slow path. */
 interface PendingCheck {
@@ -200,6 +207,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const clock = opts.clock ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 2_000;
   const approvalTtlMs = opts.approvalTtlMs ?? 86_400_000;
+  const proposalTtlMs = opts.proposalTtlMs ?? 86_400_000;
   const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
   const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
@@ -268,6 +276,8 @@ export function createGovernance(options: GovernanceOptions): Governance {
         reason: decision.reason,
         ...(request ? { request } : {}),
         ...(record.tenantId ? { tenantId: record.tenantId } : {}),
+        fingerprint: requestFingerprint(request),
+        expiresAt: new Date(clock() + proposalTtlMs),
       }),
     );
     const id = proposalIdSchema.safeParse(proposal?.id);
@@ -281,18 +291,30 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return method.bind(approvals) as NonNullable<ApprovalStore[K]>;
   };
 
-  const useApproval = async (decision: GovernanceDecision, approvalId: string): Promise<GovernanceDecision> => {
+  const useApproval = async (
+    decision: GovernanceDecision,
+    approvalId: string,
+    request: GovernedRequestInfo | undefined,
+  ): Promise<GovernanceDecision> => {
     const consume = capability("consumeApproval");
     const now = clock();
-    const { agentId, actionName } = decision;
+    const { agentId, actionName, complexity } = decision;
+    const fingerprint = requestFingerprint(request);
     const used = await call("approval store", agentId, () =>
-      consume(approvalId, { agentId, actionName, decidedAfter: new Date(now - approvalTtlMs), at: new Date(now) }),
+      consume(approvalId, {
+        agentId,
+        actionName,
+        complexity,
+        fingerprint,
+        decidedAfter: new Date(now - approvalTtlMs),
+        at: new Date(now),
+      }),
     );
     if (used === null) {
       return {
         ...decision,
         outcome: "deny",
-        reason: `Approval ${approvalId} cannot be used by agent ${agentId} for "${actionName}" (unknown, not approved, already used, expired, or for another agent or action)`,
+        reason: `Approval ${approvalId} cannot be used by agent ${agentId} for "${actionName}" (unknown, not approved, already used, expired, or for another agent, action or request)`,
       };
     }
     return {
@@ -303,9 +325,20 @@ export function createGovernance(options: GovernanceOptions): Governance {
     };
   };
 
+  /** An agent never decides its own proposal; another agent only with `allowAgentApprovers`. */
+  const refuseAgentApprover = async (proposalId: string, by: string): Promise<void> => {
+    const proposal = await call("approval store", "", () => approvals.getProposal(proposalId));
+    if (proposal === null) throw new ProposalNotFoundError({ proposal_id: proposalId });
+    if (proposal.agentId === by) throw new ProposalApproverRefusedError({ proposal_id: proposalId, approver: "self" });
+    if (opts.allowAgentApprovers === true) return;
+    const known = agentIdSchema.safeParse(by).success ? await loadAgent(by) : null;
+    if (known !== null) throw new ProposalApproverRefusedError({ proposal_id: proposalId, approver: "agent" });
+  };
+
   const decide = async (proposalId: string, input: ProposalDecisionInput, status: "approved" | "rejected") => {
     const valid = parseInput(decisionSchema, { proposalId, ...input }, `[@atom/governance] ${status === "approved" ? "approve" : "reject"}`);
     const decideProposal = capability("decideProposal");
+    await refuseAgentApprover(valid.proposalId, valid.by);
     const result = await call("approval store", "", () =>
       decideProposal(valid.proposalId, {
         status,
@@ -352,7 +385,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
         decision =
           check.approvalId === undefined
             ? await propose(decision, record, check.request)
-            : await useApproval(decision, check.approvalId);
+            : await useApproval(decision, check.approvalId, check.request);
       }
     } else {
       decision = bypassed(check);
@@ -388,7 +421,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
       }
       const complexity =
         valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityForAction(valid.action ?? "", table);
-      const actionName = valid.actionName ?? valid.action ?? COMPLEXITY_NAMES[complexity];
+      const actionName = valid.actionName ?? valid.action ?? defaultActionName(valid.request, complexity);
       const feature = valid.feature ?? "default";
       const mode = readFlags(feature);
       // The hot path: a cached agent, an allow or deny, no audit sink. Synchronous up to the returned promise.

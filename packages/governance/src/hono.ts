@@ -52,9 +52,11 @@ export function requireGovernance(
   const guard = createGuard(options);
   return markGuard(async function governanceMiddleware(c, next) {
     let body: Promise<unknown> | undefined;
+    const route = c.req.matchedRoutes.at(-1)?.path;
     const decision = await guard({
       method: c.req.method,
       path: c.req.path,
+      ...(route === undefined || route.includes("*") ? {} : { route }),
       header: (name) => c.req.header(name),
       query: (name) => c.req.query(name),
       body: () => (body ??= jsonBodyOrUndefined(c)),

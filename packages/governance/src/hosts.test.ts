@@ -199,7 +199,7 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
       details: {
         reason: "An agent id is required for this action",
         agent_id: null,
-        action_name: "complexity:1",
+        action_name: "POST /strict",
         agent_maturity: null,
         required_maturity: "STUDENT",
       },

@@ -4,7 +4,8 @@ import { GovernanceApprovalRequiredError, GovernanceDeniedError } from "./errors
 import type { Governance } from "./governance.js";
 import { requiredMaturity, toComplexity } from "./complexity.js";
 import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
-import type { GovernanceDecision } from "./types.js";
+import { defaultActionName } from "./fingerprint.js";
+import type { GovernanceDecision, GovernedRequestInfo } from "./types.js";
 
 /** Where an agent id may be read from, after the resolver. */
 export type AgentIdSource = "header" | "query" | "body";
@@ -22,8 +23,16 @@ export interface RequireGovernanceOptions<Raw = unknown> {
   action?: string;
   /** The feature whose flag decides whether governance is enforced. @default "default" */
   feature?: string;
-  /** The name recorded in decisions, proposals and audit events. @default `action`, else `complexity:<n>` */
+  /**
+   * The name recorded in decisions, proposals and audit events.
+   * @default `action`, else the method and route (`POST /emails/:id`)
+   */
   actionName?: string;
+  /**
+   * A digest of what the request acts on (a hash of the body, the resource id), chosen by you. An approval is
+   * bound to the method, route and this digest: without it, an approval covers any request to the same route.
+   */
+  requestDigest?: (request: Raw) => string | undefined | Promise<string | undefined>;
   /**
    * Whether a request without any agent id (a person, not an agent) passes. With `false` it is denied (403).
    * @default true
@@ -52,6 +61,8 @@ export interface GovernedHttpRequest<Raw = unknown> {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** The route pattern that matched (`/accounts/:id`), when the host knows it; approvals are bound to it. */
+  route?: string;
   /** A header value (name lower-case). */
   header(name: string): unknown;
   /** A query parameter value. */
@@ -73,6 +84,7 @@ const optionsSchema = z
     feature: z.string().min(1).optional(),
     actionName: z.string().min(1).optional(),
     allowUserInitiated: z.boolean().default(true),
+    requestDigest: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
     resolveAgentId: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
     agentIdSources: z.array(z.enum(["header", "query", "body"])).default(["header", "query", "body"]),
     agentIdHeader: z.string().min(1).default("x-agent-id"),
@@ -127,7 +139,8 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
   const resolve = options.resolveAgentId;
   const complexity =
     opts.complexity !== undefined ? toComplexity(opts.complexity) : opts.governance.complexityOf(opts.action ?? "");
-  const actionName = opts.actionName ?? opts.action ?? `complexity:${complexity}`;
+  const actionName = opts.actionName ?? opts.action;
+  const digestOf = options.requestDigest;
   const label = { header: opts.agentIdHeader, query: `${opts.agentIdField} (query)`, body: `${opts.agentIdField} (body)` };
 
   const read = async (source: AgentIdSource, request: GovernedHttpRequest<Raw>): Promise<unknown> => {
@@ -155,24 +168,30 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
       throw new GovernanceDeniedError({
         reason: "An agent id is required for this action",
         agent_id: null,
-        action_name: actionName,
+        action_name: actionName ?? defaultActionName(requestInfo(request), complexity),
         agent_maturity: null,
         required_maturity: requiredMaturity(complexity),
       });
     }
     const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
+    const digest = digestOf ? await digestOf(request.raw) : undefined;
     const decision = await opts.governance.check({
       agentId,
       complexity,
-      actionName,
+      ...(actionName !== undefined ? { actionName } : {}),
       ...(approvalId !== undefined ? { approvalId } : {}),
       ...(opts.feature !== undefined ? { feature: opts.feature } : {}),
-      request: { method: request.method.toUpperCase(), path: request.path },
+      request: { ...requestInfo(request), ...(digest === undefined ? {} : { digest }) },
     });
     const error = toGovernanceError(decision);
     if (error) throw error;
     return decision;
   };
+}
+
+function requestInfo(request: GovernedHttpRequest<unknown>): GovernedRequestInfo {
+  const method = request.method.toUpperCase();
+  return request.route === undefined ? { method, path: request.path } : { method, path: request.path, route: request.route };
 }
 
 function agentIdOrThrow(value: unknown, field: string): string {

@@ -42,8 +42,10 @@ export {
   GovernanceDeniedError,
   GovernanceUnavailableError,
   ProposalAlreadyDecidedError,
+  ProposalApproverRefusedError,
   ProposalNotFoundError,
 } from "./errors.js";
+export { requestFingerprint } from "./fingerprint.js";
 export {
   createGovernance,
   type Governance,

@@ -44,33 +44,49 @@ export function memoryAgentRegistry(agents: readonly AgentRecord[] = []): Memory
 
 /** An in-memory {@link ApprovalStore} that also lists proposals. */
 export interface MemoryApprovalStore extends Required<ApprovalStore> {
-  /** Every proposal, oldest first. */
+  /** Every proposal, oldest first, as {@link ApprovalStore.getProposal} would return it. */
   list(): Proposal[];
 }
 
+const pendingKey = (p: ProposalInput) => JSON.stringify([p.agentId, p.actionName, p.complexity, p.fingerprint]);
+
 /**
  * An in-memory approval store. Proposals are lost on restart: use `postgresApprovalStore` in production.
- * @param options.clock the time proposals are stamped with @default () => new Date()
+ * @param options.clock the time proposals are stamped with, and expire by @default () => new Date()
  */
 export function memoryApprovalStore(options: { clock?: () => Date } = {}): MemoryApprovalStore {
   const clock =
     parseInput(clockOptionSchema, options, "[@atom/governance] memoryApprovalStore").clock ?? (() => new Date());
   const proposals = new Map<string, Proposal>();
+  /** The pending proposal of each agent, action, complexity and fingerprint. */
+  const pending = new Map<string, string>();
+  const view = (proposal: Proposal, at: Date = clock()): Proposal =>
+    proposal.status === "pending" && proposal.expiresAt <= at ? { ...proposal, status: "expired" } : { ...proposal };
+  const settle = (proposal: Proposal) => {
+    const key = pendingKey(proposal);
+    if (pending.get(key) === proposal.id) pending.delete(key);
+  };
   return {
-    list: () => [...proposals.values()],
+    list: () => [...proposals.values()].map((proposal) => view(proposal)),
     async createProposal(input: ProposalInput) {
-      const proposal: Proposal = { ...input, id: randomUUID(), status: "pending", createdAt: clock() };
+      const now = clock();
+      const key = pendingKey(input);
+      const existing = proposals.get(pending.get(key) ?? "");
+      if (existing && view(existing, now).status === "pending") return { ...existing };
+      const proposal: Proposal = { ...input, id: randomUUID(), status: "pending", createdAt: now };
       proposals.set(proposal.id, proposal);
+      pending.set(key, proposal.id);
       return { ...proposal };
     },
     async getProposal(id) {
       const proposal = proposals.get(id);
-      return proposal ? { ...proposal } : null;
+      return proposal ? view(proposal) : null;
     },
     async decideProposal(id, decision) {
       const proposal = proposals.get(id);
       if (!proposal) return null;
-      if (proposal.status !== "pending") return { proposal: { ...proposal }, changed: false };
+      const current = view(proposal, decision.at);
+      if (current.status !== "pending") return { proposal: current, changed: false };
       const decided: Proposal = {
         ...proposal,
         status: decision.status,
@@ -79,6 +95,7 @@ export function memoryApprovalStore(options: { clock?: () => Date } = {}): Memor
         ...(decision.note === undefined ? {} : { note: decision.note }),
       };
       proposals.set(id, decided);
+      settle(decided);
       return { proposal: { ...decided }, changed: true };
     },
     async consumeApproval(id, use) {
@@ -87,6 +104,8 @@ export function memoryApprovalStore(options: { clock?: () => Date } = {}): Memor
         proposal?.status === "approved" &&
         proposal.agentId === use.agentId &&
         proposal.actionName === use.actionName &&
+        proposal.complexity === use.complexity &&
+        proposal.fingerprint === use.fingerprint &&
         proposal.decidedAt !== undefined &&
         proposal.decidedAt > use.decidedAfter;
       if (!usable) return null;

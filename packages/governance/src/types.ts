@@ -33,6 +33,16 @@ export interface GovernedRequestInfo {
   method: string;
   /** Path without the query string. */
   path: string;
+  /**
+   * The route pattern that matched (`/accounts/:id`), as the host helpers pass it. Approvals are bound to it; when
+   * absent, they are bound to `path`.
+   */
+  route?: string | undefined;
+  /**
+   * A digest the caller chose of what the request acts on (a hash of the body, or the resource id), up to 512
+   * characters. An approval is bound to it: the approved request must be repeated with the same digest.
+   */
+  digest?: string | undefined;
 }
 
 /** What an {@link ApprovalStore} records when an INTERN asks for more than it may do alone. */
@@ -53,13 +63,20 @@ export interface ProposalInput {
   request?: GovernedRequestInfo;
   /** The agent's tenant, when the registry knows it. */
   tenantId?: string;
+  /**
+   * What the proposal is bound to besides agent, action name and complexity: a SHA-256 (hex) of the request's
+   * method, route (or path) and digest. An approval is used only by a check with the same fingerprint.
+   */
+  fingerprint: string;
+  /** When a still-pending proposal expires: it can no longer be approved, and a retry records a new one. */
+  expiresAt: Date;
 }
 
 /**
- * Where a proposal is in its life: `pending` until a human decides; `approved` until the agent uses it (once);
- * `used` after that; `rejected` for good.
+ * Where a proposal is in its life: `pending` until a human decides or it expires; `approved` until the agent uses
+ * it (once); `used` after that; `rejected` for good; `expired` when nobody decided before `expiresAt`.
  */
-export type ProposalStatus = "pending" | "approved" | "rejected" | "used";
+export type ProposalStatus = "pending" | "approved" | "rejected" | "used" | "expired";
 
 /** A recorded proposal and, once decided, who decided it. */
 export interface Proposal extends ProposalInput {
@@ -105,6 +122,10 @@ export interface ApprovalUse {
   agentId: string;
   /** The action it performs now: must be the one it asked for. */
   actionName: string;
+  /** The action's complexity now: must be the one approved. */
+  complexity: ActionComplexity;
+  /** The request's fingerprint now: must be the proposal's {@link ProposalInput.fingerprint}. */
+  fingerprint: string;
   /** Approvals decided before this time have expired. */
   decidedAfter: Date;
   /** When it is used. */
@@ -117,13 +138,16 @@ export interface ApprovalUse {
  * `governance.approve`/`reject` fail with `GOVERNANCE_APPROVALS_UNSUPPORTED`.
  */
 export interface ApprovalStore {
-  /** Records a pending proposal and returns it with its id. */
+  /**
+   * Records a pending proposal and returns it with its id. When a pending, unexpired proposal has the same agent,
+   * action name, complexity and fingerprint, returns that one instead (a retry gets the same id), atomically.
+   */
   createProposal(input: ProposalInput): Promise<Proposal>;
-  /** A proposal by id, or `null`. */
+  /** A proposal by id, or `null`. A pending proposal past its `expiresAt` is returned as `expired`. */
   getProposal(id: string): Promise<Proposal | null>;
   /**
-   * Moves a `pending` proposal to `approved` or `rejected`, atomically: of two concurrent decisions exactly one
-   * changes it. Returns the proposal as it is afterwards and whether this call changed it; `null` when unknown.
+   * Moves a `pending` proposal not expired at `decision.at` to `approved` or `rejected`, atomically: of two
+   * concurrent decisions exactly one changes it. Returns the proposal as it is afterwards and whether this call changed it; `null` when unknown.
    */
   decideProposal?(id: string, decision: ProposalDecision): Promise<ProposalDecisionResult | null>;
   /**

@@ -2,14 +2,14 @@ import { createSqlExecutor } from "@atom/sql";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalFlowCases } from "../approval-flow.cases.js";
-import { createGovernance } from "../index.js";
+import { createGovernance, requestFingerprint } from "../index.js";
 import { migrate, postgresAgentRegistry, postgresApprovalStore, postgresAuditSink } from "../postgres.js";
 
 let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  expect((await migrate(db.client)).applied).toEqual([1, 2]);
+  expect((await migrate(db.client)).applied).toEqual([1, 2, 3]);
 }, 60_000);
 afterAll(() => db.close());
 
@@ -66,6 +66,8 @@ describe("@atom/governance/postgres", () => {
       reason: 'Agent pg-intern (INTERN) needs approval to perform "deploy", which requires AUTONOMOUS',
       request: { method: "POST", path: "/deployments" },
       tenantId: "t2",
+      fingerprint: requestFingerprint({ method: "POST", path: "/deployments" }),
+      expiresAt: new Date("2026-03-02T00:00:01Z"),
       status: "pending",
       createdAt: new Date("2026-03-01T00:00:00Z"),
     });
@@ -113,5 +115,5 @@ describe("@atom/governance/postgres", () => {
 });
 
 describe("@atom/governance/postgres approvals", () => {
-  approvalFlowCases(() => postgresApprovalStore({ pool: db.client }));
+  approvalFlowCases((clock) => postgresApprovalStore({ pool: db.client, clock }));
 });
