@@ -66,6 +66,22 @@ export const GovernanceUnavailableError = defineError({
   }),
 });
 
+/**
+ * `GOVERNANCE_FLAG_INVALID` (500, reported, never thrown by `check`): a flag reader returned something other than
+ * `true` or `false` (a string, `undefined`, a promise of either), threw, rejected, or did not settle within
+ * `timeoutMs`. The check was enforced without bypass; the error goes to `onError` and a `misconfiguration` audit event.
+ */
+export const GovernanceFlagInvalidError = defineError({
+  code: "GOVERNANCE_FLAG_INVALID",
+  status: 500,
+  severity: "critical",
+  message: (d) => `[@atom/governance] flag reader ${d.reader} did not answer with a boolean; governance was enforced`,
+  details: z.object({
+    /** The reader that misbehaved. */
+    reader: z.enum(["isEmergencyBypassActive", "shouldEnforceGovernance"]),
+  }),
+});
+
 /** `PROPOSAL_NOT_FOUND` (404): no proposal has this id. */
 export const ProposalNotFoundError = defineError({
   code: "PROPOSAL_NOT_FOUND",

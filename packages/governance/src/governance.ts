@@ -1,4 +1,5 @@
-import { AgentNotFoundError, parseInput } from "@atom/errors";
+import { AgentNotFoundError, type AtomError, isAtomError, parseInput } from "@atom/errors";
+import { createFlagReader, type FlagReading } from "./flag-reader.js";
 import { z } from "zod";
 import { AgentCache } from "./agent-cache.js";
 import { type ActionComplexity, complexityForAction, DEFAULT_ACTION_COMPLEXITY, requiredMaturity, toComplexity } from "./complexity.js";
@@ -25,6 +26,7 @@ import type {
   GovernanceDecision,
   GovernanceFlagsReader,
   GovernanceMode,
+  GovernanceOutcome,
   GovernedRequestInfo,
   Proposal,
 } from "./types.js";
@@ -50,6 +52,12 @@ export interface GovernanceOptions {
    * @default logs the error's name to `console.error`
    */
   onAuditError?: (error: unknown, event: GovernanceAuditEvent) => void;
+  /**
+   * Called when a flag reader misbehaves (`GOVERNANCE_FLAG_INVALID`: a non-boolean answer, a throw, a rejection or
+   * a timeout). The check is enforced either way.
+   * @default logs the code and message to `console.error`
+   */
+  onError?: (error: AtomError) => void;
   /**
    * Extra or overriding entries for the action → complexity table, merged over {@link DEFAULT_ACTION_COMPLEXITY}.
    * @example { export_report: 2, delete: 3 }
@@ -142,6 +150,7 @@ const optionsSchema = z.object({
     .optional(),
   audit: z.custom<GovernanceAuditSink>((v) => typeof v === "function", "must be a function").optional(),
   onAuditError: z.custom<(error: unknown, event: GovernanceAuditEvent) => void>((v) => typeof v === "function").optional(),
+  onError: z.custom<(error: AtomError) => void>((v) => typeof v === "function").optional(),
   actions: z.record(z.string(), z.number()).optional(),
   cacheTtlMs: z.number().int().min(0).optional(),
   approvalTtlMs: z.number().int().positive().optional(),
@@ -158,6 +167,16 @@ const outcomeSchema = z.object({
 });
 
 const proposalIdSchema = z.string().min(1);
+const optionalText = z.string().optional();
+
+/** What the gate reads of a proposal a person decides. */
+const proposalSummarySchema = z.object({
+  id: proposalIdSchema,
+  agentId: z.string(),
+  actionName: z.string(),
+  complexity: z.number(),
+});
+type ProposalSummary = z.output<typeof proposalSummarySchema>;
 
 const decisionSchema = z.object({
   proposalId: proposalIdInputSchema,
@@ -177,6 +196,10 @@ interface PendingCheck {
 }
 
 const DELTAS = { low: { success: 0.01, failure: -0.02 }, high: { success: 0.05, failure: -0.1 } } as const;
+
+function defaultOnError(error: AtomError): void {
+  console.error(`[@atom/governance] ${error.code}: ${error.message}`);
+}
 
 function defaultOnAuditError(error: unknown): void {
   console.error(`[@atom/governance] audit sink failed: ${error instanceof Error ? error.name : typeof error}`);
@@ -211,6 +234,14 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
   const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
+  const onError = opts.onError ?? defaultOnError;
+  const reportError = (error: AtomError) => {
+    try {
+      onError(error);
+    } catch {
+      // A failing reporter must not change the decision, which is already the safe one.
+    }
+  };
 
   type Component = "agent registry" | "approval store";
   const unavailable = (component: Component, agentId: string, cause: unknown) =>
@@ -225,15 +256,15 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
-  const loadAgent = async (agentId: string): Promise<AgentRecord | null> => {
-    const raw: unknown = await call("agent registry", agentId, () => registry.getAgent(agentId));
-    if (raw === null || raw === undefined) return null;
-    const parsed = agentRecordSchema.safeParse(raw);
-    if (!parsed.success || parsed.data.id !== agentId) {
-      throw unavailable("agent registry", agentId, parsed.error ?? new Error("agent registry returned another agent"));
-    }
-    return parsed.data;
-  };
+  const loadAgent = (agentId: string): Promise<AgentRecord | null> =>
+    // Parsed inside the guarded call: a record whose getters throw is a registry failure (503) like any other.
+    call("agent registry", agentId, async () => {
+      const raw: unknown = await registry.getAgent(agentId);
+      if (raw === null || raw === undefined) return null;
+      const record = agentRecordSchema.parse(raw);
+      if (record.id !== agentId) throw new Error("agent registry returned another agent");
+      return record;
+    });
 
   const getAgent = async (agentId: string): Promise<AgentRecord> => {
     const record = await cache.load(agentId, () => loadAgent(agentId));
@@ -241,33 +272,48 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return record;
   };
 
-  const readFlags = (feature: string): GovernanceMode => {
-    if (!opts.flags) return "enforced";
-    try {
-      if (opts.flags.isEmergencyBypassActive()) return "emergency_bypass";
-      return opts.flags.shouldEnforceGovernance(feature) ? "enforced" : "governance_disabled";
-    } catch {
-      // A broken flag source must not open the gate: enforce, without bypass.
-      return "enforced";
-    }
-  };
+  const readFlags = createFlagReader(opts.flags, timeoutMs);
 
+  /** Hands an event to the sink, bounded by `timeoutMs`; a failing or slow sink never changes a decision. */
   const emit = async (event: GovernanceAuditEvent): Promise<void> => {
-    if (!opts.audit) return;
+    const sink = opts.audit;
+    if (!sink) return;
     try {
-      await opts.audit(event);
+      await withTimeout(async () => sink(event), timeoutMs, () => new Error("audit sink timed out"));
     } catch (error) {
       onAuditError(error, event);
     }
   };
+
+  const checkEvent = (check: PendingCheck) => ({
+    agentId: check.agentId,
+    actionName: check.actionName,
+    complexity: check.complexity,
+    requiredMaturity: requiredMaturity(check.complexity),
+    feature: check.feature,
+    ...(check.request ? { request: check.request } : {}),
+  });
+
+  /** Audits a check that failed (404, 503…) as a denial, with the error's code. */
+  const emitFailure = (check: PendingCheck, error: unknown): Promise<void> =>
+    emit({
+      ...checkEvent(check),
+      type: "error",
+      severity: "warning",
+      outcome: "deny",
+      agentMaturity: null,
+      reason: isAtomError(error) ? error.message : "[@atom/governance] the check failed",
+      errorCode: isAtomError(error) ? error.code : "INTERNAL_ERROR",
+      at: new Date(clock()),
+    });
 
   const propose = async (
     decision: GovernanceDecision,
     record: AgentRecord,
     request: GovernedRequestInfo | undefined,
   ): Promise<GovernanceDecision> => {
-    const proposal = await call("approval store", decision.agentId, () =>
-      approvals.createProposal({
+    const proposalId = await call("approval store", decision.agentId, async () => {
+      const proposal = await approvals.createProposal({
         agentId: decision.agentId,
         actionName: decision.actionName,
         complexity: decision.complexity,
@@ -278,11 +324,11 @@ export function createGovernance(options: GovernanceOptions): Governance {
         ...(record.tenantId ? { tenantId: record.tenantId } : {}),
         fingerprint: requestFingerprint(request),
         expiresAt: new Date(clock() + proposalTtlMs),
-      }),
-    );
-    const id = proposalIdSchema.safeParse(proposal?.id);
-    if (!id.success) throw unavailable("approval store", decision.agentId, id.error);
-    return { ...decision, proposalId: id.data };
+      });
+      // Read inside the guarded call: a store returning an object whose getters throw fails closed too.
+      return proposalIdSchema.parse((proposal as Partial<Proposal> | null)?.id);
+    });
+    return { ...decision, proposalId };
   };
 
   const capability = <K extends "decideProposal" | "consumeApproval">(operation: K): NonNullable<ApprovalStore[K]> => {
@@ -300,16 +346,18 @@ export function createGovernance(options: GovernanceOptions): Governance {
     const now = clock();
     const { agentId, actionName, complexity } = decision;
     const fingerprint = requestFingerprint(request);
-    const used = await call("approval store", agentId, () =>
-      consume(approvalId, {
+    const used = await call("approval store", agentId, async () => {
+      const proposal = await consume(approvalId, {
         agentId,
         actionName,
         complexity,
         fingerprint,
         decidedAfter: new Date(now - approvalTtlMs),
         at: new Date(now),
-      }),
-    );
+      });
+      if (proposal === null) return null;
+      return { id: proposalIdSchema.parse(proposal.id), decidedBy: optionalText.parse(proposal.decidedBy) };
+    });
     if (used === null) {
       return {
         ...decision,
@@ -325,33 +373,77 @@ export function createGovernance(options: GovernanceOptions): Governance {
     };
   };
 
+  /** The proposal a person decides, read whole inside the guarded call. */
+  const proposalFor = (proposalId: string): Promise<ProposalSummary | null> =>
+    call("approval store", "", async () => {
+      const proposal = await approvals.getProposal(proposalId);
+      return proposal === null ? null : proposalSummarySchema.parse(proposal);
+    });
+
   /** An agent never decides its own proposal; another agent only with `allowAgentApprovers`. */
-  const refuseAgentApprover = async (proposalId: string, by: string): Promise<void> => {
-    const proposal = await call("approval store", "", () => approvals.getProposal(proposalId));
-    if (proposal === null) throw new ProposalNotFoundError({ proposal_id: proposalId });
-    if (proposal.agentId === by) throw new ProposalApproverRefusedError({ proposal_id: proposalId, approver: "self" });
+  const refuseAgentApprover = async (proposal: ProposalSummary, by: string): Promise<void> => {
+    if (proposal.agentId === by) throw new ProposalApproverRefusedError({ proposal_id: proposal.id, approver: "self" });
     if (opts.allowAgentApprovers === true) return;
     const known = agentIdSchema.safeParse(by).success ? await loadAgent(by) : null;
-    if (known !== null) throw new ProposalApproverRefusedError({ proposal_id: proposalId, approver: "agent" });
+    if (known !== null) throw new ProposalApproverRefusedError({ proposal_id: proposal.id, approver: "agent" });
   };
+
+  const decisionEvent = (proposal: ProposalSummary, fields: Partial<GovernanceAuditEvent>): GovernanceAuditEvent => ({
+    type: "proposal_decision",
+    severity: "warning",
+    outcome: "deny",
+    agentId: proposal.agentId,
+    actionName: proposal.actionName,
+    complexity: toComplexity(proposal.complexity),
+    agentMaturity: "INTERN",
+    requiredMaturity: requiredMaturity(proposal.complexity),
+    reason: "",
+    proposalId: proposal.id,
+    at: new Date(clock()),
+    ...fields,
+  });
 
   const decide = async (proposalId: string, input: ProposalDecisionInput, status: "approved" | "rejected") => {
     const valid = parseInput(decisionSchema, { proposalId, ...input }, `[@atom/governance] ${status === "approved" ? "approve" : "reject"}`);
     const decideProposal = capability("decideProposal");
-    await refuseAgentApprover(valid.proposalId, valid.by);
-    const result = await call("approval store", "", () =>
-      decideProposal(valid.proposalId, {
-        status,
-        decidedBy: valid.by,
-        at: new Date(clock()),
-        ...(valid.note === undefined ? {} : { note: valid.note }),
-      }),
-    );
-    if (result === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
-    if (!result.changed) {
-      throw new ProposalAlreadyDecidedError({ proposal_id: valid.proposalId, status: result.proposal.status });
+    const proposal = await proposalFor(valid.proposalId);
+    if (proposal === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
+    try {
+      await refuseAgentApprover(proposal, valid.by);
+      const result = await call("approval store", proposal.agentId, async () => {
+        const outcome = await decideProposal(valid.proposalId, {
+          status,
+          decidedBy: valid.by,
+          at: new Date(clock()),
+          ...(valid.note === undefined ? {} : { note: valid.note }),
+        });
+        if (outcome === null) return null;
+        const changed = outcome.changed === true;
+        const current = outcome.proposal;
+        return { changed, status: String(current.status), proposal: current };
+      });
+      if (result === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
+      if (!result.changed) throw new ProposalAlreadyDecidedError({ proposal_id: valid.proposalId, status: result.status });
+      await emit(
+        decisionEvent(proposal, {
+          outcome: status,
+          severity: status === "approved" ? "warning" : "info",
+          reason: `Proposal ${proposal.id} ${status} by ${valid.by}`,
+          decidedBy: valid.by,
+        }),
+      );
+      return result.proposal;
+    } catch (error) {
+      await emit(
+        decisionEvent(proposal, {
+          type: "error",
+          reason: isAtomError(error) ? error.message : "[@atom/governance] the decision failed",
+          errorCode: isAtomError(error) ? error.code : "INTERNAL_ERROR",
+          decidedBy: valid.by,
+        }),
+      );
+      throw error;
     }
-    return result.proposal;
   };
 
   const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string) =>
@@ -374,22 +466,35 @@ export function createGovernance(options: GovernanceOptions): Governance {
         : `Governance is disabled for feature "${check.feature}"`,
   });
 
-  const settle = async (check: PendingCheck): Promise<GovernanceDecision> => {
+  const decideEnforced = async (check: PendingCheck): Promise<[GovernanceDecision, AgentRecord]> => {
+    const record = cache.peek(check.agentId) ?? (await getAgent(check.agentId));
+    const decision = decideFor(record, check.agentId, check.complexity, check.actionName);
+    if (decision.outcome !== "approval_required") return [decision, record];
+    return [
+      check.approvalId === undefined
+        ? await propose(decision, record, check.request)
+        : await useApproval(decision, check.approvalId, check.request),
+      record,
+    ];
+  };
+
+  const settle = async (check: PendingCheck, problem?: AtomError): Promise<GovernanceDecision> => {
     let decision: GovernanceDecision;
     let tenantId: string | null | undefined;
-    if (check.mode === "enforced") {
-      const record = cache.peek(check.agentId) ?? (await getAgent(check.agentId));
-      tenantId = record.tenantId;
-      decision = decideFor(record, check.agentId, check.complexity, check.actionName);
-      if (decision.outcome === "approval_required") {
-        decision =
-          check.approvalId === undefined
-            ? await propose(decision, record, check.request)
-            : await useApproval(decision, check.approvalId, check.request);
+    try {
+      if (check.mode === "enforced") {
+        const [enforced, record] = await decideEnforced(check);
+        decision = enforced;
+        tenantId = record.tenantId;
+      } else {
+        decision = bypassed(check);
       }
-    } else {
-      decision = bypassed(check);
+    } catch (error) {
+      if (problem) await emitProblem(check, problem, "deny");
+      await emitFailure(check, error);
+      throw error;
     }
+    if (problem) await emitProblem(check, problem, decision.outcome);
     if (opts.audit) {
       await emit({
         type: check.mode === "enforced" ? "decision" : check.mode,
@@ -411,6 +516,24 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return decision;
   };
 
+  const emitProblem = (check: PendingCheck, problem: AtomError, outcome: GovernanceOutcome): Promise<void> =>
+    emit({
+      ...checkEvent(check),
+      type: "misconfiguration",
+      severity: "critical",
+      outcome,
+      agentMaturity: null,
+      reason: problem.message,
+      errorCode: problem.code,
+      at: new Date(clock()),
+    });
+
+  const settleAfterFlags = async (check: Omit<PendingCheck, "mode">, reading: Promise<FlagReading>) => {
+    const { mode, problem } = await reading;
+    if (problem) reportError(problem);
+    return settle({ ...check, mode }, problem);
+  };
+
   return {
     check(input) {
       let valid: ValidCheckInput;
@@ -424,21 +547,15 @@ export function createGovernance(options: GovernanceOptions): Governance {
       const actionName = valid.actionName ?? valid.action ?? defaultActionName(valid.request, complexity);
       const feature = valid.feature ?? "default";
       const mode = readFlags(feature);
+      const base = { agentId: valid.agentId, complexity, actionName, feature, request: valid.request, approvalId: valid.approvalId };
+      if (typeof mode !== "string") return settleAfterFlags(base, mode);
       // The hot path: a cached agent, an allow or deny, no audit sink. Synchronous up to the returned promise.
       const cached = mode === "enforced" ? cache.peek(valid.agentId) : undefined;
       if (cached !== undefined && !opts.audit) {
         const decision = decideFor(cached, valid.agentId, complexity, actionName);
         if (decision.outcome !== "approval_required") return Promise.resolve(decision);
       }
-      return settle({
-        agentId: valid.agentId,
-        complexity,
-        actionName,
-        feature,
-        mode,
-        request: valid.request,
-        approvalId: valid.approvalId,
-      });
+      return settle({ ...base, mode });
     },
 
     async recordOutcome(agentId, success, outcomeOptions = {}) {

@@ -191,16 +191,32 @@ export interface GovernanceDecision {
   proposalId?: string;
 }
 
-/** One audit record: every decision, including skipped enforcement. */
+/**
+ * What an audit event records: `decision` (an enforced check), `governance_disabled` and `emergency_bypass`
+ * (enforcement skipped), `misconfiguration` (a flag reader misbehaved; the check was enforced), `error` (the check
+ * or decision failed: 404, 503, 409…; see `errorCode`), `proposal_decision` (a person approved or rejected).
+ */
+export type GovernanceAuditEventType =
+  | "decision"
+  | "governance_disabled"
+  | "emergency_bypass"
+  | "misconfiguration"
+  | "error"
+  | "proposal_decision";
+
+/** A decision's outcome, or for a `proposal_decision` event, what the person decided. */
+export type GovernanceAuditOutcome = GovernanceOutcome | "approved" | "rejected";
+
+/** One audit record: every outcome, including skipped enforcement, failures and approvals. */
 export interface GovernanceAuditEvent {
-  /** `decision` for an enforced check; `governance_disabled` and `emergency_bypass` when enforcement was skipped. */
-  type: "decision" | "governance_disabled" | "emergency_bypass";
-  /** `critical` for an emergency bypass, `warning` for denials and approvals, `info` otherwise. */
+  /** See {@link GovernanceAuditEventType}. */
+  type: GovernanceAuditEventType;
+  /** `critical` for an emergency bypass or a misconfiguration, `warning` for denials, errors and approvals, `info` otherwise. */
   severity: "info" | "warning" | "critical";
-  /** The decision's outcome. */
-  outcome: GovernanceOutcome;
-  /** The agent checked. */
-  agentId: string;
+  /** The outcome; `deny` for failures (a failed check never allows). */
+  outcome: GovernanceAuditOutcome;
+  /** The agent checked, or `null` when a request named none and one was required. */
+  agentId: string | null;
   /** The action's recorded name. */
   actionName: string;
   /** The action's complexity. */
@@ -209,32 +225,42 @@ export interface GovernanceAuditEvent {
   agentMaturity: AgentStatus | null;
   /** The maturity the action needs. */
   requiredMaturity: AgentMaturity;
-  /** The decision's reason. */
+  /** The decision's reason, or the failure's message. */
   reason: string;
-  /** The feature whose flag was consulted. */
-  feature: string;
-  /** The proposal recorded for an `approval_required` decision. */
+  /** The feature whose flag was consulted (absent for proposal decisions). */
+  feature?: string;
+  /** The proposal recorded, used or decided. */
   proposalId?: string;
   /** The agent's tenant, when known. */
   tenantId?: string;
   /** The HTTP request checked, when there was one. */
   request?: GovernedRequestInfo;
-  /** When the decision was taken (from the gate's clock). */
+  /** The error's code for `error` and `misconfiguration` events (`AGENT_NOT_FOUND`, `GOVERNANCE_UNAVAILABLE`…). */
+  errorCode?: string;
+  /** Who approved or rejected, for `proposal_decision` events. */
+  decidedBy?: string;
+  /** When (from the gate's clock). */
   at: Date;
 }
 
-/** Receives every audit event. Failures are reported to `onAuditError` and never change a decision. */
+/**
+ * Receives every audit event. Failures, and a sink slower than the gate's `timeoutMs`, are reported to
+ * `onAuditError` and never change a decision.
+ */
 export type GovernanceAuditSink = (event: GovernanceAuditEvent) => void | Promise<void>;
 
 /**
  * The flag reader `createGovernance` consults, structurally compatible with `@atom/flags`' governance flags.
- * A reader that throws is ignored: governance is enforced and no bypass applies.
+ * Readers may be synchronous or asynchronous (an OpenFeature-backed reader); a promise is awaited with the gate's
+ * `timeoutMs`. Only an exact `true` or `false` changes a decision: anything else, a throw, a rejection or a timeout
+ * enforces governance without bypass and is reported (`GOVERNANCE_FLAG_INVALID` to `onError`, plus a
+ * `misconfiguration` audit event).
  */
 export interface GovernanceFlagsReader {
-  /** Whether governance is switched on for a feature. */
-  isGovernanceEnabled(feature: string): boolean;
+  /** Whether governance is switched on for a feature (not consulted by the gate; kept for `@atom/flags` parity). */
+  isGovernanceEnabled(feature: string): boolean | Promise<boolean>;
   /** Whether the emergency bypass is on (every check allowed, loudly audited). */
-  isEmergencyBypassActive(): boolean;
+  isEmergencyBypassActive(): boolean | Promise<boolean>;
   /** Whether checks for `feature` are enforced: enabled and not bypassed. */
-  shouldEnforceGovernance(feature: string): boolean;
+  shouldEnforceGovernance(feature: string): boolean | Promise<boolean>;
 }

@@ -8,7 +8,7 @@ import type { Migration } from "@atom/sql";
  * | --- | --- |
  * | `atom_governance_agents` | `id`, `status`, `confidence` (0..1 or null), `tenant_id` |
  * | `atom_governance_proposals` | approval proposals (`status` pending/approved/rejected/used/expired, the request `fingerprint`, `expires_at`, who decided, when used) |
- * | `atom_governance_audit` | one row per decision |
+ * | `atom_governance_audit` | one row per audit event: decisions, failures (`error_code`), approvals (`decided_by`) |
  */
 export const governanceMigrations: readonly Migration[] = [
   {
@@ -71,7 +71,7 @@ CREATE INDEX atom_governance_audit_agent_idx ON atom_governance_audit (agent_id,
   },
   {
     version: 3,
-    name: "bind proposals to a request fingerprint, expire them, and deduplicate pending ones",
+    name: "bind proposals to a request fingerprint, expire them, deduplicate pending ones; audit errors and decisions",
     // Proposals recorded before this version were bound to no request: pending ones expire now, approved ones can
     // never match a fingerprint (NULL), so nothing recorded under the old rules can be used under the new ones.
     sql: `ALTER TABLE atom_governance_proposals
@@ -86,6 +86,11 @@ ALTER TABLE atom_governance_proposals
   ADD CONSTRAINT atom_governance_proposals_status_check CHECK (status IN ('pending', 'approved', 'rejected', 'used', 'expired')),
   ADD CONSTRAINT atom_governance_proposals_decided_check CHECK ((status IN ('pending', 'expired')) = (decided_at IS NULL));
 CREATE UNIQUE INDEX atom_governance_proposals_pending_idx ON atom_governance_proposals (agent_id, action_name, complexity, fingerprint)
-  WHERE status = 'pending'`,
+  WHERE status = 'pending';
+ALTER TABLE atom_governance_audit
+  ALTER COLUMN agent_id DROP NOT NULL,
+  ALTER COLUMN feature DROP NOT NULL,
+  ADD COLUMN error_code text,
+  ADD COLUMN decided_by text`,
   },
 ];

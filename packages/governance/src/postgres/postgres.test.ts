@@ -104,6 +104,28 @@ describe("@atom/governance/postgres", () => {
     });
   });
 
+  it("audits failures and approvals: error_code and decided_by rows", async () => {
+    const registry = postgresAgentRegistry({ pool: db.client });
+    await registry.upsert({ id: "pg-audited", status: "INTERN" });
+    const governance = createGovernance({
+      registry,
+      approvals: postgresApprovalStore({ pool: db.client }),
+      audit: postgresAuditSink({ pool: db.client }),
+    });
+    await expect(governance.check({ agentId: "pg-ghost", complexity: 1 })).rejects.toMatchObject({ code: "AGENT_NOT_FOUND" });
+    const id = (await governance.check({ agentId: "pg-audited", complexity: 4, actionName: "wire" })).proposalId ?? "";
+    await governance.approve(id, { by: "carol" });
+    const { rows } = await createSqlExecutor(db.client).query(
+      "SELECT type, outcome, agent_id, error_code, decided_by, proposal_id FROM atom_governance_audit WHERE agent_id IN ($1, $2) ORDER BY id",
+      ["pg-ghost", "pg-audited"],
+    );
+    expect(rows).toEqual([
+      { type: "error", outcome: "deny", agent_id: "pg-ghost", error_code: "AGENT_NOT_FOUND", decided_by: null, proposal_id: null },
+      { type: "decision", outcome: "approval_required", agent_id: "pg-audited", error_code: null, decided_by: null, proposal_id: id },
+      { type: "proposal_decision", outcome: "approved", agent_id: "pg-audited", error_code: null, decided_by: "carol", proposal_id: id },
+    ]);
+  });
+
   it("refuses a pool without a query method", () => {
     expect(() => postgresAgentRegistry({ pool: {} as never })).toThrow(
       expect.objectContaining({
