@@ -237,6 +237,14 @@ export const scenario: ScenarioStep[] = [
     expectCode: "GOVERNANCE_DENIED",
   },
   {
+    name: "two agent ids in X-Agent-ID (a repeated header): 400, the same on every host",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    headers: { "x-agent-id": "agent-super, agent-student" },
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  {
     name: "an INTERN agent delivering it needs approval: 202",
     method: "POST",
     path: (vars) => `/invoices/${vars.invoice}/deliver`,

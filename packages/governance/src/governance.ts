@@ -17,6 +17,7 @@ import { judge } from "./decide.js";
 import { agentIdSchema, agentRecordSchema, proposalIdInputSchema } from "./schemas.js";
 import { type GovernanceCheckInput, readCheckInput, type ValidCheckInput } from "./check-input.js";
 import { withTimeout } from "./timeout.js";
+import { unidentifiedError } from "./http.js";
 import type {
   AgentRecord,
   AgentRegistry,
@@ -97,6 +98,18 @@ export interface ProposalDecisionInput {
   note?: string;
 }
 
+/** What {@link Governance.denyUnidentified} records. */
+export interface UnidentifiedRequest {
+  /** The action's recorded name. */
+  actionName: string;
+  /** The action's complexity (1–4; anything else is CRITICAL). */
+  complexity: number;
+  /** The feature the route belongs to. @default "default" */
+  feature?: string;
+  /** The HTTP request. */
+  request?: GovernedRequestInfo;
+}
+
 /** A governance gate made by {@link createGovernance}. */
 export interface Governance {
   /**
@@ -126,6 +139,11 @@ export interface Governance {
   approve(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
   /** Rejects a pending proposal for good. Throws as {@link Governance.approve} does. */
   reject(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
+  /**
+   * Audits a request that named no agent where one is required (a `decision` event with `agentId: null`, outcome
+   * `deny`) and returns the `GOVERNANCE_DENIED` (403) error to throw. The host helpers call it.
+   */
+  denyUnidentified(input: UnidentifiedRequest): Promise<AtomError>;
   /** Drops the cached lookup of one agent, or of every agent. Call it after changing an agent outside the library. */
   invalidate(agentId?: string): void;
   /** The complexity an action name has in this gate's table. */
@@ -571,6 +589,26 @@ export function createGovernance(options: GovernanceOptions): Governance {
       }
       if (confidence === null) throw new AgentNotFoundError({ agentId: valid.agentId });
       return confidence;
+    },
+
+    async denyUnidentified(input) {
+      const complexity = toComplexity(input.complexity);
+      const error = unidentifiedError(input.actionName, complexity);
+      await emit({
+        type: "decision",
+        severity: "warning",
+        outcome: "deny",
+        agentId: null,
+        actionName: input.actionName,
+        complexity,
+        agentMaturity: null,
+        requiredMaturity: requiredMaturity(complexity),
+        reason: error.message,
+        feature: input.feature ?? "default",
+        ...(input.request ? { request: { method: input.request.method, path: input.request.path } } : {}),
+        at: new Date(clock()),
+      });
+      return error;
     },
 
     approve: (proposalId, input) => decide(proposalId, input, "approved"),

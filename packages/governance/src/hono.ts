@@ -58,7 +58,11 @@ export function requireGovernance(
       path: c.req.path,
       ...(route === undefined || route.includes("*") ? {} : { route }),
       header: (name) => c.req.header(name),
-      query: (name) => c.req.query(name),
+      query: (name) => {
+        // Every value, so that a repeated parameter is refused here as on Express and Fastify.
+        const all = c.req.queries(name);
+        return all !== undefined && all.length === 1 ? all[0] : all;
+      },
       body: () => (body ??= jsonBodyOrUndefined(c)),
       raw: c,
     });

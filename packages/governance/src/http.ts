@@ -7,7 +7,7 @@ import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
 import { defaultActionName } from "./fingerprint.js";
 import type { GovernanceDecision, GovernedRequestInfo } from "./types.js";
 
-/** Where an agent id may be read from, after the resolver. */
+/** Where a caller-supplied agent id may be read from, when you opt in with `agentIdSource`. */
 export type AgentIdSource = "header" | "query" | "body";
 
 /** The methods checked by default; every other method (GET, HEAD, OPTIONS…) passes without a registry call. */
@@ -34,14 +34,23 @@ export interface RequireGovernanceOptions<Raw = unknown> {
    */
   requestDigest?: (request: Raw) => string | undefined | Promise<string | undefined>;
   /**
-   * Whether a request without any agent id (a person, not an agent) passes. With `false` it is denied (403).
-   * @default true
+   * Whether a request that names no agent (a person, not an agent) passes. Otherwise it is denied (403) and audited.
+   * @default false
    */
   allowUserInitiated?: boolean;
-  /** Reads the agent id from the host's request first (from a session, a verified token…). */
+  /**
+   * The trusted way to identify agents: reads the agent id from the host's request (a session, a verified token…).
+   * When set it is the only source: a `null`/`undefined` answer means "no agent", and header, query and body ids are
+   * never read. Give this or `agentIdSource`, not both.
+   */
   resolveAgentId?: (request: Raw) => string | null | undefined | Promise<string | null | undefined>;
-  /** Where else to look for the agent id, in order. @default ["header", "query", "body"] */
-  agentIdSources?: readonly AgentIdSource[];
+  /**
+   * Opt-in: trust an agent id the caller sends, from exactly one place (`header`, `query` or `body`). Only for
+   * callers you already authenticate some other way; a caller can name any agent. A value given more than once (two
+   * headers, `?agent_id=a&agent_id=b`, a comma-separated header) is a 400 on every host. Give this or
+   * `resolveAgentId`, not both.
+   */
+  agentIdSource?: AgentIdSource;
   /** The header holding the agent id. @default "x-agent-id" */
   agentIdHeader?: string;
   /**
@@ -83,10 +92,10 @@ const optionsSchema = z
     action: z.string().min(1).optional(),
     feature: z.string().min(1).optional(),
     actionName: z.string().min(1).optional(),
-    allowUserInitiated: z.boolean().default(true),
+    allowUserInitiated: z.boolean().default(false),
     requestDigest: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
     resolveAgentId: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
-    agentIdSources: z.array(z.enum(["header", "query", "body"])).default(["header", "query", "body"]),
+    agentIdSource: z.enum(["header", "query", "body"]).optional(),
     agentIdHeader: z.string().min(1).default("x-agent-id"),
     approvalHeader: z.string().min(1).default("x-approval-id"),
     agentIdField: z.string().min(1).default("agent_id"),
@@ -95,8 +104,11 @@ const optionsSchema = z
   .refine((v) => v.complexity !== undefined || v.action !== undefined, {
     message: "either complexity or action is required",
     path: ["complexity"],
+  })
+  .refine((v) => (v.resolveAgentId === undefined) !== (v.agentIdSource === undefined), {
+    message: "give resolveAgentId (the host's trusted identity) or agentIdSource (a caller-supplied id, opt-in), exactly one",
+    path: ["resolveAgentId"],
   });
-
 
 /**
  * Turns a decision into the error a host should throw: `GOVERNANCE_DENIED` (403) for a deny,
@@ -123,13 +135,13 @@ export function toGovernanceError(decision: GovernanceDecision): AtomError | und
 
 /**
  * The framework-agnostic guard behind the Express, Fastify and Hono helpers. It checks only the configured methods,
- * finds the agent id (resolver, then `X-Agent-ID`, then `?agent_id=`, then `agent_id` in a JSON body), lets people
- * through when `allowUserInitiated`, and throws the decision's error.
+ * finds the agent id from exactly one source (`resolveAgentId`, or the opted-in `agentIdSource`), denies requests
+ * that name no agent unless `allowUserInitiated`, and throws the decision's error.
  *
  * @throws {ValidationError} when the options are invalid (at creation) or an agent id is present but malformed (400)
  * @example
  * ```ts
- * const guard = requireGovernance({ governance, action: "send_email", feature: "email" });
+ * const guard = requireGovernance({ governance, action: "send_email", feature: "email", resolveAgentId: (req) => req.session.agentId });
  * await guard({ method, path, header: (n) => headers[n], query: (n) => query[n], body: () => body, raw: req });
  * ```
  */
@@ -150,14 +162,20 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
     return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[opts.agentIdField] : undefined;
   };
 
+  /** One source only: the resolver when configured (its null is final), else the one opted-in caller source. */
   const findAgentId = async (request: GovernedHttpRequest<Raw>): Promise<string | undefined> => {
-    const resolved = resolve ? await resolve(request.raw) : undefined;
-    if (resolved !== undefined && resolved !== null) return agentIdOrThrow(resolved, "resolveAgentId");
-    for (const source of opts.agentIdSources) {
-      const value = await read(source, request);
-      if (value !== undefined) return agentIdOrThrow(value, label[source]);
+    if (resolve) {
+      const resolved = await resolve(request.raw);
+      return resolved === undefined || resolved === null ? undefined : agentIdOrThrow(resolved, "resolveAgentId");
     }
-    return undefined;
+    const source = opts.agentIdSource ?? "header";
+    const value = await read(source, request);
+    if (value === undefined) return undefined;
+    // Node joins repeated headers with ", ", so a comma in a header is a second id; arrays are repeated parameters.
+    if (Array.isArray(value) || (source === "header" && typeof value === "string" && value.includes(","))) {
+      throw new ValidationError({ field: label[source], message: `[@atom/governance] ${label[source]} must name exactly one agent` });
+    }
+    return agentIdOrThrow(value, label[source]);
   };
 
   return async (request) => {
@@ -165,13 +183,13 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
     const agentId = await findAgentId(request);
     if (agentId === undefined) {
       if (opts.allowUserInitiated) return null;
-      throw new GovernanceDeniedError({
-        reason: "An agent id is required for this action",
-        agent_id: null,
-        action_name: actionName ?? defaultActionName(requestInfo(request), complexity),
-        agent_maturity: null,
-        required_maturity: requiredMaturity(complexity),
-      });
+      const info = requestInfo(request);
+      const name = actionName ?? defaultActionName(info, complexity);
+      const { governance } = opts;
+      if (typeof governance.denyUnidentified === "function") {
+        throw await governance.denyUnidentified({ actionName: name, complexity, request: info, ...(opts.feature ? { feature: opts.feature } : {}) });
+      }
+      throw unidentifiedError(name, complexity);
     }
     const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
     const digest = digestOf ? await digestOf(request.raw) : undefined;
@@ -187,6 +205,17 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
     if (error) throw error;
     return decision;
   };
+}
+
+/** The 403 for a request that named no agent where one is required. @internal */
+export function unidentifiedError(actionName: string, complexity: number): AtomError {
+  return new GovernanceDeniedError({
+    reason: "An agent id is required for this action",
+    agent_id: null,
+    action_name: actionName,
+    agent_maturity: null,
+    required_maturity: requiredMaturity(complexity),
+  });
 }
 
 function requestInfo(request: GovernedHttpRequest<unknown>): GovernedRequestInfo {

@@ -52,6 +52,7 @@ export {
   type GovernanceOptions,
   type ProposalDecisionInput,
   type RecordOutcomeOptions,
+  type UnidentifiedRequest,
 } from "./governance.js";
 export type { GovernanceCheckInput } from "./check-input.js";
 export {

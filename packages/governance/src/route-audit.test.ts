@@ -8,6 +8,7 @@ import { auditRoutes as auditFastify, requireGovernance as fastifyGuard } from "
 import { auditRoutes as auditHono, requireGovernance as honoGuard } from "./hono.js";
 
 const governance = createGovernance({ registry: memoryAgentRegistry() });
+const base = { governance, agentIdSource: "header" as const };
 const sort = <T extends { method: string; path: string }>(entries: T[]) =>
   [...entries].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
 
@@ -16,9 +17,9 @@ describe("auditRoutes", () => {
     const app = express();
     const noop = (_req: express.Request, res: express.Response) => void res.end();
     app.get("/emails", noop);
-    app.post("/emails", expressGuard({ governance, action: "send_email" }), noop);
-    app.route("/users").put(noop).delete(expressGuard({ governance, action: "delete" }), noop);
-    app.use("/admin", expressGuard({ governance, complexity: 4 }));
+    app.post("/emails", expressGuard({ ...base, action: "send_email" }), noop);
+    app.route("/users").put(noop).delete(expressGuard({ ...base, action: "delete" }), noop);
+    app.use("/admin", expressGuard({ ...base, complexity: 4 }));
     app.patch("/admin/settings", noop);
     app.post("/public", noop);
     expect(sort(auditExpress(app))).toEqual([
@@ -34,9 +35,9 @@ describe("auditRoutes", () => {
     const app = Fastify();
     const routes = auditFastify(app);
     app.get("/emails", async () => "ok");
-    app.post("/emails", { preHandler: fastifyGuard({ governance, action: "send_email" }) }, async () => "ok");
+    app.post("/emails", { preHandler: fastifyGuard({ ...base, action: "send_email" }) }, async () => "ok");
     app.route({ method: ["PUT", "DELETE"], url: "/users", preHandler: [async () => {}], handler: async () => "ok" });
-    app.patch("/users", { preHandler: [async () => {}, fastifyGuard({ governance, action: "update" })] }, async () => "ok");
+    app.patch("/users", { preHandler: [async () => {}, fastifyGuard({ ...base, action: "update" })] }, async () => "ok");
     await app.ready();
     expect(sort(routes())).toEqual([
       { method: "POST", path: "/emails", guarded: true },
@@ -49,9 +50,9 @@ describe("auditRoutes", () => {
 
   it("lists Hono mutation routes and whether a guard runs on the route or a covering app.use", () => {
     const app = new Hono();
-    app.use("/admin/*", honoGuard({ governance, complexity: 4 }));
+    app.use("/admin/*", honoGuard({ ...base, complexity: 4 }));
     app.get("/emails", (c) => c.text("ok"));
-    app.post("/emails", honoGuard({ governance, action: "send_email" }), (c) => c.text("ok"));
+    app.post("/emails", honoGuard({ ...base, action: "send_email" }), (c) => c.text("ok"));
     app.on(["PUT", "DELETE"], "/users", (c) => c.text("ok"));
     app.patch("/admin/settings", (c) => c.text("ok"));
     expect(sort(auditHono(app))).toEqual([
