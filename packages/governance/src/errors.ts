@@ -129,6 +129,14 @@ export const ProposalApproverRefusedError = defineError({
   }),
 });
 
+/** `GOVERNANCE_REGISTRY_UNSUPPORTED` (500): the agent registry does not implement `setStatus`. */
+export const RegistryUnsupportedError = defineError({
+  code: "GOVERNANCE_REGISTRY_UNSUPPORTED",
+  status: 500,
+  severity: "high",
+  message: () => "[@atom/governance] the agent registry does not implement setStatus",
+});
+
 /** `GOVERNANCE_APPROVALS_UNSUPPORTED` (500): the approval store cannot decide or consume proposals. */
 export const ApprovalsUnsupportedError = defineError({
   code: "GOVERNANCE_APPROVALS_UNSUPPORTED",

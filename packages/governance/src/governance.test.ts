@@ -318,7 +318,7 @@ describe("createGovernance cache and outcomes", () => {
     let now = 0;
     const registry = memoryAgentRegistry([{ id: "a", status: "STUDENT" }]);
     const getAgent = vi.spyOn(registry, "getAgent");
-    const governance = createGovernance({ registry, cacheTtlMs: 1_000, clock: () => now });
+    const governance = createGovernance({ registry, cacheTtlMs: 1_000, clock: () => now, watchRegistry: false });
     await Promise.all(Array.from({ length: 20 }, () => governance.check({ agentId: "a", complexity: 1 })));
     expect(getAgent).toHaveBeenCalledTimes(1);
 

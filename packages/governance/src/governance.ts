@@ -9,9 +9,10 @@ import {
   ProposalAlreadyDecidedError,
   ProposalApproverRefusedError,
   ProposalNotFoundError,
+  RegistryUnsupportedError,
 } from "./errors.js";
 import { defaultActionName, requestFingerprint } from "./fingerprint.js";
-import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
+import { type AgentStatus, isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
 import { judge } from "./decide.js";
 import { agentIdSchema, agentRecordSchema, proposalIdInputSchema } from "./schemas.js";
@@ -64,8 +65,18 @@ export interface GovernanceOptions {
    * @example { export_report: 2, delete: 3 }
    */
   actions?: Readonly<Record<string, number>>;
-  /** How long an agent lookup is cached, in ms; `0` disables the cache. @default 30_000 */
+  /**
+   * How long an agent lookup is cached, in ms; `0` disables the cache. With a registry that can `watch` (memory,
+   * Postgres), changes drop cached agents at once and the TTL only bounds staleness when notifications are lost.
+   * @default 30_000
+   */
   cacheTtlMs?: number;
+  /**
+   * Whether to subscribe to the registry's change notifications (`registry.watch`), when it has them. The Postgres
+   * registry then holds one connection of your pool; call `governance.close()` before `pool.end()`.
+   * @default true
+   */
+  watchRegistry?: boolean;
   /** How long an approval stays usable after it was approved, in ms. @default 86_400_000 (24 hours) */
   approvalTtlMs?: number;
   /**
@@ -144,6 +155,18 @@ export interface Governance {
    * `deny`) and returns the `GOVERNANCE_DENIED` (403) error to throw. The host helpers call it.
    */
   denyUnidentified(input: UnidentifiedRequest): Promise<AtomError>;
+  /**
+   * Sets an agent's status through the registry (`PAUSED`, `STOPPED`… to stop it, a maturity to resume it) and drops
+   * it from this gate's cache at once; other gates over a watching registry (memory, Postgres `LISTEN/NOTIFY`) drop it
+   * when the change notification arrives.
+   * @throws {AgentNotFoundError} when the agent does not exist
+   * @throws {RegistryUnsupportedError} `GOVERNANCE_REGISTRY_UNSUPPORTED` when the registry has no `setStatus`
+   * @throws {GovernanceUnavailableError} when the registry fails or times out
+   * @throws {ValidationError} for an unknown status
+   */
+  setStatus(agentId: string, status: AgentStatus): Promise<void>;
+  /** Stops watching the registry for changes (releasing a Postgres listening connection). Call it before `pool.end()`. */
+  close(): Promise<void>;
   /** Drops the cached lookup of one agent, or of every agent. Call it after changing an agent outside the library. */
   invalidate(agentId?: string): void;
   /** The complexity an action name has in this gate's table. */
@@ -171,12 +194,15 @@ const optionsSchema = z.object({
   onError: z.custom<(error: AtomError) => void>((v) => typeof v === "function").optional(),
   actions: z.record(z.string(), z.number()).optional(),
   cacheTtlMs: z.number().int().min(0).optional(),
+  watchRegistry: z.boolean().optional(),
   approvalTtlMs: z.number().int().positive().optional(),
   proposalTtlMs: z.number().int().positive().optional(),
   allowAgentApprovers: z.boolean().optional(),
   timeoutMs: z.number().int().positive().optional(),
   clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
+
+const statusInputSchema = z.object({ agentId: agentIdSchema, status: agentRecordSchema.shape.status });
 
 const outcomeSchema = z.object({
   agentId: agentIdSchema,
@@ -252,6 +278,10 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
   const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
+  const watch =
+    opts.watchRegistry !== false && typeof registry.watch === "function"
+      ? registry.watch((agentId) => cache.invalidate(agentId ?? undefined))
+      : undefined;
   const onError = opts.onError ?? defaultOnError;
   const reportError = (error: AtomError) => {
     try {
@@ -613,6 +643,24 @@ export function createGovernance(options: GovernanceOptions): Governance {
 
     approve: (proposalId, input) => decide(proposalId, input, "approved"),
     reject: (proposalId, input) => decide(proposalId, input, "rejected"),
+    async setStatus(agentId, status) {
+      const valid = parseInput(statusInputSchema, { agentId, status }, "[@atom/governance] setStatus");
+      const set = registry.setStatus;
+      if (typeof set !== "function") throw new RegistryUnsupportedError();
+      let found: boolean;
+      try {
+        found = await call("agent registry", valid.agentId, async () => (await set.call(registry, valid.agentId, valid.status)) === true);
+      } finally {
+        // Dropped whatever happened: a write that failed half-way must not leave a stale allow in the cache.
+        cache.invalidate(valid.agentId);
+      }
+      if (!found) throw new AgentNotFoundError({ agentId: valid.agentId });
+    },
+
+    close: async () => {
+      await watch?.close();
+    },
+
     invalidate: (agentId) => cache.invalidate(agentId),
     complexityOf: (action) => complexityForAction(action, table),
   };

@@ -44,6 +44,7 @@ export {
   ProposalAlreadyDecidedError,
   ProposalApproverRefusedError,
   ProposalNotFoundError,
+  RegistryUnsupportedError,
 } from "./errors.js";
 export { requestFingerprint } from "./fingerprint.js";
 export {
@@ -66,11 +67,15 @@ export {
 } from "./http.js";
 export { memoryAgentRegistry, memoryApprovalStore, type MemoryAgentRegistry, type MemoryApprovalStore } from "./memory.js";
 export type {
+  AgentChangeListener,
   AgentRecord,
   AgentRegistry,
+  AgentWatch,
   ApprovalStore,
   ApprovalUse,
   GovernanceAuditEvent,
+  GovernanceAuditEventType,
+  GovernanceAuditOutcome,
   GovernanceAuditSink,
   GovernanceDecision,
   GovernanceFlagsReader,

@@ -1,18 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { parseInput } from "@atom/errors";
 import { agentRecordSchema, clockOptionSchema } from "./schemas.js";
-import type { AgentRecord, AgentRegistry, ApprovalStore, Proposal, ProposalInput } from "./types.js";
+import type { AgentChangeListener, AgentRecord, AgentRegistry, ApprovalStore, Proposal, ProposalInput } from "./types.js";
 
 /** An in-memory {@link AgentRegistry} with `upsert` and `delete`, for tests and single-process apps. */
-export interface MemoryAgentRegistry extends AgentRegistry {
+export interface MemoryAgentRegistry extends Required<AgentRegistry> {
   /** Adds or replaces an agent. @throws {ValidationError} naming the bad field */
   upsert(agent: AgentRecord): void;
   /** Removes an agent; returns whether it existed. */
   delete(agentId: string): boolean;
 }
 
+const statusSchema = agentRecordSchema.shape.status;
+
 /**
- * An in-memory agent registry.
+ * An in-memory agent registry. Every change (`upsert`, `delete`, `setStatus`, `adjustConfidence`) is reported to
+ * its watchers, so every gate over it sees the change at once.
  * @example
  * ```ts
  * const registry = memoryAgentRegistry([{ id: "agent-7", status: "INTERN", confidence: 0.6 }]);
@@ -21,14 +24,23 @@ export interface MemoryAgentRegistry extends AgentRegistry {
  */
 export function memoryAgentRegistry(agents: readonly AgentRecord[] = []): MemoryAgentRegistry {
   const byId = new Map<string, AgentRecord>();
+  const listeners = new Set<AgentChangeListener>();
+  const changed = (agentId: string) => {
+    for (const listener of listeners) listener(agentId);
+  };
   const upsert = (agent: AgentRecord) => {
     const valid = parseInput(agentRecordSchema, agent, "[@atom/governance] memoryAgentRegistry.upsert");
     byId.set(valid.id, { ...valid });
+    changed(valid.id);
   };
   for (const agent of agents) upsert(agent);
   return {
     upsert,
-    delete: (agentId) => byId.delete(agentId),
+    delete(agentId) {
+      const existed = byId.delete(agentId);
+      if (existed) changed(agentId);
+      return existed;
+    },
     async getAgent(agentId) {
       const agent = byId.get(agentId);
       return agent ? { ...agent } : null;
@@ -37,7 +49,20 @@ export function memoryAgentRegistry(agents: readonly AgentRecord[] = []): Memory
       const agent = byId.get(agentId);
       if (!agent) return null;
       agent.confidence = Math.min(1, Math.max(0, (agent.confidence ?? baseline) + delta));
+      changed(agentId);
       return agent.confidence;
+    },
+    async setStatus(agentId, status) {
+      const valid = parseInput(statusSchema, status, "[@atom/governance] memoryAgentRegistry.setStatus");
+      const agent = byId.get(agentId);
+      if (!agent) return false;
+      agent.status = valid;
+      changed(agentId);
+      return true;
+    },
+    watch(listener) {
+      listeners.add(listener);
+      return { ready: Promise.resolve(true), close: async () => void listeners.delete(listener) };
     },
   };
 }

@@ -25,6 +25,29 @@ export interface AgentRegistry {
    * @returns the new confidence, or `null` when the agent does not exist
    */
   adjustConfidence(agentId: string, delta: number, baseline: number): Promise<number | null>;
+  /**
+   * Optional: sets the agent's status (pause, stop, resume with a maturity). Used by `governance.setStatus`.
+   * @returns whether the agent exists
+   */
+  setStatus?(agentId: string, status: AgentStatus): Promise<boolean>;
+  /**
+   * Optional: calls `listener` whenever an agent changes, on this process or any other (the Postgres registry uses
+   * `LISTEN/NOTIFY`). `createGovernance` subscribes, so every gate drops a changed agent from its cache at once.
+   */
+  watch?(listener: AgentChangeListener): AgentWatch;
+}
+
+/**
+ * Told which agent changed, or `null` when any may have (notifications may have been lost: flush everything).
+ */
+export type AgentChangeListener = (agentId: string | null) => void;
+
+/** A subscription made by {@link AgentRegistry.watch}. */
+export interface AgentWatch {
+  /** Resolves `true` once changes are being delivered, `false` when they cannot be (the cache then relies on its TTL). */
+  readonly ready: Promise<boolean>;
+  /** Stops the subscription and releases its connection. */
+  close(): Promise<void>;
 }
 
 /** The request a check was made for, recorded with proposals and audit events. */
