@@ -32,6 +32,9 @@ describe("requireGovernance (framework-agnostic)", () => {
     const guard = requireGovernance({ governance, complexity: 4, methods: ["post"], agentIdSource: "header" });
     await expect(guard(request({ method: "PUT", headers: { "x-agent-id": "student" } }).req)).resolves.toBeNull();
     await expect(guard(request({ headers: { "x-agent-id": "student" } }).req)).rejects.toMatchObject({ code: "GOVERNANCE_DENIED" });
+    const every = requireGovernance({ governance, complexity: 4, methods: ["*"], agentIdSource: "header" });
+    await expect(every(request({ method: "PURGE", headers: { "x-agent-id": "student" } }).req)).rejects.toMatchObject({ code: "GOVERNANCE_DENIED" });
+    await expect(guard(request({ method: "PURGE", headers: { "x-agent-id": "student" } }).req)).resolves.toBeNull();
     for (const method of ["GET", "HEAD", "OPTIONS"]) {
       const any = requireGovernance({ governance, complexity: 4, agentIdSource: "header" });
       await expect(any(request({ method, headers: { "x-agent-id": "student" } }).req)).resolves.toBeNull();

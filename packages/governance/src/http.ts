@@ -5,13 +5,14 @@ import type { Governance } from "./governance.js";
 import { requiredMaturity, toComplexity } from "./complexity.js";
 import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
 import { defaultActionName } from "./fingerprint.js";
+import { GOVERNED_METHODS } from "./methods.js";
+import { markGuard } from "./route-audit.js";
 import type { GovernanceDecision, GovernedRequestInfo } from "./types.js";
 
 /** Where a caller-supplied agent id may be read from, when you opt in with `agentIdSource`. */
 export type AgentIdSource = "header" | "query" | "body";
 
-/** The methods checked by default; every other method (GET, HEAD, OPTIONS…) passes without a registry call. */
-export const GOVERNED_METHODS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
+export { GOVERNED_METHODS } from "./methods.js";
 
 /** Options of `requireGovernance`, shared by every host helper. `Raw` is the host's request type. */
 export interface RequireGovernanceOptions<Raw = unknown> {
@@ -60,7 +61,10 @@ export interface RequireGovernanceOptions<Raw = unknown> {
   approvalHeader?: string;
   /** The query parameter and JSON body field holding the agent id. @default "agent_id" */
   agentIdField?: string;
-  /** The methods that are checked. @default {@link GOVERNED_METHODS} */
+  /**
+   * The methods that are checked; `["*"]` checks every method (use it on `app.all` routes, which otherwise let
+   * uncommon methods such as `PURGE` through). @default {@link GOVERNED_METHODS}
+   */
   methods?: readonly string[];
 }
 
@@ -146,6 +150,11 @@ export function toGovernanceError(decision: GovernanceDecision): AtomError | und
  * ```
  */
 export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptions<Raw>): GovernanceGuard<Raw> {
+  const guard = createGuard(options);
+  return markGuard(guard.check, guard.methods);
+}
+
+function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: GovernanceGuard<Raw>; methods: string[] } {
   const opts = parseInput(optionsSchema, options, "[@atom/governance] requireGovernance");
   const methods = new Set(opts.methods.map((m) => m.toUpperCase()));
   const resolve = options.resolveAgentId;
@@ -178,8 +187,9 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
     return agentIdOrThrow(value, label[source]);
   };
 
-  return async (request) => {
-    if (!methods.has(request.method.toUpperCase())) return null;
+  const every = methods.has("*");
+  const check: GovernanceGuard<Raw> = async (request) => {
+    if (!every && !methods.has(request.method.toUpperCase())) return null;
     const agentId = await findAgentId(request);
     if (agentId === undefined) {
       if (opts.allowUserInitiated) return null;
@@ -205,6 +215,7 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
     if (error) throw error;
     return decision;
   };
+  return { check, methods: [...methods] };
 }
 
 /** The 403 for a request that named no agent where one is required. @internal */

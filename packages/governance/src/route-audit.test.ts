@@ -63,3 +63,72 @@ describe("auditRoutes", () => {
     ]);
   });
 });
+
+describe("auditRoutes edge cases", () => {
+  const limited = { ...base, complexity: 4, methods: ["DELETE"] };
+
+  it("Express: respects the guard's methods, walks nested routers, flags app.all and uncommon methods", () => {
+    const app = express();
+    const noop = (_req: express.Request, res: express.Response) => void res.end();
+    app.use("/limited", expressGuard(limited));
+    app.post("/limited/items", noop);
+    app.delete("/limited/items", noop);
+    const api = express.Router();
+    const v1 = express.Router();
+    v1.use(expressGuard({ ...base, complexity: 3 }));
+    v1.put("/users/:id", noop);
+    api.use("/v1", v1);
+    api.post("/open", noop);
+    app.use("/api", api);
+    app.all("/anything", expressGuard({ ...base, complexity: 3 }), noop);
+    app.all("/everything", expressGuard({ ...base, complexity: 3, methods: ["*"] }), noop);
+    app.purge("/cache", expressGuard({ ...base, complexity: 3 }), noop);
+    expect(sort(auditExpress(app))).toEqual([
+      { method: "ALL", path: "/anything", guarded: false },
+      { method: "POST", path: "/api/open", guarded: false },
+      { method: "PUT", path: "/api/v1/users/:id", guarded: true },
+      { method: "PURGE", path: "/cache", guarded: false },
+      { method: "ALL", path: "/everything", guarded: true },
+      { method: "DELETE", path: "/limited/items", guarded: true },
+      { method: "POST", path: "/limited/items", guarded: false },
+    ]);
+  });
+
+  it("Fastify: respects the guard's methods, lists routes of plugins with their prefix, flags app.all", async () => {
+    const app = Fastify();
+    const routes = auditFastify(app);
+    app.route({ method: ["POST", "DELETE"], url: "/limited", preHandler: fastifyGuard(limited), handler: async () => "ok" });
+    await app.register(
+      async (child) => {
+        child.put("/users/:id", { preHandler: fastifyGuard({ ...base, complexity: 3 }) }, async () => "ok");
+        child.post("/open", async () => "ok");
+      },
+      { prefix: "/api" },
+    );
+    app.all("/anything", { preHandler: fastifyGuard({ ...base, complexity: 3 }) }, async () => "ok");
+    await app.ready();
+    expect(sort(routes())).toEqual([
+      { method: "ALL", path: "/anything", guarded: false },
+      { method: "POST", path: "/api/open", guarded: false },
+      { method: "PUT", path: "/api/users/:id", guarded: true },
+      { method: "DELETE", path: "/limited", guarded: true },
+      { method: "POST", path: "/limited", guarded: false },
+    ]);
+    await app.close();
+  });
+
+  it("Hono: respects the guard's methods and flags app.all", () => {
+    const app = new Hono();
+    app.use("/limited/*", honoGuard(limited));
+    app.post("/limited/items", (c) => c.text("ok"));
+    app.delete("/limited/items", (c) => c.text("ok"));
+    app.all("/anything", honoGuard({ ...base, complexity: 3 }), (c) => c.text("ok"));
+    app.on("PURGE", "/cache", (c) => c.text("ok"));
+    expect(sort(auditHono(app))).toEqual([
+      { method: "ALL", path: "/anything", guarded: false },
+      { method: "PURGE", path: "/cache", guarded: false },
+      { method: "DELETE", path: "/limited/items", guarded: true },
+      { method: "POST", path: "/limited/items", guarded: false },
+    ]);
+  });
+});
