@@ -4,8 +4,9 @@ import { z } from "zod";
 const maturityDetail = z.string();
 
 /**
- * `GOVERNANCE_DENIED` (403): the agent is not mature enough for the action, or is inactive. The message is the
- * decision's reason; details carry `agent_id`, `action_name`, `agent_maturity`, `required_maturity`.
+ * `GOVERNANCE_DENIED` (403): the agent is not mature enough for the action, is inactive, or named no agent. The message
+ * says what was decided, never the agent's stored status or confidence score (those stay in the decision's `reason`
+ * and the audit trail); details carry `reason` (the same sentence), `agent_id`, `action_name`, `required_maturity`.
  */
 export const GovernanceDeniedError = defineError({
   code: "GOVERNANCE_DENIED",
@@ -19,8 +20,6 @@ export const GovernanceDeniedError = defineError({
     agent_id: z.string().nullable(),
     /** The action's recorded name. */
     action_name: z.string(),
-    /** The maturity the agent acted with, or its inactive status; `null` without an agent. */
-    agent_maturity: maturityDetail.nullable(),
     /** The maturity the action needs. */
     required_maturity: maturityDetail,
   }),

@@ -18,7 +18,7 @@ import { judge } from "./decide.js";
 import { agentIdSchema, agentRecordSchema, proposalIdInputSchema } from "./schemas.js";
 import { type GovernanceCheckInput, readCheckInput, type ValidCheckInput } from "./check-input.js";
 import { withTimeout } from "./timeout.js";
-import { unidentifiedError } from "./http.js";
+import { unidentifiedError } from "./denials.js";
 import type {
   AgentRecord,
   AgentRegistry,

@@ -18,6 +18,8 @@ const AGENTS: AgentRecord[] = [
   { id: "intern", status: "INTERN" },
   { id: "supervised", status: "SUPERVISED" },
   { id: "autonomous", status: "AUTONOMOUS" },
+  { id: "scored", status: "AUTONOMOUS", confidence: 0.3 },
+  { id: "paused", status: "PAUSED" },
 ];
 
 /** The host-verified identity: a bearer token `valid-<agent>` stands for a token the host checked. */
@@ -178,7 +180,6 @@ function required(actionName: string, requiredMaturity: string) {
       reason: "An agent id is required for this action",
       agent_id: null,
       action_name: actionName,
-      agent_maturity: null,
       required_maturity: requiredMaturity,
     },
   };
@@ -208,13 +209,12 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
     {
       success: false,
       error_code: "GOVERNANCE_DENIED",
-      message: 'Agent student (STUDENT) may not perform "send_email", which requires SUPERVISED',
+      message: 'Agent student may not perform "send_email", which requires SUPERVISED',
       severity: "medium",
       details: {
-        reason: 'Agent student (STUDENT) may not perform "send_email", which requires SUPERVISED',
+        reason: 'Agent student may not perform "send_email", which requires SUPERVISED',
         agent_id: "student",
         action_name: "send_email",
-        agent_maturity: "STUDENT",
         required_maturity: "SUPERVISED",
       },
     },
@@ -241,6 +241,35 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
       message: "[@atom/governance] agent registry unavailable; the action was not allowed",
       severity: "high",
       details: { component: "agent registry", agent_id: "student" },
+    },
+  ],
+  [
+    "a production 403 carries the decision, not the stored status or score",
+    { method: "POST", path: "/emails", agent: "scored" },
+    403,
+    {
+      success: false,
+      error_code: "GOVERNANCE_DENIED",
+      message: 'Agent scored may not perform "send_email", which requires SUPERVISED',
+      severity: "medium",
+      details: {
+        reason: 'Agent scored may not perform "send_email", which requires SUPERVISED',
+        agent_id: "scored",
+        action_name: "send_email",
+        required_maturity: "SUPERVISED",
+      },
+    },
+  ],
+  [
+    "a paused agent's 403 does not say it is paused",
+    { method: "POST", path: "/emails", agent: "paused" },
+    403,
+    {
+      success: false,
+      error_code: "GOVERNANCE_DENIED",
+      message: "Agent paused may not act",
+      severity: "medium",
+      details: { reason: "Agent paused may not act", agent_id: "paused", action_name: "send_email", required_maturity: "SUPERVISED" },
     },
   ],
   ["SUPERVISED → allowed", { method: "POST", path: "/emails", agent: "supervised" }, 201, { ok: true, decision: "allow" }],

@@ -124,10 +124,11 @@ describe("requireGovernance (framework-agnostic)", () => {
       expose: true,
       details: { proposal_id: "p1", agent_maturity: "INTERN", required_maturity: "SUPERVISED" },
     });
-    expect(toGovernanceError({ ...base, outcome: "deny", reason: "no", agentMaturity: "STUDENT" })).toMatchObject({
+    expect(toGovernanceError({ ...base, outcome: "deny", reason: "stored AUTONOMOUS, score 0.3", agentMaturity: "STUDENT" })).toMatchObject({
       code: "GOVERNANCE_DENIED",
       status: 403,
-      message: "no",
+      message: 'Agent a may not perform "x", which requires SUPERVISED',
+      details: { reason: 'Agent a may not perform "x", which requires SUPERVISED', agent_id: "a", action_name: "x", required_maturity: "SUPERVISED" },
     });
   });
 

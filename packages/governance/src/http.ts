@@ -2,8 +2,10 @@ import { type AtomError, parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { GovernanceApprovalRequiredError, GovernanceDeniedError } from "./errors.js";
 import type { Governance } from "./governance.js";
-import { requiredMaturity, toComplexity } from "./complexity.js";
+import { toComplexity } from "./complexity.js";
+import { isInactiveStatus } from "./maturity.js";
 import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
+import { unidentifiedError } from "./denials.js";
 import { defaultActionName } from "./fingerprint.js";
 import { GOVERNED_METHODS } from "./methods.js";
 import { markGuard } from "./route-audit.js";
@@ -115,7 +117,8 @@ const optionsSchema = z
   });
 
 /**
- * Turns a decision into the error a host should throw: `GOVERNANCE_DENIED` (403) for a deny,
+ * Turns a decision into the error a host should throw: `GOVERNANCE_DENIED` (403, without the stored status or score)
+ * for a deny,
  * `GOVERNANCE_APPROVAL_REQUIRED` (202) for an approval, `undefined` for an allow.
  * @example const error = toGovernanceError(await governance.check(input)); if (error) throw error;
  */
@@ -128,11 +131,11 @@ export function toGovernanceError(decision: GovernanceDecision): AtomError | und
       required_maturity: decision.requiredMaturity,
     });
   }
+  const reason = publicReason(decision);
   return new GovernanceDeniedError({
-    reason: decision.reason,
+    reason,
     agent_id: decision.agentId,
     action_name: decision.actionName,
-    agent_maturity: decision.agentMaturity,
     required_maturity: decision.requiredMaturity,
   });
 }
@@ -218,15 +221,15 @@ function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: Gove
   return { check, methods: [...methods] };
 }
 
-/** The 403 for a request that named no agent where one is required. @internal */
-export function unidentifiedError(actionName: string, complexity: number): AtomError {
-  return new GovernanceDeniedError({
-    reason: "An agent id is required for this action",
-    agent_id: null,
-    action_name: actionName,
-    agent_maturity: null,
-    required_maturity: requiredMaturity(complexity),
-  });
+/**
+ * What a denial tells the caller: the decision, not the stored status or score. An INTERN is never denied by maturity
+ * (it gets a proposal), so an INTERN denial is about its approval, whose reason names only the approval.
+ */
+function publicReason(decision: GovernanceDecision): string {
+  const { agentId, agentMaturity, actionName, requiredMaturity: required } = decision;
+  if (agentMaturity !== null && isInactiveStatus(agentMaturity)) return `Agent ${agentId} may not act`;
+  if (agentMaturity === "INTERN") return decision.reason;
+  return `Agent ${agentId} may not perform "${actionName}", which requires ${required}`;
 }
 
 function requestInfo(request: GovernedHttpRequest<unknown>): GovernedRequestInfo {
