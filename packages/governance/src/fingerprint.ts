@@ -15,7 +15,11 @@ export function requestFingerprint(request: GovernedRequestInfo | undefined): st
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 
+const COMPLEXITY_NAMES: readonly string[] = ["complexity:0", "complexity:1", "complexity:2", "complexity:3", "complexity:4"];
+
 /** The default action name of a check that named none: `POST /emails`, else `complexity:<n>`. @internal */
 export function defaultActionName(request: GovernedRequestInfo | undefined, complexity: number): string {
-  return request === undefined ? `complexity:${complexity}` : `${request.method.toUpperCase()} ${request.route ?? request.path}`;
+  if (request !== undefined) return `${request.method.toUpperCase()} ${request.route ?? request.path}`;
+  // A constant per level: no string is built on the hot path.
+  return COMPLEXITY_NAMES[complexity] ?? `complexity:${complexity}`;
 }

@@ -338,6 +338,26 @@ describe("createGovernance cache and outcomes", () => {
     expect(getAgent).toHaveBeenCalledTimes(4);
   });
 
+  it("without an injected clock, a cached agent expires by timer after the TTL (no clock read per check)", async () => {
+    vi.useFakeTimers();
+    try {
+      const registry = memoryAgentRegistry([{ id: "a", status: "STUDENT" }]);
+      const getAgent = vi.spyOn(registry, "getAgent");
+      const governance = createGovernance({ registry, cacheTtlMs: 1_000, watchRegistry: false });
+      await governance.check({ agentId: "a", complexity: 1 });
+      registry.upsert({ id: "a", status: "AUTONOMOUS" });
+      await vi.advanceTimersByTimeAsync(999);
+      expect((await governance.check({ agentId: "a", complexity: 4 })).outcome).toBe("deny");
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await governance.check({ agentId: "a", complexity: 4 })).outcome).toBe("allow");
+      expect(getAgent).toHaveBeenCalledTimes(2);
+      governance.invalidate();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("memoizes allow and deny decisions with the cached agent, frozen, and never approval proposals", async () => {
     const approvals = memoryApprovalStore();
     const registry = memoryAgentRegistry([{ id: "a", status: "INTERN" }]);

@@ -173,6 +173,15 @@ export interface Governance {
   complexityOf(action: string): ActionComplexity;
 }
 
+/** The longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A memoized decision and the settled promise the hot path hands out for it (immutable, so shared). */
+interface Memo {
+  decision: GovernanceDecision;
+  promise: Promise<GovernanceDecision>;
+}
+
 const optionsSchema = z.object({
   registry: z.custom<AgentRegistry>(
     (v) => typeof (v as AgentRegistry | null)?.getAgent === "function" && typeof (v as AgentRegistry).adjustConfidence === "function",
@@ -193,7 +202,7 @@ const optionsSchema = z.object({
   onAuditError: z.custom<(error: unknown, event: GovernanceAuditEvent) => void>((v) => typeof v === "function").optional(),
   onError: z.custom<(error: AtomError) => void>((v) => typeof v === "function").optional(),
   actions: z.record(z.string(), z.number()).optional(),
-  cacheTtlMs: z.number().int().min(0).optional(),
+  cacheTtlMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   watchRegistry: z.boolean().optional(),
   approvalTtlMs: z.number().int().positive().optional(),
   proposalTtlMs: z.number().int().positive().optional(),
@@ -276,7 +285,17 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const approvalTtlMs = opts.approvalTtlMs ?? 86_400_000;
   const proposalTtlMs = opts.proposalTtlMs ?? 86_400_000;
   const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
-  const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
+  /** Action names already looked up (bounded), so a route's name is lower-cased and looked up once. */
+  const complexities = new Map<string, ActionComplexity>();
+  const complexityOf = (action: string): ActionComplexity => {
+    const known = complexities.get(action);
+    if (known !== undefined) return known;
+    const complexity = complexityForAction(action, table);
+    if (complexities.size < 1_024) complexities.set(action, complexity);
+    return complexity;
+  };
+  // Without an injected clock, entries expire by timer and a cached check reads no clock.
+  const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, opts.clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
   const watch =
     opts.watchRegistry !== false && typeof registry.watch === "function"
@@ -494,11 +513,16 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
-  const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string) =>
-    // Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared.
-    cache.memo(agentId, record, complexity, actionName, () =>
-      Object.freeze(judge(record, { agentId, actionName, complexity, requiredMaturity: requiredMaturity(complexity) })),
-    );
+  /** Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared. */
+  const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string): GovernanceDecision => {
+    const known = cache.recall(agentId, record, complexity, actionName) as Memo | undefined;
+    if (known !== undefined) return known.decision;
+    const decision = Object.freeze(judge(record, { agentId, actionName, complexity, requiredMaturity: requiredMaturity(complexity) }));
+    if (decision.outcome !== "approval_required") {
+      cache.remember(agentId, record, complexity, actionName, { decision, promise: Promise.resolve(decision) } satisfies Memo);
+    }
+    return decision;
+  };
 
   const bypassed = (check: PendingCheck): GovernanceDecision => ({
     agentId: check.agentId,
@@ -591,19 +615,22 @@ export function createGovernance(options: GovernanceOptions): Governance {
         return Promise.reject(error);
       }
       const complexity =
-        valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityForAction(valid.action ?? "", table);
+        valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityOf(valid.action ?? "");
       const actionName = valid.actionName ?? valid.action ?? defaultActionName(valid.request, complexity);
       const feature = valid.feature ?? "default";
       const mode = readFlags(feature);
-      const base = { agentId: valid.agentId, complexity, actionName, feature, request: valid.request, approvalId: valid.approvalId };
-      if (typeof mode !== "string") return settleAfterFlags(base, mode);
-      // The hot path: a cached agent, an allow or deny, no audit sink. Synchronous up to the returned promise.
-      const cached = mode === "enforced" ? cache.peek(valid.agentId) : undefined;
-      if (cached !== undefined && !opts.audit) {
-        const decision = decideFor(cached, valid.agentId, complexity, actionName);
-        if (decision.outcome !== "approval_required") return Promise.resolve(decision);
+      // The hot path: a memoized allow or deny of a cached agent, no audit sink: one map lookup, no allocation.
+      if (mode === "enforced" && !opts.audit) {
+        const memo = cache.recallFresh(valid.agentId, complexity, actionName) as Memo | undefined;
+        if (memo !== undefined) return memo.promise;
+        const cached = cache.peek(valid.agentId);
+        if (cached !== undefined) {
+          const decision = decideFor(cached, valid.agentId, complexity, actionName);
+          if (decision.outcome !== "approval_required") return Promise.resolve(decision);
+        }
       }
-      return settle({ ...base, mode });
+      const base = { agentId: valid.agentId, complexity, actionName, feature, request: valid.request, approvalId: valid.approvalId };
+      return typeof mode === "string" ? settle({ ...base, mode }) : settleAfterFlags(base, mode);
     },
 
     async recordOutcome(agentId, success, outcomeOptions = {}) {
@@ -662,6 +689,6 @@ export function createGovernance(options: GovernanceOptions): Governance {
     },
 
     invalidate: (agentId) => cache.invalidate(agentId),
-    complexityOf: (action) => complexityForAction(action, table),
+    complexityOf,
   };
 }
