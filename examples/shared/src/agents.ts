@@ -69,8 +69,8 @@ export async function approveProposal(governance: Governance, params: unknown, b
 
 /**
  * The governance options of `POST /invoices/:id/deliver`, shared by every host. The demo trusts the `X-Agent-ID`
- * header (opt-in: a real app verifies the agent with `resolveAgentId`, from a token the host checked), and lets a
- * person without an agent id deliver.
+ * header (opt-in: a real app verifies the agent with `resolveAgentId`, from a token the host checked), lets a person
+ * without an agent id deliver, and binds approvals to the invoice (the concrete path), not to every invoice.
  */
 export function deliverInvoiceGovernance(governance: Governance) {
   return {
@@ -80,5 +80,6 @@ export function deliverInvoiceGovernance(governance: Governance) {
     feature: "ledger",
     agentIdSource: "header",
     allowUserInitiated: true,
+    requestDigest: (request: { path: string }) => request.path,
   } as const;
 }

@@ -32,10 +32,12 @@ export interface RequireGovernanceOptions<Raw = unknown> {
    */
   actionName?: string;
   /**
-   * A digest of what the request acts on (a hash of the body, the resource id), chosen by you. An approval is
-   * bound to the method, route and this digest: without it, an approval covers any request to the same route.
+   * A digest of what the request acts on, chosen by you: the resource (`(request) => request.path` binds to
+   * `/invoices/7/deliver`, not the pattern), a hash of the body, or both (up to 512 characters). An approval is
+   * bound to the method, the route pattern and this digest: without it, an approval covers any request to the same
+   * route pattern. Receives the same uniform request on every host (`raw` is the host's own).
    */
-  requestDigest?: (request: Raw) => string | undefined | Promise<string | undefined>;
+  requestDigest?: (request: GovernedHttpRequest<Raw>) => string | undefined | Promise<string | undefined>;
   /**
    * Whether a request that names no agent (a person, not an agent) passes. Otherwise it is denied (403) and audited.
    * @default false
@@ -205,7 +207,7 @@ function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: Gove
       throw unidentifiedError(name, complexity);
     }
     const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
-    const digest = digestOf ? await digestOf(request.raw) : undefined;
+    const digest = digestOf ? await digestOf(request) : undefined;
     const decision = await opts.governance.check({
       agentId,
       complexity,
