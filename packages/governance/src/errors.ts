@@ -124,7 +124,7 @@ export const ProposalApproverRefusedError = defineError({
     /** The proposal's id. */
     proposal_id: z.string(),
     /** Why: `self` (the asking agent) or `agent` (another agent). */
-    approver: z.enum(["self", "agent"]),
+    approver: z.union([z.literal("self"), z.literal("agent")]),
   }),
 });
 

@@ -28,7 +28,10 @@ export interface ExpressGovernedRequest {
   /** Where the router handling the request is mounted (`""` at the root). */
   baseUrl?: string;
   /** The matched route, inside route middleware. */
-  route?: { path?: unknown };
+  route?: {
+    /** The route's pattern (`/emails/:id`). */
+    path?: unknown;
+  };
   /** Request headers, names lower-case. */
   headers: Record<string, string | string[] | undefined>;
   /** Parsed query string. */
