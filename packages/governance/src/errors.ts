@@ -47,8 +47,8 @@ export const GovernanceApprovalRequiredError = defineError({
 });
 
 /**
- * `GOVERNANCE_UNAVAILABLE` (503): the agent registry or approval store failed, timed out, or returned something
- * invalid. The check failed closed: nothing was allowed. The message and details (which component, which agent) are
+ * `GOVERNANCE_UNAVAILABLE` (503): the agent registry or approval store (or, through the host helpers, your
+ * `resolveAgentId` or `requestDigest`) failed, timed out, or returned something invalid. The check failed closed: nothing was allowed. The message and details (which component, which agent) are
  * shown to clients even in production; the cause is kept on `cause` and never sent.
  */
 export const GovernanceUnavailableError = defineError({
@@ -58,8 +58,13 @@ export const GovernanceUnavailableError = defineError({
   expose: true,
   message: (d) => `[@atom/governance] ${d.component} unavailable; the action was not allowed`,
   details: z.object({
-    /** Which dependency failed: `agent registry` or `approval store`. */
-    component: z.enum(["agent registry", "approval store"]),
+    /** Which dependency failed: `agent registry`, `approval store`, or the host's `agent resolver` or `request digest`. */
+    component: z.union([
+      z.literal("agent registry"),
+      z.literal("approval store"),
+      z.literal("agent resolver"),
+      z.literal("request digest"),
+    ]),
     /** The agent whose check failed. */
     agent_id: z.string(),
   }),

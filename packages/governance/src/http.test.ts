@@ -62,6 +62,28 @@ describe("requireGovernance (framework-agnostic)", () => {
     await expect(fromHeader(request({ query: { agent_id: "boss" } }).req)).rejects.toMatchObject({ code: "GOVERNANCE_DENIED" });
   });
 
+  it("bounds the host's resolver and digest by timeoutMs: a hang or a throw is a 503, never an allow", async () => {
+    const { governance } = gate();
+    const hanging = requireGovernance({ governance, complexity: 1, resolveAgentId: () => new Promise<string>(() => {}), timeoutMs: 20 });
+    await expect(hanging(request().req)).rejects.toMatchObject({
+      code: "GOVERNANCE_UNAVAILABLE",
+      status: 503,
+      details: { component: "agent resolver", agent_id: "" },
+    });
+    const throwing = requireGovernance({
+      governance,
+      complexity: 1,
+      agentIdSource: "header",
+      requestDigest: () => {
+        throw new Error("body unreadable");
+      },
+    });
+    await expect(throwing(request({ headers: { "x-agent-id": "student" } }).req)).rejects.toMatchObject({
+      code: "GOVERNANCE_UNAVAILABLE",
+      details: { component: "request digest", agent_id: "student" },
+    });
+  });
+
   it("needs exactly one identity source at creation", () => {
     const { governance } = gate();
     const refusal = expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "resolveAgentId" }) });

@@ -1,6 +1,7 @@
 import { type AtomError, parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
-import { GovernanceApprovalRequiredError, GovernanceDeniedError } from "./errors.js";
+import { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnavailableError } from "./errors.js";
+import { withTimeout } from "./timeout.js";
 import type { Governance } from "./governance.js";
 import { toComplexity } from "./complexity.js";
 import { isInactiveStatus } from "./maturity.js";
@@ -66,6 +67,11 @@ export interface RequireGovernanceOptions<Raw = unknown> {
   /** The query parameter and JSON body field holding the agent id. @default "agent_id" */
   agentIdField?: string;
   /**
+   * How long `resolveAgentId` and `requestDigest` may take, in ms: slower, or throwing, is a 503
+   * `GOVERNANCE_UNAVAILABLE` (never an allow). @default 2_000
+   */
+  timeoutMs?: number;
+  /**
    * The methods that are checked; `["*"]` checks every method (use it on `app.all` routes, which otherwise let
    * uncommon methods such as `PURGE` through). @default {@link GOVERNED_METHODS}
    */
@@ -108,6 +114,7 @@ const optionsSchema = z
     approvalHeader: z.string().min(1).default("x-approval-id"),
     agentIdField: z.string().min(1).default("agent_id"),
     methods: z.array(z.string().min(1)).default([...GOVERNED_METHODS]),
+    timeoutMs: z.number().int().positive().max(60_000).default(2_000),
   })
   .refine((v) => v.complexity !== undefined || v.action !== undefined, {
     message: "either complexity or action is required",
@@ -169,6 +176,15 @@ function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: Gove
   const digestOf = options.requestDigest;
   const label = { header: opts.agentIdHeader, query: `${opts.agentIdField} (query)`, body: `${opts.agentIdField} (body)` };
 
+  /** Host code on the request path, bounded like the gate's own dependencies; any failure fails closed. */
+  const bounded = async <T>(component: "agent resolver" | "request digest", agentId: string, fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await withTimeout(async () => fn(), opts.timeoutMs, () => new Error(`${component} timed out`));
+    } catch (error) {
+      throw new GovernanceUnavailableError({ component, agent_id: agentId }, { cause: error });
+    }
+  };
+
   const read = async (source: AgentIdSource, request: GovernedHttpRequest<Raw>): Promise<unknown> => {
     if (source === "header") return request.header(opts.agentIdHeader.toLowerCase());
     if (source === "query") return request.query(opts.agentIdField);
@@ -179,7 +195,7 @@ function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: Gove
   /** One source only: the resolver when configured (its null is final), else the one opted-in caller source. */
   const findAgentId = async (request: GovernedHttpRequest<Raw>): Promise<string | undefined> => {
     if (resolve) {
-      const resolved = await resolve(request.raw);
+      const resolved = await bounded("agent resolver", "", () => resolve(request.raw));
       return resolved === undefined || resolved === null ? undefined : agentIdOrThrow(resolved, "resolveAgentId");
     }
     const source = opts.agentIdSource ?? "header";
@@ -207,7 +223,7 @@ function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: Gove
       throw unidentifiedError(name, complexity);
     }
     const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
-    const digest = digestOf ? await digestOf(request) : undefined;
+    const digest = digestOf ? await bounded("request digest", agentId, () => digestOf(request)) : undefined;
     const decision = await opts.governance.check({
       agentId,
       complexity,
