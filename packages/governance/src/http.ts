@@ -2,7 +2,7 @@ import { type AtomError, parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnavailableError } from "./errors.js";
 import { withTimeout } from "./timeout.js";
-import type { Governance } from "./governance.js";
+import type { Governance } from "./governance-types.js";
 import { toComplexity } from "./complexity.js";
 import { isInactiveStatus } from "./maturity.js";
 import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
