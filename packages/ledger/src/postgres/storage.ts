@@ -1,4 +1,4 @@
-import { createSqlExecutor, type MigrationResult, quoteIdentifier, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
+import { createSqlExecutor, type MigrationResult, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { parseInput, ValidationError } from "@atom/errors";
@@ -11,7 +11,7 @@ import type {
   LedgerStorageTx,
   NormalSide,
 } from "../types.js";
-import { ledgerMigrations } from "./migrations.js";
+import { atomMigrations } from "./atom-migrations.js";
 import { isUniqueViolation, mapDriverErrors, retried } from "./driver-errors.js";
 import { fastPostingSql, isRefusedFastPosting, postChecked, postFast } from "./posting.js";
 import { ACCOUNT_COLUMNS, type AccountRow, names, toAccount, toTransaction, type TransactionRow, transactionSelect } from "./rows.js";
@@ -88,12 +88,7 @@ function totalsOf(rows: { side: NormalSide; total: string }[]): EntryTotals {
  * @example await migrate(pool);
  */
 export function migrate(pool: SqlDatabase, options: { schema?: string } = {}): Promise<MigrationResult> {
-  const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema, "schema");
-  return runMigrations(createSqlExecutor(pool), {
-    namespace: "ledger",
-    migrations: ledgerMigrations(schema),
-    ...(options.schema === undefined ? {} : { schema: options.schema }),
-  });
+  return runMigrations(createSqlExecutor(pool), atomMigrations(options));
 }
 
 /**
