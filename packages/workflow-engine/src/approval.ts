@@ -6,5 +6,6 @@ export class ApprovalRequired {
   constructor(
     readonly action: string,
     readonly reason: string,
+    readonly proposalId: string | undefined,
   ) {}
 }

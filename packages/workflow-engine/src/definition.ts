@@ -1,5 +1,11 @@
 import { z } from "zod";
+import { durationSchema } from "./duration.js";
 import type { WorkflowDefinition } from "./types.js";
+
+/** Most nodes in one workflow definition. */
+export const MAX_NODES = 100_000;
+/** Most edges in one workflow definition. */
+export const MAX_EDGES = 200_000;
 
 const id = z.string().min(1).max(200);
 // Results are keyed by node id in plain objects, where "__proto__" would swap the prototype instead of adding a key.
@@ -8,8 +14,8 @@ const nodeId = id.refine((value) => value !== "__proto__", { message: 'node id "
 /** zod schema of a retry policy. @internal */
 export const retrySchema = z.object({
   maxAttempts: z.number().int().min(1).max(100),
-  initialDelayMs: z.number().int().min(0).optional(),
-  maxDelayMs: z.number().int().min(0).optional(),
+  initialDelayMs: durationSchema.optional(),
+  maxDelayMs: durationSchema.optional(),
   factor: z.number().min(1).optional(),
   jitter: z.enum(["full", "none"]).optional(),
 });
@@ -18,14 +24,16 @@ export const retrySchema = z.object({
 export const workflowSchema: z.ZodType<WorkflowDefinition> = z.object({
   id,
   version: z.number().int().min(0),
-  nodes: z.array(
-    z.object({
-      id: nodeId,
-      type: z.string().min(1),
-      config: z.record(z.string(), z.unknown()),
-      retry: retrySchema.optional(),
-      timeoutMs: z.number().int().positive().optional(),
-    }),
-  ),
-  edges: z.array(z.object({ from: id, to: id, branch: z.string().min(1).optional() })),
+  nodes: z
+    .array(
+      z.object({
+        id: nodeId,
+        type: z.string().min(1),
+        config: z.record(z.string(), z.unknown()),
+        retry: retrySchema.optional(),
+        timeoutMs: durationSchema.min(1).optional(),
+      }),
+    )
+    .max(MAX_NODES),
+  edges: z.array(z.object({ from: id, to: id, branch: z.string().min(1).optional() })).max(MAX_EDGES),
 }) as z.ZodType<WorkflowDefinition>;

@@ -5,9 +5,10 @@ import { createWorkflowEngine, defineNode, memoryRunStore, type GovernanceChecke
 import { postgresRunStore } from "./postgres.js";
 
 let db: TestDatabase;
+// Starting PGlite takes seconds on a loaded machine.
 beforeAll(async () => {
   db = await createTestDatabase();
-});
+}, 60_000);
 afterAll(async () => {
   await db.close();
 });

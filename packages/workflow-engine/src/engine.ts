@@ -1,13 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { parseInput } from "@atom/errors";
+import { isAtomError, parseInput } from "@atom/errors";
 import { z } from "zod";
 import { gmailSend } from "./actions/gmail.js";
 import { createActionRegistry } from "./actions/registry.js";
 import { slackPostMessage } from "./actions/slack.js";
-import { RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "./errors.js";
+import { durationSchema, MAX_TIMER_MS } from "./duration.js";
+import { RunNotFoundError, RunNotResumableError, RunOwnedError, WorkflowInvalidError } from "./errors.js";
 import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
 import type { HttpClient } from "./http/types.js";
+import { jsonShapeProblem } from "./json-limits.js";
+import { LeaseKeeper } from "./lease-keeper.js";
 import { memoryRunStore } from "./memory-store.js";
 import { actionNode } from "./nodes/action.js";
 import { conditionNode } from "./nodes/condition.js";
@@ -25,8 +28,10 @@ import type {
   GovernanceChecker,
   NodeServices,
   NodeType,
+  RunLease,
   RunResult,
   RunStore,
+  StaleRun,
   StoredRun,
 } from "./types.js";
 import { type CompiledWorkflow, compileWorkflow, type ValidationResult } from "./validate.js";
@@ -59,6 +64,23 @@ export interface WorkflowEngineOptions {
   generateId?: () => string;
   /** OpenTelemetry tracer (`trace.getTracer("workflows")` from `@opentelemetry/api`): one span per node. */
   tracer?: TracerLike;
+  /** This engine's identity in run leases; give each process (or engine) its own. @default a random UUID */
+  ownerId?: string;
+  /**
+   * How long a run's lease lasts without a heartbeat, in ms: after a crash, the run becomes stale (and another
+   * engine may take it over) this long after the last heartbeat. @default 30000
+   */
+  leaseMs?: number;
+  /** How often an executing run's lease is renewed, in ms; must be below `leaseMs`. @default leaseMs / 3 */
+  heartbeatMs?: number;
+}
+
+/** A stale run that {@link WorkflowEngine.recoverStale} took over. */
+export interface RecoveredRun {
+  /** Run id. */
+  runId: string;
+  /** Settles as `resume` does; a rejection is already handled, so ignoring it does not crash the process. */
+  result: Promise<RunResult>;
 }
 
 /** Options of one run. */
@@ -74,7 +96,13 @@ export interface RunOptions {
 }
 
 /** Options of `resume`. */
-export type ResumeOptions = Omit<RunOptions, "runId" | "agentId">;
+export interface ResumeOptions extends Omit<RunOptions, "runId" | "agentId"> {
+  /**
+   * Approval ids by node id, passed to governance as `approvalId` when that action node runs: after a run paused on
+   * `pendingApproval` and a person approved the proposal, resume with `{ [pendingApproval.nodeId]: proposalId }`.
+   */
+  approvals?: Record<string, string>;
+}
 
 /** A workflow engine. */
 export interface WorkflowEngine {
@@ -82,15 +110,32 @@ export interface WorkflowEngine {
   validate(definition: unknown): ValidationResult;
   /**
    * Runs a workflow to completion (or cancellation/pause). Node failures are reported in the result, not thrown.
-   * @throws WorkflowInvalidError (`WORKFLOW_INVALID`, 400) when the definition has problems; nothing is run.
+   * @throws WorkflowInvalidError (`WORKFLOW_INVALID`, 400) when the definition has problems, or the input nests
+   * deeper than `MAX_JSON_DEPTH` or holds more than `MAX_JSON_VALUES` values (`field` names the path); nothing is run.
+   * @throws RunExistsError (`WORKFLOW_RUN_EXISTS`, 409) when `runId` names a run the store holds; nothing is run.
+   * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409, reason `lease_lost`) when another engine took the run over
+   * after this engine's lease expired; this engine stopped the run and wrote nothing more.
    */
   run(definition: unknown, input?: unknown, options?: RunOptions): Promise<RunResult>;
   /**
    * Continues a `cancelled`, `paused` or interrupted (`running`) run from its store without re-running settled nodes.
    * @throws RunNotFoundError (`WORKFLOW_RUN_NOT_FOUND`, 404) for an unknown id.
    * @throws RunNotResumableError (`WORKFLOW_RUN_NOT_RESUMABLE`, 409) when it already succeeded or failed.
+   * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409, reason `leased`) while another engine's lease on it is live.
    */
   resume(runId: string, options?: ResumeOptions): Promise<RunResult>;
+  /**
+   * Runs whose engine stopped renewing their lease (crashed or cut off): status `running`, lease expired.
+   * @param options.limit at most this many, oldest lease first. @default 100
+   */
+  listStaleRuns(options?: { limit?: number }): Promise<StaleRun[]>;
+  /**
+   * Takes over stale runs and resumes them on this engine. Each is acquired by compare-and-set, so of several
+   * engines recovering at once exactly one resumes a given run; runs another engine took first are left out.
+   * Resolves once the leases are taken, not when the runs finish (a run may wait on a long delay).
+   * @param options.limit at most this many. @default 100
+   */
+  recoverStale(options?: { limit?: number }): Promise<RecoveredRun[]>;
   /** Adds (or replaces) an action for `action` nodes. */
   registerAction<I>(name: string, action: ActionDefinition<I>): void;
   /** Subscribes to an event; returns the unsubscribe function. Listener errors are ignored. */
@@ -104,18 +149,38 @@ export interface WorkflowEngine {
 const optionsSchema = z.object({
   nodes: z.array(z.object({ type: z.string().min(1), config: z.unknown(), execute: z.unknown() })).optional(),
   http: z.object({ request: z.unknown(), close: z.unknown() }).optional(),
-  store: z.object({ createRun: z.unknown(), getRun: z.unknown(), saveNodeResult: z.unknown(), setRunStatus: z.unknown() }).optional(),
+  store: z
+    .object({
+      createRun: z.unknown(),
+      getRun: z.unknown(),
+      acquireRun: z.unknown(),
+      renewLease: z.unknown(),
+      saveNodeResult: z.unknown(),
+      setRunStatus: z.unknown(),
+      listStaleRuns: z.unknown(),
+    })
+    .optional(),
   credentials: z.unknown().optional(),
   governance: z.object({ check: z.unknown() }).optional(),
   clock: z.object({ now: z.unknown(), setTimeout: z.unknown(), clearTimeout: z.unknown() }).optional(),
   random: z.unknown().optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
-  maxDelayMs: z.number().int().min(0).optional(),
+  maxDelayMs: durationSchema.optional(),
   slackBaseUrl: z.url().optional(),
   gmailBaseUrl: z.url().optional(),
   generateId: z.unknown().optional(),
   tracer: z.object({ startSpan: z.unknown() }).optional(),
+  ownerId: z.string().min(1).max(200).optional(),
+  leaseMs: z.number().int().min(1000).max(MAX_TIMER_MS).optional(),
+  heartbeatMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
+}).refine((o) => o.heartbeatMs === undefined || o.heartbeatMs < (o.leaseMs ?? 30_000), {
+  path: ["heartbeatMs"],
+  message: "must be below leaseMs",
 });
+
+const GONE = ["WORKFLOW_RUN_OWNED", "WORKFLOW_RUN_NOT_RESUMABLE", "WORKFLOW_RUN_NOT_FOUND"] as const;
+
+const limitSchema = z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict();
 
 const NO_OPTIONS: RunOptions = Object.freeze({});
 
@@ -130,7 +195,11 @@ const runOptionsSchema = z.object({
   runId: z.string().min(1).max(200).optional(),
   agentId: z.string().min(1).optional(),
   signal: z.instanceof(AbortSignal).optional(),
-  deadlineMs: z.number().int().positive().optional(),
+  deadlineMs: durationSchema.min(1).optional(),
+});
+
+const resumeOptionsSchema = runOptionsSchema.omit({ runId: true, agentId: true }).extend({
+  approvals: z.record(z.string().min(1).max(200), z.string().min(1).max(256)).optional(),
 });
 
 /**
@@ -154,6 +223,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     types.set(type.type, type as NodeType);
   }
   const store = options.store ?? memoryRunStore();
+  const leaseMs = options.leaseMs ?? 30_000;
+  const lease: RunLease = { owner: options.ownerId ?? randomUUID(), ttlMs: leaseMs };
+  const keeper = new LeaseKeeper(options.clock ?? systemClock, options.heartbeatMs ?? Math.floor(leaseMs / 3));
   let http = options.http;
   const services: NodeServices = {
     get http() {
@@ -190,13 +262,15 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     return workflow;
   };
 
-  const execute = (workflow: CompiledWorkflow, runId: string, input: unknown, settled: RunResult["nodes"], run: RunOptions) => {
+  const execute = (workflow: CompiledWorkflow, runId: string, input: unknown, settled: RunResult["nodes"], run: ResumeOptions & RunOptions) => {
     const params: ExecuteParams = {
       workflow,
       runId,
       input,
       settled,
       store,
+      lease,
+      keeper,
       services,
       concurrency: options.concurrency ?? 16,
       random: options.random ?? Math.random,
@@ -204,9 +278,21 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     if (run.agentId !== undefined) params.agentId = run.agentId;
     if (run.signal !== undefined) params.signal = run.signal;
     if (run.deadlineMs !== undefined) params.deadlineMs = run.deadlineMs;
+    if (run.approvals !== undefined) params.approvals = run.approvals;
     if (listeners.size > 0) params.emit = emit;
     return executeWorkflow(params);
   };
+
+  /** Takes the run's lease (compare-and-set) and returns what `execute` needs, or throws the typed refusal. */
+  const acquire = async (runId: string): Promise<{ workflow: CompiledWorkflow; stored: StoredRun }> => {
+    const found = await store.acquireRun(runId, lease);
+    if (found.outcome === "not_found") throw new RunNotFoundError({ runId });
+    if (found.outcome === "finished") throw new RunNotResumableError({ runId, status: found.status });
+    if (found.outcome === "leased") throw new RunOwnedError({ runId, reason: "leased", leaseExpiresAt: found.leaseExpiresAt });
+    return { workflow: compile(found.run.workflow), stored: found.run };
+  };
+  const continueRun = ({ workflow, stored }: { workflow: CompiledWorkflow; stored: StoredRun }, run: ResumeOptions & RunOptions) =>
+    execute(workflow, stored.runId, stored.input, stored.nodes, stored.agentId === undefined ? run : { ...run, agentId: stored.agentId });
 
   const engine: WorkflowEngine = {
     validate(definition) {
@@ -218,10 +304,15 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       try {
         const run = isEmpty(runOptions) ? NO_OPTIONS : (parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions);
         const workflow = compile(definition);
+        const deep = jsonShapeProblem(input);
+        if (deep) {
+          const field = ["input", ...deep.path].join(".");
+          throw new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field, message: deep.message }] });
+        }
         const runId = run.runId ?? (options.generateId ?? randomUUID)();
         const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
         if (run.agentId !== undefined) stored.agentId = run.agentId;
-        const created = store.createRun(stored);
+        const created = store.createRun(stored, lease);
         if (!isThenable(created)) return execute(workflow, runId, input, {}, run);
         return Promise.resolve(created).then(() => execute(workflow, runId, input, {}, run));
       } catch (error) {
@@ -229,16 +320,30 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       }
     },
     async resume(runId, resumeOptions = {}) {
-      const run = parseInput(runOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as RunOptions;
-      const stored = await store.getRun(runId);
-      if (!stored) throw new RunNotFoundError({ runId });
-      if (stored.status === "success" || stored.status === "failed") {
-        throw new RunNotResumableError({ runId, status: stored.status });
+      const run = parseInput(resumeOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as ResumeOptions;
+      return continueRun(await acquire(runId), run);
+    },
+    async listStaleRuns(listOptions = {}) {
+      const { limit = 100 } = parseInput(limitSchema, listOptions, "[@atom/workflow-engine] listStaleRuns");
+      return store.listStaleRuns({ limit });
+    },
+    async recoverStale(recoverOptions = {}) {
+      const { limit = 100 } = parseInput(limitSchema, recoverOptions, "[@atom/workflow-engine] recoverStale");
+      const recovered: RecoveredRun[] = [];
+      for (const stale of await store.listStaleRuns({ limit })) {
+        let acquired: Awaited<ReturnType<typeof acquire>>;
+        try {
+          acquired = await acquire(stale.runId);
+        } catch (error) {
+          // Another engine recovered it (or it finished, or it was deleted) since the listing: not ours to run.
+          if (GONE.some((code) => isAtomError(error, code))) continue;
+          throw error;
+        }
+        const result = continueRun(acquired, {});
+        result.catch(() => undefined);
+        recovered.push({ runId: stale.runId, result });
       }
-      const workflow = compile(stored.workflow);
-      await store.setRunStatus(runId, "running");
-      const agent = stored.agentId === undefined ? {} : { agentId: stored.agentId };
-      return execute(workflow, runId, stored.input, stored.nodes, { ...run, ...agent });
+      return recovered;
     },
     registerAction(name, action) {
       actions.register(name, action);

@@ -61,6 +61,41 @@ export const RunNotResumableError = defineError({
   message: (d) => `[@atom/workflow-engine] run "${d.runId}" is ${d.status} and cannot be resumed`,
 });
 
+/** `WORKFLOW_RUN_EXISTS` (409): `run` was given a `runId` the store already holds; the existing run is untouched. */
+export const RunExistsError = defineError({
+  code: "WORKFLOW_RUN_EXISTS",
+  status: 409,
+  severity: "low",
+  details: z.object({
+    /** The run. */
+    runId: z.string(),
+  }),
+  message: (d) => `[@atom/workflow-engine] run "${d.runId}" already exists`,
+});
+
+/**
+ * `WORKFLOW_RUN_OWNED` (409): another engine holds the run's lease. `resume` gets it while that lease is live (retry
+ * after `leaseExpiresAt`, or let `recoverStale` pick the run up); an executing run gets it when another engine took
+ * the run over after this one's lease expired, and stops without writing.
+ */
+export const RunOwnedError = defineError({
+  code: "WORKFLOW_RUN_OWNED",
+  status: 409,
+  severity: "medium",
+  details: z.object({
+    /** The run. */
+    runId: z.string(),
+    /** `leased`: another owner's lease is live. `lease_lost`: this engine's lease was taken over. */
+    reason: z.union([z.literal("leased"), z.literal("lease_lost")]),
+    /** When the other owner's lease runs out unless renewed (ISO time), when known. */
+    leaseExpiresAt: z.string().optional(),
+  }),
+  message: (d) =>
+    d.reason === "leased"
+      ? `[@atom/workflow-engine] run "${d.runId}" is executing in another engine${d.leaseExpiresAt ? ` (lease until ${d.leaseExpiresAt})` : ""}`
+      : `[@atom/workflow-engine] run "${d.runId}" was taken over by another engine; this engine stopped it`,
+});
+
 /** `NODE_TIMEOUT` (504): a node exceeded its `timeoutMs`. */
 export const NodeTimeoutError = defineError({
   code: "NODE_TIMEOUT",

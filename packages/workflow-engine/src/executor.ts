@@ -1,14 +1,15 @@
 import { type AtomError, toAtomError, ValidationError } from "@atom/errors";
 import { isBranchOutput } from "./define-node.js";
-import { NodeTimeoutError, RunCancelledError } from "./errors.js";
+import { NodeTimeoutError, RunCancelledError, RunOwnedError } from "./errors.js";
 import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
-import { backoffDelay, isoTime, sleep } from "./timing.js";
+import { backoffDelay, clearLongTimeout, isoTime, type LongTimer, setLongTimeout, sleep } from "./timing.js";
 import { NodeContextImpl, type TemplateScopes } from "./node-context.js";
 import { CancelScope } from "./cancel-scope.js";
+import type { LeaseKeeper, LeasedRun } from "./lease-keeper.js";
 import { isThenable } from "./thenable.js";
 import type { CompiledEdge, CompiledNode, CompiledWorkflow } from "./validate.js";
-import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
+import type { EngineEvents, NodeErrorInfo, NodeResult, NodeServices, RunLease, RunResult, RunStore } from "./types.js";
 
 /** Everything one execution needs. @internal */
 export interface ExecuteParams {
@@ -19,11 +20,17 @@ export interface ExecuteParams {
   /** Nodes settled by an earlier execution of the same run (resume). */
   settled: Record<string, NodeResult>;
   store: RunStore;
+  /** The lease this execution holds; every write names its owner. */
+  lease: RunLease;
+  /** Renews the lease while the run executes. */
+  keeper: LeaseKeeper;
   services: NodeServices;
   concurrency: number;
   random: () => number;
   signal?: AbortSignal;
   deadlineMs?: number;
+  /** Approval ids by node id, from `resume`. */
+  approvals?: Readonly<Record<string, string>>;
   emit?: <E extends keyof EngineEvents>(event: E, payload: EngineEvents[E]) => void;
 }
 
@@ -74,7 +81,7 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
  * One execution of a run. A class rather than closures over locals: a one-node run would otherwise allocate a
  * couple of dozen functions before doing any work.
  */
-class Execution implements TemplateScopes {
+class Execution implements TemplateScopes, LeasedRun {
   private readonly results: Record<string, NodeResult> = {};
   // Unsettled predecessors per node, by CompiledNode.index.
   private readonly waiting: Int32Array;
@@ -88,7 +95,9 @@ class Execution implements TemplateScopes {
   private failure: NodeErrorInfo | undefined;
   private status: RunResult["status"] = "success";
   private pendingApproval: RunResult["pendingApproval"];
-  private deadline: unknown;
+  private deadline: LongTimer | undefined;
+  private passedGates: Set<string> | undefined;
+  private completed = false;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
 
@@ -108,7 +117,8 @@ class Execution implements TemplateScopes {
       else params.signal.addEventListener("abort", this.onAbort, { once: true });
     }
     if (params.deadlineMs !== undefined) {
-      this.deadline = params.services.clock.setTimeout(
+      this.deadline = setLongTimeout(
+        params.services.clock,
         () => this.cancel.abort(new RunCancelledError({ reason: "deadline" })),
         params.deadlineMs,
       );
@@ -126,7 +136,26 @@ class Execution implements TemplateScopes {
       if (open === 0) ready.push(node);
     }
     this.pump();
+    if (!this.completed) params.keeper.add(this);
     return done;
+  }
+
+  /** Heartbeat (called by the engine's {@link LeaseKeeper}): a lease taken over by another engine cancels this run. */
+  renew(): void {
+    const { params } = this;
+    let renewed: boolean | Promise<boolean>;
+    try {
+      renewed = params.store.renewLease(params.runId, params.lease);
+    } catch {
+      return; // A store outage is retried at the next beat; a takeover meanwhile refuses this run's writes.
+    }
+    if (renewed === true) return;
+    if (renewed === false) this.leaseLost();
+    else renewed.then((held) => held || this.leaseLost(), () => undefined);
+  }
+
+  private leaseLost(): void {
+    if (!this.completed) this.cancel.abort(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
   }
 
   private readonly onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
@@ -154,7 +183,7 @@ class Execution implements TemplateScopes {
       if (node.incoming.length > 0 && live.length === 0) {
         const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: this.now() };
         try {
-          const write = params.store.saveNodeResult(params.runId, node.def.id, skipped);
+          const write = params.store.saveNodeResult(params.runId, node.def.id, skipped, params.lease.owner);
           if (isThenable(write)) this.writes.push(Promise.resolve(write));
         } catch (error) {
           this.halt("failed", errorInfo(toAtomError(error)));
@@ -201,7 +230,9 @@ class Execution implements TemplateScopes {
    */
   private complete(): void {
     const { params } = this;
-    if (this.deadline !== undefined) params.services.clock.clearTimeout(this.deadline);
+    this.completed = true;
+    params.keeper.delete(this);
+    if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
     params.signal?.removeEventListener("abort", this.onAbort);
     if (this.writes.length > 0) {
       Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
@@ -213,7 +244,7 @@ class Execution implements TemplateScopes {
   private writeStatus(): void {
     let written: void | Promise<void>;
     try {
-      written = this.params.store.setRunStatus(this.params.runId, this.status, this.failure);
+      written = this.params.store.setRunStatus(this.params.runId, this.params.lease.owner, this.status, this.failure);
     } catch (error) {
       this.fail(error);
       return;
@@ -267,6 +298,19 @@ class Execution implements TemplateScopes {
     return merged;
   }
 
+  gatePassed(nodeId: string): boolean {
+    return this.passedGates?.has(nodeId) === true;
+  }
+
+  passGate(nodeId: string): void {
+    (this.passedGates ??= new Set()).add(nodeId);
+  }
+
+  approvalFor(nodeId: string): string | undefined {
+    const { approvals } = this.params;
+    return approvals !== undefined && Object.hasOwn(approvals, nodeId) ? approvals[nodeId] : undefined;
+  }
+
   scopeOf(input: unknown, item?: unknown): TemplateScope {
     const { params, results } = this;
     return item === undefined
@@ -283,9 +327,9 @@ class Execution implements TemplateScopes {
     const local = new CancelScope();
     const forward = (reason: unknown) => local.abort(reason);
     cancel.onAbort(forward);
-    const timer = clock.setTimeout(() => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
+    const timer = setLongTimeout(clock, () => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
     const cleanup = () => {
-      clock.clearTimeout(timer);
+      clearLongTimeout(clock, timer);
       cancel.offAbort(forward);
     };
     return this.runAttempt(node, input, predecessors, attemptNo, local, cleanup);
@@ -327,7 +371,7 @@ class Execution implements TemplateScopes {
   private record(node: CompiledNode, result: NodeResult): Promise<void> | undefined {
     let write: void | Promise<void>;
     try {
-      write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result);
+      write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result, this.params.lease.owner);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -374,6 +418,7 @@ class Execution implements TemplateScopes {
       } catch (thrown) {
         if (thrown instanceof ApprovalRequired) {
           this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
+          if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
           this.halt("paused");
           return;
         }

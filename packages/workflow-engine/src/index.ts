@@ -27,7 +27,14 @@
  * ```
  * @packageDocumentation
  */
-export { createWorkflowEngine, type ResumeOptions, type RunOptions, type WorkflowEngine, type WorkflowEngineOptions } from "./engine.js";
+export {
+  createWorkflowEngine,
+  type RecoveredRun,
+  type ResumeOptions,
+  type RunOptions,
+  type WorkflowEngine,
+  type WorkflowEngineOptions,
+} from "./engine.js";
 export { defineNode, routeTo } from "./define-node.js";
 export type { InvalidWorkflow, ValidationResult, ValidWorkflow } from "./validate.js";
 export { renderTemplate, resolveTemplates, type TemplateNodeView, type TemplateScope } from "./template.js";
@@ -44,8 +51,6 @@ export {
   CONDITION_TYPES,
   conditionSchema,
   evaluateCondition,
-  MAX_MATCH_INPUT,
-  MAX_PATTERN_LENGTH,
   type AllCondition,
   type AnyCondition,
   type Condition,
@@ -53,6 +58,10 @@ export {
   type ConditionType,
   type SimpleCondition,
 } from "./nodes/operators.js";
+export { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH } from "./nodes/regex.js";
+export { MAX_DURATION_MS } from "./duration.js";
+export { MAX_JSON_DEPTH, MAX_JSON_VALUES } from "./json-limits.js";
+export { MAX_EDGES, MAX_NODES } from "./definition.js";
 export {
   ActionNotFoundError,
   CredentialsUnavailableError,
@@ -63,8 +72,10 @@ export {
   NodeTimeoutError,
   ResponseTooLargeError,
   RunCancelledError,
+  RunExistsError,
   RunNotFoundError,
   RunNotResumableError,
+  RunOwnedError,
   SsrfBlockedError,
   TemplateInvalidError,
   WorkflowInvalidError,

@@ -1,6 +1,7 @@
 import { parseInput } from "@atom/errors";
 import { z } from "zod";
-import type { NodeErrorInfo, NodeResult, RunStatus, RunStore, StoredRun } from "./types.js";
+import { RunExistsError, RunOwnedError } from "./errors.js";
+import type { AcquireRunOutcome, NodeErrorInfo, NodeResult, RunLease, RunStatus, RunStore, StaleRun, StoredRun } from "./types.js";
 
 /** Options of {@link memoryRunStore}. */
 export interface MemoryRunStoreOptions {
@@ -11,9 +12,24 @@ export interface MemoryRunStoreOptions {
    * @default 0
    */
   retainFinished?: number;
+  /** Milliseconds since the epoch, for lease expiry. @default Date.now */
+  now?: () => number;
 }
 
-const optionsSchema = z.object({ retainFinished: z.number().int().min(0).max(1_000_000).optional() }).strict();
+const optionsSchema = z
+  .object({
+    retainFinished: z.number().int().min(0).max(1_000_000).optional(),
+    now: z.custom<() => number>((value) => typeof value === "function", "must be a function").optional(),
+  })
+  .strict();
+
+/** A stored run with its lease, as the memory store keeps it. */
+interface Entry {
+  run: StoredRun;
+  owner: string | undefined;
+  /** Lease expiry, ms since the epoch. */
+  expires: number;
+}
 
 /**
  * An in-process {@link RunStore}: the engine's default. Runs survive an engine instance (share the store) but not
@@ -26,15 +42,15 @@ const optionsSchema = z.object({ retainFinished: z.number().int().min(0).max(1_0
  * ```
  */
 export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
-  const { retainFinished = 0 } = parseInput(optionsSchema, options, "[@atom/workflow-engine] memoryRunStore");
+  const { retainFinished = 0, now = () => Date.now() } = parseInput(optionsSchema, options, "[@atom/workflow-engine] memoryRunStore");
   // A dropped run leaves a tombstone (`undefined`) and the map is rebuilt once tombstones are most of it, rather than
   // one `Map#delete` per run: that delete was the largest single cost in profiles of a one-node run.
-  let runs = new Map<string, StoredRun | undefined>();
+  let runs = new Map<string, Entry | undefined>();
   let tombstones = 0;
   const drop = (runId: string) => {
     runs.set(runId, undefined);
     if (++tombstones > 1024 && tombstones * 2 > runs.size) {
-      const live = new Map<string, StoredRun | undefined>();
+      const live = new Map<string, Entry | undefined>();
       for (const [id, run] of runs) if (run) live.set(id, run);
       runs = live;
       tombstones = 0;
@@ -54,26 +70,71 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
     }
   };
   // Definitions and settled results are never mutated by the engine, so a shallow copy isolates callers cheaply.
-  const copy = (run: StoredRun): StoredRun => ({ ...run, nodes: { ...run.nodes } });
+  const copy = (entry: Entry): StoredRun => {
+    const run: StoredRun = { ...entry.run, nodes: { ...entry.run.nodes } };
+    if (entry.owner !== undefined) {
+      run.owner = entry.owner;
+      run.leaseExpiresAt = new Date(entry.expires).toISOString();
+    }
+    return run;
+  };
+  /** The entry `owner` holds, or the typed refusal: a taken-over run gets no more writes from its old owner. */
+  const held = (runId: string, owner: string): Entry => {
+    const entry = runs.get(runId);
+    if (entry?.owner !== owner) throw new RunOwnedError({ runId, reason: "lease_lost" });
+    return entry;
+  };
   return {
-    createRun(run) {
-      runs.set(run.runId, copy(run));
+    createRun(run: StoredRun, lease: RunLease) {
+      if (runs.has(run.runId)) throw new RunExistsError({ runId: run.runId });
+      runs.set(run.runId, { run: { ...run, nodes: { ...run.nodes } }, owner: lease.owner, expires: now() + lease.ttlMs });
     },
     async getRun(runId) {
-      const run = runs.get(runId);
-      return run ? copy(run) : undefined;
+      const entry = runs.get(runId);
+      return entry ? copy(entry) : undefined;
     },
-    saveNodeResult(runId: string, nodeId: string, result: NodeResult) {
-      const run = runs.get(runId);
-      if (run) run.nodes[nodeId] = result;
+    async acquireRun(runId: string, lease: RunLease): Promise<AcquireRunOutcome> {
+      const entry = runs.get(runId);
+      if (!entry) return { outcome: "not_found" };
+      const { status } = entry.run;
+      if (status === "success" || status === "failed") return { outcome: "finished", status };
+      const at = now();
+      if (entry.owner !== undefined && entry.expires > at) return { outcome: "leased", leaseExpiresAt: new Date(entry.expires).toISOString() };
+      entry.owner = lease.owner;
+      entry.expires = at + lease.ttlMs;
+      entry.run.status = "running";
+      return { outcome: "acquired", run: copy(entry) };
     },
-    setRunStatus(runId: string, status: RunStatus, error?: NodeErrorInfo) {
-      const run = runs.get(runId);
-      if (!run) return;
+    renewLease(runId: string, lease: RunLease) {
+      const entry = runs.get(runId);
+      if (entry?.owner !== lease.owner) return false;
+      entry.expires = now() + lease.ttlMs;
+      return true;
+    },
+    saveNodeResult(runId: string, nodeId: string, result: NodeResult, owner: string) {
+      held(runId, owner).run.nodes[nodeId] = result;
+    },
+    setRunStatus(runId: string, owner: string, status: RunStatus, error?: NodeErrorInfo) {
+      const entry = held(runId, owner);
+      const { run } = entry;
       run.status = status;
       if (error) run.error = error;
       else if (run.error) delete run.error;
+      entry.owner = undefined;
       if (status === "success" || status === "failed") retire(runId);
+    },
+    async listStaleRuns({ limit }: { limit: number }): Promise<StaleRun[]> {
+      const at = now();
+      const stale: Entry[] = [];
+      for (const entry of runs.values()) {
+        if (entry?.run.status === "running" && (entry.owner === undefined || entry.expires <= at)) stale.push(entry);
+      }
+      stale.sort((a, b) => a.expires - b.expires);
+      return stale.slice(0, limit).map((entry) => ({
+        runId: entry.run.runId,
+        workflowId: entry.run.workflow.id,
+        ...(entry.owner === undefined ? {} : { leaseExpiresAt: new Date(entry.expires).toISOString() }),
+      }));
     },
   };
 }

@@ -5,12 +5,26 @@ import type { CancelScope } from "./cancel-scope.js";
 import type { AbortEmitter } from "./http/types.js";
 
 /**
- * Where a context gets the template scope of its node: the run's execution.
+ * Where a context gets the template scope and the approval of its node: the run's execution.
  * @internal
  */
 export interface TemplateScopes {
   /** The scope for templates of a node with this input (and, inside `map`/`filter`, this item). */
   scopeOf(input: unknown, item?: unknown): TemplateScope;
+  /** The approval id `resume` was given for this node. */
+  approvalFor(nodeId: string): string | undefined;
+  /** Whether an earlier attempt of this node in this execution passed the governance gate. */
+  gatePassed(nodeId: string): boolean;
+  /** Records that this node passed the governance gate, so its retries do not ask (and spend an approval) again. */
+  passGate(nodeId: string): void;
+}
+
+/**
+ * The governance gate's memory across a node's attempts, when `ctx` is the engine's own context.
+ * @internal
+ */
+export function gateOf(ctx: unknown): { passed(): boolean; pass(): void } | undefined {
+  return ctx instanceof NodeContextImpl ? ctx.gate : undefined;
 }
 
 /**
@@ -44,6 +58,17 @@ export class NodeContextImpl implements NodeContext {
 
   get abortEmitter(): AbortEmitter {
     return this.cancel.abortEmitter;
+  }
+
+  get approvalId(): string | undefined {
+    return this.scopes.approvalFor(this.node.id);
+  }
+
+  /** @internal See {@link gateOf}. */
+  get gate(): { passed(): boolean; pass(): void } {
+    const { scopes } = this;
+    const id = this.node.id;
+    return { passed: () => scopes.gatePassed(id), pass: () => scopes.passGate(id) };
   }
 
   get idempotencyKey(): string {

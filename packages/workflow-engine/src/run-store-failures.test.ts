@@ -33,7 +33,7 @@ describe("a failing RunStore", () => {
     }],
   ])("fails the run at the first node whose result saveNodeResult %s, and starts no successor", async (_, saveNodeResult) => {
     const statuses: string[] = [];
-    const store = storeWith({ saveNodeResult, setRunStatus: (_runId, status) => void statuses.push(status) });
+    const store = storeWith({ saveNodeResult, setRunStatus: (_runId, _owner, status) => void statuses.push(status) });
     const engine = createWorkflowEngine({ nodes: [later], store });
     const result = await engine.run(chain, 1);
     expect(result.status).toBe("failed");

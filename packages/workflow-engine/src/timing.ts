@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "./duration.js";
 import type { Clock, RetryPolicy } from "./types.js";
 
 /** The process clock and timers (replaced by vitest fake timers in tests). */
@@ -7,6 +8,34 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+
+/** A timer that may outlast {@link MAX_TIMER_MS}: a chain of shorter timers. @internal */
+export interface LongTimer {
+  handle: unknown;
+}
+
+/**
+ * Calls `fn` after `ms` on `clock`, splitting waits longer than 2^31-1 ms into a chain of timers so none is clamped.
+ * @internal
+ */
+export function setLongTimeout(clock: Clock, fn: () => void, ms: number): LongTimer {
+  const timer: LongTimer = { handle: undefined };
+  const due = clock.now() + ms;
+  const arm = (left: number) => {
+    timer.handle =
+      left > MAX_TIMER_MS
+        ? clock.setTimeout(() => arm(Math.max(0, due - clock.now())), MAX_TIMER_MS)
+        : clock.setTimeout(fn, left);
+  };
+  arm(ms);
+  return timer;
+}
+
+/** Cancels a {@link setLongTimeout}. @internal */
+export function clearLongTimeout(clock: Clock, timer: LongTimer): void {
+  clock.clearTimeout(timer.handle);
+}
+
 /**
  * Waits `ms` on `clock`, rejecting with the signal's reason as soon as it aborts.
  * @internal
@@ -15,13 +44,17 @@ export function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<vo
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      clock.clearTimeout(handle);
+      clearLongTimeout(clock, timer);
       reject(signal.reason);
     };
-    const handle = clock.setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
+    const timer = setLongTimeout(
+      clock,
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      ms,
+    );
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }

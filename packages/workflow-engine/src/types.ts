@@ -141,6 +141,8 @@ export interface NodeContext<C = unknown> {
   abortEmitter: AbortEmitter;
   /** A stable key derived from run and node, for `Idempotency-Key` headers. */
   idempotencyKey: string;
+  /** The approval given to `resume` for this node (`ResumeOptions.approvals`), passed on to governance. */
+  readonly approvalId: string | undefined;
   /** Resolves templates against this node's scope. */
   resolve<T>(value: T, item?: unknown): T;
   /** Services the engine was configured with. */
@@ -169,10 +171,13 @@ export interface NodeType<C = unknown> {
   resolvesTemplates?: boolean;
 }
 
-/** Structural interface of a governance checker (e.g. `@atom/governance`). */
+/** Structural interface of a governance checker (e.g. `@atom/governance`'s `createGovernance`). */
 export interface GovernanceChecker {
-  /** Decides whether `agentId` may perform `action`. */
-  check(input: { agentId?: string; action: string; complexity: number; feature?: string }): Promise<GovernanceVerdict>;
+  /**
+   * Decides whether `agentId` may perform `action` (a run without `agentId` is denied before it is asked). `approvalId` is the approval given to `resume` for this node
+   * (`ResumeOptions.approvals`): an approved proposal lets the action run once.
+   */
+  check(input: { agentId: string; action: string; complexity: number; feature?: string; approvalId?: string }): Promise<GovernanceVerdict>;
 }
 
 /** What a {@link GovernanceChecker} answers (a subset of @atom/governance's decision). */
@@ -181,6 +186,8 @@ export interface GovernanceVerdict {
   outcome: "allow" | "deny" | "approval_required";
   /** Why, recorded in the node's error or the run's `pendingApproval`. */
   reason: string;
+  /** With `approval_required`: the proposal a person approves; its id is the `approvalId` to resume with. */
+  proposalId?: string;
 }
 
 /** The action a paused run waits on (see {@link RunResult.pendingApproval}). */
@@ -191,6 +198,11 @@ export interface PendingApproval {
   action: string;
   /** Governance's reason. */
   reason: string;
+  /**
+   * The proposal governance recorded, when it returned one. Once a person approves it, resume with
+   * `{ approvals: { [nodeId]: proposalId } }`.
+   */
+  proposalId?: string;
 }
 
 /** Returns a bearer token for a provider (e.g. @atom/oauth-store's `getValidAccessToken`). */
@@ -280,21 +292,94 @@ export interface StoredRun {
   nodes: Record<string, NodeResult>;
   /** Failure or cancellation reason. */
   error?: NodeErrorInfo;
+  /** The engine holding the run's lease, while one does (see {@link RunLease}). */
+  owner?: string;
+  /** When the current lease runs out unless renewed (ISO time), while one is held. */
+  leaseExpiresAt?: string;
 }
 
-/** Persists runs so `resume` can continue them. Implementations: `memoryRunStore`, `postgresRunStore`. */
+/**
+ * Who executes a run, and for how long without a heartbeat. An engine takes a lease when it starts or resumes a run,
+ * renews it every `heartbeatMs` while the run executes, and releases it when the run stops (any status). A lease
+ * that is not renewed expires, so a crashed engine's runs become stale and another engine may take them over.
+ */
+export interface RunLease {
+  /** The engine's owner id (`WorkflowEngineOptions.ownerId`). */
+  owner: string;
+  /** How long the lease lasts from now, in ms. */
+  ttlMs: number;
+}
+
+/** What {@link RunStore.acquireRun} found. */
+export type AcquireRunOutcome =
+  | {
+      /** The lease is now the caller's; `run` is the run with every node settled so far. */
+      outcome: "acquired";
+      /** The run. */
+      run: StoredRun;
+    }
+  | {
+      /** No run has this id. */
+      outcome: "not_found";
+    }
+  | {
+      /** The run already succeeded or failed; nothing changed. */
+      outcome: "finished";
+      /** Its final status. */
+      status: "success" | "failed";
+    }
+  | {
+      /** Another owner's lease is live; nothing changed. */
+      outcome: "leased";
+      /** When that lease runs out unless renewed (ISO time). */
+      leaseExpiresAt: string;
+    };
+
+/** A run whose owner stopped renewing its lease: status `running`, lease expired (see {@link RunStore.listStaleRuns}). */
+export interface StaleRun {
+  /** Run id. */
+  runId: string;
+  /** Workflow id. */
+  workflowId: string;
+  /** When the last lease ran out (ISO time); absent for a run that never had one. */
+  leaseExpiresAt?: string;
+}
+
+/**
+ * Persists runs so `resume` can continue them, and arbitrates which engine executes a run through a lease.
+ * Implementations: `memoryRunStore`, `postgresRunStore`. Every write after `createRun`/`acquireRun` names the owner
+ * and is refused (`WORKFLOW_RUN_OWNED`, 409) once another owner took the run over, so a run has one writer.
+ */
 export interface RunStore {
-  /** Records a new run (status `running`, no nodes); the run starts once this returns or its promise resolves. */
-  createRun(run: StoredRun): void | Promise<void>;
+  /**
+   * Records a new run (status `running`, no nodes) leased to `lease.owner`; the run starts once this returns or its
+   * promise resolves.
+   * @throws RunExistsError (`WORKFLOW_RUN_EXISTS`, 409) when the store holds a run with this id; nothing changes.
+   */
+  createRun(run: StoredRun, lease: RunLease): void | Promise<void>;
   /** Loads a run with its settled nodes. */
   getRun(runId: string): Promise<StoredRun | undefined>;
   /**
+   * Compare-and-set: takes the lease of a run that is not finished and whose lease is released or expired, sets it
+   * `running` and returns it; otherwise changes nothing and says why.
+   */
+  acquireRun(runId: string, lease: RunLease): Promise<AcquireRunOutcome>;
+  /** Heartbeat: extends the lease by `lease.ttlMs` from now. `false` when `lease.owner` no longer holds it. */
+  renewLease(runId: string, lease: RunLease): boolean | Promise<boolean>;
+  /**
    * Records one settled node (idempotent per run+node). The engine settles the node once this returns, or once
    * the returned promise resolves: an in-process store returns nothing so synchronous nodes never wait a turn.
+   * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409) when `owner` no longer holds the run; nothing is written.
    */
-  saveNodeResult(runId: string, nodeId: string, result: NodeResult): void | Promise<void>;
-  /** Updates a run's status; the run's result is returned once this returns or its promise resolves. */
-  setRunStatus(runId: string, status: RunStatus, error?: NodeErrorInfo): void | Promise<void>;
+  saveNodeResult(runId: string, nodeId: string, result: NodeResult, owner: string): void | Promise<void>;
+  /**
+   * Records where the run stopped and releases `owner`'s lease; the run's result is returned once this returns or
+   * its promise resolves.
+   * @throws RunOwnedError (`WORKFLOW_RUN_OWNED`, 409) when `owner` no longer holds the run; nothing is written.
+   */
+  setRunStatus(runId: string, owner: string, status: RunStatus, error?: NodeErrorInfo): void | Promise<void>;
+  /** Runs left `running` with an expired (or no) lease, oldest lease first, at most `limit`. */
+  listStaleRuns(options: { limit: number }): Promise<StaleRun[]>;
 }
 
 /** Engine events. */

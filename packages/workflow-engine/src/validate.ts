@@ -1,6 +1,7 @@
 import { issuesFromZod } from "@atom/errors";
-import { workflowSchema } from "./definition.js";
+import { MAX_EDGES, MAX_NODES, workflowSchema } from "./definition.js";
 import type { WorkflowProblem } from "./errors.js";
+import { jsonShapeProblem } from "./json-limits.js";
 import { readPath, templateProblems } from "./template.js";
 import type { EdgeDefinition, NodeDefinition, NodeType, WorkflowDefinition } from "./types.js";
 
@@ -66,6 +67,8 @@ export function compileWorkflow(
   input: unknown,
   types: ReadonlyMap<string, NodeType>,
 ): { workflow?: CompiledWorkflow; problems: WorkflowProblem[] } {
+  const oversized = preflightProblems(input);
+  if (oversized.length > 0) return { problems: oversized };
   const shape = workflowSchema.safeParse(input);
   if (!shape.success) {
     return {
@@ -112,6 +115,29 @@ export function compileWorkflow(
   if (problems.length > 0) return { problems };
   const nodes = [...byId.values()];
   return { workflow: { def, nodes, byId, sinks: nodes.filter((node) => node.outgoing.length === 0) }, problems };
+}
+
+/**
+ * Too many nodes or edges, or node configs nested too deep (or too large) for the recursive schemas: found before
+ * any schema runs, so an oversized definition costs no parsing.
+ */
+function preflightProblems(input: unknown): WorkflowProblem[] {
+  const { nodes, edges } = (input ?? {}) as { nodes?: unknown; edges?: unknown };
+  const problems: WorkflowProblem[] = [];
+  if (Array.isArray(nodes) && nodes.length > MAX_NODES) problems.push({ field: "nodes", message: `more than ${MAX_NODES} nodes` });
+  if (Array.isArray(edges) && edges.length > MAX_EDGES) problems.push({ field: "edges", message: `more than ${MAX_EDGES} edges` });
+  if (!Array.isArray(nodes) || problems.length > 0) return problems;
+  nodes.forEach((node: unknown, index) => {
+    const problem = jsonShapeProblem((node as { config?: unknown } | null)?.config);
+    if (!problem) return;
+    const id = (node as { id?: unknown }).id;
+    problems.push({
+      ...(typeof id === "string" ? { nodeId: id } : {}),
+      field: [`nodes.${index}.config`, ...problem.path].join("."),
+      message: problem.message,
+    });
+  });
+  return problems;
 }
 
 function isTemplate(value: unknown): boolean {

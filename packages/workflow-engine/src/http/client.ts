@@ -2,10 +2,13 @@ import { isIP } from "node:net";
 import { isAtomError, parseInput, TimeoutError } from "@atom/errors";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
+import { durationSchema } from "../duration.js";
 import { HttpRequestFailedError, ResponseTooLargeError, SsrfBlockedError } from "../errors.js";
 import { blockedAddressReason } from "./address-policy.js";
 import { guardedLookup } from "./guarded-lookup.js";
 import { parseBody } from "./parse-body.js";
+import { CancelScope } from "../cancel-scope.js";
+import { clearLongTimeout, setLongTimeout, systemClock } from "../timing.js";
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from "./types.js";
 
 const optionsSchema = z.object({
@@ -16,12 +19,30 @@ const optionsSchema = z.object({
   allowHosts: z.array(z.string().min(1)).optional(),
   lookup: z.custom<HttpClientOptions["lookup"]>((value) => typeof value === "function").optional(),
   maxRedirects: z.number().int().min(0).max(20).optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: durationSchema.min(1).optional(),
   maxResponseBytes: z.number().int().positive().optional(),
+  ca: z
+    .union([z.string().min(1), z.instanceof(Uint8Array), z.array(z.union([z.string().min(1), z.instanceof(Uint8Array)])).min(1)])
+    .optional(),
 });
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** The caller's signal (either form undici accepts) aborting `scope` with its reason; returns the unsubscribe. */
+function follow(signal: NonNullable<HttpRequest["signal"]>, scope: CancelScope): () => void {
+  const forward = () => scope.abort(signal.reason);
+  if (signal.aborted) {
+    forward();
+    return () => undefined;
+  }
+  if ("addEventListener" in signal) {
+    signal.addEventListener("abort", forward, { once: true });
+    return () => signal.removeEventListener("abort", forward);
+  }
+  signal.once("abort", forward);
+  return () => signal.removeListener("abort", forward);
+}
 
 function bareHost(hostname: string): string {
   return hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
@@ -62,12 +83,24 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const guardOff = opts.allowPrivateNetwork === true;
   const isAllowedHost = (host: string) => guardOff || allowHosts.has(bareHost(host.toLowerCase()));
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const agent = new Agent({
+  const agentOptions = (allowH2: boolean): Agent.Options => ({
     connections: opts.connections ?? 64,
     keepAliveTimeout: opts.keepAliveTimeout ?? 4_000,
-    allowH2: opts.allowH2 ?? false,
-    connect: guardOff ? {} : { lookup: guardedLookup(isAllowedHost, opts.lookup) },
+    allowH2,
+    connect: {
+      ...(guardOff ? {} : { lookup: guardedLookup(isAllowedHost, opts.lookup) }),
+      ...(opts.ca === undefined ? {} : { ca: opts.ca as string | Buffer | (string | Buffer)[] }),
+    },
   });
+  const agent = new Agent(agentOptions(opts.allowH2 ?? false));
+  // undici 7 (the last major for Node 20) breaks an HTTP/2 session on a DELETE with a body (nodejs/undici#5027,
+  // fixed in 8.x by #5030): the request fails and the next one to that origin hangs. Such requests go over an
+  // HTTP/1.1-only pool instead, made on first use.
+  let http1: Agent | undefined;
+  const dispatcherFor = (method: string, body: HttpRequest["body"]): Agent =>
+    opts.allowH2 === true && method === "DELETE" && body !== undefined && body.length > 0
+      ? (http1 ??= new Agent(agentOptions(false)))
+      : agent;
 
   const vet = (url: URL) => {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -79,18 +112,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (reason) throw new SsrfBlockedError({ host, address: host, reason });
   };
 
-  const send = async (url: URL, request: HttpRequest, method: string, body: HttpRequest["body"]) => {
+  // undici's own timeouts are per phase and reset on every body chunk; the attempt's timer bounds the sum instead.
+  const send = async (url: URL, request: HttpRequest, method: string, body: HttpRequest["body"], attempt: CancelScope) => {
     vet(url);
     try {
-      return await agent.request({
+      return await dispatcherFor(method, body).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
         headers: request.headers ?? {},
         body: body ?? null,
-        signal: request.signal ?? null,
-        headersTimeout: request.timeoutMs ?? timeoutMs,
-        bodyTimeout: request.timeoutMs ?? timeoutMs,
+        signal: attempt.abortEmitter,
+        headersTimeout: 0,
+        bodyTimeout: 0,
       });
     } catch (error) {
       throw mapError(error, url, request);
@@ -109,7 +143,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return new HttpRequestFailedError({ host: url.hostname, reason: code || "connection failed" }, { cause: error });
   };
 
-  const readBody = async (response: Dispatcher.ResponseData, cap: number, url: URL, request: HttpRequest) => {
+  const readBody = async (response: Dispatcher.ResponseData, cap: number, url: URL, request: HttpRequest, attempt: CancelScope) => {
     const declared = Number(response.headers["content-length"] ?? 0);
     if (declared > cap) {
       response.body.destroy();
@@ -118,7 +152,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const chunks: Buffer[] = [];
     let size = 0;
     try {
+      // An abort after the headers may reach undici between two chunks; re-check so it is never outrun by the body.
       for await (const chunk of response.body) {
+        if (attempt.aborted) throw attempt.reason;
         size += (chunk as Buffer).length;
         if (size > cap) {
           response.body.destroy();
@@ -132,35 +168,62 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
   };
 
+  let closing: Promise<void> | undefined;
+
+  const attemptRequest = async (start: URL, request: HttpRequest, attempt: CancelScope, moved: (url: URL) => void) => {
+    let url = start;
+    let method: string = request.method;
+    let body = request.body;
+    const cap = request.maxResponseBytes ?? opts.maxResponseBytes ?? 10 * 1024 * 1024;
+    const maxRedirects = opts.maxRedirects ?? 5;
+    for (let hop = 0; ; hop++) {
+      const response = await send(url, request, method, body, attempt);
+      const location = response.headers.location;
+      if (REDIRECTS.has(response.statusCode) && typeof location === "string" && hop < maxRedirects) {
+        await response.body.dump();
+        const next = new URL(location, url);
+        if (next.origin !== url.origin && request.headers) {
+          request = { ...request, headers: withoutCredentials(request.headers) };
+        }
+        if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
+          method = "GET";
+          body = undefined;
+        }
+        url = next;
+        moved(url);
+        continue;
+      }
+      const headers = flattenHeaders(response.headers);
+      const raw = method === "HEAD" ? Buffer.alloc(0) : await readBody(response, cap, url, request, attempt);
+      return { status: response.statusCode, headers, body: parseBody(raw, headers["content-type"]), url: url.href };
+    }
+  };
+
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       let url = new URL(request.url);
-      let method: string = request.method;
-      let body = request.body;
-      const cap = request.maxResponseBytes ?? opts.maxResponseBytes ?? 10 * 1024 * 1024;
-      const maxRedirects = opts.maxRedirects ?? 5;
-      for (let hop = 0; ; hop++) {
-        const response = await send(url, request, method, body);
-        const location = response.headers.location;
-        if (REDIRECTS.has(response.statusCode) && typeof location === "string" && hop < maxRedirects) {
-          await response.body.dump();
-          const next = new URL(location, url);
-          if (next.origin !== url.origin && request.headers) {
-            request = { ...request, headers: withoutCredentials(request.headers) };
-          }
-          if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
-            method = "GET";
-            body = undefined;
-          }
-          url = next;
-          continue;
-        }
-        const headers = flattenHeaders(response.headers);
-        const raw = method === "HEAD" ? Buffer.alloc(0) : await readBody(response, cap, url, request);
-        return { status: response.statusCode, headers, body: parseBody(raw, headers["content-type"]), url: url.href };
+      const limit = request.timeoutMs ?? timeoutMs;
+      const attempt = new CancelScope();
+      const unfollow = request.signal ? follow(request.signal, attempt) : undefined;
+      const timer = setLongTimeout(
+        systemClock,
+        () => attempt.abort(new TimeoutError({ timeoutMs: limit, message: `[@atom/workflow-engine] [http] request to "${url.hostname}" timed out` })),
+        limit,
+      );
+      try {
+        return await attemptRequest(url, request, attempt, (next) => (url = next));
+      } finally {
+        clearLongTimeout(systemClock, timer);
+        unfollow?.();
       }
     },
-    close: () => agent.close(),
+    // Never rejects: closing is best effort, and a pool undici already closed (or broke) must not crash the caller.
+    close: async () => {
+      if (closing === undefined) {
+        closing = Promise.allSettled([agent.close(), http1?.close()]).then(() => undefined);
+      }
+      return closing;
+    },
   };
 }
 

@@ -6,7 +6,10 @@ export interface HttpClientOptions {
   connections?: number;
   /** How long an idle keep-alive socket stays open, in ms. @default 4000 */
   keepAliveTimeout?: number;
-  /** Negotiate HTTP/2 over TLS (ALPN) when the server offers it. @default false */
+  /**
+   * Negotiate HTTP/2 over TLS (ALPN) when the server offers it. A `DELETE` with a body still goes over HTTP/1.1
+   * (undici 7, the last major for Node 20, breaks the HTTP/2 session on one). @default false
+   */
   allowH2?: boolean;
   /**
    * Turn the SSRF guard off entirely (loopback, private, link-local, metadata... become reachable).
@@ -19,10 +22,18 @@ export interface HttpClientOptions {
   lookup?: LookupFunction;
   /** Redirects followed per request (each hop is re-checked by the guard). @default 5 */
   maxRedirects?: number;
-  /** Default time limit for headers and for body inactivity, in ms. @default 30000 */
+  /**
+   * Default time limit of a whole request, in ms: connect, every redirect hop, headers and the complete body (a
+   * server trickling its body cannot stretch it). At most `MAX_DURATION_MS`. @default 30000
+   */
   timeoutMs?: number;
   /** Default response body cap, in bytes. @default 10485760 (10 MiB) */
   maxResponseBytes?: number;
+  /**
+   * Trusted CA certificates (PEM) for https, as `tls.connect`'s `ca`: they replace Node's bundled list. For a
+   * private CA, or a test server's self-signed certificate. @default Node's bundled CAs
+   */
+  ca?: string | Uint8Array | (string | Uint8Array)[];
 }
 
 /**
@@ -58,7 +69,7 @@ export interface HttpRequest {
    * form, which the engine's nodes pass because listening on one costs far less than on a fresh `AbortSignal`).
    */
   signal?: AbortSignal | AbortEmitter;
-  /** Overrides the client's `timeoutMs`. */
+  /** Overrides the client's `timeoutMs` (the bound on the whole request, body included). */
   timeoutMs?: number;
   /** Overrides the client's `maxResponseBytes`. */
   maxResponseBytes?: number;
@@ -83,9 +94,9 @@ export interface HttpClient {
    * @throws SsrfBlockedError (`SSRF_BLOCKED`) when the destination or a redirect target is refused.
    * @throws HttpRequestFailedError (`HTTP_REQUEST_FAILED`) on connection failure.
    * @throws ResponseTooLargeError (`HTTP_RESPONSE_TOO_LARGE`) past the size cap.
-   * @throws TimeoutError (`TIMEOUT`) when headers or body stall past the time limit.
+   * @throws TimeoutError (`TIMEOUT`) when the whole request (connect, redirects, headers, body) outlasts `timeoutMs`.
    */
   request(request: HttpRequest): Promise<HttpResponse>;
-  /** Closes every pooled connection. */
+  /** Closes every pooled connection; never rejects, and a second call waits for the first. */
   close(): Promise<void>;
 }

@@ -3,13 +3,15 @@ import { z } from "zod";
 import { ApprovalRequired } from "../approval.js";
 import { credentialToken } from "../credentials.js";
 import { defineNode } from "../define-node.js";
+import { gateOf } from "../node-context.js";
 import { ActionNotFoundError, GovernanceDeniedError } from "../errors.js";
 import type { ActionContext, ActionRegistry, NodeType } from "../types.js";
 
 /**
  * `action`: runs a registered action (`slack.post_message`, `gmail.send`, yours) with a templated `input`. When the
  * engine has a governance checker, the run's agent must be allowed first: `deny` fails the node with
- * `GOVERNANCE_DENIED`; `approval_required` pauses the run (resume it once approved).
+ * `GOVERNANCE_DENIED`; `approval_required` pauses the run with the proposal id in `pendingApproval`; once a person
+ * approves it, `resume(runId, { approvals: { [nodeId]: proposalId } })` passes it back as governance's `approvalId`.
  * @internal Built by the engine around its registry.
  */
 export function actionNode(registry: ActionRegistry): NodeType<{ action: string; input: Record<string, unknown> }> {
@@ -32,21 +34,25 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
           message: `[@atom/workflow-engine] action "${config.action}" ${field}: ${issue?.message ?? "invalid"}`,
         });
       }
-      if (services.governance) {
+      const gate = gateOf(ctx);
+      if (services.governance && gate?.passed() !== true) {
+        // Fail closed: a gate cannot decide for nobody.
+        if (ctx.agentId === undefined) {
+          throw new GovernanceDeniedError({ action: config.action, reason: "the run has no agentId to check" });
+        }
         const decision = await services.governance.check({
-          ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
+          agentId: ctx.agentId,
           action: config.action,
           complexity: action.complexity,
           ...(action.feature === undefined ? {} : { feature: action.feature }),
+          ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
         });
         if (decision.outcome === "deny") {
-          throw new GovernanceDeniedError({
-            action: config.action,
-            reason: decision.reason,
-            ...(ctx.agentId === undefined ? {} : { agentId: ctx.agentId }),
-          });
+          throw new GovernanceDeniedError({ action: config.action, reason: decision.reason, agentId: ctx.agentId });
         }
-        if (decision.outcome === "approval_required") throw new ApprovalRequired(config.action, decision.reason);
+        if (decision.outcome === "approval_required") throw new ApprovalRequired(config.action, decision.reason, decision.proposalId);
+        // A retry of this node repeats the allowed action (same idempotency key): it must not spend a second approval.
+        gate?.pass();
       }
       const actionCtx: ActionContext<unknown> = {
         input: parsed.data,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineNode } from "../define-node.js";
+import { durationSchema } from "../duration.js";
 import { NodeInputError } from "../errors.js";
 import { sleep } from "../timing.js";
 
@@ -12,7 +13,7 @@ export const delayNode = defineNode({
   config: z
     .object({
       /** How long to wait, in ms. */
-      ms: z.number().int().min(0).optional(),
+      ms: durationSchema.optional(),
       /** Wait until this ISO time (with offset). */
       until: z.iso.datetime({ offset: true }).optional(),
     })

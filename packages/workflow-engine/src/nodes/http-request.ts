@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineNode } from "../define-node.js";
+import { durationSchema } from "../duration.js";
 import { HttpStatusError } from "../errors.js";
 import type { HttpRequest } from "../http/types.js";
 import { credentialToken } from "../credentials.js";
@@ -18,8 +19,8 @@ export const httpRequestConfigSchema = z.object({
   body: z.unknown().optional(),
   /** How the body is sent: JSON, plain text, or `application/x-www-form-urlencoded`. @default "json" */
   bodyType: z.enum(["json", "text", "form"]).default("json"),
-  /** Per-attempt timeout in ms. @default the client's timeout */
-  timeoutMs: z.number().int().positive().optional(),
+  /** Bound on one whole attempt in ms: connect, redirects, headers and body. @default the client's timeout */
+  timeoutMs: durationSchema.min(1).optional(),
   /** A larger response fails the node. @default the client's cap */
   maxResponseBytes: z.number().int().positive().optional(),
   /** Credentials from the engine's `credentials(provider)` hook, sent as `Authorization: <scheme> <token>`. */
@@ -31,7 +32,16 @@ export const httpRequestConfigSchema = z.object({
       scheme: z.string().min(1).default("Bearer"),
     })
     .optional(),
-});
+})
+  .superRefine((config, ctx) => {
+    if (!config.auth || !config.headers) return;
+    // Both would send two Authorization headers; which one a server honours is anyone's guess.
+    for (const name of Object.keys(config.headers)) {
+      if (name.toLowerCase() === "authorization") {
+        ctx.addIssue({ code: "custom", path: ["headers", name], message: "set either auth or an Authorization header, not both" });
+      }
+    }
+  });
 
 /** The `http_request` config. */
 export type HttpRequestConfig = z.output<typeof httpRequestConfigSchema>;

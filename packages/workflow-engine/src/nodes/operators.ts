@@ -1,11 +1,7 @@
 import { z } from "zod";
 import { NodeInputError } from "../errors.js";
 import { parsePath, readPath } from "../template.js";
-
-/** Longest accepted `matches` pattern; longer patterns are refused to bound regex cost. */
-export const MAX_PATTERN_LENGTH = 200;
-/** Longest string a `matches` test runs on; longer values are a node error. */
-export const MAX_MATCH_INPUT = 10_000;
+import { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH, patternProblem, testPattern } from "./regex.js";
 
 /** Every condition operator. */
 export const CONDITION_TYPES = [
@@ -75,16 +71,8 @@ const simpleSchema = z
   })
   .superRefine((condition, ctx) => {
     if (condition.conditionType !== "matches" || typeof condition.value !== "string") return;
-    if (condition.value.length > MAX_PATTERN_LENGTH) {
-      ctx.addIssue({ code: "custom", path: ["value"], message: `pattern longer than ${MAX_PATTERN_LENGTH} characters` });
-      return;
-    }
-    if (condition.value.includes("{{")) return;
-    try {
-      new RegExp(condition.value);
-    } catch {
-      ctx.addIssue({ code: "custom", path: ["value"], message: "invalid regular expression" });
-    }
+    const problem = condition.value.includes("{{") && condition.value.length <= MAX_PATTERN_LENGTH ? undefined : patternProblem(condition.value);
+    if (problem) ctx.addIssue({ code: "custom", path: ["value"], message: problem });
   });
 
 /** zod schema of a {@link Condition}. */
@@ -166,16 +154,11 @@ function compare(type: ConditionType, actual: unknown, expected: unknown, field:
       return expected.some((entry) => equal(actual, entry, ignoreCase));
     case "matches": {
       const pattern = text(expected, field, "value", false);
-      if (pattern.length > MAX_PATTERN_LENGTH) fail(field, `pattern longer than ${MAX_PATTERN_LENGTH} characters`);
+      const problem = patternProblem(pattern);
+      if (problem) fail(field, `value: ${problem}`);
       const subject = text(actual, field, "field", false);
       if (subject.length > MAX_MATCH_INPUT) fail(field, `field longer than ${MAX_MATCH_INPUT} characters for matches`);
-      let regex: RegExp;
-      try {
-        regex = new RegExp(pattern, ignoreCase ? "i" : "");
-      } catch {
-        return fail(field, "value is not a valid regular expression");
-      }
-      return regex.test(subject);
+      return testPattern(pattern, ignoreCase, subject);
     }
   }
 }

@@ -31,5 +31,25 @@ CREATE TABLE IF NOT EXISTS ${prefix}atom_workflow_node_results (
 CREATE INDEX IF NOT EXISTS atom_workflow_runs_status_idx ON ${prefix}atom_workflow_runs (status, updated_at);
 `,
     },
+    {
+      version: 2,
+      name: "workflow_run_leases",
+      // Rows written before leases existed have no owner: a `running` one is stale and can be recovered at once.
+      sql: `
+ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS owner text;
+ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz;
+CREATE INDEX IF NOT EXISTS atom_workflow_runs_stale_idx ON ${prefix}atom_workflow_runs (lease_expires_at) WHERE status = 'running';
+`,
+    },
+    {
+      version: 3,
+      name: "workflow_json_key_order",
+      // jsonb stores keys sorted (shorter first, then bytewise), so a resumed run saw its input and outputs with their
+      // keys reordered; json keeps the text as written. Nothing queries inside these columns.
+      sql: `
+ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN input TYPE json USING input::json;
+ALTER TABLE ${prefix}atom_workflow_node_results ALTER COLUMN result TYPE json USING result::json;
+`,
+    },
   ];
 }

@@ -1,0 +1,105 @@
+import { createGovernance, memoryAgentRegistry, memoryApprovalStore } from "@atom/governance";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createWorkflowEngine, memoryRunStore, type WorkflowDefinition } from "./index.js";
+
+const def: WorkflowDefinition = {
+  id: "gov",
+  version: 1,
+  nodes: [
+    { id: "tag", type: "action", config: { action: "crm.tag", input: { id: "{{ $run.input.id }}" } } },
+    { id: "done", type: "transform", config: { operation: "extract", path: "tagged" } },
+  ],
+  edges: [{ from: "tag", to: "done" }],
+};
+
+/** An engine gated by the real @atom/governance, with an INTERN agent that needs approval for complexity 3. */
+function setup() {
+  const approvals = memoryApprovalStore();
+  const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "intern", status: "INTERN" }]), approvals });
+  const engine = createWorkflowEngine({ governance, store: memoryRunStore({ retainFinished: 10 }) });
+  const sent: unknown[] = [];
+  engine.registerAction("crm.tag", {
+    input: z.object({ id: z.string() }),
+    complexity: 3,
+    execute: async ({ input }) => {
+      sent.push(input);
+      return { tagged: input.id };
+    },
+  });
+  return { engine, governance, approvals, sent };
+}
+
+describe("governance approval round trip (@atom/governance)", () => {
+  it("pauses with the proposal id; resuming with the approved id runs the action once", async () => {
+    const { engine, governance, approvals, sent } = setup();
+    const paused = await engine.run(def, { id: "c-1" }, { agentId: "intern" });
+    expect(paused).toMatchObject({ status: "paused", pendingApproval: { nodeId: "tag", action: "crm.tag", proposalId: expect.any(String) } });
+    const proposalId = paused.pendingApproval?.proposalId as string;
+    expect(await approvals.getProposal(proposalId)).toMatchObject({ status: "pending", agentId: "intern" });
+
+    await governance.approve(proposalId, { by: "alice" });
+    const resumed = await engine.resume(paused.runId, { approvals: { tag: proposalId } });
+    expect(resumed).toMatchObject({ status: "success", outputs: { done: "c-1" } });
+    expect(sent).toEqual([{ id: "c-1" }]);
+    expect(await approvals.getProposal(proposalId)).toMatchObject({ status: "used" });
+  });
+
+  it("an approval that is still pending, or used by another run, fails the node with GOVERNANCE_DENIED", async () => {
+    const { engine, governance, sent } = setup();
+    const first = await engine.run(def, { id: "c-1" }, { agentId: "intern" });
+    const proposalId = first.pendingApproval?.proposalId as string;
+    const pending = await engine.resume(first.runId, { approvals: { tag: proposalId } });
+    expect(pending.nodes.tag).toMatchObject({ status: "failed", error: { code: "GOVERNANCE_DENIED" } });
+
+    await governance.approve(proposalId, { by: "alice" });
+    const second = await engine.run(def, { id: "c-2" }, { agentId: "intern" });
+    expect((await engine.resume(second.runId, { approvals: { tag: proposalId } })).status).toBe("success");
+    const third = await engine.run(def, { id: "c-3" }, { agentId: "intern" });
+    const reused = await engine.resume(third.runId, { approvals: { tag: proposalId } });
+    expect(reused.nodes.tag).toMatchObject({ status: "failed", error: { code: "GOVERNANCE_DENIED" } });
+    expect(sent).toEqual([{ id: "c-2" }]);
+  });
+
+  it("denies an action of a run without agentId instead of asking governance for nobody", async () => {
+    const { engine, sent } = setup();
+    const result = await engine.run(def, { id: "c-1" });
+    expect(result.nodes.tag).toMatchObject({
+      status: "failed",
+      error: { code: "GOVERNANCE_DENIED", message: '[@atom/workflow-engine] action "crm.tag" denied: the run has no agentId to check' },
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("a retry of the approved action does not ask governance again (the approval is single-use)", async () => {
+    const approvals = memoryApprovalStore();
+    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "intern", status: "INTERN" }]), approvals });
+    const engine = createWorkflowEngine({ governance, random: () => 0 });
+    let calls = 0;
+    engine.registerAction("crm.flaky", {
+      input: z.object({}),
+      complexity: 3,
+      execute: async () => {
+        if (++calls === 1) throw new Error("503 from the CRM");
+        return { ok: true };
+      },
+    });
+    const flaky: WorkflowDefinition = {
+      id: "flaky",
+      version: 1,
+      nodes: [{ id: "call", type: "action", config: { action: "crm.flaky" }, retry: { maxAttempts: 2, initialDelayMs: 0 } }],
+      edges: [],
+    };
+    const paused = await engine.run(flaky, {}, { agentId: "intern" });
+    const proposalId = paused.pendingApproval?.proposalId as string;
+    await governance.approve(proposalId, { by: "alice" });
+    const resumed = await engine.resume(paused.runId, { approvals: { call: proposalId } });
+    expect(resumed.nodes.call).toMatchObject({ status: "success", attempts: 2, output: { ok: true } });
+    expect(calls).toBe(2);
+  });
+
+  it("validates approvals", async () => {
+    const { engine } = setup();
+    await expect(engine.resume("r", { approvals: { tag: "" } })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+  });
+});
