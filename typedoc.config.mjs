@@ -93,7 +93,6 @@ const KNOWN_NOT_EXPORTED = {
 const zodEnumKeys = (owner, values) => values.map((value) => `${owner}.__type.${value}`);
 const INTENTIONALLY_NOT_DOCUMENTED = [
   ...zodEnumKeys("@atom/errors.index.errorEnvelopeSchema.__type.severity", ["critical", "high", "info", "low", "medium"]),
-  ...zodEnumKeys("@atom/governance.index.GovernanceUnavailableError.__type.component", ["agent registry", "approval store"]),
   ...zodEnumKeys("@atom/workflow-engine.index.httpRequestConfigSchema.__type.bodyType", ["form", "json", "text"]),
   ...zodEnumKeys("@atom/workflow-engine.index.httpRequestConfigSchema.__type.method", ["DELETE", "GET", "PATCH", "POST", "PUT"]),
   ...zodEnumKeys("@atom/workflow-engine.index.RunCancelledError.__type.reason", ["aborted", "deadline"]),

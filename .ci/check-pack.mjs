@@ -5,7 +5,9 @@
 //    need, from the registry (no workspace links).
 // 3. Import every subpath of every `exports` map from an ESM consumer, a CJS consumer and a TypeScript consumer
 //    checked twice with `tsc --noEmit` (node16 and bundler resolution).
-// 4. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
+// 4. Run `npx atom-migrate up` and `status` in that project (on DATABASE_URL, else a PGlite directory), then check
+//    that every package's own `migrate()` finds nothing to do: the command line and the packages apply the same SQL.
+// 5. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
 //    imports no framework or database driver and stays within its byte budget in .ci/size-budgets.json.
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +33,7 @@ const PEERS = [
   "@types/pg",
   "mongodb",
   "@openfeature/server-sdk",
+  "@electric-sql/pglite",
   "vitest",
   "typescript",
   "@types/node",
@@ -74,6 +77,7 @@ try {
   checkEsm(specifiers);
   checkCjs(specifiers);
   await Promise.all([checkTypes(specifiers), checkCores(packages)]);
+  await checkMigrateCli();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -186,6 +190,59 @@ async function checkCores(packages) {
     sizes.push(`${name} ${output.bytes}/${budget ?? "?"} B`);
   }
   step(`core bundles (minified, deps external): ${sizes.join(", ")}`);
+}
+
+/** `npx atom-migrate up` then `status` from the consumer project, then each package's own migrate() is a no-op. */
+async function checkMigrateCli() {
+  const url = process.env.DATABASE_URL;
+  const schema = `atom_check_pack_${process.pid}`;
+  const target = url ? ["--database-url", url, "--schema", schema] : ["--database-url", `pglite:${join(work, "pglite")}`];
+  const migrate = (args) => runAsync("npx", ["--no-install", "atom-migrate", ...args, ...target], project);
+  try {
+    const up = await migrate(["up"]);
+    const status = await migrate(["status"]);
+    const namespaces = [url ? `oauth_store:${schema}:` : "oauth_store::", "governance", "ledger", "workflow-engine"];
+    for (const namespace of namespaces) {
+      if (!up.stdout.includes(`${namespace}: applied v1`)) failures.push(`atom-migrate up did not apply ${namespace}:\n    ${up.stdout}`);
+      if (!status.stdout.includes(`${namespace}: up to date`)) failures.push(`atom-migrate status: ${namespace} not up to date:\n    ${status.stdout}`);
+    }
+    writeFileSync(join(project, "migrate-again.mjs"), migrateAgainScript());
+    const again = JSON.parse((await runAsync("node", ["migrate-again.mjs", url ?? "", schema, join(work, "pglite")], project)).stdout);
+    for (const [name, applied] of Object.entries(again)) {
+      if (applied.length > 0) failures.push(`${name} migrate() applied ${applied} after atom-migrate up (the SQL differs)`);
+    }
+    step(`npx atom-migrate up + status applied ${namespaces.join(", ")}; each package's migrate() then had nothing to do`);
+  } catch (error) {
+    failures.push(`atom-migrate: ${firstLines(error)}`);
+  } finally {
+    if (url) await runAsync("node", ["-e", dropSchemaScript(), url, schema], project).catch(() => undefined);
+  }
+}
+
+function migrateAgainScript() {
+  return `import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { migrate as governance } from "@atom/governance/postgres";
+import { migrate as ledger } from "@atom/ledger/postgres";
+import { migrate as oauth } from "@atom/oauth-store/postgres";
+import { postgresRunStore } from "@atom/workflow-engine/postgres";
+const [url, schema, dir] = process.argv.slice(2);
+const db = url ? new pg.Pool({ connectionString: url, options: "-c search_path=" + schema }) : new PGlite(dir);
+const inSchema = url ? { schema } : {};
+const result = {
+  governance: (await governance(db)).applied,
+  ledger: (await ledger(db, inSchema)).applied,
+  "oauth-store": (await oauth(db, inSchema)).applied,
+};
+await postgresRunStore({ pool: db, ...inSchema }).migrate();
+console.log(JSON.stringify(result));
+await (url ? db.end() : db.close());
+`;
+}
+
+function dropSchemaScript() {
+  return `const pg = require("pg"); const c = new pg.Client({ connectionString: process.argv[1] });
+c.connect().then(() => c.query('DROP SCHEMA IF EXISTS "' + process.argv[2] + '" CASCADE')).finally(() => c.end());`;
 }
 
 function attempt(label, action) {

@@ -5,7 +5,8 @@ import { bench, describe } from "vitest";
 
 // One policy, four ways: an agent may perform an action when its maturity rank is at least the action's required
 // rank. The agent is SUPERVISED (rank 2); the action is HIGH complexity (requires SUPERVISED), so every answer is
-// "allow". @atom/governance answers from its cached agent lookup, as it does on every request after the first.
+// "allow". @atom/governance answers from its cached agent lookup, as it does on every request after the first: one
+// map lookup returning a settled promise (cached entries expire by timer, so no clock is read per check).
 
 const governance = createGovernance({
   registry: memoryAgentRegistry([{ id: "agent-1", status: "SUPERVISED", confidence: 0.8 }]),

@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "sql" },
+  test: { name: "sql", testTimeout: 60_000, hookTimeout: 60_000 },
 });

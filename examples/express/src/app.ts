@@ -5,6 +5,7 @@ import { requireGovernance } from "@atom/governance/express";
 import {
   approveProposal,
   createInvoice,
+  deliverInvoiceGovernance,
   deliverInvoice,
   type ExampleServices,
   finishOAuth,
@@ -58,7 +59,7 @@ export function createApp(services: ExampleServices): Express {
   });
   app.post(
     "/invoices/:id/deliver",
-    requireGovernance({ governance: services.governance, complexity: 3, actionName: "deliver_invoice", feature: "ledger" }),
+    requireGovernance(deliverInvoiceGovernance(services.governance)),
     async (req, res) => {
       res.json(await deliverInvoice(services.ledger, String(req.params.id)));
     },

@@ -3,6 +3,7 @@ import { requireGovernance } from "@atom/governance/fastify";
 import {
   approveProposal,
   createInvoice,
+  deliverInvoiceGovernance,
   deliverInvoice,
   type ExampleServices,
   finishOAuth,
@@ -44,7 +45,7 @@ export async function createApp(services: ExampleServices): Promise<FastifyInsta
   app.post("/invoices", async (req, reply) => reply.code(201).send(await createInvoice(services.ledger, req.body)));
   app.post<{ Params: { id: string } }>(
     "/invoices/:id/deliver",
-    { preHandler: requireGovernance({ governance: services.governance, complexity: 3, actionName: "deliver_invoice", feature: "ledger" }) },
+    { preHandler: requireGovernance(deliverInvoiceGovernance(services.governance)) },
     async (req) => deliverInvoice(services.ledger, req.params.id),
   );
   app.get("/ledger/trial-balance", async () => trialBalance(services.ledger));

@@ -6,6 +6,7 @@ import { requireGovernance } from "@atom/governance/hono";
 import {
   approveProposal,
   createInvoice,
+  deliverInvoiceGovernance,
   deliverInvoice,
   type ExampleServices,
   finishOAuth,
@@ -57,7 +58,7 @@ export function createApp(services: ExampleServices): Hono {
   app.post("/invoices", async (c) => c.json(await createInvoice(services.ledger, await jsonBody(c)), 201));
   app.post(
     "/invoices/:id/deliver",
-    requireGovernance({ governance: services.governance, complexity: 3, actionName: "deliver_invoice", feature: "ledger" }),
+    requireGovernance(deliverInvoiceGovernance(services.governance)),
     async (c) => c.json(await deliverInvoice(services.ledger, c.req.param("id"))),
   );
   app.get("/ledger/trial-balance", async (c) => c.json(await trialBalance(services.ledger)));

@@ -66,3 +66,20 @@ export async function approveProposal(governance: Governance, params: unknown, b
   const proposal = await governance.approve(id, { by, ...(note === undefined ? {} : { note }) });
   return { id: proposal.id, status: proposal.status, agentId: proposal.agentId, actionName: proposal.actionName, decidedBy: proposal.decidedBy };
 }
+
+/**
+ * The governance options of `POST /invoices/:id/deliver`, shared by every host. The demo trusts the `X-Agent-ID`
+ * header (opt-in: a real app verifies the agent with `resolveAgentId`, from a token the host checked), lets a person
+ * without an agent id deliver, and binds approvals to the invoice (the concrete path), not to every invoice.
+ */
+export function deliverInvoiceGovernance(governance: Governance) {
+  return {
+    governance,
+    complexity: 3,
+    actionName: "deliver_invoice",
+    feature: "ledger",
+    agentIdSource: "header",
+    allowUserInitiated: true,
+    requestDigest: (request: { path: string }) => request.path,
+  } as const;
+}

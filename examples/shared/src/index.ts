@@ -1,6 +1,6 @@
 export { createServices, type ExampleServices, type ServicesOptions } from "./services.js";
 export { health } from "./routes.js";
-export { approveProposal, getAgent, performAgentAction, registerAgent } from "./agents.js";
+export { approveProposal, deliverInvoiceGovernance, getAgent, performAgentAction, registerAgent } from "./agents.js";
 export { createInvoice, deliverInvoice, trialBalance } from "./invoices.js";
 export { finishOAuth, listConnections, startOAuth, useConnection, type OAuthProvider } from "./oauth.js";
 export { parseRequest } from "./request.js";

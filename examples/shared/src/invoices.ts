@@ -8,7 +8,7 @@ const invoiceBody = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/),
 });
 
-/** `POST /invoices`: a service billed in advance: the invoice (DRAFT) and its deferral, Dr 1200 / Cr 2200. */
+/** `POST /invoices`: a service billed in advance: the invoice (DRAFT) and its deferral, Dr 1200-<cur> / Cr 2200-<cur>. */
 export async function createInvoice(ledger: Ledger, body: unknown) {
   const input = parseRequest(invoiceBody, body, "body");
   const { amount } = money(input.amount, input.currency);
@@ -17,22 +17,22 @@ export async function createInvoice(ledger: Ledger, body: unknown) {
   return { id: invoice.id, status: invoice.status, amount: input.amount, currency: input.currency };
 }
 
-/** `POST /invoices/:id/deliver`: the service was delivered; recognize the revenue (Dr 2200 / Cr 4000), DRAFT → OPEN. */
+/** `POST /invoices/:id/deliver`: the service was delivered; recognize the revenue (Dr 2200-<cur> / Cr 4000-<cur>), DRAFT → OPEN. */
 export async function deliverInvoice(ledger: Ledger, id: string) {
   const { invoice, transaction, repeated } = await ledger.recognizeRevenue(id);
   return {
     id: invoice.id,
     status: invoice.status,
     repeated,
-    entries: (transaction?.entries ?? []).map((e) => ({ account: e.account, side: e.side, amount: e.amount.toString() })),
+    entries: (transaction?.entries ?? []).map((e) => ({ account: e.account, side: e.side, amount: e.amount.toString(), currency: e.currency })),
   };
 }
 
-/** `GET /ledger/trial-balance`: amounts as strings (they are bigints). */
+/** `GET /ledger/trial-balance`: per-currency accounts, amounts as strings (they are bigints). */
 export async function trialBalance(ledger: Ledger) {
   const trial = await ledger.trialBalance();
   return {
     balanced: trial.balanced,
-    rows: trial.rows.map((r) => ({ code: r.code, name: r.name, debit: r.debit.toString(), credit: r.credit.toString() })),
+    rows: trial.rows.map((r) => ({ code: r.code, name: r.name, currency: r.currency, debit: r.debit.toString(), credit: r.credit.toString() })),
   };
 }

@@ -105,11 +105,11 @@ export async function finishOAuth(
   return { provider, connected: true, scopes: saved.scopes };
 }
 
-/** `GET /connections`: the caller's connected providers, never their tokens. */
+/** `GET /connections`: the caller's connected providers, never their tokens (which are not even read). */
 export async function listConnections(store: OAuthStore, headers: Record<string, unknown>) {
-  const tokens = await store.listByUser(userIdFrom(headers));
+  const connections = await store.listConnections(userIdFrom(headers));
   return {
-    connections: tokens.map((t) => ({ provider: t.provider, status: t.status, scopes: t.scopes, expiresAt: t.expiresAt })),
+    connections: connections.map((c) => ({ provider: c.provider, status: c.status, scopes: c.scopes, expiresAt: c.expiresAt })),
   };
 }
 

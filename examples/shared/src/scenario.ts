@@ -208,7 +208,7 @@ export const scenario: ScenarioStep[] = [
   },
   { name: "an unknown agent acting: 404", method: "POST", path: "/agents/nobody/actions/read", expectStatus: 404, expectCode: "AGENT_NOT_FOUND" },
   {
-    name: "bill a service in advance: invoice (DRAFT) and deferral Dr 1200 / Cr 2200",
+    name: "bill a service in advance: invoice (DRAFT) and deferral Dr 1200-USD / Cr 2200-USD",
     method: "POST",
     path: "/invoices",
     body: { customerId: "c-1", amount: "1200.00", currency: "USD" },
@@ -237,15 +237,61 @@ export const scenario: ScenarioStep[] = [
     expectCode: "GOVERNANCE_DENIED",
   },
   {
+    name: "two agent ids in X-Agent-ID (a repeated header): 400, the same on every host",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    headers: { "x-agent-id": "agent-super, agent-student" },
+    expectStatus: 400,
+    expectCode: "VALIDATION_ERROR",
+  },
+  {
     name: "an INTERN agent delivering it needs approval: 202",
     method: "POST",
     path: (vars) => `/invoices/${vars.invoice}/deliver`,
     headers: { "x-agent-id": "agent-intern" },
     expectStatus: 202,
     expectCode: "GOVERNANCE_APPROVAL_REQUIRED",
+    capture: (result, vars) => {
+      vars.deliveryProposal = String((result.json as { details: { proposal_id: string } }).details.proposal_id);
+    },
   },
   {
-    name: "a SUPERVISED agent delivers it: revenue recognized Dr 2200 / Cr 4000, invoice OPEN",
+    name: "the INTERN retrying gets the same pending proposal",
+    method: "POST",
+    path: (vars) => `/invoices/${vars.invoice}/deliver`,
+    headers: { "x-agent-id": "agent-intern" },
+    expectStatus: 202,
+    expectCode: "GOVERNANCE_APPROVAL_REQUIRED",
+    capture: (result, vars) => {
+      const id = (result.json as { details: { proposal_id: string } }).details.proposal_id;
+      if (id !== vars.deliveryProposal) throw new Error(`a retry recorded a second proposal (${id})`);
+    },
+  },
+  {
+    name: "the INTERN cannot approve its own proposal: 403",
+    method: "POST",
+    path: (vars) => `/proposals/${vars.deliveryProposal}/approve`,
+    body: { by: "agent-intern" },
+    expectStatus: 403,
+    expectCode: "PROPOSAL_APPROVER_REFUSED",
+  },
+  {
+    name: "a person approves delivering this invoice",
+    method: "POST",
+    path: (vars) => `/proposals/${vars.deliveryProposal}/approve`,
+    body: { by: "alice" },
+    expectStatus: 200,
+  },
+  {
+    name: "the approval does not cover another invoice: 403",
+    method: "POST",
+    path: "/invoices/00000000-0000-4000-8000-000000000000/deliver",
+    headers: (vars) => ({ "x-agent-id": "agent-intern", "x-approval-id": vars.deliveryProposal ?? "" }),
+    expectStatus: 403,
+    expectCode: "GOVERNANCE_DENIED",
+  },
+  {
+    name: "a SUPERVISED agent delivers it: revenue recognized Dr 2200-USD / Cr 4000-USD, invoice OPEN",
     method: "POST",
     path: (vars) => `/invoices/${vars.invoice}/deliver`,
     headers: { "x-agent-id": "agent-super" },

@@ -125,6 +125,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Exa
     crmUrl,
     async close() {
       await http.close();
+      await governance.close();
       await opened.close();
     },
   };

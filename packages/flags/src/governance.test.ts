@@ -33,7 +33,7 @@ describe("createGovernanceFlags", () => {
     const time = new Date("2026-03-01T10:00:00Z");
     const g = createGovernanceFlags({
       features,
-      env: { EMERGENCY_GOVERNANCE_BYPASS: "true" },
+      env: { EMERGENCY_GOVERNANCE_BYPASS: "true", EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "2026-03-01T12:00:00Z" },
       onAudit: (event) => events.push(event),
       clock: () => time,
     });
@@ -71,11 +71,67 @@ describe("createGovernanceFlags", () => {
     expect(() => createGovernanceFlags({ features: [] })).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
   });
 
-  it("lets tests override the bypass in a scope", () => {
-    const g = createGovernanceFlags({ features, env: {}, onAudit: () => undefined });
-    g.flags.override({ EMERGENCY_GOVERNANCE_BYPASS: true }, () => {
+  it("lets tests override the bypass in a scope, with an expiry", () => {
+    const now = new Date("2026-03-01T10:00:00Z");
+    const g = createGovernanceFlags({ features, env: {}, onAudit: () => undefined, onWarning: () => undefined, clock: () => now });
+    g.flags.override({ EMERGENCY_GOVERNANCE_BYPASS: true, EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "2026-03-01T11:00:00Z" }, () => {
       expect(g.shouldEnforceGovernance("browser")).toBe(false);
     });
     expect(g.shouldEnforceGovernance("browser")).toBe(true);
+  });
+
+  it("requires an expiry for the bypass, at most maxBypassMs ahead (default 24 h)", () => {
+    const clock = () => new Date("2026-03-01T10:00:00Z");
+    expect(() => createGovernanceFlags({ features, clock, env: { EMERGENCY_GOVERNANCE_BYPASS: "true" } })).toThrow(
+      '[@atom/flags] EMERGENCY_GOVERNANCE_BYPASS_UNTIL="" is not a valid ISO-8601 time at most 24 h ahead (required while EMERGENCY_GOVERNANCE_BYPASS is on)',
+    );
+    expect(() =>
+      createGovernanceFlags({
+        features,
+        clock,
+        env: { EMERGENCY_GOVERNANCE_BYPASS: "true", EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "2026-03-02T10:00:01Z" },
+      }),
+    ).toThrow(expect.objectContaining({ code: "FLAGS_CONFIG_ERROR", details: expect.objectContaining({ variable: "EMERGENCY_GOVERNANCE_BYPASS_UNTIL" }) }));
+    const week = createGovernanceFlags({
+      features,
+      clock,
+      maxBypassMs: 7 * 86_400_000,
+      onAudit: () => undefined,
+      env: { EMERGENCY_GOVERNANCE_BYPASS: "true", EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "2026-03-05T10:00:00Z" },
+    });
+    expect(week.isEmergencyBypassActive()).toBe(true);
+    expect(() => createGovernanceFlags({ features, clock, maxBypassMs: 30 * 86_400_000 })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "maxBypassMs" }) }),
+    );
+  });
+
+  it.each(["2026-03-01", "March 1, 2026 11:00", "2026/03/01 11:00", "1772362800000", "2026-03-01T11:00:00"])(
+    "accepts only a full ISO-8601 time with a zone as the expiry, not %s",
+    (until) => {
+      expect(() =>
+        createGovernanceFlags({ features, clock: () => new Date("2026-03-01T10:00:00Z"), env: { EMERGENCY_GOVERNANCE_BYPASS_UNTIL: until } }),
+      ).toThrow(expect.objectContaining({ code: "FLAGS_CONFIG_ERROR" }));
+    },
+  );
+
+  it("a bypass switched on later without a valid expiry stays off, and says so", () => {
+    const warnings: string[] = [];
+    const g = createGovernanceFlags({
+      features,
+      env: {},
+      clock: () => new Date("2026-03-01T10:00:00Z"),
+      onWarning: (message) => warnings.push(message),
+      onAudit: () => undefined,
+    });
+    g.flags.override({ EMERGENCY_GOVERNANCE_BYPASS: true }, () => {
+      expect(g.isEmergencyBypassActive()).toBe(false);
+      expect(g.shouldEnforceGovernance("browser")).toBe(true);
+    });
+    g.flags.override({ EMERGENCY_GOVERNANCE_BYPASS: true, EMERGENCY_GOVERNANCE_BYPASS_UNTIL: "2027-01-01T00:00:00Z" }, () => {
+      expect(g.isEmergencyBypassActive()).toBe(false);
+    });
+    expect(warnings).toEqual([
+      "[@atom/flags] EMERGENCY_GOVERNANCE_BYPASS is on without a valid EMERGENCY_GOVERNANCE_BYPASS_UNTIL at most 24 h ahead: the bypass stays off",
+    ]);
   });
 });

@@ -2,16 +2,21 @@ import type { AgentRecord } from "./types.js";
 
 interface Entry {
   record: AgentRecord;
+  /** With an injected clock: when the entry expires. Without one, a timer drops it and this is `Infinity`. */
   expiresAt: number;
-  /** Values derived from `record` (decisions), by complexity then action name, dropped with it. */
-  derived: Map<number, Map<string, unknown>>;
+  /** The timer that drops the entry (default clock only). */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Values derived from `record` (decisions), by complexity (an array index, 0–4) then action name, dropped with it. */
+  derived: (Map<string, unknown> | undefined)[];
   /** How many values `derived` holds. */
   size: number;
 }
 
 /**
  * A TTL cache of agent records with single-flight loads: concurrent lookups of one uncached agent share one load.
- * Misses (unknown agents) and failures are never cached.
+ * Misses (unknown agents) and failures are never cached. With an injected clock, freshness is checked against it on
+ * every lookup; without one, an unref'd timer per entry drops it when its TTL ends, so a lookup reads no clock (a
+ * clock read costs more than the rest of a cached decision on some virtual machines).
  * @internal
  */
 export class AgentCache {
@@ -22,37 +27,44 @@ export class AgentCache {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly now: () => number,
+    private readonly now: (() => number) | undefined,
   ) {}
 
   /** The cached record when fresh, else `undefined`. */
   peek(agentId: string): AgentRecord | undefined {
     const entry = this.#entries.get(agentId);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt > this.now()) return entry.record;
-    this.#entries.delete(agentId);
+    if (this.now === undefined || entry.expiresAt > this.now()) return entry.record;
+    this.#drop(agentId);
     return undefined;
   }
 
-  /**
-   * A value derived from `record`, memoized while `record` is the agent's cached entry; computed afresh otherwise
-   * (cache disabled, expired, or a record handed to a caller after an invalidation).
-   */
-  memo<T>(agentId: string, record: AgentRecord, complexity: number, name: string, compute: () => T): T {
+  /** A value stored with {@link AgentCache.remember} for the agent's fresh entry, else `undefined`: one map lookup. */
+  recallFresh(agentId: string, complexity: number, name: string): unknown {
     const entry = this.#entries.get(agentId);
-    if (entry?.record !== record) return compute();
-    let byName = entry.derived.get(complexity);
-    const known = byName?.get(name);
-    if (known !== undefined) return known as T;
-    const value = compute();
-    // Bounded: a route set has few distinct actions; past this, compute without storing.
-    if (entry.size >= 256) return value;
-    if (byName === undefined) entry.derived.set(complexity, (byName = new Map()));
-    byName.set(name, value);
-    entry.size += 1;
-    return value;
+    if (entry === undefined || (this.now !== undefined && entry.expiresAt <= this.now())) return undefined;
+    return entry.derived[complexity]?.get(name);
   }
 
+  /**
+   * A value derived from `record` and stored with {@link AgentCache.remember} while `record` is the agent's cached
+   * entry, else `undefined`. Split from `remember` so the hot path allocates no closure.
+   */
+  recall(agentId: string, record: AgentRecord, complexity: number, name: string): unknown {
+    const entry = this.#entries.get(agentId);
+    return entry?.record === record ? entry.derived[complexity]?.get(name) : undefined;
+  }
+
+  /** Stores a value derived from `record`, while `record` is the agent's cached entry (bounded: 256 per agent). */
+  remember(agentId: string, record: AgentRecord, complexity: number, name: string, value: unknown): void {
+    const entry = this.#entries.get(agentId);
+    // Bounded: a route set has few distinct actions; past this, values are computed without being stored.
+    if (entry?.record !== record || entry.size >= 256 || !(complexity >= 0 && complexity <= 4)) return;
+    let byName = entry.derived[complexity];
+    if (byName === undefined) entry.derived[complexity] = byName = new Map();
+    byName.set(name, value);
+    entry.size += 1;
+  }
 
   /** Loads through `load`, sharing an in-flight load for the same agent. */
   load(agentId: string, load: () => Promise<AgentRecord | null>): Promise<AgentRecord | null> {
@@ -66,9 +78,7 @@ export class AgentCache {
       (record) => {
         settle();
         // An invalidate() during the load means the record may be stale: return it to this caller, do not cache it.
-        if (record && this.ttlMs > 0 && this.#version(agentId) === version) {
-          this.#entries.set(agentId, { record, expiresAt: this.now() + this.ttlMs, derived: new Map(), size: 0 });
-        }
+        if (record && this.ttlMs > 0 && this.#version(agentId) === version) this.#store(agentId, record);
         return record;
       },
       (error: unknown) => {
@@ -85,13 +95,35 @@ export class AgentCache {
     if (agentId === undefined) {
       this.#epoch += 1;
       this.#generation.clear();
+      for (const entry of this.#entries.values()) clearTimeout(entry.timer);
       this.#entries.clear();
       this.#inflight.clear();
       return;
     }
     this.#bump(agentId);
-    this.#entries.delete(agentId);
+    this.#drop(agentId);
     this.#inflight.delete(agentId);
+  }
+
+  #store(agentId: string, record: AgentRecord): void {
+    this.#drop(agentId);
+    const entry: Entry = { record, expiresAt: Infinity, timer: undefined, derived: [], size: 0 };
+    if (this.now !== undefined) {
+      entry.expiresAt = this.now() + this.ttlMs;
+    } else {
+      entry.timer = setTimeout(() => {
+        if (this.#entries.get(agentId) === entry) this.#entries.delete(agentId);
+      }, this.ttlMs);
+      entry.timer.unref?.();
+    }
+    this.#entries.set(agentId, entry);
+  }
+
+  #drop(agentId: string): void {
+    const entry = this.#entries.get(agentId);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.#entries.delete(agentId);
   }
 
   #bump(agentId: string): void {

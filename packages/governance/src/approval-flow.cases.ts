@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { createGovernance, type Governance } from "./governance.js";
+import { createGovernance, type Governance, type GovernanceOptions } from "./governance.js";
 import { memoryAgentRegistry } from "./memory.js";
 import type { ApprovalStore } from "./types.js";
 
@@ -7,15 +7,27 @@ import type { ApprovalStore } from "./types.js";
  * The approval flow, end to end through `createGovernance`, for any store that can decide and consume proposals.
  * Registered by the memory tests and by the Postgres tests (PGlite, or a real server with `DATABASE_URL`).
  */
-export function approvalFlowCases(createStore: () => ApprovalStore | Promise<ApprovalStore>): void {
+export function approvalFlowCases(createStore: (clock: () => Date) => ApprovalStore | Promise<ApprovalStore>): void {
   let now = Date.parse("2026-05-01T09:00:00Z");
-  const gate = async (): Promise<{ governance: Governance; store: ApprovalStore }> => {
-    const store = await createStore();
+  const gate = async (
+    options: Partial<GovernanceOptions> = {},
+  ): Promise<{ governance: Governance; store: ApprovalStore }> => {
+    const store = await createStore(() => new Date(now));
     const registry = memoryAgentRegistry([
       { id: "intern", status: "INTERN" },
       { id: "other-intern", status: "INTERN" },
     ]);
-    return { store, governance: createGovernance({ registry, approvals: store, clock: () => now, approvalTtlMs: 60_000 }) };
+    return {
+      store,
+      governance: createGovernance({
+        registry,
+        approvals: store,
+        clock: () => now,
+        approvalTtlMs: 60_000,
+        proposalTtlMs: 120_000,
+        ...options,
+      }),
+    };
   };
   const ask = (governance: Governance, approvalId?: string, agentId = "intern", action = "send_email") =>
     governance.check({ agentId, action, ...(approvalId === undefined ? {} : { approvalId }) });
@@ -84,5 +96,80 @@ export function approvalFlowCases(createStore: () => ApprovalStore | Promise<App
       details: expect.objectContaining({ field: "by" }),
     });
     expect((await store.getProposal(id))?.status).toBe("pending");
+  });
+
+  const route = (method: string, path: string, digest?: string) => ({
+    method,
+    path,
+    route: path,
+    ...(digest === undefined ? {} : { digest }),
+  });
+
+  it("an approval is bound to the request it was asked for: method, route and digest", async () => {
+    const { governance } = await gate();
+    const asked = await governance.check({ agentId: "intern", complexity: 3, request: route("POST", "/emails", "d1") });
+    expect(asked).toMatchObject({ outcome: "approval_required", actionName: "POST /emails" });
+    const id = asked.proposalId ?? "";
+    await governance.approve(id, { by: "alice" });
+    const use = (request: ReturnType<typeof route>) => governance.check({ agentId: "intern", complexity: 3, request, approvalId: id });
+    expect((await use(route("DELETE", "/accounts/1", "d1"))).outcome).toBe("deny");
+    expect((await use(route("POST", "/emails", "d2"))).outcome).toBe("deny");
+    expect(
+      (await governance.check({ agentId: "intern", complexity: 3, actionName: "POST /emails", request: route("PUT", "/emails", "d1"), approvalId: id })).outcome,
+    ).toBe("deny");
+    expect((await use(route("POST", "/emails", "d1"))).outcome).toBe("allow");
+  });
+
+  it("an approval granted at one complexity does not allow a higher one of the same name", async () => {
+    const { governance } = await gate();
+    const id = (await governance.check({ agentId: "intern", complexity: 3, actionName: "act" })).proposalId ?? "";
+    await governance.approve(id, { by: "alice" });
+    expect((await governance.check({ agentId: "intern", complexity: 4, actionName: "act", approvalId: id })).outcome).toBe("deny");
+    expect((await governance.check({ agentId: "intern", complexity: 3, actionName: "act", approvalId: id })).outcome).toBe("allow");
+  });
+
+  it("unnamed routes get their method and route as action name, so they never share one", async () => {
+    const { governance } = await gate();
+    const a = await governance.check({ agentId: "intern", complexity: 3, request: route("POST", "/emails") });
+    const b = await governance.check({ agentId: "intern", complexity: 3, request: route("DELETE", "/accounts/:id") });
+    expect([a.actionName, b.actionName]).toEqual(["POST /emails", "DELETE /accounts/:id"]);
+    expect(a.proposalId).not.toBe(b.proposalId);
+  });
+
+  it("a retry of the same request gets the same pending proposal, until it expires", async () => {
+    const { governance, store } = await gate();
+    const ask = () => governance.check({ agentId: "intern", complexity: 3, request: route("POST", "/emails", "d1") });
+    const first = (await ask()).proposalId;
+    const retries = await Promise.all(Array.from({ length: 5 }, () => ask()));
+    expect(new Set(retries.map((d) => d.proposalId))).toEqual(new Set([first]));
+    const other = await governance.check({ agentId: "intern", complexity: 3, request: route("POST", "/emails", "d2") });
+    expect(other.proposalId).not.toBe(first);
+    now += 120_001;
+    expect(await store.getProposal(first ?? "")).toMatchObject({ status: "expired" });
+    await expect(governance.approve(first ?? "", { by: "alice" })).rejects.toMatchObject({
+      code: "PROPOSAL_ALREADY_DECIDED",
+      details: { proposal_id: first, status: "expired" },
+    });
+    const fresh = (await ask()).proposalId;
+    expect(fresh).not.toBe(first);
+  });
+
+  it("refuses self-approval and approval by another agent unless allowed", async () => {
+    const { governance, store } = await gate();
+    const id = (await governance.check({ agentId: "intern", action: "send_email" })).proposalId ?? "";
+    await expect(governance.approve(id, { by: "intern" })).rejects.toMatchObject({
+      code: "PROPOSAL_APPROVER_REFUSED",
+      status: 403,
+      details: { proposal_id: id, approver: "self" },
+    });
+    await expect(governance.approve(id, { by: "other-intern" })).rejects.toMatchObject({
+      code: "PROPOSAL_APPROVER_REFUSED",
+      details: { proposal_id: id, approver: "agent" },
+    });
+    expect((await store.getProposal(id))?.status).toBe("pending");
+    const lenient = await gate({ allowAgentApprovers: true });
+    const other = (await lenient.governance.check({ agentId: "intern", action: "send_email" })).proposalId ?? "";
+    await expect(lenient.governance.approve(other, { by: "intern" })).rejects.toMatchObject({ code: "PROPOSAL_APPROVER_REFUSED" });
+    await expect(lenient.governance.approve(other, { by: "other-intern" })).resolves.toMatchObject({ status: "approved" });
   });
 }

@@ -13,16 +13,23 @@ export interface GovernanceCheckInput {
   action?: string;
   /** The feature whose flag decides whether governance is enforced. @default "default" */
   feature?: string;
-  /** The name recorded in decisions, proposals and audit events. @default `action`, else `complexity:<n>` */
+  /**
+   * The name recorded in decisions, proposals and audit events.
+   * @default `action`, else the request's method and route (`POST /emails`), else `complexity:<n>`
+   */
   actionName?: string;
-  /** The HTTP request the check guards, recorded with proposals and audit events. */
+  /** The HTTP request the check guards, recorded with proposals and audit events; approvals are bound to it. */
   request?: GovernedRequestInfo;
   /**
-   * The id of an approved proposal for this agent and action. When the action needs approval, the approval is used
-   * (once) and the check allows; an unknown, pending, rejected, used, expired or mismatched approval denies.
+   * The id of an approved proposal for this agent, action name, complexity and request fingerprint (see
+   * `requestFingerprint`). When the action needs approval, the approval is used (once) and the check allows;
+   * an unknown, pending, rejected, used, expired or mismatched approval denies.
    */
   approvalId?: string;
 }
+
+const REQUEST_FIELD_MAX_LENGTH = 2_048;
+const DIGEST_MAX_LENGTH = 512;
 
 /** @internal The contract of `check`'s input; the source of every validation error. */
 export const checkSchema = z
@@ -32,7 +39,14 @@ export const checkSchema = z
     action: z.string().min(1).optional(),
     feature: z.string().min(1).optional(),
     actionName: z.string().min(1).optional(),
-    request: z.object({ method: z.string().min(1), path: z.string() }).optional(),
+    request: z
+      .object({
+        method: z.string().min(1).max(REQUEST_FIELD_MAX_LENGTH),
+        path: z.string().max(REQUEST_FIELD_MAX_LENGTH),
+        route: z.string().min(1).max(REQUEST_FIELD_MAX_LENGTH).optional(),
+        digest: z.string().min(1).max(DIGEST_MAX_LENGTH).optional(),
+      })
+      .optional(),
     approvalId: proposalIdInputSchema.optional(),
   })
   .refine((v) => v.complexity !== undefined || v.action !== undefined, {
@@ -61,8 +75,14 @@ export function isWellFormedCheckInput(input: unknown): input is GovernanceCheck
   if (approvalId !== undefined && !boundedName(approvalId, PROPOSAL_ID_MAX_LENGTH)) return false;
   if (request === undefined) return true;
   if (typeof request !== "object" || request === null) return false;
-  const { method, path } = request as Record<string, unknown>;
-  return typeof method === "string" && method.length > 0 && typeof path === "string";
+  const { method, path, route, digest } = request as Record<string, unknown>;
+  return (
+    boundedName(method, REQUEST_FIELD_MAX_LENGTH) &&
+    typeof path === "string" &&
+    path.length <= REQUEST_FIELD_MAX_LENGTH &&
+    (route === undefined || boundedName(route, REQUEST_FIELD_MAX_LENGTH)) &&
+    (digest === undefined || boundedName(digest, DIGEST_MAX_LENGTH))
+  );
 }
 
 /**
@@ -74,6 +94,11 @@ export function isWellFormedCheckInput(input: unknown): input is GovernanceCheck
 export function readCheckInput(input: unknown): ValidCheckInput {
   if (!isWellFormedCheckInput(input)) return parseInput(checkSchema, input, "[@atom/governance] check");
   const { request } = input;
-  // Only the method and path travel on to proposals and audit events, never other fields of the caller's object.
-  return request === undefined ? input : { ...input, request: { method: request.method, path: request.path } };
+  if (request === undefined) return input;
+  // Only these fields travel on to proposals and audit events, never other fields of the caller's object.
+  const { method, path, route, digest } = request;
+  return {
+    ...input,
+    request: { method, path, ...(route === undefined ? {} : { route }), ...(digest === undefined ? {} : { digest }) },
+  };
 }

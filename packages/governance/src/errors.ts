@@ -4,8 +4,9 @@ import { z } from "zod";
 const maturityDetail = z.string();
 
 /**
- * `GOVERNANCE_DENIED` (403): the agent is not mature enough for the action, or is inactive. The message is the
- * decision's reason; details carry `agent_id`, `action_name`, `agent_maturity`, `required_maturity`.
+ * `GOVERNANCE_DENIED` (403): the agent is not mature enough for the action, is inactive, or named no agent. The message
+ * says what was decided, never the agent's stored status or confidence score (those stay in the decision's `reason`
+ * and the audit trail); details carry `reason` (the same sentence), `agent_id`, `action_name`, `required_maturity`.
  */
 export const GovernanceDeniedError = defineError({
   code: "GOVERNANCE_DENIED",
@@ -19,8 +20,6 @@ export const GovernanceDeniedError = defineError({
     agent_id: z.string().nullable(),
     /** The action's recorded name. */
     action_name: z.string(),
-    /** The maturity the agent acted with, or its inactive status; `null` without an agent. */
-    agent_maturity: maturityDetail.nullable(),
     /** The maturity the action needs. */
     required_maturity: maturityDetail,
   }),
@@ -48,8 +47,8 @@ export const GovernanceApprovalRequiredError = defineError({
 });
 
 /**
- * `GOVERNANCE_UNAVAILABLE` (503): the agent registry or approval store failed, timed out, or returned something
- * invalid. The check failed closed: nothing was allowed. The message and details (which component, which agent) are
+ * `GOVERNANCE_UNAVAILABLE` (503): the agent registry or approval store (or, through the host helpers, your
+ * `resolveAgentId` or `requestDigest`) failed, timed out, or returned something invalid. The check failed closed: nothing was allowed. The message and details (which component, which agent) are
  * shown to clients even in production; the cause is kept on `cause` and never sent.
  */
 export const GovernanceUnavailableError = defineError({
@@ -59,10 +58,31 @@ export const GovernanceUnavailableError = defineError({
   expose: true,
   message: (d) => `[@atom/governance] ${d.component} unavailable; the action was not allowed`,
   details: z.object({
-    /** Which dependency failed: `agent registry` or `approval store`. */
-    component: z.enum(["agent registry", "approval store"]),
+    /** Which dependency failed: `agent registry`, `approval store`, or the host's `agent resolver` or `request digest`. */
+    component: z.union([
+      z.literal("agent registry"),
+      z.literal("approval store"),
+      z.literal("agent resolver"),
+      z.literal("request digest"),
+    ]),
     /** The agent whose check failed. */
     agent_id: z.string(),
+  }),
+});
+
+/**
+ * `GOVERNANCE_FLAG_INVALID` (500, reported, never thrown by `check`): a flag reader returned something other than
+ * `true` or `false` (a string, `undefined`, a promise of either), threw, rejected, or did not settle within
+ * `timeoutMs`. The check was enforced without bypass; the error goes to `onError` and a `misconfiguration` audit event.
+ */
+export const GovernanceFlagInvalidError = defineError({
+  code: "GOVERNANCE_FLAG_INVALID",
+  status: 500,
+  severity: "critical",
+  message: (d) => `[@atom/governance] flag reader ${d.reader} did not answer with a boolean; governance was enforced`,
+  details: z.object({
+    /** The reader that misbehaved. */
+    reader: z.enum(["isEmergencyBypassActive", "shouldEnforceGovernance"]),
   }),
 });
 
@@ -90,6 +110,35 @@ export const ProposalAlreadyDecidedError = defineError({
     /** The proposal's current status. */
     status: z.string(),
   }),
+});
+
+/**
+ * `PROPOSAL_APPROVER_REFUSED` (403): the decider is the agent that asked (`self`), or another agent known to the
+ * registry (`agent`) while `allowAgentApprovers` is off. Nothing was changed.
+ */
+export const ProposalApproverRefusedError = defineError({
+  code: "PROPOSAL_APPROVER_REFUSED",
+  status: 403,
+  severity: "medium",
+  expose: true,
+  message: (d) =>
+    d.approver === "self"
+      ? `Proposal ${d.proposal_id} cannot be decided by the agent that asked for it`
+      : `Proposal ${d.proposal_id} cannot be decided by an agent`,
+  details: z.object({
+    /** The proposal's id. */
+    proposal_id: z.string(),
+    /** Why: `self` (the asking agent) or `agent` (another agent). */
+    approver: z.union([z.literal("self"), z.literal("agent")]),
+  }),
+});
+
+/** `GOVERNANCE_REGISTRY_UNSUPPORTED` (500): the agent registry does not implement `setStatus`. */
+export const RegistryUnsupportedError = defineError({
+  code: "GOVERNANCE_REGISTRY_UNSUPPORTED",
+  status: 500,
+  severity: "high",
+  message: () => "[@atom/governance] the agent registry does not implement setStatus",
 });
 
 /** `GOVERNANCE_APPROVALS_UNSUPPORTED` (500): the approval store cannot decide or consume proposals. */

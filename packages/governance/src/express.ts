@@ -16,15 +16,22 @@
  * @packageDocumentation
  */
 import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
-import { auditedMethods, isGuard, markGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
+import { auditedMethods, guardCovers, isEveryMethod, isGuard, markAsGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** The parts of an Express request the middleware reads. */
 export interface ExpressGovernedRequest {
   /** HTTP method. */
   method: string;
-  /** Path without the query string. */
+  /** Path without the query string, relative to `baseUrl`. */
   path: string;
+  /** Where the router handling the request is mounted (`""` at the root). */
+  baseUrl?: string;
+  /** The matched route, inside route middleware. */
+  route?: {
+    /** The route's pattern (`/emails/:id`). */
+    path?: unknown;
+  };
   /** Request headers, names lower-case. */
   headers: Record<string, string | string[] | undefined>;
   /** Parsed query string. */
@@ -55,11 +62,14 @@ export function requireGovernance(
   options: RequireGovernanceOptions<ExpressGovernedRequest>,
 ): ExpressGovernanceMiddleware {
   const guard = createGuard(options);
-  return markGuard(function governanceMiddleware(req, res, next) {
+  return markAsGuard(guard, function governanceMiddleware(req, res, next) {
     const query = (typeof req.query === "object" && req.query !== null ? req.query : {}) as Record<string, unknown>;
+    const base = typeof req.baseUrl === "string" ? req.baseUrl : "";
+    const route = typeof req.route?.path === "string" ? base + req.route.path : undefined;
     guard({
       method: req.method,
-      path: req.path,
+      path: base + req.path,
+      ...(route === undefined ? {} : { route }),
       header: (name) => req.headers[name],
       query: (name) => query[name],
       body: () => req.body,
@@ -73,6 +83,7 @@ export function requireGovernance(
 
 interface ExpressLayerLike {
   handle?: unknown;
+  name?: string;
   rawPath?: unknown;
   route?: { path?: unknown; methods?: Record<string, boolean>; stack?: { handle?: unknown; method?: string }[] };
 }
@@ -81,14 +92,17 @@ interface ExpressLayerLike {
 export interface ExpressAppLike {
   /** Express 5's root router, whose layers are walked. */
   router?: {
-    /** The router's layers: middleware and routes, in order. */
+    /** The router's layers: middleware, routes and nested routers, in order. */
     stack?: unknown[];
   };
 }
 
+const join = (prefix: string, path: string) => (prefix === "" || prefix === "/" ? path : path === "/" ? prefix : prefix + path);
+
 /**
- * Lists every POST/PUT/PATCH/DELETE route of an Express 5 app and whether a governance guard runs for it (on the
- * route, or `app.use`d before it). Fail CI on unguarded mutations. Routes inside nested routers are not listed.
+ * Lists every state-changing route of an Express 5 app (every method but GET, HEAD and OPTIONS; `app.all` routes as
+ * method `ALL`), including routes of nested routers with their mount path, and whether a governance guard checks it
+ * (on the route, or `use`d before it on a covering path, for that method). Fail CI on unguarded mutations.
  * @example
  * ```ts
  * const unguarded = auditRoutes(app).filter((route) => !route.guarded);
@@ -97,25 +111,43 @@ export interface ExpressAppLike {
  */
 export function auditRoutes(app: ExpressAppLike): RouteAuditEntry[] {
   const entries: RouteAuditEntry[] = [];
-  const mounted: string[] = [];
-  for (const layer of (app.router?.stack ?? []) as ExpressLayerLike[]) {
+  walk((app.router?.stack ?? []) as ExpressLayerLike[], "", [], entries, 0);
+  return entries;
+}
+
+interface Mounted {
+  path: string;
+  guard: unknown;
+}
+
+function walk(stack: ExpressLayerLike[], prefix: string, inherited: Mounted[], entries: RouteAuditEntry[], depth: number): void {
+  // Bounded: routers nest a few levels; a cycle (a router mounted in itself) stops here.
+  if (depth > 32) return;
+  const mounted = [...inherited];
+  for (const layer of stack) {
+    const at = typeof layer.rawPath === "string" ? layer.rawPath : "/";
     if (!layer.route) {
-      if (isGuard(layer.handle)) mounted.push(typeof layer.rawPath === "string" ? layer.rawPath : "/");
+      const nested = (layer.handle as { stack?: unknown } | undefined)?.stack;
+      if (isGuard(layer.handle)) mounted.push({ path: join(prefix, at), guard: layer.handle });
+      else if (Array.isArray(nested)) walk(nested as ExpressLayerLike[], join(prefix, at), mounted, entries, depth + 1);
       continue;
     }
-    const path = String(layer.route.path);
-    const byMount = mounted.some((mount) => mountCovers(mount, path));
-    for (const method of auditedMethods(Object.keys(layer.route.methods ?? {}))) {
+    const path = join(prefix, String(layer.route.path));
+    const inner = layer.route.stack ?? [];
+    // `app.all` registers the route for every method Node knows, PURGE included.
+    const declared = Object.keys(layer.route.methods ?? {});
+    const methods = isEveryMethod(declared) ? ["ALL"] : auditedMethods(declared);
+    for (const method of methods) {
       const guarded =
-        byMount ||
-        (layer.route.stack ?? []).some(
-          (inner) => isGuard(inner.handle) && (inner.method === undefined || inner.method.toUpperCase() === method),
+        mounted.some((mount) => mountCovers(mount.path, path) && guardCovers(mount.guard, method)) ||
+        inner.some(
+          (handler) =>
+            (method === "ALL" || handler.method === undefined || handler.method.toUpperCase() === method) &&
+            guardCovers(handler.handle, method),
         );
       entries.push({ method, path, guarded });
     }
   }
-  return entries;
 }
-
 export type { RequireGovernanceOptions } from "./http.js";
 export type { RouteAuditEntry } from "./route-audit.js";

@@ -16,7 +16,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
-import { auditedMethods, isGuard, markGuard, type RouteAuditEntry } from "./route-audit.js";
+import { auditedMethods, guardCovers, isEveryMethod, markAsGuard, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** A Fastify `preHandler` hook. */
@@ -31,14 +31,16 @@ const decisions = new WeakMap<FastifyRequest, GovernanceDecision>();
  */
 export function requireGovernance(options: RequireGovernanceOptions<FastifyRequest>): FastifyGovernancePreHandler {
   const guard = createGuard(options);
-  return markGuard(async function governancePreHandler(request) {
+  return markAsGuard(guard, async function governancePreHandler(request) {
     const query = (typeof request.query === "object" && request.query !== null ? request.query : {}) as Record<
       string,
       unknown
     >;
+    const route = request.routeOptions?.url;
     const decision = await guard({
       method: request.method,
       path: request.url.split("?")[0] ?? "/",
+      ...(typeof route === "string" ? { route } : {}),
       header: (name) => request.headers[name],
       query: (name) => query[name],
       body: () => request.body,
@@ -49,13 +51,15 @@ export function requireGovernance(options: RequireGovernanceOptions<FastifyReque
 }
 
 /**
- * Starts recording the routes of a Fastify instance (call it before declaring routes; it adds an `onRoute` hook)
- * and returns a function listing every POST/PUT/PATCH/DELETE route and whether a governance `preHandler` runs for it.
- * Fail CI on unguarded mutations.
+ * Starts recording the routes of a Fastify instance (call it before declaring routes and registering plugins; it adds
+ * an `onRoute` hook, which plugins inherit) and returns a function listing every state-changing route (every method
+ * but GET, HEAD and OPTIONS; `app.all` routes as method `ALL`), with its plugin prefix, and whether a route-level
+ * governance hook (`preHandler`, `onRequest`, `preValidation`) checks that method. Guards added with `addHook` on a
+ * plugin are not seen: such routes are listed as unguarded. Fail CI on unguarded mutations.
  * @example
  * ```ts
  * const routes = auditRoutes(app);
- * app.post("/emails", { preHandler: requireGovernance({ governance, action: "send_email" }) }, sendEmail);
+ * app.post("/emails", { preHandler: requireGovernance({ governance, action: "send_email", resolveAgentId }) }, sendEmail);
  * await app.ready();
  * expect(routes().filter((route) => !route.guarded)).toEqual([]);
  * ```
@@ -64,9 +68,11 @@ export function auditRoutes(app: Pick<FastifyInstance, "addHook">): () => RouteA
   const entries: RouteAuditEntry[] = [];
   app.addHook("onRoute", (route) => {
     const hooks = [route.preHandler, route.onRequest, route.preValidation].flat();
-    const guarded = hooks.some((hook) => isGuard(hook));
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of auditedMethods(methods)) entries.push({ method, path: route.url, guarded });
+    const declared = Array.isArray(route.method) ? route.method : [route.method];
+    const methods = isEveryMethod(declared) ? ["ALL"] : auditedMethods(declared);
+    for (const method of methods) {
+      entries.push({ method, path: route.url, guarded: hooks.some((hook) => guardCovers(hook, method)) });
+    }
   });
   return () => entries.map((entry) => ({ ...entry }));
 }

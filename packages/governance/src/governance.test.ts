@@ -11,6 +11,7 @@ import {
   INACTIVE_STATUSES,
   memoryAgentRegistry,
   memoryApprovalStore,
+  requestFingerprint,
 } from "./index.js";
 
 const ALL_STATUSES: AgentStatus[] = [...AGENT_MATURITIES, ...INACTIVE_STATUSES];
@@ -105,6 +106,7 @@ describe("createGovernance check: maturity × complexity × status", () => {
     const governance = createGovernance({
       registry: memoryAgentRegistry([{ id: "i", status: "INTERN", tenantId: "t1" }]),
       approvals,
+      clock: () => Date.parse("2026-01-01T00:00:00Z"),
     });
     const decision = await governance.check({ agentId: "i", action: "send_email", request: { method: "POST", path: "/mail" } });
     expect(await approvals.getProposal(decision.proposalId ?? "")).toEqual({
@@ -119,6 +121,8 @@ describe("createGovernance check: maturity × complexity × status", () => {
       reason: 'Agent i (INTERN) needs approval to perform "send_email", which requires SUPERVISED',
       request: { method: "POST", path: "/mail" },
       tenantId: "t1",
+      fingerprint: requestFingerprint({ method: "POST", path: "/mail" }),
+      expiresAt: new Date("2026-01-02T00:00:00Z"),
     });
   });
 });
@@ -314,7 +318,7 @@ describe("createGovernance cache and outcomes", () => {
     let now = 0;
     const registry = memoryAgentRegistry([{ id: "a", status: "STUDENT" }]);
     const getAgent = vi.spyOn(registry, "getAgent");
-    const governance = createGovernance({ registry, cacheTtlMs: 1_000, clock: () => now });
+    const governance = createGovernance({ registry, cacheTtlMs: 1_000, clock: () => now, watchRegistry: false });
     await Promise.all(Array.from({ length: 20 }, () => governance.check({ agentId: "a", complexity: 1 })));
     expect(getAgent).toHaveBeenCalledTimes(1);
 
@@ -334,6 +338,26 @@ describe("createGovernance cache and outcomes", () => {
     expect(getAgent).toHaveBeenCalledTimes(4);
   });
 
+  it("without an injected clock, a cached agent expires by timer after the TTL (no clock read per check)", async () => {
+    vi.useFakeTimers();
+    try {
+      const registry = memoryAgentRegistry([{ id: "a", status: "STUDENT" }]);
+      const getAgent = vi.spyOn(registry, "getAgent");
+      const governance = createGovernance({ registry, cacheTtlMs: 1_000, watchRegistry: false });
+      await governance.check({ agentId: "a", complexity: 1 });
+      registry.upsert({ id: "a", status: "AUTONOMOUS" });
+      await vi.advanceTimersByTimeAsync(999);
+      expect((await governance.check({ agentId: "a", complexity: 4 })).outcome).toBe("deny");
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await governance.check({ agentId: "a", complexity: 4 })).outcome).toBe("allow");
+      expect(getAgent).toHaveBeenCalledTimes(2);
+      governance.invalidate();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("memoizes allow and deny decisions with the cached agent, frozen, and never approval proposals", async () => {
     const approvals = memoryApprovalStore();
     const registry = memoryAgentRegistry([{ id: "a", status: "INTERN" }]);
@@ -342,8 +366,8 @@ describe("createGovernance cache and outcomes", () => {
     expect(await governance.check({ agentId: "a", complexity: 1 })).toBe(first);
     expect(Object.isFrozen(first)).toBe(true);
     expect(await governance.check({ agentId: "a", complexity: 1, actionName: "other" })).not.toBe(first);
-    const p1 = await governance.check({ agentId: "a", complexity: 3 });
-    const p2 = await governance.check({ agentId: "a", complexity: 3 });
+    const p1 = await governance.check({ agentId: "a", complexity: 3, request: { method: "POST", path: "/x", digest: "1" } });
+    const p2 = await governance.check({ agentId: "a", complexity: 3, request: { method: "POST", path: "/x", digest: "2" } });
     expect(p1.proposalId).not.toBe(p2.proposalId);
     expect(approvals.list()).toHaveLength(2);
     governance.invalidate("a");
@@ -404,7 +428,7 @@ describe("createGovernance cache and outcomes", () => {
 });
 
 describe("approvals (memory store)", () => {
-  approvalFlowCases(() => memoryApprovalStore());
+  approvalFlowCases((clock) => memoryApprovalStore({ clock }));
 
   it("a store that can only record proposals says so instead of approving", async () => {
     const recordOnly: ApprovalStore = {

@@ -1,162 +1,53 @@
-import { AgentNotFoundError, parseInput } from "@atom/errors";
-import { z } from "zod";
+import { AgentNotFoundError, type AtomError, isAtomError, parseInput } from "@atom/errors";
 import { AgentCache } from "./agent-cache.js";
+import { readCheckInput, type ValidCheckInput } from "./check-input.js";
 import { type ActionComplexity, complexityForAction, DEFAULT_ACTION_COMPLEXITY, requiredMaturity, toComplexity } from "./complexity.js";
+import { judge } from "./decide.js";
+import { unidentifiedError } from "./denials.js";
 import {
   ApprovalsUnsupportedError,
   GovernanceUnavailableError,
   ProposalAlreadyDecidedError,
+  ProposalApproverRefusedError,
   ProposalNotFoundError,
+  RegistryUnsupportedError,
 } from "./errors.js";
+import { defaultActionName, requestFingerprint } from "./fingerprint.js";
+import { createFlagReader, type FlagReading } from "./flag-reader.js";
+import {
+  decisionSchema,
+  type Memo,
+  optionalText,
+  optionsSchema,
+  outcomeSchema,
+  proposalIdSchema,
+  type ProposalSummary,
+  proposalSummarySchema,
+  statusInputSchema,
+} from "./governance-schemas.js";
+import type { Governance, GovernanceOptions, ProposalDecisionInput } from "./governance-types.js";
 import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
 import { memoryApprovalStore } from "./memory.js";
-import { judge } from "./decide.js";
-import { agentIdSchema, agentRecordSchema, proposalIdInputSchema } from "./schemas.js";
-import { type GovernanceCheckInput, readCheckInput, type ValidCheckInput } from "./check-input.js";
+import { agentIdSchema, agentRecordSchema } from "./schemas.js";
 import { withTimeout } from "./timeout.js";
 import type {
   AgentRecord,
-  AgentRegistry,
   ApprovalStore,
   GovernanceAuditEvent,
-  GovernanceAuditSink,
   GovernanceDecision,
-  GovernanceFlagsReader,
   GovernanceMode,
+  GovernanceOutcome,
   GovernedRequestInfo,
   Proposal,
 } from "./types.js";
 
-/** Options of {@link createGovernance}. */
-export interface GovernanceOptions {
-  /** Where agents are looked up. */
-  registry: AgentRegistry;
-  /**
-   * Feature flags for per-feature enforcement and the emergency bypass (`@atom/flags` fits).
-   * @default every feature enforced, no bypass
-   */
-  flags?: GovernanceFlagsReader;
-  /**
-   * Where proposals are recorded when an INTERN asks for more than it may do alone.
-   * @default memoryApprovalStore() (lost on restart; pass `postgresApprovalStore` in production)
-   */
-  approvals?: ApprovalStore;
-  /** Receives every decision. @default none */
-  audit?: GovernanceAuditSink;
-  /**
-   * Called when the audit sink throws; the decision stands either way.
-   * @default logs the error's name to `console.error`
-   */
-  onAuditError?: (error: unknown, event: GovernanceAuditEvent) => void;
-  /**
-   * Extra or overriding entries for the action → complexity table, merged over {@link DEFAULT_ACTION_COMPLEXITY}.
-   * @example { export_report: 2, delete: 3 }
-   */
-  actions?: Readonly<Record<string, number>>;
-  /** How long an agent lookup is cached, in ms; `0` disables the cache. @default 30_000 */
-  cacheTtlMs?: number;
-  /** How long an approval stays usable after it was approved, in ms. @default 86_400_000 (24 hours) */
-  approvalTtlMs?: number;
-  /** A registry or approval-store call slower than this fails closed with `GOVERNANCE_UNAVAILABLE`. @default 2_000 */
-  timeoutMs?: number;
-  /** Milliseconds since the epoch, for the cache and audit timestamps. @default Date.now */
-  clock?: () => number;
-}
-
-/** Options of {@link Governance.recordOutcome}. */
-export interface RecordOutcomeOptions {
-  /** `low`: +0.01 / −0.02; `high`: +0.05 / −0.1. @default "low" */
-  impact?: "low" | "high";
-}
-
-/** Who approves or rejects a proposal, and why. */
-export interface ProposalDecisionInput {
-  /** The deciding user's id or name, recorded with the proposal. */
-  by: string;
-  /** Why, recorded with the proposal. */
-  note?: string;
-}
-
-/** A governance gate made by {@link createGovernance}. */
-export interface Governance {
-  /**
-   * Decides whether an agent may perform an action.
-   * @throws {AgentNotFoundError} `AGENT_NOT_FOUND` (404) when the registry has no such agent
-   * @throws {GovernanceUnavailableError} `GOVERNANCE_UNAVAILABLE` (503) when the registry or approval store throws,
-   * times out, or returns an invalid record: never an allow
-   * @throws {ValidationError} when the input is invalid
-   */
-  check(input: GovernanceCheckInput): Promise<GovernanceDecision>;
-  /**
-   * Feeds an action's outcome back into the agent's confidence score (+0.01/−0.02 low impact, +0.05/−0.1 high,
-   * clamped to 0..1; an agent without a score starts at its maturity's floor) and drops the cached agent.
-   * @returns the new confidence
-   * @throws {AgentNotFoundError} when the agent does not exist
-   * @throws {GovernanceUnavailableError} when the registry fails
-   */
-  recordOutcome(agentId: string, success: boolean, options?: RecordOutcomeOptions): Promise<number>;
-  /**
-   * Approves a pending proposal. The agent may then repeat the request with the proposal id (`approvalId`, or the
-   * `X-Approval-ID` header through the host helpers) once, within `approvalTtlMs`.
-   * @throws {ProposalNotFoundError} `PROPOSAL_NOT_FOUND` (404)
-   * @throws {ProposalAlreadyDecidedError} `PROPOSAL_ALREADY_DECIDED` (409) unless the proposal is pending
-   * @throws {ApprovalsUnsupportedError} when the approval store cannot decide proposals
-   * @throws {GovernanceUnavailableError} when the approval store fails
-   */
-  approve(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
-  /** Rejects a pending proposal for good. Throws as {@link Governance.approve} does. */
-  reject(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
-  /** Drops the cached lookup of one agent, or of every agent. Call it after changing an agent outside the library. */
-  invalidate(agentId?: string): void;
-  /** The complexity an action name has in this gate's table. */
-  complexityOf(action: string): ActionComplexity;
-}
-
-const optionsSchema = z.object({
-  registry: z.custom<AgentRegistry>(
-    (v) => typeof (v as AgentRegistry | null)?.getAgent === "function" && typeof (v as AgentRegistry).adjustConfidence === "function",
-    "must implement getAgent and adjustConfidence",
-  ),
-  flags: z
-    .custom<GovernanceFlagsReader>(
-      (v) =>
-        typeof (v as GovernanceFlagsReader | null)?.shouldEnforceGovernance === "function" &&
-        typeof (v as GovernanceFlagsReader).isEmergencyBypassActive === "function",
-      "must implement shouldEnforceGovernance and isEmergencyBypassActive",
-    )
-    .optional(),
-  approvals: z
-    .custom<ApprovalStore>((v) => typeof (v as ApprovalStore | null)?.createProposal === "function", "must implement createProposal")
-    .optional(),
-  audit: z.custom<GovernanceAuditSink>((v) => typeof v === "function", "must be a function").optional(),
-  onAuditError: z.custom<(error: unknown, event: GovernanceAuditEvent) => void>((v) => typeof v === "function").optional(),
-  actions: z.record(z.string(), z.number()).optional(),
-  cacheTtlMs: z.number().int().min(0).optional(),
-  approvalTtlMs: z.number().int().positive().optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-});
-
-const outcomeSchema = z.object({
-  agentId: agentIdSchema,
-  success: z.boolean(),
-  impact: z.enum(["low", "high"]).default("low"),
-});
-
-const proposalIdSchema = z.string().min(1);
-
-const decisionSchema = z.object({
-  proposalId: proposalIdInputSchema,
-  by: z.string().min(1).max(256),
-  note: z.string().max(2_000).optional(),
-});
-
-const COMPLEXITY_NAMES: Readonly<Record<ActionComplexity, string>> = {
-  1: "complexity:1",
-  2: "complexity:2",
-  3: "complexity:3",
-  4: "complexity:4",
-};
+export type {
+  Governance,
+  GovernanceOptions,
+  ProposalDecisionInput,
+  RecordOutcomeOptions,
+  UnidentifiedRequest,
+} from "./governance-types.js";
 
 /** A validated check on its way through the slow path. */
 interface PendingCheck {
@@ -170,6 +61,10 @@ interface PendingCheck {
 }
 
 const DELTAS = { low: { success: 0.01, failure: -0.02 }, high: { success: 0.05, failure: -0.1 } } as const;
+
+function defaultOnError(error: AtomError): void {
+  console.error(`[@atom/governance] ${error.code}: ${error.message}`);
+}
 
 function defaultOnAuditError(error: unknown): void {
   console.error(`[@atom/governance] audit sink failed: ${error instanceof Error ? error.name : typeof error}`);
@@ -200,9 +95,32 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const clock = opts.clock ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 2_000;
   const approvalTtlMs = opts.approvalTtlMs ?? 86_400_000;
+  const proposalTtlMs = opts.proposalTtlMs ?? 86_400_000;
   const table = { ...DEFAULT_ACTION_COMPLEXITY, ...opts.actions };
-  const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, clock);
+  /** Action names already looked up (bounded), so a route's name is lower-cased and looked up once. */
+  const complexities = new Map<string, ActionComplexity>();
+  const complexityOf = (action: string): ActionComplexity => {
+    const known = complexities.get(action);
+    if (known !== undefined) return known;
+    const complexity = complexityForAction(action, table);
+    if (complexities.size < 1_024) complexities.set(action, complexity);
+    return complexity;
+  };
+  // Without an injected clock, entries expire by timer and a cached check reads no clock.
+  const cache = new AgentCache(opts.cacheTtlMs ?? 30_000, opts.clock);
   const onAuditError = opts.onAuditError ?? defaultOnAuditError;
+  const watch =
+    opts.watchRegistry !== false && typeof registry.watch === "function"
+      ? registry.watch((agentId) => cache.invalidate(agentId ?? undefined))
+      : undefined;
+  const onError = opts.onError ?? defaultOnError;
+  const reportError = (error: AtomError) => {
+    try {
+      onError(error);
+    } catch {
+      // A failing reporter must not change the decision, which is already the safe one.
+    }
+  };
 
   type Component = "agent registry" | "approval store";
   const unavailable = (component: Component, agentId: string, cause: unknown) =>
@@ -217,15 +135,15 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
-  const loadAgent = async (agentId: string): Promise<AgentRecord | null> => {
-    const raw: unknown = await call("agent registry", agentId, () => registry.getAgent(agentId));
-    if (raw === null || raw === undefined) return null;
-    const parsed = agentRecordSchema.safeParse(raw);
-    if (!parsed.success || parsed.data.id !== agentId) {
-      throw unavailable("agent registry", agentId, parsed.error ?? new Error("agent registry returned another agent"));
-    }
-    return parsed.data;
-  };
+  const loadAgent = (agentId: string): Promise<AgentRecord | null> =>
+    // Parsed inside the guarded call: a record whose getters throw is a registry failure (503) like any other.
+    call("agent registry", agentId, async () => {
+      const raw: unknown = await registry.getAgent(agentId);
+      if (raw === null || raw === undefined) return null;
+      const record = agentRecordSchema.parse(raw);
+      if (record.id !== agentId) throw new Error("agent registry returned another agent");
+      return record;
+    });
 
   const getAgent = async (agentId: string): Promise<AgentRecord> => {
     const record = await cache.load(agentId, () => loadAgent(agentId));
@@ -233,33 +151,48 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return record;
   };
 
-  const readFlags = (feature: string): GovernanceMode => {
-    if (!opts.flags) return "enforced";
-    try {
-      if (opts.flags.isEmergencyBypassActive()) return "emergency_bypass";
-      return opts.flags.shouldEnforceGovernance(feature) ? "enforced" : "governance_disabled";
-    } catch {
-      // A broken flag source must not open the gate: enforce, without bypass.
-      return "enforced";
-    }
-  };
+  const readFlags = createFlagReader(opts.flags, timeoutMs);
 
+  /** Hands an event to the sink, bounded by `timeoutMs`; a failing or slow sink never changes a decision. */
   const emit = async (event: GovernanceAuditEvent): Promise<void> => {
-    if (!opts.audit) return;
+    const sink = opts.audit;
+    if (!sink) return;
     try {
-      await opts.audit(event);
+      await withTimeout(async () => sink(event), timeoutMs, () => new Error("audit sink timed out"));
     } catch (error) {
       onAuditError(error, event);
     }
   };
+
+  const checkEvent = (check: PendingCheck) => ({
+    agentId: check.agentId,
+    actionName: check.actionName,
+    complexity: check.complexity,
+    requiredMaturity: requiredMaturity(check.complexity),
+    feature: check.feature,
+    ...(check.request ? { request: check.request } : {}),
+  });
+
+  /** Audits a check that failed (404, 503…) as a denial, with the error's code. */
+  const emitFailure = (check: PendingCheck, error: unknown): Promise<void> =>
+    emit({
+      ...checkEvent(check),
+      type: "error",
+      severity: "warning",
+      outcome: "deny",
+      agentMaturity: null,
+      reason: isAtomError(error) ? error.message : "[@atom/governance] the check failed",
+      errorCode: isAtomError(error) ? error.code : "INTERNAL_ERROR",
+      at: new Date(clock()),
+    });
 
   const propose = async (
     decision: GovernanceDecision,
     record: AgentRecord,
     request: GovernedRequestInfo | undefined,
   ): Promise<GovernanceDecision> => {
-    const proposal = await call("approval store", decision.agentId, () =>
-      approvals.createProposal({
+    const proposalId = await call("approval store", decision.agentId, async () => {
+      const proposal = await approvals.createProposal({
         agentId: decision.agentId,
         actionName: decision.actionName,
         complexity: decision.complexity,
@@ -268,11 +201,13 @@ export function createGovernance(options: GovernanceOptions): Governance {
         reason: decision.reason,
         ...(request ? { request } : {}),
         ...(record.tenantId ? { tenantId: record.tenantId } : {}),
-      }),
-    );
-    const id = proposalIdSchema.safeParse(proposal?.id);
-    if (!id.success) throw unavailable("approval store", decision.agentId, id.error);
-    return { ...decision, proposalId: id.data };
+        fingerprint: requestFingerprint(request),
+        expiresAt: new Date(clock() + proposalTtlMs),
+      });
+      // Read inside the guarded call: a store returning an object whose getters throw fails closed too.
+      return proposalIdSchema.parse((proposal as Partial<Proposal> | null)?.id);
+    });
+    return { ...decision, proposalId };
   };
 
   const capability = <K extends "decideProposal" | "consumeApproval">(operation: K): NonNullable<ApprovalStore[K]> => {
@@ -281,18 +216,32 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return method.bind(approvals) as NonNullable<ApprovalStore[K]>;
   };
 
-  const useApproval = async (decision: GovernanceDecision, approvalId: string): Promise<GovernanceDecision> => {
+  const useApproval = async (
+    decision: GovernanceDecision,
+    approvalId: string,
+    request: GovernedRequestInfo | undefined,
+  ): Promise<GovernanceDecision> => {
     const consume = capability("consumeApproval");
     const now = clock();
-    const { agentId, actionName } = decision;
-    const used = await call("approval store", agentId, () =>
-      consume(approvalId, { agentId, actionName, decidedAfter: new Date(now - approvalTtlMs), at: new Date(now) }),
-    );
+    const { agentId, actionName, complexity } = decision;
+    const fingerprint = requestFingerprint(request);
+    const used = await call("approval store", agentId, async () => {
+      const proposal = await consume(approvalId, {
+        agentId,
+        actionName,
+        complexity,
+        fingerprint,
+        decidedAfter: new Date(now - approvalTtlMs),
+        at: new Date(now),
+      });
+      if (proposal === null) return null;
+      return { id: proposalIdSchema.parse(proposal.id), decidedBy: optionalText.parse(proposal.decidedBy) };
+    });
     if (used === null) {
       return {
         ...decision,
         outcome: "deny",
-        reason: `Approval ${approvalId} cannot be used by agent ${agentId} for "${actionName}" (unknown, not approved, already used, expired, or for another agent or action)`,
+        reason: `Approval ${approvalId} cannot be used by agent ${agentId} for "${actionName}" (unknown, not approved, already used, expired, or for another agent, action or request)`,
       };
     }
     return {
@@ -303,29 +252,89 @@ export function createGovernance(options: GovernanceOptions): Governance {
     };
   };
 
+  /** The proposal a person decides, read whole inside the guarded call. */
+  const proposalFor = (proposalId: string): Promise<ProposalSummary | null> =>
+    call("approval store", "", async () => {
+      const proposal = await approvals.getProposal(proposalId);
+      return proposal === null ? null : proposalSummarySchema.parse(proposal);
+    });
+
+  /** An agent never decides its own proposal; another agent only with `allowAgentApprovers`. */
+  const refuseAgentApprover = async (proposal: ProposalSummary, by: string): Promise<void> => {
+    if (proposal.agentId === by) throw new ProposalApproverRefusedError({ proposal_id: proposal.id, approver: "self" });
+    if (opts.allowAgentApprovers === true) return;
+    const known = agentIdSchema.safeParse(by).success ? await loadAgent(by) : null;
+    if (known !== null) throw new ProposalApproverRefusedError({ proposal_id: proposal.id, approver: "agent" });
+  };
+
+  const decisionEvent = (proposal: ProposalSummary, fields: Partial<GovernanceAuditEvent>): GovernanceAuditEvent => ({
+    type: "proposal_decision",
+    severity: "warning",
+    outcome: "deny",
+    agentId: proposal.agentId,
+    actionName: proposal.actionName,
+    complexity: toComplexity(proposal.complexity),
+    agentMaturity: "INTERN",
+    requiredMaturity: requiredMaturity(proposal.complexity),
+    reason: "",
+    proposalId: proposal.id,
+    at: new Date(clock()),
+    ...fields,
+  });
+
   const decide = async (proposalId: string, input: ProposalDecisionInput, status: "approved" | "rejected") => {
     const valid = parseInput(decisionSchema, { proposalId, ...input }, `[@atom/governance] ${status === "approved" ? "approve" : "reject"}`);
     const decideProposal = capability("decideProposal");
-    const result = await call("approval store", "", () =>
-      decideProposal(valid.proposalId, {
-        status,
-        decidedBy: valid.by,
-        at: new Date(clock()),
-        ...(valid.note === undefined ? {} : { note: valid.note }),
-      }),
-    );
-    if (result === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
-    if (!result.changed) {
-      throw new ProposalAlreadyDecidedError({ proposal_id: valid.proposalId, status: result.proposal.status });
+    const proposal = await proposalFor(valid.proposalId);
+    if (proposal === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
+    try {
+      await refuseAgentApprover(proposal, valid.by);
+      const result = await call("approval store", proposal.agentId, async () => {
+        const outcome = await decideProposal(valid.proposalId, {
+          status,
+          decidedBy: valid.by,
+          at: new Date(clock()),
+          ...(valid.note === undefined ? {} : { note: valid.note }),
+        });
+        if (outcome === null) return null;
+        const changed = outcome.changed === true;
+        const current = outcome.proposal;
+        return { changed, status: String(current.status), proposal: current };
+      });
+      if (result === null) throw new ProposalNotFoundError({ proposal_id: valid.proposalId });
+      if (!result.changed) throw new ProposalAlreadyDecidedError({ proposal_id: valid.proposalId, status: result.status });
+      await emit(
+        decisionEvent(proposal, {
+          outcome: status,
+          severity: status === "approved" ? "warning" : "info",
+          reason: `Proposal ${proposal.id} ${status} by ${valid.by}`,
+          decidedBy: valid.by,
+        }),
+      );
+      return result.proposal;
+    } catch (error) {
+      await emit(
+        decisionEvent(proposal, {
+          type: "error",
+          reason: isAtomError(error) ? error.message : "[@atom/governance] the decision failed",
+          errorCode: isAtomError(error) ? error.code : "INTERNAL_ERROR",
+          decidedBy: valid.by,
+        }),
+      );
+      throw error;
     }
-    return result.proposal;
   };
 
-  const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string) =>
-    // Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared.
-    cache.memo(agentId, record, complexity, actionName, () =>
-      Object.freeze(judge(record, { agentId, actionName, complexity, requiredMaturity: requiredMaturity(complexity) })),
-    );
+  /** Allow and deny are pure functions of the cached record: memoized with it, and frozen since they are shared. */
+  const decideFor = (record: AgentRecord, agentId: string, complexity: ActionComplexity, actionName: string): GovernanceDecision => {
+    const known = cache.recall(agentId, record, complexity, actionName) as Memo | undefined;
+    if (known !== undefined) return known.decision;
+    const decision = Object.freeze(judge(record, { agentId, actionName, complexity, requiredMaturity: requiredMaturity(complexity) }));
+    if (decision.outcome !== "approval_required") {
+      cache.remember(agentId, record, complexity, actionName, { decision, promise: Promise.resolve(decision) } satisfies Memo);
+    }
+    return decision;
+  };
 
   const bypassed = (check: PendingCheck): GovernanceDecision => ({
     agentId: check.agentId,
@@ -341,22 +350,35 @@ export function createGovernance(options: GovernanceOptions): Governance {
         : `Governance is disabled for feature "${check.feature}"`,
   });
 
-  const settle = async (check: PendingCheck): Promise<GovernanceDecision> => {
+  const decideEnforced = async (check: PendingCheck): Promise<[GovernanceDecision, AgentRecord]> => {
+    const record = cache.peek(check.agentId) ?? (await getAgent(check.agentId));
+    const decision = decideFor(record, check.agentId, check.complexity, check.actionName);
+    if (decision.outcome !== "approval_required") return [decision, record];
+    return [
+      check.approvalId === undefined
+        ? await propose(decision, record, check.request)
+        : await useApproval(decision, check.approvalId, check.request),
+      record,
+    ];
+  };
+
+  const settle = async (check: PendingCheck, problem?: AtomError): Promise<GovernanceDecision> => {
     let decision: GovernanceDecision;
     let tenantId: string | null | undefined;
-    if (check.mode === "enforced") {
-      const record = cache.peek(check.agentId) ?? (await getAgent(check.agentId));
-      tenantId = record.tenantId;
-      decision = decideFor(record, check.agentId, check.complexity, check.actionName);
-      if (decision.outcome === "approval_required") {
-        decision =
-          check.approvalId === undefined
-            ? await propose(decision, record, check.request)
-            : await useApproval(decision, check.approvalId);
+    try {
+      if (check.mode === "enforced") {
+        const [enforced, record] = await decideEnforced(check);
+        decision = enforced;
+        tenantId = record.tenantId;
+      } else {
+        decision = bypassed(check);
       }
-    } else {
-      decision = bypassed(check);
+    } catch (error) {
+      if (problem) await emitProblem(check, problem, "deny");
+      await emitFailure(check, error);
+      throw error;
     }
+    if (problem) await emitProblem(check, problem, decision.outcome);
     if (opts.audit) {
       await emit({
         type: check.mode === "enforced" ? "decision" : check.mode,
@@ -378,6 +400,24 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return decision;
   };
 
+  const emitProblem = (check: PendingCheck, problem: AtomError, outcome: GovernanceOutcome): Promise<void> =>
+    emit({
+      ...checkEvent(check),
+      type: "misconfiguration",
+      severity: "critical",
+      outcome,
+      agentMaturity: null,
+      reason: problem.message,
+      errorCode: problem.code,
+      at: new Date(clock()),
+    });
+
+  const settleAfterFlags = async (check: Omit<PendingCheck, "mode">, reading: Promise<FlagReading>) => {
+    const { mode, problem } = await reading;
+    if (problem) reportError(problem);
+    return settle({ ...check, mode }, problem);
+  };
+
   return {
     check(input) {
       let valid: ValidCheckInput;
@@ -387,25 +427,22 @@ export function createGovernance(options: GovernanceOptions): Governance {
         return Promise.reject(error);
       }
       const complexity =
-        valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityForAction(valid.action ?? "", table);
-      const actionName = valid.actionName ?? valid.action ?? COMPLEXITY_NAMES[complexity];
+        valid.complexity !== undefined ? toComplexity(valid.complexity) : complexityOf(valid.action ?? "");
+      const actionName = valid.actionName ?? valid.action ?? defaultActionName(valid.request, complexity);
       const feature = valid.feature ?? "default";
       const mode = readFlags(feature);
-      // The hot path: a cached agent, an allow or deny, no audit sink. Synchronous up to the returned promise.
-      const cached = mode === "enforced" ? cache.peek(valid.agentId) : undefined;
-      if (cached !== undefined && !opts.audit) {
-        const decision = decideFor(cached, valid.agentId, complexity, actionName);
-        if (decision.outcome !== "approval_required") return Promise.resolve(decision);
+      // The hot path: a memoized allow or deny of a cached agent, no audit sink: one map lookup, no allocation.
+      if (mode === "enforced" && !opts.audit) {
+        const memo = cache.recallFresh(valid.agentId, complexity, actionName) as Memo | undefined;
+        if (memo !== undefined) return memo.promise;
+        const cached = cache.peek(valid.agentId);
+        if (cached !== undefined) {
+          const decision = decideFor(cached, valid.agentId, complexity, actionName);
+          if (decision.outcome !== "approval_required") return Promise.resolve(decision);
+        }
       }
-      return settle({
-        agentId: valid.agentId,
-        complexity,
-        actionName,
-        feature,
-        mode,
-        request: valid.request,
-        approvalId: valid.approvalId,
-      });
+      const base = { agentId: valid.agentId, complexity, actionName, feature, request: valid.request, approvalId: valid.approvalId };
+      return typeof mode === "string" ? settle({ ...base, mode }) : settleAfterFlags(base, mode);
     },
 
     async recordOutcome(agentId, success, outcomeOptions = {}) {
@@ -423,9 +460,47 @@ export function createGovernance(options: GovernanceOptions): Governance {
       return confidence;
     },
 
+    async denyUnidentified(input) {
+      const complexity = toComplexity(input.complexity);
+      const error = unidentifiedError(input.actionName, complexity);
+      await emit({
+        type: "decision",
+        severity: "warning",
+        outcome: "deny",
+        agentId: null,
+        actionName: input.actionName,
+        complexity,
+        agentMaturity: null,
+        requiredMaturity: requiredMaturity(complexity),
+        reason: error.message,
+        feature: input.feature ?? "default",
+        ...(input.request ? { request: { method: input.request.method, path: input.request.path } } : {}),
+        at: new Date(clock()),
+      });
+      return error;
+    },
+
     approve: (proposalId, input) => decide(proposalId, input, "approved"),
     reject: (proposalId, input) => decide(proposalId, input, "rejected"),
+    async setStatus(agentId, status) {
+      const valid = parseInput(statusInputSchema, { agentId, status }, "[@atom/governance] setStatus");
+      const set = registry.setStatus;
+      if (typeof set !== "function") throw new RegistryUnsupportedError();
+      let found: boolean;
+      try {
+        found = await call("agent registry", valid.agentId, async () => (await set.call(registry, valid.agentId, valid.status)) === true);
+      } finally {
+        // Dropped whatever happened: a write that failed half-way must not leave a stale allow in the cache.
+        cache.invalidate(valid.agentId);
+      }
+      if (!found) throw new AgentNotFoundError({ agentId: valid.agentId });
+    },
+
+    close: async () => {
+      await watch?.close();
+    },
+
     invalidate: (agentId) => cache.invalidate(agentId),
-    complexityOf: (action) => complexityForAction(action, table),
+    complexityOf,
   };
 }

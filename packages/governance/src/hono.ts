@@ -16,8 +16,8 @@
  * @packageDocumentation
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { GOVERNED_METHODS, type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
-import { auditedMethods, isGuard, markGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
+import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
+import { auditedMethods, guardCovers, isGuard, markAsGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** The Hono environment {@link requireGovernance} declares: `c.get("governance")` is typed. */
@@ -50,13 +50,19 @@ export function requireGovernance(
   options: RequireGovernanceOptions<Context>,
 ): MiddlewareHandler<GovernanceEnv> {
   const guard = createGuard(options);
-  return markGuard(async function governanceMiddleware(c, next) {
+  return markAsGuard(guard, async function governanceMiddleware(c, next) {
     let body: Promise<unknown> | undefined;
+    const route = c.req.matchedRoutes.at(-1)?.path;
     const decision = await guard({
       method: c.req.method,
       path: c.req.path,
+      ...(route === undefined || route.includes("*") ? {} : { route }),
       header: (name) => c.req.header(name),
-      query: (name) => c.req.query(name),
+      query: (name) => {
+        // Every value, so that a repeated parameter is refused here as on Express and Fastify.
+        const all = c.req.queries(name);
+        return all !== undefined && all.length === 1 ? all[0] : all;
+      },
       body: () => (body ??= jsonBodyOrUndefined(c)),
       raw: c,
     });
@@ -66,21 +72,24 @@ export function requireGovernance(
 }
 
 /**
- * Lists every POST/PUT/PATCH/DELETE route of a Hono app and whether a governance guard runs for it (on the route,
- * or `app.use`d on a covering path). Fail CI on unguarded mutations.
+ * Lists every state-changing route of a Hono app (every method but GET, HEAD and OPTIONS; `app.all` routes as method
+ * `ALL`) and whether a governance guard checks that method (on the route, or `app.use`d on a covering path). Fail CI
+ * on unguarded mutations.
  * @example expect(auditRoutes(app).filter((route) => !route.guarded)).toEqual([]);
  */
 export function auditRoutes(app: Pick<Hono, "routes">): RouteAuditEntry[] {
   const guards = app.routes.filter((route) => isGuard(route.handler));
   const seen = new Map<string, RouteAuditEntry>();
   for (const route of app.routes) {
+    // `app.use` middleware is registered as ALL on a wildcard path: not a route of its own.
     if (isGuard(route.handler) || (route.method === "ALL" && route.path.endsWith("*"))) continue;
-    const methods = route.method === "ALL" ? GOVERNED_METHODS : auditedMethods([route.method]);
+    const methods = route.method === "ALL" ? ["ALL"] : auditedMethods([route.method]);
     for (const method of methods) {
       const guarded = guards.some(
         (guard) =>
           (guard.method === "ALL" || guard.method === method) &&
-          (guard.path === route.path || mountCovers(guard.path, route.path)),
+          (guard.path === route.path || mountCovers(guard.path, route.path)) &&
+          guardCovers(guard.handler, method),
       );
       seen.set(`${method} ${route.path}`, { method, path: route.path, guarded });
     }

@@ -1,16 +1,21 @@
 import { type AtomError, parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
-import { GovernanceApprovalRequiredError, GovernanceDeniedError } from "./errors.js";
-import type { Governance } from "./governance.js";
-import { requiredMaturity, toComplexity } from "./complexity.js";
+import { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnavailableError } from "./errors.js";
+import { withTimeout } from "./timeout.js";
+import type { Governance } from "./governance-types.js";
+import { toComplexity } from "./complexity.js";
+import { isInactiveStatus } from "./maturity.js";
 import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
-import type { GovernanceDecision } from "./types.js";
+import { unidentifiedError } from "./denials.js";
+import { defaultActionName } from "./fingerprint.js";
+import { GOVERNED_METHODS } from "./methods.js";
+import { markGuard } from "./route-audit.js";
+import type { GovernanceDecision, GovernedRequestInfo } from "./types.js";
 
-/** Where an agent id may be read from, after the resolver. */
+/** Where a caller-supplied agent id may be read from, when you opt in with `agentIdSource`. */
 export type AgentIdSource = "header" | "query" | "body";
 
-/** The methods checked by default; every other method (GET, HEAD, OPTIONS…) passes without a registry call. */
-export const GOVERNED_METHODS: readonly string[] = ["POST", "PUT", "PATCH", "DELETE"];
+export { GOVERNED_METHODS } from "./methods.js";
 
 /** Options of `requireGovernance`, shared by every host helper. `Raw` is the host's request type. */
 export interface RequireGovernanceOptions<Raw = unknown> {
@@ -22,17 +27,36 @@ export interface RequireGovernanceOptions<Raw = unknown> {
   action?: string;
   /** The feature whose flag decides whether governance is enforced. @default "default" */
   feature?: string;
-  /** The name recorded in decisions, proposals and audit events. @default `action`, else `complexity:<n>` */
+  /**
+   * The name recorded in decisions, proposals and audit events.
+   * @default `action`, else the method and route (`POST /emails/:id`)
+   */
   actionName?: string;
   /**
-   * Whether a request without any agent id (a person, not an agent) passes. With `false` it is denied (403).
-   * @default true
+   * A digest of what the request acts on, chosen by you: the resource (`(request) => request.path` binds to
+   * `/invoices/7/deliver`, not the pattern), a hash of the body, or both (up to 512 characters). An approval is
+   * bound to the method, the route pattern and this digest: without it, an approval covers any request to the same
+   * route pattern. Receives the same uniform request on every host (`raw` is the host's own).
+   */
+  requestDigest?: (request: GovernedHttpRequest<Raw>) => string | undefined | Promise<string | undefined>;
+  /**
+   * Whether a request that names no agent (a person, not an agent) passes. Otherwise it is denied (403) and audited.
+   * @default false
    */
   allowUserInitiated?: boolean;
-  /** Reads the agent id from the host's request first (from a session, a verified token…). */
+  /**
+   * The trusted way to identify agents: reads the agent id from the host's request (a session, a verified token…).
+   * When set it is the only source: a `null`/`undefined` answer means "no agent", and header, query and body ids are
+   * never read. Give this or `agentIdSource`, not both.
+   */
   resolveAgentId?: (request: Raw) => string | null | undefined | Promise<string | null | undefined>;
-  /** Where else to look for the agent id, in order. @default ["header", "query", "body"] */
-  agentIdSources?: readonly AgentIdSource[];
+  /**
+   * Opt-in: trust an agent id the caller sends, from exactly one place (`header`, `query` or `body`). Only for
+   * callers you already authenticate some other way; a caller can name any agent. A value given more than once (two
+   * headers, `?agent_id=a&agent_id=b`, a comma-separated header) is a 400 on every host. Give this or
+   * `resolveAgentId`, not both.
+   */
+  agentIdSource?: AgentIdSource;
   /** The header holding the agent id. @default "x-agent-id" */
   agentIdHeader?: string;
   /**
@@ -42,7 +66,15 @@ export interface RequireGovernanceOptions<Raw = unknown> {
   approvalHeader?: string;
   /** The query parameter and JSON body field holding the agent id. @default "agent_id" */
   agentIdField?: string;
-  /** The methods that are checked. @default {@link GOVERNED_METHODS} */
+  /**
+   * How long `resolveAgentId` and `requestDigest` may take, in ms: slower, or throwing, is a 503
+   * `GOVERNANCE_UNAVAILABLE` (never an allow). @default 2_000
+   */
+  timeoutMs?: number;
+  /**
+   * The methods that are checked; `["*"]` checks every method (use it on `app.all` routes, which otherwise let
+   * uncommon methods such as `PURGE` through). @default {@link GOVERNED_METHODS}
+   */
   methods?: readonly string[];
 }
 
@@ -52,6 +84,8 @@ export interface GovernedHttpRequest<Raw = unknown> {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** The route pattern that matched (`/accounts/:id`), when the host knows it; approvals are bound to it. */
+  route?: string;
   /** A header value (name lower-case). */
   header(name: string): unknown;
   /** A query parameter value. */
@@ -72,22 +106,28 @@ const optionsSchema = z
     action: z.string().min(1).optional(),
     feature: z.string().min(1).optional(),
     actionName: z.string().min(1).optional(),
-    allowUserInitiated: z.boolean().default(true),
+    allowUserInitiated: z.boolean().default(false),
+    requestDigest: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
     resolveAgentId: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
-    agentIdSources: z.array(z.enum(["header", "query", "body"])).default(["header", "query", "body"]),
+    agentIdSource: z.enum(["header", "query", "body"]).optional(),
     agentIdHeader: z.string().min(1).default("x-agent-id"),
     approvalHeader: z.string().min(1).default("x-approval-id"),
     agentIdField: z.string().min(1).default("agent_id"),
     methods: z.array(z.string().min(1)).default([...GOVERNED_METHODS]),
+    timeoutMs: z.number().int().positive().max(60_000).default(2_000),
   })
   .refine((v) => v.complexity !== undefined || v.action !== undefined, {
     message: "either complexity or action is required",
     path: ["complexity"],
+  })
+  .refine((v) => (v.resolveAgentId === undefined) !== (v.agentIdSource === undefined), {
+    message: "give resolveAgentId (the host's trusted identity) or agentIdSource (a caller-supplied id, opt-in), exactly one",
+    path: ["resolveAgentId"],
   });
 
-
 /**
- * Turns a decision into the error a host should throw: `GOVERNANCE_DENIED` (403) for a deny,
+ * Turns a decision into the error a host should throw: `GOVERNANCE_DENIED` (403, without the stored status or score)
+ * for a deny,
  * `GOVERNANCE_APPROVAL_REQUIRED` (202) for an approval, `undefined` for an allow.
  * @example const error = toGovernanceError(await governance.check(input)); if (error) throw error;
  */
@@ -100,35 +140,50 @@ export function toGovernanceError(decision: GovernanceDecision): AtomError | und
       required_maturity: decision.requiredMaturity,
     });
   }
+  const reason = publicReason(decision);
   return new GovernanceDeniedError({
-    reason: decision.reason,
+    reason,
     agent_id: decision.agentId,
     action_name: decision.actionName,
-    agent_maturity: decision.agentMaturity,
     required_maturity: decision.requiredMaturity,
   });
 }
 
 /**
  * The framework-agnostic guard behind the Express, Fastify and Hono helpers. It checks only the configured methods,
- * finds the agent id (resolver, then `X-Agent-ID`, then `?agent_id=`, then `agent_id` in a JSON body), lets people
- * through when `allowUserInitiated`, and throws the decision's error.
+ * finds the agent id from exactly one source (`resolveAgentId`, or the opted-in `agentIdSource`), denies requests
+ * that name no agent unless `allowUserInitiated`, and throws the decision's error.
  *
  * @throws {ValidationError} when the options are invalid (at creation) or an agent id is present but malformed (400)
  * @example
  * ```ts
- * const guard = requireGovernance({ governance, action: "send_email", feature: "email" });
+ * const guard = requireGovernance({ governance, action: "send_email", feature: "email", resolveAgentId: (req) => req.session.agentId });
  * await guard({ method, path, header: (n) => headers[n], query: (n) => query[n], body: () => body, raw: req });
  * ```
  */
 export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptions<Raw>): GovernanceGuard<Raw> {
+  const guard = createGuard(options);
+  return markGuard(guard.check, guard.methods);
+}
+
+function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: GovernanceGuard<Raw>; methods: string[] } {
   const opts = parseInput(optionsSchema, options, "[@atom/governance] requireGovernance");
   const methods = new Set(opts.methods.map((m) => m.toUpperCase()));
   const resolve = options.resolveAgentId;
   const complexity =
     opts.complexity !== undefined ? toComplexity(opts.complexity) : opts.governance.complexityOf(opts.action ?? "");
-  const actionName = opts.actionName ?? opts.action ?? `complexity:${complexity}`;
+  const actionName = opts.actionName ?? opts.action;
+  const digestOf = options.requestDigest;
   const label = { header: opts.agentIdHeader, query: `${opts.agentIdField} (query)`, body: `${opts.agentIdField} (body)` };
+
+  /** Host code on the request path, bounded like the gate's own dependencies; any failure fails closed. */
+  const bounded = async <T>(component: "agent resolver" | "request digest", agentId: string, fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await withTimeout(async () => fn(), opts.timeoutMs, () => new Error(`${component} timed out`));
+    } catch (error) {
+      throw new GovernanceUnavailableError({ component, agent_id: agentId }, { cause: error });
+    }
+  };
 
   const read = async (source: AgentIdSource, request: GovernedHttpRequest<Raw>): Promise<unknown> => {
     if (source === "header") return request.header(opts.agentIdHeader.toLowerCase());
@@ -137,42 +192,67 @@ export function requireGovernance<Raw = unknown>(options: RequireGovernanceOptio
     return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[opts.agentIdField] : undefined;
   };
 
+  /** One source only: the resolver when configured (its null is final), else the one opted-in caller source. */
   const findAgentId = async (request: GovernedHttpRequest<Raw>): Promise<string | undefined> => {
-    const resolved = resolve ? await resolve(request.raw) : undefined;
-    if (resolved !== undefined && resolved !== null) return agentIdOrThrow(resolved, "resolveAgentId");
-    for (const source of opts.agentIdSources) {
-      const value = await read(source, request);
-      if (value !== undefined) return agentIdOrThrow(value, label[source]);
+    if (resolve) {
+      const resolved = await bounded("agent resolver", "", () => resolve(request.raw));
+      return resolved === undefined || resolved === null ? undefined : agentIdOrThrow(resolved, "resolveAgentId");
     }
-    return undefined;
+    const source = opts.agentIdSource ?? "header";
+    const value = await read(source, request);
+    if (value === undefined) return undefined;
+    // Node joins repeated headers with ", ", so a comma in a header is a second id; arrays are repeated parameters.
+    if (Array.isArray(value) || (source === "header" && typeof value === "string" && value.includes(","))) {
+      throw new ValidationError({ field: label[source], message: `[@atom/governance] ${label[source]} must name exactly one agent` });
+    }
+    return agentIdOrThrow(value, label[source]);
   };
 
-  return async (request) => {
-    if (!methods.has(request.method.toUpperCase())) return null;
+  const every = methods.has("*");
+  const check: GovernanceGuard<Raw> = async (request) => {
+    if (!every && !methods.has(request.method.toUpperCase())) return null;
     const agentId = await findAgentId(request);
     if (agentId === undefined) {
       if (opts.allowUserInitiated) return null;
-      throw new GovernanceDeniedError({
-        reason: "An agent id is required for this action",
-        agent_id: null,
-        action_name: actionName,
-        agent_maturity: null,
-        required_maturity: requiredMaturity(complexity),
-      });
+      const info = requestInfo(request);
+      const name = actionName ?? defaultActionName(info, complexity);
+      const { governance } = opts;
+      if (typeof governance.denyUnidentified === "function") {
+        throw await governance.denyUnidentified({ actionName: name, complexity, request: info, ...(opts.feature ? { feature: opts.feature } : {}) });
+      }
+      throw unidentifiedError(name, complexity);
     }
     const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
+    const digest = digestOf ? await bounded("request digest", agentId, () => digestOf(request)) : undefined;
     const decision = await opts.governance.check({
       agentId,
       complexity,
-      actionName,
+      ...(actionName !== undefined ? { actionName } : {}),
       ...(approvalId !== undefined ? { approvalId } : {}),
       ...(opts.feature !== undefined ? { feature: opts.feature } : {}),
-      request: { method: request.method.toUpperCase(), path: request.path },
+      request: { ...requestInfo(request), ...(digest === undefined ? {} : { digest }) },
     });
     const error = toGovernanceError(decision);
     if (error) throw error;
     return decision;
   };
+  return { check, methods: [...methods] };
+}
+
+/**
+ * What a denial tells the caller: the decision, not the stored status or score. An INTERN is never denied by maturity
+ * (it gets a proposal), so an INTERN denial is about its approval, whose reason names only the approval.
+ */
+function publicReason(decision: GovernanceDecision): string {
+  const { agentId, agentMaturity, actionName, requiredMaturity: required } = decision;
+  if (agentMaturity !== null && isInactiveStatus(agentMaturity)) return `Agent ${agentId} may not act`;
+  if (agentMaturity === "INTERN") return decision.reason;
+  return `Agent ${agentId} may not perform "${actionName}", which requires ${required}`;
+}
+
+function requestInfo(request: GovernedHttpRequest<unknown>): GovernedRequestInfo {
+  const method = request.method.toUpperCase();
+  return request.route === undefined ? { method, path: request.path } : { method, path: request.path, route: request.route };
 }
 
 function agentIdOrThrow(value: unknown, field: string): string {

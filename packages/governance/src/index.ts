@@ -42,14 +42,18 @@ export {
   GovernanceDeniedError,
   GovernanceUnavailableError,
   ProposalAlreadyDecidedError,
+  ProposalApproverRefusedError,
   ProposalNotFoundError,
+  RegistryUnsupportedError,
 } from "./errors.js";
+export { requestFingerprint } from "./fingerprint.js";
 export {
   createGovernance,
   type Governance,
   type GovernanceOptions,
   type ProposalDecisionInput,
   type RecordOutcomeOptions,
+  type UnidentifiedRequest,
 } from "./governance.js";
 export type { GovernanceCheckInput } from "./check-input.js";
 export {
@@ -63,11 +67,15 @@ export {
 } from "./http.js";
 export { memoryAgentRegistry, memoryApprovalStore, type MemoryAgentRegistry, type MemoryApprovalStore } from "./memory.js";
 export type {
+  AgentChangeListener,
   AgentRecord,
   AgentRegistry,
+  AgentWatch,
   ApprovalStore,
   ApprovalUse,
   GovernanceAuditEvent,
+  GovernanceAuditEventType,
+  GovernanceAuditOutcome,
   GovernanceAuditSink,
   GovernanceDecision,
   GovernanceFlagsReader,

@@ -21,6 +21,7 @@
 export { postgresApprovalStore } from "./postgres/approvals.js";
 export { postgresAuditSink } from "./postgres/audit.js";
 export { migrate } from "./postgres/migrate.js";
-export { postgresAgentRegistry, type PostgresAgentRegistry } from "./postgres/registry.js";
+export { postgresAgentRegistry, type PostgresAgentRegistry, type PostgresAgentRegistryOptions } from "./postgres/registry.js";
 export type { PostgresGovernanceOptions } from "./postgres/shared.js";
+export { atomMigrations } from "./postgres/atom-migrations.js";
 export { governanceMigrations } from "./postgres/migrations.js";

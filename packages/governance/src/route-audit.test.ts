@@ -8,6 +8,7 @@ import { auditRoutes as auditFastify, requireGovernance as fastifyGuard } from "
 import { auditRoutes as auditHono, requireGovernance as honoGuard } from "./hono.js";
 
 const governance = createGovernance({ registry: memoryAgentRegistry() });
+const base = { governance, agentIdSource: "header" as const };
 const sort = <T extends { method: string; path: string }>(entries: T[]) =>
   [...entries].sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
 
@@ -16,9 +17,9 @@ describe("auditRoutes", () => {
     const app = express();
     const noop = (_req: express.Request, res: express.Response) => void res.end();
     app.get("/emails", noop);
-    app.post("/emails", expressGuard({ governance, action: "send_email" }), noop);
-    app.route("/users").put(noop).delete(expressGuard({ governance, action: "delete" }), noop);
-    app.use("/admin", expressGuard({ governance, complexity: 4 }));
+    app.post("/emails", expressGuard({ ...base, action: "send_email" }), noop);
+    app.route("/users").put(noop).delete(expressGuard({ ...base, action: "delete" }), noop);
+    app.use("/admin", expressGuard({ ...base, complexity: 4 }));
     app.patch("/admin/settings", noop);
     app.post("/public", noop);
     expect(sort(auditExpress(app))).toEqual([
@@ -34,9 +35,9 @@ describe("auditRoutes", () => {
     const app = Fastify();
     const routes = auditFastify(app);
     app.get("/emails", async () => "ok");
-    app.post("/emails", { preHandler: fastifyGuard({ governance, action: "send_email" }) }, async () => "ok");
+    app.post("/emails", { preHandler: fastifyGuard({ ...base, action: "send_email" }) }, async () => "ok");
     app.route({ method: ["PUT", "DELETE"], url: "/users", preHandler: [async () => {}], handler: async () => "ok" });
-    app.patch("/users", { preHandler: [async () => {}, fastifyGuard({ governance, action: "update" })] }, async () => "ok");
+    app.patch("/users", { preHandler: [async () => {}, fastifyGuard({ ...base, action: "update" })] }, async () => "ok");
     await app.ready();
     expect(sort(routes())).toEqual([
       { method: "POST", path: "/emails", guarded: true },
@@ -49,9 +50,9 @@ describe("auditRoutes", () => {
 
   it("lists Hono mutation routes and whether a guard runs on the route or a covering app.use", () => {
     const app = new Hono();
-    app.use("/admin/*", honoGuard({ governance, complexity: 4 }));
+    app.use("/admin/*", honoGuard({ ...base, complexity: 4 }));
     app.get("/emails", (c) => c.text("ok"));
-    app.post("/emails", honoGuard({ governance, action: "send_email" }), (c) => c.text("ok"));
+    app.post("/emails", honoGuard({ ...base, action: "send_email" }), (c) => c.text("ok"));
     app.on(["PUT", "DELETE"], "/users", (c) => c.text("ok"));
     app.patch("/admin/settings", (c) => c.text("ok"));
     expect(sort(auditHono(app))).toEqual([
@@ -59,6 +60,75 @@ describe("auditRoutes", () => {
       { method: "POST", path: "/emails", guarded: true },
       { method: "DELETE", path: "/users", guarded: false },
       { method: "PUT", path: "/users", guarded: false },
+    ]);
+  });
+});
+
+describe("auditRoutes edge cases", () => {
+  const limited = { ...base, complexity: 4, methods: ["DELETE"] };
+
+  it("Express: respects the guard's methods, walks nested routers, flags app.all and uncommon methods", () => {
+    const app = express();
+    const noop = (_req: express.Request, res: express.Response) => void res.end();
+    app.use("/limited", expressGuard(limited));
+    app.post("/limited/items", noop);
+    app.delete("/limited/items", noop);
+    const api = express.Router();
+    const v1 = express.Router();
+    v1.use(expressGuard({ ...base, complexity: 3 }));
+    v1.put("/users/:id", noop);
+    api.use("/v1", v1);
+    api.post("/open", noop);
+    app.use("/api", api);
+    app.all("/anything", expressGuard({ ...base, complexity: 3 }), noop);
+    app.all("/everything", expressGuard({ ...base, complexity: 3, methods: ["*"] }), noop);
+    app.purge("/cache", expressGuard({ ...base, complexity: 3 }), noop);
+    expect(sort(auditExpress(app))).toEqual([
+      { method: "ALL", path: "/anything", guarded: false },
+      { method: "POST", path: "/api/open", guarded: false },
+      { method: "PUT", path: "/api/v1/users/:id", guarded: true },
+      { method: "PURGE", path: "/cache", guarded: false },
+      { method: "ALL", path: "/everything", guarded: true },
+      { method: "DELETE", path: "/limited/items", guarded: true },
+      { method: "POST", path: "/limited/items", guarded: false },
+    ]);
+  });
+
+  it("Fastify: respects the guard's methods, lists routes of plugins with their prefix, flags app.all", async () => {
+    const app = Fastify();
+    const routes = auditFastify(app);
+    app.route({ method: ["POST", "DELETE"], url: "/limited", preHandler: fastifyGuard(limited), handler: async () => "ok" });
+    await app.register(
+      async (child) => {
+        child.put("/users/:id", { preHandler: fastifyGuard({ ...base, complexity: 3 }) }, async () => "ok");
+        child.post("/open", async () => "ok");
+      },
+      { prefix: "/api" },
+    );
+    app.all("/anything", { preHandler: fastifyGuard({ ...base, complexity: 3 }) }, async () => "ok");
+    await app.ready();
+    expect(sort(routes())).toEqual([
+      { method: "ALL", path: "/anything", guarded: false },
+      { method: "POST", path: "/api/open", guarded: false },
+      { method: "PUT", path: "/api/users/:id", guarded: true },
+      { method: "DELETE", path: "/limited", guarded: true },
+      { method: "POST", path: "/limited", guarded: false },
+    ]);
+    await app.close();
+  });
+
+  it("Hono: respects the guard's methods and flags app.all", () => {
+    const app = new Hono();
+    app.use("/limited/*", honoGuard(limited));
+    app.post("/limited/items", (c) => c.text("ok"));
+    app.delete("/limited/items", (c) => c.text("ok"));
+    app.all("/anything", honoGuard({ ...base, complexity: 3 }), (c) => c.text("ok"));
+    app.on("PURGE", "/cache", (c) => c.text("ok"));
+    expect(sort(auditHono(app))).toEqual([
+      { method: "ALL", path: "/anything", guarded: false },
+      { method: "PURGE", path: "/cache", guarded: false },
+      { method: "DELETE", path: "/limited/items", guarded: true },
+      { method: "POST", path: "/limited/items", guarded: false },
     ]);
   });
 });

@@ -174,3 +174,64 @@ export const LedgerInvoiceSourceReadOnlyError = defineError({
   status: 405,
   message: () => "[@atom/ledger] createInvoice: this ledger's invoice source does not create invoices (no insertInvoice)",
 });
+
+/**
+ * `LEDGER_TRANSACTION_MANAGED` (409): the transaction was posted by the ledger's invoice operations (a deferral or
+ * a recognition) and is part of that invoice's deferred sub-ledger; `reverse` refuses it. Void the invoice instead.
+ */
+export const LedgerTransactionManagedError = defineError({
+  code: "LEDGER_TRANSACTION_MANAGED",
+  status: 409,
+  message: (d) => `[@atom/ledger] transaction ${d.transactionId} was posted for invoice ${d.invoiceId}; use voidInvoice, not reverse`,
+  details: z.object({
+    /** The transaction. */
+    transactionId: z.string(),
+    /** The invoice it records. */
+    invoiceId: z.string(),
+  }),
+});
+
+/** `LEDGER_REVENUE_RECOGNIZED` (409): revenue of the invoice was recognized, so it cannot be voided. */
+export const LedgerRevenueRecognizedError = defineError({
+  code: "LEDGER_REVENUE_RECOGNIZED",
+  status: 409,
+  message: (d) => `[@atom/ledger] invoice ${d.invoiceId} has recognized revenue; cannot ${d.operation}`,
+  details: z.object({
+    /** The invoice. */
+    invoiceId: z.string(),
+    /** What was attempted. */
+    operation: z.string(),
+  }),
+});
+
+/** `LEDGER_BALANCE_OUT_OF_RANGE` (409): the posting would take a balance past ±(2^63 − 1) minor units. */
+export const LedgerBalanceOutOfRangeError = defineError({
+  code: "LEDGER_BALANCE_OUT_OF_RANGE",
+  status: 409,
+  message: (d) => `[@atom/ledger] ${d.account === undefined ? "a balance" : `account ${d.account}`} would pass the largest storable balance (2^63 - 1 minor units)`,
+  details: z.object({
+    /** The account's code, when known. */
+    account: z.string().optional(),
+  }),
+});
+
+/**
+ * `LEDGER_CONCURRENCY_CONFLICT` (409): the database aborted the work because of a concurrent transaction (a
+ * serialization failure or a deadlock) and retrying did not help, or it ran in your transaction, which the ledger
+ * cannot retry. Nothing was written; run it again.
+ */
+export const LedgerConcurrencyError = defineError({
+  code: "LEDGER_CONCURRENCY_CONFLICT",
+  status: 409,
+  message: () => "[@atom/ledger] a concurrent transaction conflicted with this one; nothing was written, retry it",
+});
+
+/**
+ * `LEDGER_IMMUTABLE` (409): SQL tried to update or delete a posted entry or transaction, change an account's code,
+ * type or currency, or set a balance directly; the database's triggers refuse it. Correct a posting by reversing it.
+ */
+export const LedgerImmutableError = defineError({
+  code: "LEDGER_IMMUTABLE",
+  status: 409,
+  message: () => "[@atom/ledger] posted entries and transactions are append-only, and balances change only by posting",
+});

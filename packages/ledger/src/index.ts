@@ -1,6 +1,6 @@
 /**
  * `@atom/ledger`: double-entry bookkeeping on integer minor units, with invoices and revenue recognition
- * (Dr 2200 Deferred Revenue / Cr 4000 Service Revenue).
+ * in each invoice's currency (Dr 2200-USD Deferred Revenue / Cr 4000-USD Service Revenue for a USD invoice).
  *
  * ```sh
  * npm install @atom/ledger
@@ -12,25 +12,23 @@
  *
  * const ledger = createLedger({ storage: memoryLedger() });
  * const invoice = await ledger.createInvoice({ customerId: "c-1", amount: money("1200.00", "USD").amount, currency: "USD" });
- * await ledger.recordDeferral(invoice.id, { via: "receivable" }); // Dr 1200 / Cr 2200
- * await ledger.recognizeRevenue(invoice.id);                      // Dr 2200 / Cr 4000, DRAFT → OPEN
+ * await ledger.recordDeferral(invoice.id, { via: "receivable" }); // Dr 1200-USD / Cr 2200-USD
+ * await ledger.recognizeRevenue(invoice.id);                      // Dr 2200-USD / Cr 4000-USD, DRAFT → OPEN
  * ```
  * @packageDocumentation
  */
-export { createLedger, type AccountInput, type Ledger, type LedgerOptions, type PostInput, type Statement, type TrialBalance, type TrialBalanceRow } from "./ledger.js";
+export { createLedger, type Ledger, type LedgerOptions } from "./ledger.js";
+export type { AccountInput, LedgerScope, PostInput, Statement, TrialBalance, TrialBalanceRow } from "./core.js";
+export { checkPosting, lowestBalanceSince, type CheckedPosting } from "./posting-rules.js";
 export { memoryLedger } from "./memory.js";
-export { currencyExponent, formatMoney, MAX_AMOUNT, money, type Money } from "./money.js";
+export { currencyExponent, formatMoney, isCurrency, MAX_AMOUNT, money, type Money } from "./money.js";
 export { NORMAL_SIDE, balanceFromTotals, signedAmount } from "./accounting.js";
-export {
-  RECOGNITION_ACCOUNTS,
-  type InvoiceInput,
-  type InvoiceOperations,
-  type InvoicePosting,
-  type RecognitionAccount,
-} from "./invoices.js";
+export { RECOGNITION_ACCOUNTS, recognitionAccount, type RecognitionAccount } from "./recognition-accounts.js";
+export type { InvoiceInput, InvoiceOperations, InvoicePosting } from "./invoices.js";
 export { MAX_PERIODS, type RecognitionPeriod } from "./periods.js";
-export { storageInvoices, type InvoiceSource, type InvoiceSourceContext } from "./invoice-source.js";
+export { storageInvoices, type InvoiceSource, type InvoiceSourceContext, type InvoiceSourceRecords } from "./invoice-source.js";
 export type {
+  RecognitionFailure,
   RecognitionRun,
   RecognitionScheduleOperations,
   RecognizedPeriod,
@@ -42,12 +40,16 @@ export {
   LedgerAccountNotFoundError,
   LedgerAlreadyReversedError,
   LedgerBalanceAssertionError,
+  LedgerBalanceOutOfRangeError,
+  LedgerConcurrencyError,
   LedgerCurrencyMismatchError,
   LedgerIdempotencyConflictError,
   LedgerInvoiceSourceReadOnlyError,
   LedgerNormalBalanceViolationError,
   LedgerNothingDeferredError,
   LedgerRecognitionScheduledError,
+  LedgerRevenueRecognizedError,
+  LedgerTransactionManagedError,
   LedgerTransactionNotFoundError,
   LedgerUnbalancedError,
 } from "./errors.js";

@@ -36,8 +36,8 @@ describe("a custom InvoiceSource", () => {
     await ledger.recordDeferral("bill-1", { via: "receivable" });
     const { transaction, invoice: after } = await ledger.recognizeRevenue("bill-1");
     expect(transaction?.entries).toMatchObject([
-      { account: "2200", side: "debit", amount: 12_000n },
-      { account: "4000", side: "credit", amount: 12_000n },
+      { account: "2200-USD", side: "debit", amount: 12_000n },
+      { account: "4000-USD", side: "credit", amount: 12_000n },
     ]);
     expect(after.status).toBe("OPEN");
     expect(host.rows.get("bill-1")?.status).toBe("OPEN");
@@ -51,7 +51,7 @@ describe("a custom InvoiceSource", () => {
     await ledger.recordDeferral("bill-2", { via: "cash" });
     host.failNextStatus();
     await expect(ledger.recognizeRevenue("bill-2")).rejects.toThrow("billing database down");
-    expect(await ledger.balance("2200")).toBe(500n);
+    expect(await ledger.balance("2200-USD")).toBe(500n);
     expect(await ledger.transactionsBySource("invoice", "bill-2")).toHaveLength(1);
   });
 

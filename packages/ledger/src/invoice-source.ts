@@ -1,16 +1,22 @@
 import { parseInput } from "@atom/errors";
 import { invoiceRecordSchema } from "./schemas.js";
-import type { Invoice, InvoiceStatus, LedgerStorageTx } from "./types.js";
+import type { Invoice, InvoiceRecords, InvoiceStatus, LedgerConnection } from "./types.js";
+
+/** The storage side an `InvoiceSource` call runs in: the ledger's invoice table and, for SQL storages, a query function. */
+export interface InvoiceSourceRecords extends InvoiceRecords {
+  /** A query function inside the storage transaction (Postgres); absent for storages without SQL. */
+  connection?: LedgerConnection | undefined;
+}
 
 /** What an {@link InvoiceSource} gets with every call: the ledger's open storage transaction. */
 export interface InvoiceSourceContext {
-  /** The ledger's storage transaction the call is part of. */
-  tx: LedgerStorageTx;
+  /** The ledger's own invoice table inside the call's storage transaction (no posting or balance operations). */
+  tx: InvoiceRecords;
   /**
    * A query function inside that transaction (Postgres storage), so your invoice table is read and updated
    * atomically with the postings; `undefined` for storages without SQL (memory).
    */
-  connection: LedgerStorageTx["connection"];
+  connection: LedgerConnection | undefined;
 }
 
 /**
@@ -40,8 +46,11 @@ export const storageInvoices: InvoiceSource = {
 };
 
 /** @internal The context handed to an {@link InvoiceSource} for calls inside `tx`. */
-export function sourceContext(tx: LedgerStorageTx): InvoiceSourceContext {
-  return { tx, connection: tx.connection };
+export function sourceContext(records: InvoiceSourceRecords): InvoiceSourceContext {
+  return {
+    tx: { getInvoice: (id, options) => records.getInvoice(id, options), insertInvoice: (invoice) => records.insertInvoice(invoice), setInvoiceStatus: (id, status) => records.setInvoiceStatus(id, status) },
+    connection: records.connection,
+  };
 }
 
 /**
@@ -49,8 +58,8 @@ export function sourceContext(tx: LedgerStorageTx): InvoiceSourceContext {
  * @throws {ValidationError} naming the field when the source returns a malformed invoice
  * @internal
  */
-export async function readInvoice(source: InvoiceSource, tx: LedgerStorageTx, id: string, lock: boolean): Promise<Invoice | undefined> {
-  const raw = await source.getInvoice(id, { lock }, sourceContext(tx));
+export async function readInvoice(source: InvoiceSource, records: InvoiceSourceRecords, id: string, lock: boolean): Promise<Invoice | undefined> {
+  const raw = await source.getInvoice(id, { lock }, sourceContext(records));
   if (raw === undefined) return undefined;
   return parseInput(invoiceRecordSchema, raw, "[@atom/ledger] invoice source getInvoice");
 }

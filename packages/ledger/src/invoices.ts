@@ -1,38 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { AlreadyExistsError, parseInput } from "@atom/errors";
-import type { z } from "zod";
-import { InvoiceNotFoundError, InvoiceStateError, LedgerInvoiceSourceReadOnlyError, LedgerRecognitionScheduledError } from "./errors.js";
+import { z } from "zod";
+import type { PostInput, PostingCore } from "./core.js";
+import {
+  InvoiceNotFoundError,
+  InvoiceStateError,
+  LedgerInvoiceSourceReadOnlyError,
+  LedgerRecognitionScheduledError,
+  LedgerRevenueRecognizedError,
+} from "./errors.js";
+import { deferredBalance, invoiceKeys, loadInvoice } from "./invoice-ledger.js";
 import { type InvoiceSource, readInvoice, sourceContext } from "./invoice-source.js";
+import { recognitionAccount } from "./recognition-accounts.js";
 import { invoiceSchema } from "./schemas.js";
-import type { AccountType, Invoice, LedgerCallOptions, LedgerStorageTx, Transaction } from "./types.js";
-import type { PostInput } from "./ledger.js";
-
-/** The chart codes revenue recognition uses (created on first use in the invoice's currency). */
-export const RECOGNITION_ACCOUNTS: {
-  /** 1000 Cash (asset): debited by a deferral paid in advance. */
-  readonly cash: RecognitionAccount;
-  /** 1200 Accounts Receivable (asset): debited by a deferral billed in advance, and by revenue billed on delivery. */
-  readonly receivable: RecognitionAccount;
-  /** 2200 Deferred Revenue (liability): credited by deferrals, debited by recognition. */
-  readonly deferredRevenue: RecognitionAccount;
-  /** 4000 Service Revenue (revenue): credited by recognition. */
-  readonly serviceRevenue: RecognitionAccount;
-} = {
-  cash: { code: "1000", name: "Cash", type: "asset" },
-  receivable: { code: "1200", name: "Accounts Receivable", type: "asset" },
-  deferredRevenue: { code: "2200", name: "Deferred Revenue", type: "liability" },
-  serviceRevenue: { code: "4000", name: "Service Revenue", type: "revenue" },
-};
-
-/** One of the {@link RECOGNITION_ACCOUNTS}. */
-export interface RecognitionAccount {
-  /** The chart code. */
-  readonly code: string;
-  /** The account's name. */
-  readonly name: string;
-  /** The account's type. */
-  readonly type: AccountType;
-}
+import type { Invoice, LedgerCallOptions, Transaction } from "./types.js";
 
 /** Input of {@link InvoiceOperations.createInvoice}. */
 export type InvoiceInput = z.input<typeof invoiceSchema>;
@@ -47,77 +28,40 @@ export interface InvoicePosting {
   repeated: boolean;
 }
 
-/** Invoices and revenue recognition, on top of the ledger's storage transaction. */
+/** Invoices and revenue recognition, on top of the posting core. */
 export interface InvoiceOperations {
   /** Creates a DRAFT invoice. @throws AlreadyExistsError when the id is taken */
   createInvoice(input: InvoiceInput, options?: LedgerCallOptions): Promise<Invoice>;
   /** @throws InvoiceNotFoundError */
   getInvoice(id: string, options?: LedgerCallOptions): Promise<Invoice>;
-  /** Marks an invoice VOID (DRAFT or OPEN only); recognition is then refused. */
+  /**
+   * Marks a DRAFT or OPEN invoice VOID. An outstanding deferral is reversed in the same transaction (exactly what
+   * was posted: Cr 1200/1000, Dr 2200 in the invoice's currency).
+   * @throws InvoiceStateError for a PAID or VOID invoice, LedgerRecognitionScheduledError for a scheduled one,
+   *   LedgerRevenueRecognizedError once revenue is recognized (issue a credit note instead) — all 409, writing nothing
+   */
   voidInvoice(id: string, options?: LedgerCallOptions): Promise<Invoice>;
   /**
-   * Records a service billed or paid in advance: Dr 1200 Accounts Receivable (`via: "receivable"`) or Dr 1000 Cash
-   * (`via: "cash"`), Cr 2200 Deferred Revenue, for the invoice amount. Once per invoice.
+   * Records a service billed or paid in advance, in the invoice's currency: Dr `1200-<cur>` Accounts Receivable
+   * (`via: "receivable"`) or Dr `1000-<cur>` Cash (`via: "cash"`), Cr `2200-<cur>` Deferred Revenue, for the
+   * invoice amount. Once per invoice; the accounts are created on first use.
+   * @throws ValidationError naming `via` for anything but `receivable` or `cash`
    */
   recordDeferral(invoiceId: string, options: { via: "receivable" | "cash" } & LedgerCallOptions): Promise<InvoicePosting>;
   /**
-   * Recognizes the invoice's revenue in one storage transaction: **Dr 2200 Deferred Revenue / Cr 4000 Service
-   * Revenue** for what was deferred and is still outstanding, Dr 1200 / Cr 4000 for any part never deferred, linked
-   * to the invoice (`sourceRef: { type: "invoice", id }`), and the invoice moves DRAFT → OPEN. Idempotent: a second
-   * call returns the first transaction and posts nothing.
+   * Recognizes the invoice's revenue in one storage transaction, in its currency: **Dr `2200-<cur>` Deferred Revenue
+   * / Cr `4000-<cur>` Service Revenue** for what its deferred sub-ledger still holds, Dr `1200-<cur>` / Cr
+   * `4000-<cur>` for any part never deferred, linked to the invoice (`sourceRef: { type: "invoice", id }`); the
+   * invoice moves DRAFT → OPEN. Idempotent: a second call returns the first transaction and posts nothing.
    * @throws InvoiceNotFoundError (404), InvoiceStateError for a VOID invoice (409)
    */
   recognizeRevenue(invoiceId: string, options?: LedgerCallOptions): Promise<InvoicePosting>;
 }
 
-/** @internal The ledger's `withTransaction`, as the invoice and schedule operations use it. */
-export type WithTransaction = <T>(
-  fn: (tx: LedgerStorageTx, post: (input: PostInput) => Promise<Transaction>) => Promise<T>,
-  options?: LedgerCallOptions,
-) => Promise<T>;
+const deferralOptions = z.object({ via: z.enum(["receivable", "cash"]) });
 
-/** @internal A recognition account's definition in a currency, for `autoCreate`. */
-export function account(kind: keyof typeof RECOGNITION_ACCOUNTS, currency: string) {
-  return { ...RECOGNITION_ACCOUNTS[kind], currency, allowNegative: false };
-}
-
-/**
- * What Deferred Revenue (2200) holds for an invoice, from the transactions linked to it: everything ever credited,
- * and what is still outstanding (credits minus debits).
- * @internal
- */
-export async function deferredRevenueOf(tx: LedgerStorageTx, invoiceId: string): Promise<{ everDeferred: bigint; outstanding: bigint }> {
-  let everDeferred = 0n;
-  let outstanding = 0n;
-  for (const transaction of await tx.transactionsBySource({ type: "invoice", id: invoiceId })) {
-    for (const entry of transaction.entries) {
-      if (entry.account !== RECOGNITION_ACCOUNTS.deferredRevenue.code) continue;
-      if (entry.side === "credit") {
-        everDeferred += entry.amount;
-        outstanding += entry.amount;
-      } else {
-        outstanding -= entry.amount;
-      }
-    }
-  }
-  return { everDeferred, outstanding };
-}
-
-/** @internal Loads an invoice for a change, locked; unknown → 404, VOID → 409. */
-export async function loadInvoice(source: InvoiceSource, tx: LedgerStorageTx, id: string, operation: string): Promise<Invoice> {
-  const invoice = await readInvoice(source, tx, id, true);
-  if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
-  if (invoice.status === "VOID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation });
-  return invoice;
-}
-
-/** @internal Builds the invoice operations over a ledger's storage transaction. */
-export function invoiceOperations(
-  withTransaction: WithTransaction,
-  clock: () => Date,
-  isUniqueViolation: (error: unknown) => boolean,
-  source: InvoiceSource,
-): InvoiceOperations {
+/** @internal Builds the invoice operations on the posting core. */
+export function invoiceOperations(core: PostingCore, clock: () => Date, isUniqueViolation: (error: unknown) => boolean, source: InvoiceSource): InvoiceOperations {
   return {
     async createInvoice(input, options) {
       const parsed = parseInput(invoiceSchema, input, "[@atom/ledger] createInvoice");
@@ -130,88 +74,89 @@ export function invoiceOperations(
         description: parsed.description,
         createdAt: clock(),
       };
+      const insert = source.insertInvoice;
+      if (!insert) throw new LedgerInvoiceSourceReadOnlyError();
       try {
-        const insert = source.insertInvoice;
-        if (!insert) throw new LedgerInvoiceSourceReadOnlyError();
-        await withTransaction((tx) => insert.call(source, invoice, sourceContext(tx)), options);
+        await core.managed((scope) => insert.call(source, invoice, sourceContext(scope.records)), options);
       } catch (error) {
-        if (isUniqueViolation(error)) throw new AlreadyExistsError({ resource: "invoice", key: { id: invoice.id }, cause: error });
+        const cause = (error as { cause?: unknown } | null)?.cause;
+        if (isUniqueViolation(error) || isUniqueViolation(cause)) throw new AlreadyExistsError({ resource: "invoice", key: { id: invoice.id } });
         throw error;
       }
       return invoice;
     },
     getInvoice: (id, options) =>
-      withTransaction(async (tx) => {
-        const invoice = await readInvoice(source, tx, id, false);
+      core.managed(async (scope) => {
+        const invoice = await readInvoice(source, scope.records, id, false);
         if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
         return invoice;
       }, options),
     voidInvoice: (id, options) =>
-      withTransaction(async (tx) => {
-        const invoice = await loadInvoice(source, tx, id, "void");
+      core.managed(async (scope) => {
+        const invoice = await loadInvoice(source, scope, id, "void");
         if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
-        if (await tx.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
-        await source.setInvoiceStatus(id, "VOID", sourceContext(tx));
+        if (await scope.records.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
+        if (await scope.findManaged(invoiceKeys.recognition(id))) throw new LedgerRevenueRecognizedError({ invoiceId: id, operation: "void it" });
+        const deferral = await scope.findManaged(invoiceKeys.deferral(id));
+        if (deferral) await scope.reverseManaged(deferral.id, `invoice ${id} voided`);
+        await source.setInvoiceStatus(id, "VOID", sourceContext(scope.records));
         return { ...invoice, status: "VOID" };
       }, options),
-    recordDeferral: (invoiceId, { via, client }) =>
-      withTransaction(async (tx, post) => {
-        const invoice = await loadInvoice(source, tx, invoiceId, "record a deferral");
-        const key = `invoice:${invoiceId}:deferral`;
-        const previous = await tx.findByIdempotencyKey(key);
+    async recordDeferral(invoiceId, options) {
+      const { via } = parseInput(deferralOptions, { via: options?.via }, "[@atom/ledger] recordDeferral");
+      return core.managed(async (scope) => {
+        const invoice = await loadInvoice(source, scope, invoiceId, "record a deferral");
+        const previous = await scope.findManaged(invoiceKeys.deferral(invoiceId));
         if (previous) return { invoice, transaction: previous, repeated: true };
-        if (await tx.findByIdempotencyKey(`invoice:${invoiceId}:recognition`)) {
+        if (await scope.findManaged(invoiceKeys.recognition(invoiceId))) {
           throw new InvoiceStateError({ invoiceId, status: invoice.status, operation: "defer revenue already recognized" });
         }
-        const debit = account(via === "cash" ? "cash" : "receivable", invoice.currency);
-        const deferred = account("deferredRevenue", invoice.currency);
-        const transaction = await post({
+        const debit = recognitionAccount(via, invoice.currency);
+        const deferred = recognitionAccount("deferredRevenue", invoice.currency);
+        for (const account of [debit, deferred]) await scope.createAccount(account);
+        const { transaction } = await scope.postManaged(invoiceKeys.deferral(invoiceId), {
           description: `Deferred revenue for invoice ${invoiceId}`,
-          idempotencyKey: key,
           sourceRef: { type: "invoice", id: invoiceId },
           entries: [
-            { account: debit.code, side: "debit", amount: invoice.amount },
-            { account: deferred.code, side: "credit", amount: invoice.amount },
+            { account: debit.code, side: "debit", amount: invoice.amount, currency: invoice.currency },
+            { account: deferred.code, side: "credit", amount: invoice.amount, currency: invoice.currency },
           ],
-          autoCreate: [debit, deferred],
         });
         return { invoice, transaction, repeated: false };
-      }, { client }),
+      }, options?.client === undefined ? {} : { client: options.client });
+    },
     recognizeRevenue: (invoiceId, options) =>
-      withTransaction(async (tx, post) => {
-        const invoice = await loadInvoice(source, tx, invoiceId, "recognize revenue");
-        const key = `invoice:${invoiceId}:recognition`;
-        const previous = await tx.findByIdempotencyKey(key);
+      core.managed(async (scope) => {
+        const invoice = await loadInvoice(source, scope, invoiceId, "recognize revenue");
+        const previous = await scope.findManaged(invoiceKeys.recognition(invoiceId));
         if (previous) return { invoice, transaction: previous, repeated: true };
-        if (await tx.getSchedule(invoiceId)) throw new LedgerRecognitionScheduledError({ invoiceId, operation: "recognize it at once" });
-        const deferredCode = RECOGNITION_ACCOUNTS.deferredRevenue.code;
-        const { everDeferred, outstanding } = await deferredRevenueOf(tx, invoiceId);
+        if (await scope.records.getSchedule(invoiceId)) throw new LedgerRecognitionScheduledError({ invoiceId, operation: "recognize it at once" });
+        const { everDeferred, outstanding } = await deferredBalance(scope, invoice);
         const neverDeferred = invoice.amount > everDeferred ? invoice.amount - everDeferred : 0n;
+        const deferred = recognitionAccount("deferredRevenue", invoice.currency);
+        const revenue = recognitionAccount("serviceRevenue", invoice.currency);
+        const receivable = recognitionAccount("receivable", invoice.currency);
+        const currency = invoice.currency;
         const entries: PostInput["entries"] = [];
         if (outstanding > 0n) {
-          entries.push({ account: deferredCode, side: "debit", amount: outstanding });
-          entries.push({ account: RECOGNITION_ACCOUNTS.serviceRevenue.code, side: "credit", amount: outstanding });
+          entries.push({ account: deferred.code, side: "debit", amount: outstanding, currency });
+          entries.push({ account: revenue.code, side: "credit", amount: outstanding, currency });
         }
         if (neverDeferred > 0n) {
-          entries.push({ account: RECOGNITION_ACCOUNTS.receivable.code, side: "debit", amount: neverDeferred });
-          entries.push({ account: RECOGNITION_ACCOUNTS.serviceRevenue.code, side: "credit", amount: neverDeferred });
+          entries.push({ account: receivable.code, side: "debit", amount: neverDeferred, currency });
+          entries.push({ account: revenue.code, side: "credit", amount: neverDeferred, currency });
         }
-        const transaction =
-          entries.length === 0
-            ? null
-            : await post({
-                description: `Revenue recognized for invoice ${invoiceId}`,
-                idempotencyKey: key,
-                sourceRef: { type: "invoice", id: invoiceId },
-                entries,
-                autoCreate: [
-                  account("deferredRevenue", invoice.currency),
-                  account("serviceRevenue", invoice.currency),
-                  account("receivable", invoice.currency),
-                ],
-              });
+        let transaction: Transaction | null = null;
+        if (entries.length > 0) {
+          for (const account of [deferred, revenue, receivable]) await scope.createAccount(account);
+          ({ transaction } = await scope.postManaged(invoiceKeys.recognition(invoiceId), {
+            description: `Revenue recognized for invoice ${invoiceId}`,
+            sourceRef: { type: "invoice", id: invoiceId },
+            entries,
+          }));
+        }
         const status = invoice.status === "DRAFT" ? "OPEN" : invoice.status;
-        if (status !== invoice.status) await source.setInvoiceStatus(invoiceId, status, sourceContext(tx));
+        if (status !== invoice.status) await source.setInvoiceStatus(invoiceId, status, sourceContext(scope.records));
         return { invoice: { ...invoice, status }, transaction, repeated: false };
       }, options),
   };

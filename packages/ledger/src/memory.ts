@@ -1,4 +1,7 @@
 import { ValidationError } from "@atom/errors";
+import { signedAmount } from "./accounting.js";
+import { LedgerAlreadyReversedError } from "./errors.js";
+import { checkPosting, lowestBalanceSince } from "./posting-rules.js";
 import type {
   Account,
   AccountBalance,
@@ -9,6 +12,7 @@ import type {
   LedgerStorage,
   LedgerStorageTx,
   RecognitionSchedule,
+  ScopedKey,
   StoredTransaction,
 } from "./types.js";
 
@@ -21,9 +25,14 @@ const before = (a: { effectiveAt: Date; seq: bigint }, b: { effectiveAt: Date; s
 
 const UNIQUE_VIOLATION = Symbol("unique violation");
 
+const keyOf = (key: ScopedKey) => `${key.scope}\u0000${key.key}`;
+
+/** Copies in and out, so nothing a caller holds aliases the stored state. */
+const copy = <T>(value: T): T => structuredClone(value);
+
 /**
  * In-memory ledger storage: the reference for the storage kit and a fast default for tests. Transactions run one
- * at a time; a failed transaction's writes are undone, so nothing is half-written.
+ * at a time; a failed transaction's writes are undone, so nothing is half-written. Everything returned is a copy.
  */
 export function memoryLedger(): LedgerStorage {
   const accounts = new Map<string, AccountBalance>();
@@ -36,77 +45,109 @@ export function memoryLedger(): LedgerStorage {
   let seq = 0n;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const totalsWhere = (code: string, keep: (entry: StoredEntry) => boolean): EntryTotals => {
-    const totals = { debit: 0n, credit: 0n };
-    for (const entry of entries) if (entry.account === code && keep(entry)) totals[entry.side] += entry.amount;
+  const totalsWhere = (keep: (entry: StoredEntry) => boolean): Map<string, EntryTotals> => {
+    const totals = new Map<string, EntryTotals>();
+    for (const entry of entries) {
+      if (!keep(entry)) continue;
+      const total = totals.get(entry.account) ?? { debit: 0n, credit: 0n };
+      total[entry.side] += entry.amount;
+      totals.set(entry.account, total);
+    }
     return totals;
+  };
+  const totalsOf = (code: string, keep: (entry: StoredEntry) => boolean): EntryTotals =>
+    totalsWhere((entry) => entry.account === code && keep(entry)).get(code) ?? { debit: 0n, credit: 0n };
+
+  /** Net changes of an account's entries effective after `at`, one per distinct time, oldest first. */
+  const changesAfter = (account: AccountBalance, at: Date): bigint[] => {
+    const byTime = new Map<number, bigint>();
+    for (const entry of entries) {
+      if (entry.account !== account.code || entry.effectiveAt.getTime() <= at.getTime()) continue;
+      const time = entry.effectiveAt.getTime();
+      byTime.set(time, (byTime.get(time) ?? 0n) + signedAmount(account.type, entry.side, entry.amount));
+    }
+    return [...byTime].sort(([a], [b]) => a - b).map(([, change]) => change);
+  };
+
+  const store = (transaction: StoredTransaction, undo: (() => void)[]) => {
+    transactions.set(transaction.id, transaction);
+    if (transaction.idempotency) byKey.set(keyOf(transaction.idempotency), transaction.id);
+    if (transaction.reverses !== null) reversals.set(transaction.reverses, transaction.id);
+    for (const entry of transaction.entries) {
+      seq += 1n;
+      entries.push({ ...entry, seq, transactionId: transaction.id, description: transaction.description, effectiveAt: transaction.effectiveAt });
+    }
+    const count = transaction.entries.length;
+    undo.push(() => {
+      transactions.delete(transaction.id);
+      if (transaction.idempotency) byKey.delete(keyOf(transaction.idempotency));
+      if (transaction.reverses !== null) reversals.delete(transaction.reverses);
+      entries.splice(entries.length - count, count);
+    });
   };
 
   const open = (undo: (() => void)[]): LedgerStorageTx => ({
-    async lockAccounts(codes) {
-      return codes.flatMap((code) => {
+    async post(input) {
+      const request = copy(input);
+      const existing = request.idempotency ? byKey.get(keyOf(request.idempotency)) : undefined;
+      if (existing !== undefined) return { status: "existing", transaction: copy(transactions.get(existing) as StoredTransaction) };
+      if (request.reverses !== null && reversals.has(request.reverses)) {
+        throw new LedgerAlreadyReversedError({ transactionId: request.reverses, reason: "was already reversed" });
+      }
+      const touched = [...new Set(request.entries.map((e) => e.account))].sort().flatMap((code) => {
         const account = accounts.get(code);
-        return account ? [{ ...account }] : [];
+        return account ? [account] : [];
       });
+      const checked = await checkPosting(request, touched, (account) => lowestBalanceSince(account.balance, changesAfter(account, request.effectiveAt)));
+      const { entries: resolved, ...rest } = request;
+      const transaction: StoredTransaction = { ...rest, entries: resolved.map((e, i) => ({ ...e, currency: checked.entries[i]?.currency ?? "" })), idempotencyKey: request.idempotency?.scope === "caller" ? request.idempotency.key : null };
+      store(transaction, undo);
+      for (const [code, balance] of checked.balances) {
+        const account = accounts.get(code) as AccountBalance;
+        const previous = account.balance;
+        account.balance = balance;
+        undo.push(() => {
+          account.balance = previous;
+        });
+      }
+      return { status: "posted", transaction: copy(transaction) };
     },
     async getAccount(code) {
       const account = accounts.get(code);
       return account ? { ...account } : undefined;
     },
     async insertAccount(account: Account) {
-      if (accounts.has(account.code)) throw Object.assign(new Error(`account ${account.code} exists`), { [UNIQUE_VIOLATION]: true });
+      if (accounts.has(account.code)) return false;
       accounts.set(account.code, { ...account, balance: 0n });
       undo.push(() => accounts.delete(account.code));
+      return true;
     },
     async listAccounts() {
       return [...accounts.values()].sort((a, b) => (a.code < b.code ? -1 : 1)).map((a) => ({ ...a }));
     },
-    async setBalance(code, balance) {
-      const account = accounts.get(code) as AccountBalance;
-      const previous = account.balance;
-      account.balance = balance;
-      undo.push(() => {
-        account.balance = previous;
-      });
-    },
-    async insertTransaction(transaction) {
-      if (transaction.idempotencyKey !== null && byKey.has(transaction.idempotencyKey)) {
-        throw Object.assign(new Error("duplicate idempotency key"), { [UNIQUE_VIOLATION]: true });
-      }
-      transactions.set(transaction.id, transaction);
-      if (transaction.idempotencyKey !== null) byKey.set(transaction.idempotencyKey, transaction.id);
-      if (transaction.reverses !== null) reversals.set(transaction.reverses, transaction.id);
-      const count = transaction.entries.length;
-      for (const entry of transaction.entries) {
-        seq += 1n;
-        entries.push({ ...entry, seq, transactionId: transaction.id, description: transaction.description, effectiveAt: transaction.effectiveAt });
-      }
-      undo.push(() => {
-        transactions.delete(transaction.id);
-        if (transaction.idempotencyKey !== null) byKey.delete(transaction.idempotencyKey);
-        if (transaction.reverses !== null) reversals.delete(transaction.reverses);
-        entries.splice(entries.length - count, count);
-      });
-    },
     async getTransaction(id) {
-      return transactions.get(id);
+      const transaction = transactions.get(id);
+      return transaction && copy(transaction);
     },
     async findByIdempotencyKey(key) {
-      const id = byKey.get(key);
-      return id === undefined ? undefined : transactions.get(id);
+      const id = byKey.get(keyOf(key));
+      return id === undefined ? undefined : copy(transactions.get(id));
     },
     async findReversal(id) {
       const reversal = reversals.get(id);
-      return reversal === undefined ? undefined : transactions.get(reversal);
+      return reversal === undefined ? undefined : copy(transactions.get(reversal));
     },
     async transactionsBySource(source) {
-      return [...transactions.values()].filter((t) => t.sourceRef?.type === source.type && t.sourceRef.id === source.id);
+      return [...transactions.values()].filter((t) => t.sourceRef?.type === source.type && t.sourceRef.id === source.id).map(copy);
     },
     async totals(code, asOf) {
-      return totalsWhere(code, (entry) => entry.effectiveAt.getTime() <= asOf.getTime());
+      return totalsOf(code, (entry) => entry.effectiveAt.getTime() <= asOf.getTime());
+    },
+    async totalsAfter(after, code) {
+      return totalsWhere((entry) => (code === undefined || entry.account === code) && entry.effectiveAt.getTime() > after.getTime());
     },
     async totalsBefore(code, position) {
-      return totalsWhere(code, (entry) => before(entry, position));
+      return totalsOf(code, (entry) => before(entry, position));
     },
     async listEntries(code, options) {
       return entries
@@ -116,15 +157,15 @@ export function memoryLedger(): LedgerStorage {
         .sort((a, b) => (before(a, b) ? -1 : 1))
         .filter((entry) => !options.after || before(options.after, entry))
         .slice(0, options.limit)
-        .map(({ account: _account, ...row }) => row);
+        .map(({ account: _account, ...row }) => copy(row));
     },
     async getInvoice(id) {
       const invoice = invoices.get(id);
-      return invoice ? { ...invoice } : undefined;
+      return invoice && copy(invoice);
     },
     async insertInvoice(invoice) {
       if (invoices.has(invoice.id)) throw Object.assign(new Error(`invoice ${invoice.id} exists`), { [UNIQUE_VIOLATION]: true });
-      invoices.set(invoice.id, { ...invoice });
+      invoices.set(invoice.id, copy(invoice));
       undo.push(() => invoices.delete(invoice.id));
     },
     async setInvoiceStatus(id, status) {
@@ -139,12 +180,12 @@ export function memoryLedger(): LedgerStorage {
       if (schedules.has(schedule.invoiceId)) {
         throw Object.assign(new Error(`schedule for ${schedule.invoiceId} exists`), { [UNIQUE_VIOLATION]: true });
       }
-      schedules.set(schedule.invoiceId, { ...schedule });
+      schedules.set(schedule.invoiceId, copy(schedule));
       undo.push(() => schedules.delete(schedule.invoiceId));
     },
     async getSchedule(invoiceId) {
       const schedule = schedules.get(invoiceId);
-      return schedule ? { ...schedule } : undefined;
+      return schedule && copy(schedule);
     },
     async dueSchedules(asOf, limit) {
       return [...schedules.values()]

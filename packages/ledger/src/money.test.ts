@@ -36,3 +36,27 @@ describe("money", () => {
     expect(formatMoney(1234n, "KWD")).toBe("1.234");
   });
 });
+
+describe("currencyExponent (complete ISO 4217 table)", () => {
+  it.each([
+    ["IQD", 3],
+    ["CLF", 4],
+    ["UYW", 4],
+    ["JPY", 0],
+    ["VES", 2],
+    ["BHD", 3],
+    ["EUR", 2],
+  ])("%s has %i decimal places", async (code, exponent) => {
+    const { currencyExponent } = await import("./index.js");
+    expect(currencyExponent(code)).toBe(exponent);
+  });
+
+  it.each(["ABC", "XAU", "XDR", "usd", "US"])("refuses %s", async (code) => {
+    const { currencyExponent } = await import("./index.js");
+    expect(() => currencyExponent(code)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "currency" }) }));
+  });
+
+  it("parses IQD with three decimals", () => {
+    expect(money("1.234", "IQD")).toEqual({ amount: 1234n, currency: "IQD" });
+  });
+});

@@ -1,9 +1,5 @@
 import { ValidationError } from "@atom/errors";
-
-const EXPONENTS: Record<string, number> = {
-  BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JOD: 3, JPY: 0, KMF: 0, KRW: 0, KWD: 3, LYD: 3, OMR: 3,
-  PYG: 0, RWF: 0, TND: 3, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-};
+import { CURRENCY_EXPONENTS } from "./iso4217.js";
 
 /** The largest amount the ledger stores: 2^63 − 1 minor units (Postgres `bigint`). */
 export const MAX_AMOUNT = 2n ** 63n - 1n;
@@ -17,14 +13,21 @@ export interface Money {
 }
 
 /**
- * The number of decimal places of an ISO 4217 currency: 0 for JPY, 3 for KWD, 2 for most.
- * @throws {ValidationError} when `currency` is not three upper-case letters
+ * The number of decimal places of an ISO 4217 currency, from the complete ISO table: 0 for JPY, 2 for USD, 3 for
+ * KWD and IQD, 4 for CLF and UYW.
+ * @throws {ValidationError} when `currency` is not an active ISO 4217 code with minor units (`"usd"`, `"ABC"`, `"XAU"`)
  */
 export function currencyExponent(currency: string): number {
-  if (!/^[A-Z]{3}$/.test(currency)) {
+  const exponent = typeof currency === "string" ? CURRENCY_EXPONENTS.get(currency) : undefined;
+  if (exponent === undefined) {
     throw new ValidationError({ field: "currency", message: `[@atom/ledger] currency must be an ISO 4217 code such as "USD" (got ${JSON.stringify(currency)})` });
   }
-  return EXPONENTS[currency] ?? 2;
+  return exponent;
+}
+
+/** True when `currency` is an active ISO 4217 code with minor units (see {@link currencyExponent}). */
+export function isCurrency(currency: string): boolean {
+  return CURRENCY_EXPONENTS.has(currency);
 }
 
 /**

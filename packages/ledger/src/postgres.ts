@@ -13,4 +13,5 @@
  * @packageDocumentation
  */
 export { migrate, postgresLedger, type PostgresLedgerOptions } from "./postgres/storage.js";
+export { atomMigrations } from "./postgres/atom-migrations.js";
 export { ledgerMigrations } from "./postgres/migrations.js";

@@ -1,9 +1,11 @@
-import { parseInput, ValidationError } from "@atom/errors";
+import { type AtomError, parseInput, toAtomError, ValidationError } from "@atom/errors";
 import { z } from "zod";
+import type { ManagedScope, PostingCore } from "./core.js";
 import { InvoiceStateError, LedgerNothingDeferredError, LedgerRecognitionScheduledError } from "./errors.js";
-import { type InvoiceSource, sourceContext } from "./invoice-source.js";
-import { account, deferredRevenueOf, loadInvoice, RECOGNITION_ACCOUNTS, type WithTransaction } from "./invoices.js";
+import { deferredBalance, invoiceKeys, loadInvoice } from "./invoice-ledger.js";
+import { type InvoiceSource, readInvoice, sourceContext } from "./invoice-source.js";
 import { countPeriods, MAX_PERIODS, periodAmount, periodBoundary, type RecognitionPeriod } from "./periods.js";
+import { recognitionAccount } from "./recognition-accounts.js";
 import type { LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
 
 /** Options of {@link RecognitionScheduleOperations.scheduleRecognition}. */
@@ -22,18 +24,31 @@ export interface RecognizedPeriod {
   invoiceId: string;
   /** The period's number, 1-based. */
   period: number;
-  /** When the period ended (the transaction's `effectiveAt`). */
+  /** When the period ended (the transaction's `effectiveAt`, or the schedule's `createdAt` when that is later). */
   periodEnd: Date;
   /** The amount recognized for it. */
   amount: bigint;
-  /** The posted Dr 2200 / Cr 4000 transaction. */
+  /** The posted Dr `2200-<cur>` / Cr `4000-<cur>` transaction. */
   transaction: Transaction;
+}
+
+/** A schedule {@link RecognitionScheduleOperations.runRecognition} could not (fully) catch up. */
+export interface RecognitionFailure {
+  /** The invoice. */
+  invoiceId: string;
+  /**
+   * Why: `LEDGER_NOTHING_DEFERRED` when the invoice's deferred sub-ledger ran out before the schedule did (a credit
+   * note, say), or whatever the storage or invoice source threw. The schedule stays due; other schedules are not held up.
+   */
+  error: AtomError;
 }
 
 /** What {@link RecognitionScheduleOperations.runRecognition} did. */
 export interface RecognitionRun {
   /** Every period recognized by this call, by invoice then period. */
   recognized: RecognizedPeriod[];
+  /** The schedules that failed, each on its own: the periods recognized before the failure stay recognized. */
+  failed: RecognitionFailure[];
   /** True when more schedules were due than `limit`: call again. */
   more: boolean;
 }
@@ -52,11 +67,12 @@ export interface RecognitionScheduleOperations {
    */
   scheduleRecognition(invoiceId: string, options: ScheduleRecognitionOptions & LedgerCallOptions): Promise<RecognitionSchedule>;
   /**
-   * Recognizes every period that has ended by `asOf` and was not recognized yet, for every schedule: each period
-   * posts **Dr 2200 Deferred Revenue / Cr 4000 Service Revenue** for its part, effective at the period's end, linked
-   * to the invoice, with the idempotency key `invoice:<id>:recognition:<period>`. Each invoice is caught up in one
-   * storage transaction with its schedule row locked, so concurrent runs recognize each period exactly once and a
-   * repeated run posts nothing.
+   * Recognizes every period that has ended by `asOf` and was not recognized yet, for every due schedule: each period
+   * posts **Dr `2200-<cur>` Deferred Revenue / Cr `4000-<cur>` Service Revenue** for its part, but never more than the
+   * invoice's deferred sub-ledger still holds, effective at the period's end, linked to the invoice. Each invoice is
+   * caught up in its own storage transaction with its schedule row locked, so concurrent runs recognize each period
+   * exactly once and a repeated run posts nothing; a schedule that fails is reported in `failed` and the others
+   * still run.
    * @param options.limit how many schedules to process in this call @default 100
    */
   runRecognition(options: { asOf: Date; limit?: number } & LedgerCallOptions): Promise<RecognitionRun>;
@@ -79,58 +95,71 @@ function invalidEnd(message: string): ValidationError {
   return new ValidationError({ field: "end", message: `[@atom/ledger] scheduleRecognition: ${message}` });
 }
 
-/** @internal Builds the schedule operations over a ledger's storage transaction. */
-export function recognitionScheduleOperations(
-  withTransaction: WithTransaction,
-  clock: () => Date,
-  source: InvoiceSource,
-): RecognitionScheduleOperations {
-  const catchUp = (invoiceId: string, asOf: Date, options: LedgerCallOptions) =>
-    withTransaction(async (tx, post) => {
-      const schedule = await tx.getSchedule(invoiceId, { lock: true });
-      const recognized: RecognizedPeriod[] = [];
-      if (!schedule) return recognized;
-      let done = schedule.recognizedPeriods;
-      // `nextDueAt` is where the next unrecognized period ends (null once all are recognized).
-      let periodEnd = schedule.nextDueAt;
-      while (periodEnd !== null && periodEnd.getTime() <= asOf.getTime()) {
-        const amount = periodAmount(schedule.amount, schedule.periods, done);
-        const transaction = await post({
-          description: `Revenue recognized for invoice ${invoiceId}, period ${done + 1} of ${schedule.periods}`,
-          idempotencyKey: `invoice:${invoiceId}:recognition:${done + 1}`,
-          effectiveAt: periodEnd,
-          sourceRef: { type: "invoice", id: invoiceId },
-          metadata: { period: done + 1, periods: schedule.periods },
-          entries: [
-            { account: RECOGNITION_ACCOUNTS.deferredRevenue.code, side: "debit", amount },
-            { account: RECOGNITION_ACCOUNTS.serviceRevenue.code, side: "credit", amount },
-          ],
-          autoCreate: [account("serviceRevenue", schedule.currency)],
-        });
-        done += 1;
-        recognized.push({ invoiceId, period: done, periodEnd, amount, transaction });
-        periodEnd = done < schedule.periods ? periodBoundary(schedule.start, schedule.period, done + 1) : null;
-      }
-      if (done !== schedule.recognizedPeriods) await tx.setScheduleProgress(invoiceId, done, periodEnd);
-      return recognized;
-    }, options);
+interface CatchUp {
+  recognized: RecognizedPeriod[];
+  failure: AtomError | null;
+}
 
+/** Posts the schedule's due periods, each capped by what the invoice still has deferred; stops when it runs out. */
+async function catchUpIn(scope: ManagedScope, source: InvoiceSource, invoiceId: string, asOf: Date): Promise<CatchUp> {
+  const schedule = await scope.records.getSchedule(invoiceId, { lock: true });
+  const recognized: RecognizedPeriod[] = [];
+  if (!schedule) return { recognized, failure: null };
+  const invoice = await readInvoice(source, scope.records, invoiceId, false);
+  let left = invoice ? (await deferredBalance(scope, invoice)).outstanding : 0n;
+  const deferred = recognitionAccount("deferredRevenue", schedule.currency);
+  const revenue = recognitionAccount("serviceRevenue", schedule.currency);
+  await scope.createAccount(revenue);
+  let done = schedule.recognizedPeriods;
+  let failure: AtomError | null = null;
+  // `nextDueAt` is where the next unrecognized period ends (null once all are recognized).
+  let periodEnd = schedule.nextDueAt;
+  while (periodEnd !== null && periodEnd.getTime() <= asOf.getTime()) {
+    const planned = periodAmount(schedule.amount, schedule.periods, done);
+    const amount = planned < left ? planned : left;
+    if (amount <= 0n) {
+      failure = new LedgerNothingDeferredError({ invoiceId });
+      break;
+    }
+    const { transaction } = await scope.postManaged(invoiceKeys.period(invoiceId, done + 1), {
+      description: `Revenue recognized for invoice ${invoiceId}, period ${done + 1} of ${schedule.periods}`,
+      // A period that ended before the schedule existed is caught up when the schedule was made: never dated before
+      // the deferral it draws on (scheduling requires the deferral first).
+      effectiveAt: periodEnd < schedule.createdAt ? schedule.createdAt : periodEnd,
+      sourceRef: { type: "invoice", id: invoiceId },
+      metadata: { period: done + 1, periods: schedule.periods },
+      entries: [
+        { account: deferred.code, side: "debit", amount, currency: schedule.currency },
+        { account: revenue.code, side: "credit", amount, currency: schedule.currency },
+      ],
+    });
+    left -= amount;
+    done += 1;
+    recognized.push({ invoiceId, period: done, periodEnd, amount, transaction });
+    periodEnd = done < schedule.periods ? periodBoundary(schedule.start, schedule.period, done + 1) : null;
+  }
+  if (done !== schedule.recognizedPeriods) await scope.records.setScheduleProgress(invoiceId, done, periodEnd);
+  return { recognized, failure };
+}
+
+/** @internal Builds the schedule operations on the posting core. */
+export function recognitionScheduleOperations(core: PostingCore, clock: () => Date, source: InvoiceSource): RecognitionScheduleOperations {
   return {
     async scheduleRecognition(invoiceId, options) {
-      const { client, ...span } = options;
+      const { client, ...span } = options ?? {};
       const input = parseInput(scheduleSchema, { invoiceId, ...span }, "[@atom/ledger] scheduleRecognition");
       const periods = countPeriods(input.start, input.end, input.period);
       if (periods === undefined) throw invalidEnd(`end must be a whole number of ${input.period}s after start`);
       if (periods > MAX_PERIODS) throw invalidEnd(`at most ${MAX_PERIODS} periods, got ${periods}`);
-      return withTransaction(async (tx) => {
-        const invoice = await loadInvoice(source, tx, input.invoiceId, "schedule revenue recognition");
-        if (await tx.getSchedule(input.invoiceId)) {
+      return core.managed(async (scope) => {
+        const invoice = await loadInvoice(source, scope, input.invoiceId, "schedule revenue recognition");
+        if (await scope.records.getSchedule(input.invoiceId)) {
           throw new LedgerRecognitionScheduledError({ invoiceId: input.invoiceId, operation: "schedule it again" });
         }
-        if (await tx.findByIdempotencyKey(`invoice:${input.invoiceId}:recognition`)) {
+        if (await scope.findManaged(invoiceKeys.recognition(input.invoiceId))) {
           throw new InvoiceStateError({ invoiceId: input.invoiceId, status: invoice.status, operation: "schedule revenue already recognized" });
         }
-        const { outstanding } = await deferredRevenueOf(tx, input.invoiceId);
+        const { outstanding } = await deferredBalance(scope, invoice);
         if (outstanding <= 0n) throw new LedgerNothingDeferredError({ invoiceId: input.invoiceId });
         if (outstanding < BigInt(periods)) {
           throw invalidEnd(`${periods} periods cannot each recognize a part of ${outstanding} minor units`);
@@ -147,26 +176,34 @@ export function recognitionScheduleOperations(
           nextDueAt: periodBoundary(input.start, input.period, 1),
           createdAt: clock(),
         };
-        await tx.insertSchedule(schedule);
-        if (invoice.status === "DRAFT") {
-          await source.setInvoiceStatus(input.invoiceId, "OPEN", sourceContext(tx));
-        }
+        await scope.records.insertSchedule(schedule);
+        if (invoice.status === "DRAFT") await source.setInvoiceStatus(input.invoiceId, "OPEN", sourceContext(scope.records));
         return schedule;
-      }, { client });
+      }, client === undefined ? {} : { client });
     },
 
     async runRecognition(options) {
-      const { client, ...window } = options;
+      const { client, ...window } = options ?? {};
       const { asOf, limit } = parseInput(runSchema, window, "[@atom/ledger] runRecognition");
-      const due = await withTransaction((tx) => tx.dueSchedules(asOf, limit + 1), { client });
+      const call = client === undefined ? {} : { client };
+      const due = await core.managed((scope) => scope.records.dueSchedules(asOf, limit + 1), call);
       const recognized: RecognizedPeriod[] = [];
-      for (const invoiceId of due.slice(0, limit)) recognized.push(...(await catchUp(invoiceId, asOf, { client })));
-      return { recognized, more: due.length > limit };
+      const failed: RecognitionFailure[] = [];
+      for (const invoiceId of due.slice(0, limit)) {
+        try {
+          const result = await core.managed((scope) => catchUpIn(scope, source, invoiceId, asOf), call);
+          recognized.push(...result.recognized);
+          if (result.failure) failed.push({ invoiceId, error: result.failure });
+        } catch (error) {
+          failed.push({ invoiceId, error: toAtomError(error) });
+        }
+      }
+      return { recognized, failed, more: due.length > limit };
     },
 
     async getSchedule(invoiceId, options) {
       const id = parseInput(invoiceIdSchema, invoiceId, "[@atom/ledger] getSchedule");
-      return (await withTransaction((tx) => tx.getSchedule(id), options)) ?? null;
+      return (await core.managed((scope) => scope.records.getSchedule(id), options)) ?? null;
     },
   };
 }

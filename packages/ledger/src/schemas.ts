@@ -1,16 +1,24 @@
 import { z } from "zod";
 import { MAX_AMOUNT } from "./money.js";
+import { isCurrency } from "./money.js";
 
 const code = z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/, "account codes are 1-32 characters of letters, digits and _ . : -");
-const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD");
+/** @internal An active ISO 4217 code with minor units. */
+export const currencySchema = z.string().refine(isCurrency, "must be an ISO 4217 currency code such as USD");
 const amount = z.bigint().positive("must be greater than 0").max(MAX_AMOUNT, "must be at most 2^63 - 1");
 const accountType = z.enum(["asset", "liability", "equity", "revenue", "expense"]);
+
+/** JSON values only (what a `jsonb` column stores and a fingerprint can hash): no bigint, Date, undefined, NaN. */
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number().refine(Number.isFinite, "must be a finite number"), z.boolean(), z.null(), z.array(json).max(1000), z.record(z.string(), json)]),
+);
 
 export const accountSchema = z.object({
   code,
   name: z.string().min(1).max(200),
   type: accountType,
-  currency,
+  currency: currencySchema,
   allowNegative: z.boolean().default(false),
 });
 
@@ -18,7 +26,7 @@ export const entrySchema = z.object({
   account: code,
   side: z.enum(["debit", "credit"]),
   amount,
-  currency: currency.optional(),
+  currency: currencySchema.optional(),
 });
 
 export const sourceRefSchema = z.object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) });
@@ -27,17 +35,19 @@ export const postSchema = z.object({
   entries: z.array(entrySchema).min(2, "a transaction needs at least 2 entries").max(500),
   description: z.string().min(1).max(500),
   idempotencyKey: z.string().min(1).max(200).optional(),
-  effectiveAt: z.date().optional(),
+  effectiveAt: z.date().refine((d) => !Number.isNaN(d.getTime()), "must be a valid date").optional(),
   sourceRef: sourceRefSchema.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  autoCreate: z.array(accountSchema).optional(),
+  metadata: z.record(z.string(), json).optional(),
+  autoCreate: z.array(accountSchema).max(500).optional(),
 });
+
+export const reverseSchema = z.object({ reason: z.string().min(1, "is required").max(400) });
 
 export const invoiceSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   customerId: z.string().min(1).max(128),
   amount,
-  currency,
+  currency: currencySchema,
   description: z.string().max(500).default(""),
 });
 
@@ -46,7 +56,7 @@ export const invoiceRecordSchema = z.object({
   id: z.string().min(1),
   customerId: z.string(),
   amount,
-  currency,
+  currency: currencySchema,
   status: z.enum(["DRAFT", "OPEN", "PAID", "VOID"]),
   description: z.string(),
   createdAt: z.date(),

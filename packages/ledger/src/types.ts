@@ -68,11 +68,78 @@ export interface Transaction {
   reverses: string | null;
 }
 
-/** A stored transaction with the fingerprint of its content, for idempotency checks. */
+/**
+ * Whose namespace an idempotency key lives in: `caller` for keys given to `post`, `ledger` for the keys the
+ * invoice operations post with. The two never collide.
+ */
+export type KeyScope = "caller" | "ledger";
+
+/** An idempotency key with its namespace. */
+export interface ScopedKey {
+  /** The namespace. */
+  scope: KeyScope;
+  /** The key. */
+  key: string;
+}
+
+/** A stored transaction with what storage keeps for idempotency checks (never returned to callers). */
 export interface StoredTransaction extends Transaction {
-  /** A hash of the content, to tell a repeat from a conflicting reuse of an idempotency key. */
+  /** The key with its namespace (`idempotencyKey` shows only caller keys). */
+  idempotency: ScopedKey | null;
+  /** A hash of the canonical content, to tell a repeat from a conflicting reuse of an idempotency key. */
   fingerprint: string;
 }
+
+/** One entry of a {@link PostingRequest}: the currency is `null` when the caller left it to the account. */
+export interface PostingEntry {
+  /** The account's code. */
+  account: string;
+  /** `debit` or `credit`. */
+  side: NormalSide;
+  /** Minor units, 1 to 2^63 − 1. */
+  amount: bigint;
+  /** The currency the caller gave, or `null` for the account's. */
+  currency: string | null;
+}
+
+/** A validated posting, handed to storage to apply atomically. */
+export interface PostingRequest {
+  /** The new transaction's id (a UUID). */
+  id: string;
+  /** What happened. */
+  description: string;
+  /** When it counts for balances. */
+  effectiveAt: Date;
+  /** When it is posted. */
+  createdAt: Date;
+  /** The idempotency key with its namespace. */
+  idempotency: ScopedKey | null;
+  /** The canonical content hash. */
+  fingerprint: string;
+  /** The business object recorded. */
+  sourceRef: SourceRef | null;
+  /** Free-form JSON data. */
+  metadata: Record<string, unknown> | null;
+  /** The transaction this one reverses. */
+  reverses: string | null;
+  /** Two or more entries, in the caller's order. */
+  entries: PostingEntry[];
+}
+
+/** What {@link LedgerStorageTx.post} did: posted the request, or found the transaction its key already posted. */
+export type PostingOutcome =
+  | {
+      /** The request was posted. */
+      status: "posted";
+      /** The stored transaction. */
+      transaction: StoredTransaction;
+    }
+  | {
+      /** The key had already posted a transaction; nothing was written. */
+      status: "existing";
+      /** That transaction (its fingerprint may differ: the core decides between repeat and conflict). */
+      transaction: StoredTransaction;
+    };
 
 /** One row of a statement. */
 export interface StatementLine {
@@ -174,43 +241,55 @@ export interface EntryTotals {
   credit: bigint;
 }
 
-/**
- * The operations a storage backend performs inside one transaction. The ledger's rules live in the core and call
- * these; a backend only stores. `lockAccounts` must lock in the order given (sorted by code) so writers never deadlock.
- */
-export interface LedgerStorageTx {
-  /** The accounts with these codes (missing ones left out), locked until the transaction ends, in the given order. */
-  lockAccounts(codes: readonly string[]): Promise<AccountBalance[]>;
-  /** One account with its balance, unlocked. */
-  getAccount(code: string): Promise<AccountBalance | undefined>;
-  /** Stores a new account with a zero balance; a taken code is a unique violation. */
-  insertAccount(account: Account): Promise<void>;
-  /** Every account, by code. */
-  listAccounts(): Promise<AccountBalance[]>;
-  /** Sets an account's stored balance (after a posting). */
-  setBalance(code: string, balance: bigint): Promise<void>;
-  /** Stores a transaction and its entries; a taken idempotency key or reversal target is a unique violation. */
-  insertTransaction(transaction: StoredTransaction): Promise<void>;
-  /** A transaction by id. */
-  getTransaction(id: string): Promise<StoredTransaction | undefined>;
-  /** The transaction posted with this idempotency key. */
-  findByIdempotencyKey(key: string): Promise<StoredTransaction | undefined>;
-  /** The transaction that reverses this one. */
-  findReversal(id: string): Promise<StoredTransaction | undefined>;
-  /** The transactions linked to a business object, oldest first. */
-  transactionsBySource(source: SourceRef): Promise<StoredTransaction[]>;
-  /** Debit and credit totals of an account for entries effective at or before `asOf`. */
-  totals(code: string, asOf: Date): Promise<EntryTotals>;
-  /** Entries of an account in (effectiveAt, seq) order, after `after` when given. */
-  listEntries(code: string, options: { from?: Date; to?: Date; after?: { effectiveAt: Date; seq: bigint }; limit: number }): Promise<EntryRow[]>;
-  /** Totals of the entries strictly before a position (for a statement's opening balance). */
-  totalsBefore(code: string, position: { effectiveAt: Date; seq: bigint }): Promise<EntryTotals>;
+/** The invoice-table half of a storage transaction, as the default `InvoiceSource` uses it. */
+export interface InvoiceRecords {
   /** An invoice of the built-in table, locked for this transaction with `lock: true`. */
   getInvoice(id: string, options?: { lock?: boolean }): Promise<Invoice | undefined>;
   /** Stores an invoice; a taken id is a unique violation. */
   insertInvoice(invoice: Invoice): Promise<void>;
   /** Changes an invoice's status. */
   setInvoiceStatus(id: string, status: InvoiceStatus): Promise<void>;
+}
+
+/**
+ * The operations a storage backend performs inside one transaction. The core validates input and builds a
+ * {@link PostingRequest}; `post` applies it atomically under the ledger's rules, which a storage without a server
+ * of its own applies with `checkPosting` from `@atom/ledger`. There is no way to set a balance except by posting.
+ */
+export interface LedgerStorageTx extends InvoiceRecords {
+  /**
+   * Applies a posting: when its key already posted a transaction, returns that one and writes nothing; otherwise
+   * locks the accounts (in code order), checks the request with the ledger's rules (throwing their typed errors:
+   * `LEDGER_ACCOUNT_NOT_FOUND`, `LEDGER_CURRENCY_MISMATCH`, `LEDGER_UNBALANCED`, `LEDGER_BALANCE_OUT_OF_RANGE`,
+   * `LEDGER_NORMAL_BALANCE_VIOLATION`, and `LEDGER_ALREADY_REVERSED` when `reverses` is taken), then stores the
+   * transaction, its entries and the new balances.
+   */
+  post(request: PostingRequest): Promise<PostingOutcome>;
+  /** One account with its balance over every entry (future-dated included), unlocked. */
+  getAccount(code: string): Promise<AccountBalance | undefined>;
+  /** Stores a new account with a zero balance; returns `false`, writing nothing, when the code is taken. */
+  insertAccount(account: Account): Promise<boolean>;
+  /** Every account with its balance over every entry, by code. */
+  listAccounts(): Promise<AccountBalance[]>;
+  /** A transaction by id. */
+  getTransaction(id: string): Promise<StoredTransaction | undefined>;
+  /** The transaction posted with this key in this namespace. */
+  findByIdempotencyKey(key: ScopedKey): Promise<StoredTransaction | undefined>;
+  /** The transaction that reverses this one. */
+  findReversal(id: string): Promise<StoredTransaction | undefined>;
+  /** The transactions linked to a business object, oldest first. */
+  transactionsBySource(source: SourceRef): Promise<StoredTransaction[]>;
+  /** Debit and credit totals of an account for entries effective at or before `asOf`. */
+  totals(code: string, asOf: Date): Promise<EntryTotals>;
+  /**
+   * Debit and credit totals per account of the entries effective after `after` (future-dated ones, to take off the
+   * stored balances), for one account or all; accounts without such entries are left out.
+   */
+  totalsAfter(after: Date, code?: string): Promise<Map<string, EntryTotals>>;
+  /** Entries of an account in (effectiveAt, seq) order, after `after` when given. */
+  listEntries(code: string, options: { from?: Date; to?: Date; after?: { effectiveAt: Date; seq: bigint }; limit: number }): Promise<EntryRow[]>;
+  /** Totals of the entries strictly before a position (for a statement's opening balance). */
+  totalsBefore(code: string, position: { effectiveAt: Date; seq: bigint }): Promise<EntryTotals>;
   /**
    * A query function inside this transaction, for SQL storages (Postgres), handed to a custom `InvoiceSource` so
    * its invoice table is updated atomically with the postings. Absent for storages without SQL.
@@ -246,6 +325,11 @@ export interface LedgerStorage {
    * client (a savepoint, never a commit); a storage without clients refuses it with a `VALIDATION_ERROR`.
    */
   transaction<T>(fn: (tx: LedgerStorageTx) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
-  /** True when `error` is the backend's unique-constraint violation (a concurrent identical idempotency key). */
+  /**
+   * Optional: applies one posting on its own, atomically, in as few round trips as the backend allows (Postgres: one
+   * statement). Same contract as {@link LedgerStorageTx.post}; without it the core runs `post` in a `transaction`.
+   */
+  post?(request: PostingRequest, options?: LedgerCallOptions): Promise<PostingOutcome>;
+  /** True when `error` is the backend's unique-constraint violation (a concurrent insert of the same invoice or schedule). */
   isUniqueViolation(error: unknown): boolean;
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { parseInput } from "@atom/errors";
 import { z } from "zod";
-import { OAuthDecryptionFailedError } from "./errors.js";
+import { OAuthDecryptionFailedError, OAuthPlaintextRefusedError } from "./errors.js";
 
 /** A 256-bit key: 32 bytes, or their base64 / base64url encoding. */
 export type EncryptionKey = Uint8Array | string;
@@ -20,6 +20,14 @@ export interface EncryptionOptions {
   keys: Record<string, EncryptionKey>;
   /** The id of the key new values are encrypted with. Must be in `keys`. */
   current: string;
+  /**
+   * Whether a stored value that is not encrypted is read as it is. Off by default: a plaintext row in an encrypted
+   * store is either a leftover from before encryption was turned on or a value someone wrote into the database
+   * behind the store's back (a token of theirs, planted on a victim's row), and reading it throws
+   * `OAUTH_PLAINTEXT_REFUSED`. Turn it on only while migrating plaintext rows with `reencryptAll()`.
+   * @default false
+   */
+  allowPlaintext?: boolean;
 }
 
 /** Which secret of a row a value is; part of the additional authenticated data. */
@@ -47,8 +55,23 @@ const optionsSchema = z
   .object({
     keys: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "key ids are 1-32 characters of [A-Za-z0-9_-]"), keySchema),
     current: z.string(),
+    allowPlaintext: z.boolean().default(false),
   })
   .refine((options) => options.current in options.keys, { message: "must name one of the keys", path: ["current"] });
+
+// One `randomBytes` call per value cost more than the cipher itself; IVs are taken from a pool of the same CSPRNG
+// output instead, 12 fresh bytes per value, each used once, the pool refilled when spent.
+const IV_POOL_BYTES = IV_BYTES * 512;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+function nextIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_BYTES);
+    ivOffset = 0;
+  }
+  ivOffset += IV_BYTES;
+  return ivPool.subarray(ivOffset - IV_BYTES, ivOffset);
+}
 
 function aad(userId: string, provider: string, field: SecretField): Buffer {
   return Buffer.from(JSON.stringify(["@atom/oauth-store", userId, provider, field]));
@@ -57,27 +80,31 @@ function aad(userId: string, provider: string, field: SecretField): Buffer {
 /**
  * Builds the sealer: AES-256-GCM with a random 96-bit IV per value, the (userId, provider, field) triple as
  * additional authenticated data, stored as `enc:<keyId>:<base64url(iv | tag | ciphertext)>`.
- * Without options, values are stored as given.
+ * Without options, values are stored as given. With options, a stored value without the `enc:` prefix is refused
+ * unless `allowPlaintext` is set.
  * @internal
  */
 export function createSealer(options: EncryptionOptions | undefined): Sealer {
   if (options === undefined) {
     return { enabled: false, seal: (value) => value, open: (stored) => stored, isStale: () => false };
   }
-  const { keys, current } = parseInput(optionsSchema, options, "[@atom/oauth-store] createOAuthStore encryption");
+  const { keys, current, allowPlaintext } = parseInput(optionsSchema, options, "[@atom/oauth-store] createOAuthStore encryption");
   const currentKey = keys[current] as Buffer;
   const currentPrefix = `${PREFIX}${current}:`;
   return {
     enabled: true,
     seal(value, userId, provider, field) {
-      const iv = randomBytes(IV_BYTES);
+      const iv = nextIv();
       const cipher = createCipheriv("aes-256-gcm", currentKey, iv);
       cipher.setAAD(aad(userId, provider, field));
       const body = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
       return currentPrefix + Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
     },
     open(stored, userId, provider, field) {
-      if (!stored.startsWith(PREFIX)) return stored;
+      if (!stored.startsWith(PREFIX)) {
+        if (allowPlaintext) return stored;
+        throw new OAuthPlaintextRefusedError({ field });
+      }
       const separator = stored.indexOf(":", PREFIX.length);
       const keyId = stored.slice(PREFIX.length, separator);
       const key = keys[keyId];

@@ -53,3 +53,18 @@ export const OAuthDecryptionFailedError = defineError({
     keyId: z.string(),
   }),
 });
+
+/**
+ * `OAUTH_PLAINTEXT_REFUSED` (500): encryption is on, but a stored secret is not encrypted. Either it predates
+ * encryption (migrate it with `allowPlaintext: true` and `reencryptAll()`), or it was written into the database
+ * behind the store's back. Never contains the value.
+ */
+export const OAuthPlaintextRefusedError = defineError({
+  code: "OAUTH_PLAINTEXT_REFUSED",
+  status: 500,
+  message: (d) => `[@atom/oauth-store] a stored ${d.field} is not encrypted and encryption is on (allowPlaintext is off)`,
+  details: z.object({
+    /** Which secret of the row: `access_token`, `refresh_token`, `raw` or `code_verifier`. */
+    field: z.union([z.literal("access_token"), z.literal("refresh_token"), z.literal("raw"), z.literal("code_verifier")]),
+  }),
+});

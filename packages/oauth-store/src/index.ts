@@ -22,9 +22,11 @@
 export { createOAuthStore } from "./store.js";
 export { memoryAdapter } from "./memory.js";
 export { pkceChallenge } from "./state-values.js";
+export { OAUTH_STORE_LIMITS } from "./limits.js";
 export type { EncryptionKey, EncryptionOptions } from "./encryption.js";
 export {
   OAuthDecryptionFailedError,
+  OAuthPlaintextRefusedError,
   OAuthRefreshFailedError,
   OAuthStateExpiredError,
   OAuthStateInvalidError,
@@ -39,6 +41,7 @@ export type {
   CreatedState,
   CreateStateInput,
   GetValidAccessTokenOptions,
+  OAuthConnection,
   OAuthStore,
   OAuthStoreOptions,
   OAuthTokens,
@@ -48,7 +51,9 @@ export type {
   SaveTokensInput,
 } from "./store-types.js";
 export type {
+  ConnectionRecord,
   OAuthStoreAdapter,
+  RefreshLease,
   StateRecord,
   TokenCursor,
   TokenRecord,

@@ -1,10 +1,28 @@
 import { ConflictError } from "@atom/errors";
-import type { OAuthStoreAdapter, StateRecord, TokenRecord } from "./types.js";
+import type { ConnectionRecord, OAuthStoreAdapter, RefreshLease, StateRecord, TokenRecord } from "./types.js";
 
 interface MemoryTokenRow extends TokenRecord {
   lockOwner: string | null;
   lockedUntil: Date | null;
 }
+
+function connection(row: MemoryTokenRow): ConnectionRecord {
+  return {
+    userId: row.userId,
+    provider: row.provider,
+    tokenType: row.tokenType,
+    scopes: [...row.scopes],
+    expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
+    status: row.status,
+    lastError: row.lastError,
+    hasRefreshToken: row.refreshToken !== null,
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
+}
+
+const holds = (row: MemoryTokenRow | undefined, lease: RefreshLease): row is MemoryTokenRow =>
+  row !== undefined && row.lockOwner === lease.owner && row.version === lease.version;
 
 const tokenKey = (userId: string, provider: string) => JSON.stringify([userId, provider]);
 
@@ -104,6 +122,45 @@ export function memoryAdapter(): OAuthStoreAdapter {
         (row) => after === null || row.userId > after.userId || (row.userId === after.userId && row.provider > after.provider),
       );
       return rows.slice(0, limit).map(publicRow);
+    },
+    async saveRefreshedTokens(write, lease) {
+      const row = tokens.get(tokenKey(write.userId, write.provider));
+      if (!holds(row, lease)) return null;
+      Object.assign(row, {
+        accessToken: write.accessToken,
+        refreshToken: write.refreshToken ?? row.refreshToken,
+        tokenType: write.tokenType,
+        scopes: [...write.scopes],
+        expiresAt: write.expiresAt,
+        raw: write.raw,
+        status: "active",
+        lastError: null,
+      });
+      touch(row, write.now);
+      return publicRow(row);
+    },
+    async markRefreshFailed(userId, provider, lease, lastError, now) {
+      const row = tokens.get(tokenKey(userId, provider));
+      if (!holds(row, lease)) return false;
+      row.status = "refresh_failed";
+      row.lastError = lastError;
+      touch(row, now);
+      return true;
+    },
+    async deleteTokens(userId, provider) {
+      let deleted = 0;
+      for (const [key, row] of tokens) {
+        if (row.userId === userId && (provider === null || row.provider === provider)) {
+          tokens.delete(key);
+          deleted++;
+        }
+      }
+      return deleted;
+    },
+    async listConnections(userId) {
+      return sorted()
+        .filter((row) => row.userId === userId)
+        .map(connection);
     },
     async setTokenStatus(userId, provider, status, lastError, now) {
       const row = tokens.get(tokenKey(userId, provider));

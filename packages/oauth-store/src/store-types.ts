@@ -1,5 +1,5 @@
 import type { EncryptionOptions } from "./encryption.js";
-import type { OAuthStoreAdapter, TokenStatus } from "./types.js";
+import type { ConnectionRecord, OAuthStoreAdapter, TokenStatus } from "./types.js";
 
 /** Options of {@link createOAuthStore}. */
 export interface OAuthStoreOptions {
@@ -27,6 +27,13 @@ export interface OAuthStoreOptions {
     /** How long to wait at most, in ms. */
     timeoutMs?: number;
   };
+  /**
+   * Secrets the store never sees as input but your `refresh` callback uses, typically the OAuth client secret.
+   * They are cut out of every error the store wraps (a provider failure, a driver error), along with the row's
+   * own tokens and anything shaped like `client_secret=...` or `Bearer ...`. At most 20.
+   * @default []
+   */
+  redact?: string[];
 }
 
 /** Input of {@link OAuthStore.createState}. */
@@ -57,7 +64,7 @@ export interface CreatedState {
   expiresAt: Date;
 }
 
-/** What {@link OAuthStore.consumeState} returns, once. */
+/** What {@link OAuthStore.consumeState} returns, once. `JSON.stringify` and `util.inspect` hide `codeVerifier`. */
 export interface ConsumedState {
   /** The user the row belongs to. */
   userId: string;
@@ -107,7 +114,10 @@ export interface SaveTokensInput {
   raw?: Record<string, unknown>;
 }
 
-/** A stored token pair, decrypted. */
+/**
+ * A stored token pair, decrypted. Read its fields directly; `JSON.stringify` and `util.inspect` (`console.log`)
+ * show `[redacted]` for `accessToken`, `refreshToken` and `raw`, so a logged or serialized object leaks nothing.
+ */
 export interface OAuthTokens {
   /** The user the row belongs to. */
   userId: string;
@@ -141,8 +151,7 @@ export interface RefreshedTokens {
   accessToken: string;
   /** A rotated refresh token; omit to keep the current one. */
   refreshToken?: string | null;
-  /** When it expires (null: no expiry). */
-  /** Absolute expiry of the new access token. */
+  /** Absolute expiry of the new access token (give this or `expiresIn`). */
   expiresAt?: Date | null;
   /** Lifetime of the new access token in seconds (`expires_in`). */
   expiresIn?: number;
@@ -162,6 +171,9 @@ export interface GetValidAccessTokenOptions {
   skewSeconds?: number;
 }
 
+/** A connection as {@link OAuthStore.listConnections} lists it: everything but the secrets, which are never read. */
+export type OAuthConnection = ConnectionRecord;
+
 /** Options of {@link OAuthStore.purgeExpired}. */
 export interface PurgeExpiredOptions {
   /** Delete states that expired at or before this instant. @default now */
@@ -178,7 +190,11 @@ export interface ReencryptResult {
   updated: number;
 }
 
-/** The store made by {@link createOAuthStore}. Every method validates its input and throws typed `AtomError`s. */
+/**
+ * The store made by {@link createOAuthStore}. Every method but `isExpired` is `async`: bad input rejects (never
+ * throws) with a `VALIDATION_ERROR` whose `details.field` names the argument or field (`userId`, `options.provider`,
+ * `scopes.2`). Sizes are capped by `OAUTH_STORE_LIMITS`.
+ */
 export interface OAuthStore {
   /** The adapter in use. */
   readonly adapter: OAuthStoreAdapter;
@@ -202,11 +218,27 @@ export interface OAuthStore {
   saveTokens(input: SaveTokensInput): Promise<OAuthTokens>;
   /** The tokens of (userId, provider), whatever their status, or null. */
   getTokens(userId: string, provider: string): Promise<OAuthTokens | null>;
-  /** Marks the tokens `revoked` (call your provider's revocation endpoint too). Returns false when there were none. */
+  /**
+   * Marks the tokens `revoked` (call your provider's revocation endpoint too). Returns false when there were none.
+   * A revoke always wins: a refresh in flight in any process finds its write refused, and its
+   * `getValidAccessToken` throws `OAUTH_TOKENS_NOT_FOUND`. Only a later `saveTokens` (a new authorization) reactivates.
+   */
   revokeTokens(userId: string, provider: string): Promise<boolean>;
-  /** Every provider's tokens of a user. */
+  /**
+   * Deletes the tokens of (userId, provider), or every provider's tokens of the user when `provider` is omitted
+   * (account deletion). Returns how many rows went. Like a revoke, it wins over a refresh in flight: nothing is
+   * written back.
+   */
+  deleteTokens(userId: string, provider?: string): Promise<number>;
+  /** Every provider's tokens of a user, decrypted. */
   listByUser(userId: string): Promise<OAuthTokens[]>;
-  /** True when the token expires within `skewSeconds` (false when it has no expiry). */
+  /** A user's connections (provider, status, scopes, expiry, whether a refresh token is stored) without reading or decrypting any secret. */
+  listConnections(userId: string): Promise<OAuthConnection[]>;
+  /**
+   * True when the token expires within `skewSeconds` (false when it has no expiry). The one synchronous method:
+   * it does no I/O, and a Promise in an `if` would always be truthy.
+   * @throws {ValidationError} when `expiresAt` is not a valid Date or null, or `skewSeconds` is out of range
+   */
   isExpired(token: Pick<OAuthTokens, "expiresAt">, options?: { skewSeconds?: number }): boolean;
   /**
    * Returns tokens whose access token is fresh, refreshing them first when needed. Under concurrency, in this

@@ -20,7 +20,7 @@ describe("createOAuthStore input validation", () => {
     await expect(store.consumeState("", { provider: "github" })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
     await expect(store.consumeState("abc", {} as never)).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
-      details: { field: "provider" },
+      details: { field: "options.provider" },
     });
   });
 

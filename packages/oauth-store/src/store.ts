@@ -4,24 +4,29 @@ import { OAuthStateExpiredError, OAuthStateInvalidError, OAuthStateMismatchError
 import { guardAdapter } from "./guard.js";
 import { memoryAdapter } from "./memory.js";
 import { refreshAcrossProcesses } from "./refresh.js";
+import { parseArgument } from "./arguments.js";
 import {
   batchSchema,
   consumeOptionsSchema,
   createStateSchema,
   idSchema,
+  isExpiredSchema,
   purgeSchema,
   refreshedSchema,
   saveTokensSchema,
-  skewSchema,
   stateValueSchema,
   storeOptionsSchema,
+  validAccessTokenOptionsSchema,
 } from "./schemas.js";
+import { secretView } from "./secret-view.js";
 import { hashState, newPkcePair, newStateValue, sameHash } from "./state-values.js";
-import type { ConsumedState, OAuthStore, OAuthStoreOptions, OAuthTokens } from "./store-types.js";
-import { expiresWithin, openTokens, resolveExpiry, sealSecrets } from "./token-codec.js";
-import type { TokenCursor } from "./types.js";
+import type { ConsumedState, GetValidAccessTokenOptions, OAuthStore, OAuthStoreOptions, OAuthTokens } from "./store-types.js";
+import { expiresWithin, openTokens, resolveExpiry, sealSecrets, toConnection } from "./token-codec.js";
+import type { TokenCursor, TokenWrite } from "./types.js";
 
 const ctx = (fn: string) => `[@atom/oauth-store] ${fn}`;
+const id = (value: unknown, field: "userId" | "provider", fn: string): string => parseArgument(idSchema, value, field, ctx(fn));
+const consumedView = secretView<ConsumedState>(["codeVerifier"]);
 
 /**
  * Creates an OAuth store: single-use states with PKCE for the authorization request, and token storage with
@@ -39,17 +44,30 @@ const ctx = (fn: string) => `[@atom/oauth-store] ${fn}`;
 export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
   const settings = parseInput(
     storeOptionsSchema,
-    { stateTtl: options.stateTtl, refreshLockTtl: options.refreshLockTtl, refreshWait: options.refreshWait },
+    { stateTtl: options.stateTtl, refreshLockTtl: options.refreshLockTtl, refreshWait: options.refreshWait, redact: options.redact },
     ctx("createOAuthStore"),
   );
   const given = options.adapter ?? memoryAdapter();
-  const adapter = guardAdapter(given);
+  const adapter = guardAdapter(given, settings.redact);
   const sealer = createSealer(options.encryption);
   const now = options.clock ?? (() => new Date());
   const inFlight = new Map<string, Promise<OAuthTokens>>();
 
-  const isExpired: OAuthStore["isExpired"] = (token, opts) =>
-    expiresWithin(token.expiresAt, now(), parseInput(skewSchema, opts ?? {}, ctx("isExpired")).skewSeconds);
+  const tokenWrite = (
+    userId: string,
+    provider: string,
+    input: { accessToken: string; refreshToken?: string | null | undefined; raw?: Record<string, unknown> | undefined },
+    rest: Pick<TokenWrite, "tokenType" | "scopes" | "expiresAt" | "now">,
+  ): TokenWrite => ({
+    userId,
+    provider,
+    ...sealSecrets(sealer, userId, provider, {
+      accessToken: input.accessToken,
+      refreshToken: input.refreshToken ?? null,
+      raw: input.raw ?? null,
+    }),
+    ...rest,
+  });
 
   const store: OAuthStore = {
     adapter: given,
@@ -76,11 +94,10 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     },
 
     async consumeState(state, opts) {
-      const value = parseInput(stateValueSchema, state, ctx("consumeState state"));
-      const expected = parseInput(consumeOptionsSchema, opts, ctx("consumeState"));
+      const value = parseArgument(stateValueSchema, state, "state", ctx("consumeState"));
+      const expected = parseArgument(consumeOptionsSchema, opts, "options", ctx("consumeState"));
       const stateHash = hashState(value);
-      const at = now();
-      const record = await adapter.consumeState(stateHash, at);
+      const record = await adapter.consumeState(stateHash, now());
       if (record === null || !sameHash(record.stateHash, stateHash)) {
         const found = await adapter.findState(stateHash);
         if (found === null) throw new OAuthStateInvalidError();
@@ -90,7 +107,7 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
       if (record.provider !== expected.provider || (expected.userId !== undefined && record.userId !== expected.userId)) {
         throw new OAuthStateMismatchError();
       }
-      const consumed: ConsumedState = {
+      return consumedView({
         userId: record.userId,
         provider: record.provider,
         scopes: record.scopes,
@@ -100,8 +117,7 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
         metadata: record.metadata,
         createdAt: record.createdAt,
         expiresAt: record.expiresAt,
-      };
-      return consumed;
+      });
     },
 
     async purgeExpired(opts) {
@@ -118,49 +134,50 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
     async saveTokens(input) {
       const parsed = parseInput(saveTokensSchema, input, ctx("saveTokens"));
       const at = now();
-      const secrets = sealSecrets(sealer, parsed.userId, parsed.provider, {
-        accessToken: parsed.accessToken,
-        refreshToken: parsed.refreshToken ?? null,
-        raw: parsed.raw ?? null,
-      });
-      const row = await adapter.upsertTokens({
-        userId: parsed.userId,
-        provider: parsed.provider,
-        ...secrets,
-        tokenType: parsed.tokenType,
-        scopes: parsed.scopes,
-        expiresAt: resolveExpiry(parsed, at),
-        now: at,
-      });
+      const row = await adapter.upsertTokens(
+        tokenWrite(parsed.userId, parsed.provider, parsed, {
+          tokenType: parsed.tokenType,
+          scopes: parsed.scopes,
+          expiresAt: resolveExpiry(parsed, at),
+          now: at,
+        }),
+      );
       return openTokens(sealer, row);
     },
 
     async getTokens(userId, provider) {
-      const row = await adapter.getTokens(parseInput(idSchema, userId, ctx("getTokens userId")), parseInput(idSchema, provider, ctx("getTokens provider")));
+      const row = await adapter.getTokens(id(userId, "userId", "getTokens"), id(provider, "provider", "getTokens"));
       return row === null ? null : openTokens(sealer, row);
     },
 
-    revokeTokens(userId, provider) {
-      return adapter.setTokenStatus(
-        parseInput(idSchema, userId, ctx("revokeTokens userId")),
-        parseInput(idSchema, provider, ctx("revokeTokens provider")),
-        "revoked",
-        null,
-        now(),
-      );
+    async revokeTokens(userId, provider) {
+      const user = id(userId, "userId", "revokeTokens");
+      return adapter.setTokenStatus(user, id(provider, "provider", "revokeTokens"), "revoked", null, now());
+    },
+
+    async deleteTokens(userId, provider) {
+      const user = id(userId, "userId", "deleteTokens");
+      return adapter.deleteTokens(user, provider === undefined ? null : id(provider, "provider", "deleteTokens"));
     },
 
     async listByUser(userId) {
-      const rows = await adapter.listTokensByUser(parseInput(idSchema, userId, ctx("listByUser userId")));
+      const rows = await adapter.listTokensByUser(id(userId, "userId", "listByUser"));
       return rows.map((row) => openTokens(sealer, row));
     },
 
-    isExpired,
+    async listConnections(userId) {
+      return (await adapter.listConnections(id(userId, "userId", "listConnections"))).map(toConnection);
+    },
 
-    getValidAccessToken(userId, provider, opts) {
-      const user = parseInput(idSchema, userId, ctx("getValidAccessToken userId"));
-      const prov = parseInput(idSchema, provider, ctx("getValidAccessToken provider"));
-      const { skewSeconds } = parseInput(skewSchema, { skewSeconds: opts.skewSeconds }, ctx("getValidAccessToken"));
+    isExpired(token, opts) {
+      const parsed = parseInput(isExpiredSchema, { token: { expiresAt: token?.expiresAt }, options: opts }, ctx("isExpired"));
+      return expiresWithin(parsed.token.expiresAt, now(), parsed.options.skewSeconds);
+    },
+
+    async getValidAccessToken(userId, provider, opts) {
+      const user = id(userId, "userId", "getValidAccessToken");
+      const prov = id(provider, "provider", "getValidAccessToken");
+      const { refresh, skewSeconds } = parseArgument(validAccessTokenOptionsSchema, opts, "options", ctx("getValidAccessToken"));
       const key = JSON.stringify([user, prov]);
       const pending = inFlight.get(key);
       if (pending) return pending;
@@ -170,26 +187,24 @@ export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
           now,
           open: (row) => openTokens(sealer, row),
           isFresh: (tokens) => !expiresWithin(tokens.expiresAt, now(), skewSeconds),
-          save: (current, refreshed) => {
+          prepare: (current, refreshed) => {
             const next = parseInput(refreshedSchema, refreshed, ctx("getValidAccessToken refresh result"));
-            return store.saveTokens({
-              userId: current.userId,
-              provider: current.provider,
-              accessToken: next.accessToken,
-              refreshToken: next.refreshToken ?? null,
-              ...(next.expiresIn === undefined ? { expiresAt: next.expiresAt ?? null } : { expiresIn: next.expiresIn }),
-              scopes: next.scopes ?? current.scopes,
+            const at = now();
+            return tokenWrite(current.userId, current.provider, next, {
               tokenType: next.tokenType ?? current.tokenType,
-              ...(next.raw === undefined ? {} : { raw: next.raw }),
+              scopes: next.scopes ?? current.scopes,
+              expiresAt: resolveExpiry(next, at),
+              now: at,
             });
           },
+          redact: settings.redact,
           lockTtlMs: settings.refreshLockTtl * 1000,
           intervalMs: settings.refreshWait.intervalMs,
           timeoutMs: settings.refreshWait.timeoutMs,
         },
         user,
         prov,
-        opts.refresh,
+        refresh as GetValidAccessTokenOptions["refresh"],
       ).finally(() => inFlight.delete(key));
       inFlight.set(key, run);
       return run;

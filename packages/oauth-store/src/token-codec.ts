@@ -1,6 +1,9 @@
 import type { Sealer } from "./encryption.js";
-import type { OAuthTokens } from "./store-types.js";
-import type { TokenRecord, TokenSecrets } from "./types.js";
+import { secretView } from "./secret-view.js";
+import type { OAuthConnection, OAuthTokens } from "./store-types.js";
+import type { ConnectionRecord, TokenRecord, TokenSecrets } from "./types.js";
+
+const tokensView = secretView<OAuthTokens>(["accessToken", "refreshToken", "raw"]);
 
 /** Seals the secrets of one row. @internal */
 export function sealSecrets(
@@ -16,10 +19,10 @@ export function sealSecrets(
   };
 }
 
-/** Opens a stored row into the public shape. @internal */
+/** Opens a stored row into the public shape, whose JSON and `util.inspect` hide the secrets. @internal */
 export function openTokens(sealer: Sealer, row: TokenRecord): OAuthTokens {
   const { userId, provider } = row;
-  return {
+  return tokensView({
     userId,
     provider,
     accessToken: sealer.open(row.accessToken, userId, provider, "access_token"),
@@ -30,6 +33,22 @@ export function openTokens(sealer: Sealer, row: TokenRecord): OAuthTokens {
     status: row.status,
     lastError: row.lastError,
     raw: row.raw === null ? null : (JSON.parse(sealer.open(row.raw, userId, provider, "raw")) as Record<string, unknown>),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  });
+}
+
+/** The public shape of a connection row (it has no secrets to open). @internal */
+export function toConnection(row: ConnectionRecord): OAuthConnection {
+  return {
+    userId: row.userId,
+    provider: row.provider,
+    tokenType: row.tokenType,
+    scopes: row.scopes,
+    expiresAt: row.expiresAt,
+    status: row.status,
+    lastError: row.lastError,
+    hasRefreshToken: row.hasRefreshToken,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

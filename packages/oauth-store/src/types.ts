@@ -93,6 +93,42 @@ export interface TokenSecrets {
   raw: string | null;
 }
 
+/**
+ * What a write that ends a refresh must still find: the writer holds the refresh lock (`owner`) and the row has
+ * the `version` it had when the lock was taken. Every other write (save, revoke, delete, a takeover that
+ * finished) clears the lock or changes the version, so a refresh that lost its lock or raced a revoke writes nothing.
+ */
+export interface RefreshLease {
+  /** The lock owner passed to {@link OAuthStoreAdapter.acquireRefreshLock}. */
+  owner: string;
+  /** The row's `version` when the lock was taken. */
+  version: number;
+}
+
+/** A token row without its secrets, as {@link OAuthStoreAdapter.listConnections} reads it. */
+export interface ConnectionRecord {
+  /** The user the row belongs to. */
+  userId: string;
+  /** The provider key (`github`, `google`). */
+  provider: string;
+  /** The token type, usually `Bearer`. */
+  tokenType: string;
+  /** Scopes, one per entry. */
+  scopes: string[];
+  /** When the access token expires (null: no expiry). */
+  expiresAt: Date | null;
+  /** `active`, `revoked` or `refresh_failed`. */
+  status: TokenStatus;
+  /** Why the last refresh failed (never contains a secret). */
+  lastError: string | null;
+  /** Whether a refresh token is stored. */
+  hasRefreshToken: boolean;
+  /** When the row was first written. */
+  createdAt: Date;
+  /** When the row was last written. */
+  updatedAt: Date;
+}
+
 /** A position in the (userId, provider) order, for keyset pagination. */
 export interface TokenCursor {
   /** The user the row belongs to. */
@@ -134,7 +170,25 @@ export interface OAuthStoreAdapter {
   listTokensByUser(userId: string): Promise<TokenRecord[]>;
   /** Up to `limit` rows after `after` in (userId, provider) order. */
   listTokens(after: TokenCursor | null, limit: number): Promise<TokenRecord[]>;
-  /** Sets the status and last error, clears any refresh lock, increments `version`. False when there is no row. */
+  /**
+   * Updates the row of (userId, provider) with refreshed tokens **only while `lease` holds** (lock owner and
+   * version unchanged), atomically; never inserts. Keeps the stored refresh token when `refreshToken` is null.
+   * Sets status `active`, clears `lastError` and the lock, increments `version`. Null when the lease was lost.
+   */
+  saveRefreshedTokens(write: TokenWrite, lease: RefreshLease): Promise<TokenRecord | null>;
+  /**
+   * Sets status `refresh_failed` with `lastError` **only while `lease` holds**, atomically; clears the lock and
+   * increments `version`. False when the lease was lost (a revoke, a save or a takeover came first).
+   */
+  markRefreshFailed(userId: string, provider: string, lease: RefreshLease, lastError: string, now: Date): Promise<boolean>;
+  /** Deletes the row of (userId, provider), or every row of the user when `provider` is null; returns how many. */
+  deleteTokens(userId: string, provider: string | null): Promise<number>;
+  /** Every row of a user without its secrets, ordered by provider (`COLLATE "C"` order). */
+  listConnections(userId: string): Promise<ConnectionRecord[]>;
+  /**
+   * Sets the status and last error unconditionally (a revoke wins over any refresh in flight), clears any refresh
+   * lock, increments `version`. False when there is no row.
+   */
   setTokenStatus(userId: string, provider: string, status: TokenStatus, lastError: string | null, now: Date): Promise<boolean>;
   /** Replaces the sealed secrets only if the row still has `version` (compare-and-set). False when it changed. */
   replaceSecrets(userId: string, provider: string, version: number, secrets: TokenSecrets, now: Date): Promise<boolean>;

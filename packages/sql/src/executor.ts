@@ -20,12 +20,20 @@ async function run<R>(db: Queryable, text: string, params: readonly unknown[] | 
   return { rows: result.rows as R[], rowCount: result.rowCount ?? result.affectedRows ?? 0 };
 }
 
+/** Sends a script whole: PGlite (and its transactions) through `exec`, `pg` through a parameterless query. */
+async function runScript(db: Queryable, script: string): Promise<void> {
+  const exec = (db as Partial<PGliteLike>).exec;
+  if (typeof exec === "function") await exec.call(db, script);
+  else await db.query(script);
+}
+
 let savepointCounter = 0;
 
 function savepointExecutor(db: Queryable, kind: SqlExecutor["kind"]): SqlExecutor {
   const self: SqlExecutor = {
     kind,
     query: (text, params) => run(db, text, params),
+    exec: (script) => runScript(db, script),
     async transaction(fn) {
       const name = `atom_sp_${++savepointCounter}`;
       await db.query(`SAVEPOINT ${name}`);
@@ -79,6 +87,7 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
     return {
       kind: "pool",
       query: (text, params) => run(db, text, params),
+      exec: (script) => runScript(db, script),
       transaction(fn, options) {
         return withRetries(async () => {
           const client = await db.connect();
@@ -106,6 +115,7 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
     return {
       kind: "pglite",
       query: (text, params) => run(db, text, params),
+      exec: (script) => runScript(db, script),
       transaction(fn, options) {
         return withRetries(
           () =>

@@ -1,7 +1,8 @@
 /**
  * `@atom/sql`: the small layer the Atom Postgres adapters share. It runs the same queries and transactions on your
  * `pg.Pool`, a PGlite instance, or a client inside your own transaction, retries serialization failures and
- * deadlocks, and applies versioned migrations under an advisory lock.
+ * deadlocks, and applies versioned, checksummed migrations under one advisory lock (the `atom-migrate` command line
+ * applies every installed Atom package's migrations).
  *
  * ```sh
  * npm install @atom/sql
@@ -18,7 +19,11 @@
  */
 export { createSqlExecutor, isRetryableSqlError } from "./executor.js";
 export { quoteIdentifier } from "./identifier.js";
-export { runMigrations, type Migration, type MigrationResult, type RunMigrationsOptions } from "./migrate.js";
+export { migrationChecksum } from "./checksum.js";
+export { runMigrations, type ChangedMigration, type MigrationResult } from "./migrate.js";
+export { MigrationChangedError, MigrationFailedError, MigrationLockTimeoutError } from "./migration-errors.js";
+export { MIGRATION_LIMITS, type Migration, type MigrationSet, type RunMigrationsOptions } from "./migration-options.js";
+export { migrationStatus, type MigrationState, type MigrationStatus } from "./migration-status.js";
 export type {
   DriverResult,
   PGliteLike,

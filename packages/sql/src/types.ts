@@ -69,6 +69,11 @@ export interface SqlExecutor {
   /** Runs one parameterized statement and normalizes the result across drivers. */
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
   /**
+   * Runs a script of several statements, without parameters, sent to the server whole (the simple query protocol on
+   * `pg`, `exec` on PGlite), so dollar-quoted function bodies, quoted `;` and comments reach the server intact.
+   */
+  exec(script: string): Promise<void>;
+  /**
    * Runs `fn` in a transaction: `BEGIN`/`COMMIT` on a connection of its own, or a savepoint when already inside
    * one. Rolls back when `fn` throws.
    */

@@ -18,4 +18,5 @@
  * ```
  * @packageDocumentation
  */
+export { atomMigrations } from "./postgres/atom-migrations.js";
 export { postgresRunStore, type PostgresRunStore, type PostgresRunStoreOptions } from "./postgres/run-store.js";

@@ -1,5 +1,5 @@
 import { runMigrations, type MigrationResult, type SqlDatabase } from "@atom/sql";
-import { governanceMigrations } from "./migrations.js";
+import { atomMigrations } from "./atom-migrations.js";
 import { executor } from "./shared.js";
 
 /**
@@ -8,5 +8,5 @@ import { executor } from "./shared.js";
  */
 export function migrate(pool: SqlDatabase): Promise<MigrationResult> {
   const sql = executor({ pool }, "migrate");
-  return runMigrations(sql, { namespace: "governance", migrations: governanceMigrations });
+  return runMigrations(sql, atomMigrations());
 }

@@ -6,9 +6,9 @@ import type { Migration } from "@atom/sql";
  *
  * | table | holds |
  * | --- | --- |
- * | `atom_governance_agents` | `id`, `status`, `confidence` (0..1 or null), `tenant_id` |
- * | `atom_governance_proposals` | approval proposals (`status` pending/approved/rejected/used, who decided, when used) |
- * | `atom_governance_audit` | one row per decision |
+ * | `atom_governance_agents` | `id`, `status`, `confidence` (0..1 or null), `tenant_id`; a trigger notifies channel `atom_governance_agents` (payload: the id, `''` when too long) on every change |
+ * | `atom_governance_proposals` | approval proposals (`status` pending/approved/rejected/used/expired, the request `fingerprint`, `expires_at`, who decided, when used) |
+ * | `atom_governance_audit` | one row per audit event: decisions, failures (`error_code`), approvals (`decided_by`) |
  */
 export const governanceMigrations: readonly Migration[] = [
   {
@@ -68,5 +68,32 @@ CREATE INDEX atom_governance_audit_agent_idx ON atom_governance_audit (agent_id,
   ADD CONSTRAINT atom_governance_proposals_status_check CHECK (status IN ('pending', 'approved', 'rejected', 'used')),
   ADD CONSTRAINT atom_governance_proposals_decided_check CHECK ((status = 'pending') = (decided_at IS NULL)),
   ADD CONSTRAINT atom_governance_proposals_used_check CHECK ((status = 'used') = (used_at IS NOT NULL))`,
+  },
+  {
+    version: 3,
+    name: "bind proposals to a request fingerprint, expire them, deduplicate pending ones; audit errors and decisions; notify agent changes",
+    // Proposals recorded before this version were bound to no request: pending ones expire now, approved ones can
+    // never match a fingerprint (NULL), so nothing recorded under the old rules can be used under the new ones.
+    sql: `ALTER TABLE atom_governance_proposals
+  ADD COLUMN fingerprint text,
+  ADD COLUMN expires_at timestamptz,
+  DROP CONSTRAINT atom_governance_proposals_status_check,
+  DROP CONSTRAINT atom_governance_proposals_decided_check;
+UPDATE atom_governance_proposals SET expires_at = created_at;
+UPDATE atom_governance_proposals SET status = 'expired' WHERE status = 'pending';
+ALTER TABLE atom_governance_proposals
+  ALTER COLUMN expires_at SET NOT NULL,
+  ADD CONSTRAINT atom_governance_proposals_status_check CHECK (status IN ('pending', 'approved', 'rejected', 'used', 'expired')),
+  ADD CONSTRAINT atom_governance_proposals_decided_check CHECK ((status IN ('pending', 'expired')) = (decided_at IS NULL));
+CREATE UNIQUE INDEX atom_governance_proposals_pending_idx ON atom_governance_proposals (agent_id, action_name, complexity, fingerprint)
+  WHERE status = 'pending';
+ALTER TABLE atom_governance_audit
+  ALTER COLUMN agent_id DROP NOT NULL,
+  ALTER COLUMN feature DROP NOT NULL,
+  ADD COLUMN error_code text,
+  ADD COLUMN decided_by text;
+CREATE FUNCTION atom_governance_agents_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP <> 'INSERT' AND (TG_OP = 'DELETE' OR OLD.id IS DISTINCT FROM NEW.id) THEN PERFORM pg_notify('atom_governance_agents', CASE WHEN octet_length(OLD.id) <= 7000 THEN OLD.id ELSE '' END); END IF; IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('atom_governance_agents', CASE WHEN octet_length(NEW.id) <= 7000 THEN NEW.id ELSE '' END); END IF; RETURN NULL; END $$;
+CREATE TRIGGER atom_governance_agents_notify AFTER INSERT OR UPDATE OR DELETE ON atom_governance_agents
+  FOR EACH ROW EXECUTE FUNCTION atom_governance_agents_notify()`,
   },
 ];

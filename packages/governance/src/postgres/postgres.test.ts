@@ -2,14 +2,14 @@ import { createSqlExecutor } from "@atom/sql";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalFlowCases } from "../approval-flow.cases.js";
-import { createGovernance } from "../index.js";
-import { migrate, postgresAgentRegistry, postgresApprovalStore, postgresAuditSink } from "../postgres.js";
+import { type AgentChangeListener, type AgentRegistry, createGovernance, requestFingerprint } from "../index.js";
+import { migrate, type PostgresAgentRegistry, postgresAgentRegistry, postgresApprovalStore, postgresAuditSink } from "../postgres.js";
 
 let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  expect((await migrate(db.client)).applied).toEqual([1, 2]);
+  expect((await migrate(db.client)).applied).toEqual([1, 2, 3]);
 }, 60_000);
 afterAll(() => db.close());
 
@@ -66,6 +66,8 @@ describe("@atom/governance/postgres", () => {
       reason: 'Agent pg-intern (INTERN) needs approval to perform "deploy", which requires AUTONOMOUS',
       request: { method: "POST", path: "/deployments" },
       tenantId: "t2",
+      fingerprint: requestFingerprint({ method: "POST", path: "/deployments" }),
+      expiresAt: new Date("2026-03-02T00:00:01Z"),
       status: "pending",
       createdAt: new Date("2026-03-01T00:00:00Z"),
     });
@@ -100,6 +102,30 @@ describe("@atom/governance/postgres", () => {
       outcome: "deny",
       agentMaturity: "STUDENT",
     });
+    await governance.close();
+  });
+
+  it("audits failures and approvals: error_code and decided_by rows", async () => {
+    const registry = postgresAgentRegistry({ pool: db.client });
+    await registry.upsert({ id: "pg-audited", status: "INTERN" });
+    const governance = createGovernance({
+      registry,
+      approvals: postgresApprovalStore({ pool: db.client }),
+      audit: postgresAuditSink({ pool: db.client }),
+    });
+    await expect(governance.check({ agentId: "pg-ghost", complexity: 1 })).rejects.toMatchObject({ code: "AGENT_NOT_FOUND" });
+    const id = (await governance.check({ agentId: "pg-audited", complexity: 4, actionName: "wire" })).proposalId ?? "";
+    await governance.approve(id, { by: "carol" });
+    const { rows } = await createSqlExecutor(db.client).query(
+      "SELECT type, outcome, agent_id, error_code, decided_by, proposal_id FROM atom_governance_audit WHERE agent_id IN ($1, $2) ORDER BY id",
+      ["pg-ghost", "pg-audited"],
+    );
+    expect(rows).toEqual([
+      { type: "error", outcome: "deny", agent_id: "pg-ghost", error_code: "AGENT_NOT_FOUND", decided_by: null, proposal_id: null },
+      { type: "decision", outcome: "approval_required", agent_id: "pg-audited", error_code: null, decided_by: null, proposal_id: id },
+      { type: "proposal_decision", outcome: "approved", agent_id: "pg-audited", error_code: null, decided_by: "carol", proposal_id: id },
+    ]);
+    await governance.close();
   });
 
   it("refuses a pool without a query method", () => {
@@ -112,6 +138,84 @@ describe("@atom/governance/postgres", () => {
   });
 });
 
+/** A registry whose watch also resolves `next(agentId)` when that agent's notification arrives. */
+function observed(registry: PostgresAgentRegistry) {
+  const waiting = new Map<string | null, () => void>();
+  let ready: Promise<boolean> = Promise.resolve(false);
+  const wrapped: AgentRegistry = {
+    ...registry,
+    watch(listener: AgentChangeListener) {
+      const watch = registry.watch((agentId) => {
+        listener(agentId);
+        waiting.get(agentId)?.();
+      });
+      ready = watch.ready;
+      return watch;
+    },
+  };
+  return {
+    registry: wrapped,
+    ready: () => ready,
+    next: (agentId: string | null) => new Promise<void>((resolve) => waiting.set(agentId, resolve)),
+  };
+}
+
+describe("@atom/governance/postgres cross-instance invalidation (LISTEN/NOTIFY)", () => {
+  it("after setStatus on instance A, instance B denies the next request without waiting for its cache TTL", async () => {
+    // Two pools on a real server; one in-process PGlite (which delivers NOTIFY in-process) otherwise.
+    const poolB = db.newPool() ?? db.client;
+    const a = createGovernance({ registry: postgresAgentRegistry({ pool: db.client }), cacheTtlMs: 3_600_000 });
+    const watched = observed(postgresAgentRegistry({ pool: poolB }));
+    const b = createGovernance({ registry: watched.registry, cacheTtlMs: 3_600_000 });
+    try {
+      expect(await watched.ready()).toBe(true);
+      await postgresAgentRegistry({ pool: db.client }).upsert({ id: "pg-shared", status: "AUTONOMOUS" });
+      expect((await a.check({ agentId: "pg-shared", complexity: 4 })).outcome).toBe("allow");
+      expect((await b.check({ agentId: "pg-shared", complexity: 4 })).outcome).toBe("allow");
+      const notified = watched.next("pg-shared");
+      await a.setStatus("pg-shared", "PAUSED");
+      expect((await a.check({ agentId: "pg-shared", complexity: 1 })).outcome).toBe("deny");
+      await notified;
+      expect(await b.check({ agentId: "pg-shared", complexity: 1 })).toMatchObject({ outcome: "deny", agentMaturity: "PAUSED" });
+
+      // Writes from outside the library notify too (the trigger is on the table).
+      const resumed = watched.next("pg-shared");
+      await createSqlExecutor(db.client).query("UPDATE atom_governance_agents SET status = 'SUPERVISED' WHERE id = $1", ["pg-shared"]);
+      await resumed;
+      expect((await b.check({ agentId: "pg-shared", complexity: 3 })).outcome).toBe("allow");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  // PGlite has no connection to drop: this one needs the real server (DATABASE_URL).
+  it.skipIf(!process.env.DATABASE_URL)(
+    "a dropped listening connection flushes the cache (TTL fallback) and reconnects",
+    async () => {
+      const pool = db.newPool() ?? db.client;
+      const watched = observed(postgresAgentRegistry({ pool, reconnectDelayMs: 10 }));
+      const governance = createGovernance({ registry: watched.registry, cacheTtlMs: 3_600_000 });
+      try {
+        expect(await watched.ready()).toBe(true);
+        const flushed = watched.next(null);
+        await createSqlExecutor(db.client).query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN atom_governance_agents'",
+        );
+        await flushed;
+        const reconnected = watched.next(null);
+        await reconnected;
+        await postgresAgentRegistry({ pool: db.client }).upsert({ id: "pg-after-drop", status: "STUDENT" });
+        const notified = watched.next("pg-after-drop");
+        await postgresAgentRegistry({ pool: db.client }).upsert({ id: "pg-after-drop", status: "PAUSED" });
+        await notified;
+        expect((await governance.check({ agentId: "pg-after-drop", complexity: 1 })).outcome).toBe("deny");
+      } finally {
+        await governance.close();
+      }
+    },
+  );
+});
+
 describe("@atom/governance/postgres approvals", () => {
-  approvalFlowCases(() => postgresApprovalStore({ pool: db.client }));
+  approvalFlowCases((clock) => postgresApprovalStore({ pool: db.client, clock }));
 });

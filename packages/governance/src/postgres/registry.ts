@@ -1,16 +1,30 @@
 import { parseInput } from "@atom/errors";
 import { agentRecordSchema } from "../schemas.js";
 import type { AgentRecord, AgentRegistry } from "../types.js";
+import { z } from "zod";
+import { watchAgents } from "./listen.js";
 import { executor, guarded, type PostgresGovernanceOptions } from "./shared.js";
 
 /** The Postgres agent registry, with `upsert` for provisioning agents. */
-export interface PostgresAgentRegistry extends AgentRegistry {
+export interface PostgresAgentRegistry extends Required<AgentRegistry> {
   /**
-   * Adds or replaces an agent. Call `governance.invalidate(id)` afterwards so a cached lookup does not outlive it.
+   * Adds or replaces an agent. Every gate watching the table drops its cached copy when the notification arrives.
    * @throws {ValidationError} naming the bad field
    */
   upsert(agent: AgentRecord): Promise<void>;
 }
+
+/** Options of {@link postgresAgentRegistry}. */
+export interface PostgresAgentRegistryOptions extends PostgresGovernanceOptions {
+  /**
+   * The first delay before re-opening a dropped `LISTEN` connection, doubled on each failure up to 30 s.
+   * @default 1_000
+   */
+  reconnectDelayMs?: number;
+}
+
+const registryOptionsSchema = z.object({ reconnectDelayMs: z.number().int().positive().max(30_000).optional() });
+const statusSchema = agentRecordSchema.shape.status;
 
 interface AgentRow {
   id: string;
@@ -20,7 +34,10 @@ interface AgentRow {
 }
 
 /**
- * An agent registry over the `atom_governance_agents` table. `adjustConfidence` is one atomic `UPDATE`.
+ * An agent registry over the `atom_governance_agents` table. `adjustConfidence` is one atomic `UPDATE`. A trigger
+ * (migration 3) notifies channel `atom_governance_agents` on every change, made here or by any other SQL, and
+ * `watch` listens on it: on a `pg.Pool` through one dedicated connection of the pool, re-opened with backoff when it
+ * drops (the gate's cache falls back to its TTL meanwhile); on PGlite in-process.
  * @example
  * ```ts
  * await migrate(pool);
@@ -28,9 +45,22 @@ interface AgentRow {
  * await registry.upsert({ id: "agent-7", status: "INTERN", confidence: 0.6 });
  * ```
  */
-export function postgresAgentRegistry(options: PostgresGovernanceOptions): PostgresAgentRegistry {
+export function postgresAgentRegistry(options: PostgresAgentRegistryOptions): PostgresAgentRegistry {
   const sql = executor(options, "postgresAgentRegistry");
+  const { reconnectDelayMs = 1_000 } = parseInput(
+    registryOptionsSchema,
+    { reconnectDelayMs: options.reconnectDelayMs },
+    "[@atom/governance] [postgres] postgresAgentRegistry",
+  );
   return {
+    async setStatus(agentId, status) {
+      const valid = parseInput(statusSchema, status, "[@atom/governance] [postgres] setStatus");
+      const { rowCount } = await guarded("setStatus", () =>
+        sql.query("UPDATE atom_governance_agents SET status = $2, updated_at = now() WHERE id = $1", [agentId, valid]),
+      );
+      return rowCount > 0;
+    },
+    watch: (listener) => watchAgents(options.pool, sql.kind, listener, reconnectDelayMs),
     async getAgent(agentId) {
       const { rows } = await guarded("getAgent", () =>
         sql.query<AgentRow>("SELECT id, status, confidence, tenant_id FROM atom_governance_agents WHERE id = $1", [

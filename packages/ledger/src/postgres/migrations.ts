@@ -1,4 +1,5 @@
 import type { Migration } from "@atom/sql";
+import { immutabilitySql } from "./immutability.js";
 
 /** The ledger's versioned schema. Constraints enforce the invariants too, not only the TypeScript. */
 export function ledgerMigrations(schema: string | undefined): Migration[] {
@@ -70,5 +71,23 @@ CREATE TABLE ${t("ledger_recognition_schedules")} (
 );
 CREATE INDEX ledger_recognition_schedules_due ON ${t("ledger_recognition_schedules")} (next_due_at) WHERE next_due_at IS NOT NULL`,
     },
+    {
+      version: 3,
+      // The ledger's own keys (invoice operations) move to their own namespace, so a caller's key can never match one.
+      name: "idempotency key namespaces",
+      sql: `
+ALTER TABLE ${t("ledger_transactions")} ADD COLUMN idempotency_scope text CHECK (idempotency_scope IN ('caller', 'ledger'));
+UPDATE ${t("ledger_transactions")} SET idempotency_scope = CASE
+  WHEN source_type = 'invoice' AND (
+    idempotency_key IN ('invoice:' || source_id || ':deferral', 'invoice:' || source_id || ':recognition')
+    OR (starts_with(idempotency_key, 'invoice:' || source_id || ':recognition:')
+        AND substr(idempotency_key, length('invoice:' || source_id || ':recognition:') + 1) ~ '^[0-9]+$'))
+  THEN 'ledger' ELSE 'caller' END
+WHERE idempotency_key IS NOT NULL;
+ALTER TABLE ${t("ledger_transactions")} DROP CONSTRAINT ledger_transactions_idempotency_key_key;
+ALTER TABLE ${t("ledger_transactions")} ADD CONSTRAINT ledger_transactions_idempotency UNIQUE (idempotency_scope, idempotency_key);
+ALTER TABLE ${t("ledger_transactions")} ADD CONSTRAINT ledger_transactions_scoped_key CHECK ((idempotency_scope IS NULL) = (idempotency_key IS NULL))`,
+    },
+    { version: 4, name: "one-statement postings, append-only triggers", sql: immutabilitySql(t) },
   ];
 }

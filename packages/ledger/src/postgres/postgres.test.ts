@@ -10,7 +10,7 @@ let sql: SqlExecutor;
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSqlExecutor(db.client);
-  expect(await migrate(db.client)).toEqual({ applied: [1, 2] });
+  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3, 4] });
 });
 afterAll(() => db.close());
 beforeEach(async () => {
@@ -38,6 +38,50 @@ describe("postgres ledger schema", () => {
         ),
       ),
     ).rejects.toThrow(/check constraint/);
+  });
+
+  it("refuses UPDATE and DELETE of posted entries and transactions, and balance writes outside a posting", async () => {
+    const { createLedger } = await import("../index.js");
+    const ledger = createLedger({ storage: postgresLedger({ pool: db.client }) });
+    await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
+    await ledger.createAccount({ code: "3000", name: "Capital", type: "equity", currency: "USD" });
+    await ledger.post({ description: "d", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
+    for (const statement of [
+      "UPDATE ledger_entries SET amount = 1",
+      "DELETE FROM ledger_entries",
+      "UPDATE ledger_transactions SET description = 'x'",
+      "DELETE FROM ledger_transactions",
+      "UPDATE ledger_accounts SET balance = 0 WHERE code = '1000'",
+      "UPDATE ledger_accounts SET currency = 'EUR' WHERE code = '1000'",
+    ]) {
+      await expect(sql.query(statement), statement).rejects.toMatchObject({ code: "LG010" });
+    }
+    await sql.query("UPDATE ledger_accounts SET name = 'Cash at bank' WHERE code = '1000'");
+    expect(await ledger.balance("1000")).toBe(5n);
+    expect((await ledger.statement("1000")).lines).toHaveLength(1);
+  });
+
+  it("posts with one round trip to the database", async () => {
+    const { createLedger } = await import("../index.js");
+    const seen: string[] = [];
+    const counted = new Proxy(db.client, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== "query") return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return (text: string | { text: string }, params?: unknown[]) => {
+          seen.push(typeof text === "string" ? text : text.text);
+          return (target as unknown as { query: (t: unknown, p?: unknown[]) => unknown }).query(text, params);
+        };
+      },
+    });
+    const ledger = createLedger({ storage: postgresLedger({ pool: counted }) });
+    await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
+    await ledger.createAccount({ code: "3000", name: "Capital", type: "equity", currency: "USD" });
+    seen.length = 0;
+    await ledger.post({ description: "d", idempotencyKey: "one-trip", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^WITH tx AS \(\s+INSERT INTO ledger_transactions/);
+    expect(await ledger.balance("1000")).toBe(5n);
   });
 
   it("refuses a schema name that is not a plain identifier", () => {
@@ -70,7 +114,7 @@ describe("postgres ledger: a call joins the caller's transaction", () => {
     description: "Order paid",
     entries: [
       { account: "1000", side: "debit" as const, amount },
-      { account: "4000", side: "credit" as const, amount },
+      { account: "4000-USD", side: "credit" as const, amount },
     ],
   });
 
@@ -78,7 +122,7 @@ describe("postgres ledger: a call joins the caller's transaction", () => {
     const { createLedger } = await import("../index.js");
     const ledger = createLedger({ storage: postgresLedger({ pool: db.client }) });
     await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "USD" });
-    await ledger.createAccount({ code: "4000", name: "Revenue", type: "revenue", currency: "USD" });
+    await ledger.createAccount({ code: "4000-USD", name: "Revenue", type: "revenue", currency: "USD" });
     await sql.query("CREATE TABLE IF NOT EXISTS host_orders (id text PRIMARY KEY)");
     await sql.query("TRUNCATE host_orders");
 
@@ -134,12 +178,12 @@ describe("postgres ledger with the host's own invoice table", () => {
     await ledger.recordDeferral("h-1", { via: "receivable" });
     await ledger.recognizeRevenue("h-1");
     expect((await sql.query("SELECT state FROM host_invoices WHERE id = 'h-1'")).rows).toEqual([{ state: "open" }]);
-    expect(await ledger.balance("4000")).toBe(9_900n);
+    expect(await ledger.balance("4000-USD")).toBe(9_900n);
 
     await ledger.recordDeferral("h-2", { via: "receivable" });
     failStatus = true;
     await expect(ledger.recognizeRevenue("h-2")).rejects.toThrow("host trigger refused");
-    expect(await ledger.balance("4000")).toBe(9_900n);
+    expect(await ledger.balance("4000-USD")).toBe(9_900n);
     expect((await sql.query("SELECT state FROM host_invoices WHERE id = 'h-2'")).rows).toEqual([{ state: "draft" }]);
   });
 });

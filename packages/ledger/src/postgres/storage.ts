@@ -1,9 +1,8 @@
-import { createSqlExecutor, type MigrationResult, quoteIdentifier, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
+import { createSqlExecutor, type MigrationResult, runMigrations, type SqlDatabase, type SqlExecutor } from "@atom/sql";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { parseInput, ValidationError } from "@atom/errors";
 import type {
-  AccountBalance,
-  AccountType,
   EntryRow,
   EntryTotals,
   Invoice,
@@ -11,9 +10,11 @@ import type {
   LedgerStorage,
   LedgerStorageTx,
   NormalSide,
-  StoredTransaction,
 } from "../types.js";
-import { ledgerMigrations } from "./migrations.js";
+import { atomMigrations } from "./atom-migrations.js";
+import { isUniqueViolation, mapDriverErrors, retried } from "./driver-errors.js";
+import { fastPostingSql, isRefusedFastPosting, postChecked, postFast } from "./posting.js";
+import { ACCOUNT_COLUMNS, type AccountRow, names, toAccount, toTransaction, type TransactionRow, transactionSelect } from "./rows.js";
 import { scheduleStorage } from "./schedules.js";
 
 /** Options of {@link postgresLedger} and {@link migrate}. */
@@ -29,29 +30,6 @@ const optionsSchema = z.object({
   schema: z.string().optional(),
 });
 
-interface AccountRow {
-  code: string;
-  name: string;
-  type: AccountType;
-  currency: string;
-  allow_negative: boolean;
-  balance: string;
-}
-
-interface TransactionRow {
-  id: string;
-  description: string;
-  effective_at: Date;
-  created_at: Date;
-  idempotency_key: string | null;
-  fingerprint: string;
-  source_type: string | null;
-  source_id: string | null;
-  metadata: Record<string, unknown> | null;
-  reverses: string | null;
-  entries: { account: string; side: NormalSide; amount: string; currency: string }[];
-}
-
 interface InvoiceRow {
   id: string;
   customer_id: string;
@@ -60,27 +38,6 @@ interface InvoiceRow {
   status: InvoiceStatus;
   description: string;
   created_at: Date;
-}
-
-const ACCOUNT_COLUMNS = "code, name, type, currency, allow_negative, balance::text AS balance";
-
-function toAccount(row: AccountRow): AccountBalance {
-  return { code: row.code, name: row.name, type: row.type, currency: row.currency, allowNegative: row.allow_negative, balance: BigInt(row.balance) };
-}
-
-function toTransaction(row: TransactionRow): StoredTransaction {
-  return {
-    id: row.id,
-    description: row.description,
-    effectiveAt: new Date(row.effective_at),
-    createdAt: new Date(row.created_at),
-    idempotencyKey: row.idempotency_key,
-    fingerprint: row.fingerprint,
-    sourceRef: row.source_type === null || row.source_id === null ? null : { type: row.source_type, id: row.source_id },
-    metadata: row.metadata,
-    reverses: row.reverses,
-    entries: row.entries.map((e) => ({ account: e.account, side: e.side, amount: BigInt(e.amount), currency: e.currency })),
-  };
 }
 
 function toInvoice(row: InvoiceRow): Invoice {
@@ -95,15 +52,17 @@ function toInvoice(row: InvoiceRow): Invoice {
   };
 }
 
-function names(schema: string | undefined) {
-  const prefix = schema === undefined ? "" : `${quoteIdentifier(schema, "schema")}.`;
-  return {
-    accounts: `${prefix}ledger_accounts`,
-    transactions: `${prefix}ledger_transactions`,
-    entries: `${prefix}ledger_entries`,
-    invoices: `${prefix}ledger_invoices`,
-    schedules: `${prefix}ledger_recognition_schedules`,
-  };
+/**
+ * Sends the one-statement posting as a named prepared statement on a `pg` pool, so each connection plans it once;
+ * PGlite and other drivers get it as a plain parameterized query.
+ */
+function preparedRunner(pool: SqlDatabase, text: string, sql: SqlExecutor) {
+  type Row = { account_code: string; currency: string };
+  const named = pool as { query?: unknown; connect?: unknown; totalCount?: unknown };
+  if (typeof named.connect !== "function" || typeof named.totalCount !== "number") return (values: unknown[]) => sql.query<Row>(text, values);
+  const name = `atom_ledger_post_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+  const query = named.query as (config: { name: string; text: string; values: unknown[] }) => Promise<{ rows: Row[] }>;
+  return (values: unknown[]) => query.call(pool, { name, text, values });
 }
 
 /** The executor a call runs on: the ledger's own, or (savepoints only) the caller's client inside its transaction. */
@@ -129,12 +88,7 @@ function totalsOf(rows: { side: NormalSide; total: string }[]): EntryTotals {
  * @example await migrate(pool);
  */
 export function migrate(pool: SqlDatabase, options: { schema?: string } = {}): Promise<MigrationResult> {
-  const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema, "schema");
-  return runMigrations(createSqlExecutor(pool), {
-    namespace: "ledger",
-    migrations: ledgerMigrations(schema),
-    ...(options.schema === undefined ? {} : { schema: options.schema }),
-  });
+  return runMigrations(createSqlExecutor(pool), atomMigrations(options));
 }
 
 /**
@@ -154,66 +108,36 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
   const parsed = parseInput(optionsSchema, options, "[@atom/ledger] [postgres] postgresLedger");
   const t = names(parsed.schema);
   const sql = createSqlExecutor(parsed.pool);
-  const txSelect = `SELECT t.id, t.description, t.effective_at, t.created_at, t.idempotency_key, t.fingerprint, t.source_type,
-      t.source_id, t.metadata, t.reverses,
-      (SELECT json_agg(json_build_object('account', e.account_code, 'side', e.side, 'amount', e.amount::text, 'currency', e.currency) ORDER BY e.seq)
-         FROM ${t.entries} e WHERE e.transaction_id = t.id) AS entries
-    FROM ${t.transactions} t`;
+  const txSelect = transactionSelect(t);
+  const fastText = fastPostingSql(t);
+  const runFast = preparedRunner(parsed.pool, fastText, sql);
 
   const open = (tx: SqlExecutor): LedgerStorageTx => ({
     connection: { query: (text, params) => tx.query(text, params) },
     ...scheduleStorage(tx, t.schedules),
-    async lockAccounts(codes) {
-      const { rows } = await tx.query<AccountRow>(
-        `SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE`,
-        [codes],
-      );
-      return rows.map(toAccount);
-    },
+    post: (request) => postChecked(tx, t, request),
     async getAccount(code) {
       const { rows } = await tx.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} WHERE code = $1`, [code]);
       return rows[0] ? toAccount(rows[0]) : undefined;
     },
     async insertAccount(account) {
-      await tx.query(`INSERT INTO ${t.accounts} (code, name, type, currency, allow_negative) VALUES ($1, $2, $3, $4, $5)`, [
-        account.code, account.name, account.type, account.currency, account.allowNegative,
-      ]);
+      const { rows } = await tx.query(
+        `INSERT INTO ${t.accounts} (code, name, type, currency, allow_negative) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING RETURNING code`,
+        [account.code, account.name, account.type, account.currency, account.allowNegative],
+      );
+      return rows.length === 1;
     },
     async listAccounts() {
       const { rows } = await tx.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM ${t.accounts} ORDER BY code`);
       return rows.map(toAccount);
-    },
-    async setBalance(code, balance) {
-      await tx.query(`UPDATE ${t.accounts} SET balance = $2::bigint WHERE code = $1`, [code, balance.toString()]);
-    },
-    async insertTransaction(transaction) {
-      await tx.query(
-        `INSERT INTO ${t.transactions} (id, description, effective_at, created_at, idempotency_key, fingerprint, source_type, source_id, metadata, reverses)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
-        [
-          transaction.id, transaction.description, transaction.effectiveAt, transaction.createdAt, transaction.idempotencyKey,
-          transaction.fingerprint, transaction.sourceRef?.type ?? null, transaction.sourceRef?.id ?? null,
-          transaction.metadata === null ? null : JSON.stringify(transaction.metadata), transaction.reverses,
-        ],
-      );
-      await tx.query(
-        `INSERT INTO ${t.entries} (transaction_id, account_code, side, amount, currency, effective_at)
-         SELECT $1, account, side, amount::bigint, currency, $2 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
-           WITH ORDINALITY AS e(account, side, amount, currency, n) ORDER BY n`,
-        [
-          transaction.id, transaction.effectiveAt,
-          transaction.entries.map((e) => e.account), transaction.entries.map((e) => e.side),
-          transaction.entries.map((e) => e.amount.toString()), transaction.entries.map((e) => e.currency),
-        ],
-      );
     },
     async getTransaction(id) {
       if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
       const { rows } = await tx.query<TransactionRow>(`${txSelect} WHERE t.id = $1`, [id]);
       return rows[0] ? toTransaction(rows[0]) : undefined;
     },
-    async findByIdempotencyKey(key) {
-      const { rows } = await tx.query<TransactionRow>(`${txSelect} WHERE t.idempotency_key = $1`, [key]);
+    async findByIdempotencyKey({ scope, key }) {
+      const { rows } = await tx.query<TransactionRow>(`${txSelect} WHERE t.idempotency_scope = $1 AND t.idempotency_key = $2`, [scope, key]);
       return rows[0] ? toTransaction(rows[0]) : undefined;
     },
     async findReversal(id) {
@@ -233,6 +157,20 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
         [code, asOf],
       );
       return totalsOf(rows);
+    },
+    async totalsAfter(after, code) {
+      const { rows } = await tx.query<{ account_code: string; side: NormalSide; total: string }>(
+        `SELECT account_code, side, sum(amount)::text AS total FROM ${t.entries}
+          WHERE effective_at > $1 AND ($2::text IS NULL OR account_code = $2) GROUP BY account_code, side`,
+        [after, code ?? null],
+      );
+      const totals = new Map<string, EntryTotals>();
+      for (const row of rows) {
+        const total = totals.get(row.account_code) ?? { debit: 0n, credit: 0n };
+        total[row.side] = BigInt(row.total);
+        totals.set(row.account_code, total);
+      }
+      return totals;
     },
     async totalsBefore(code, position) {
       const { rows } = await tx.query<{ side: NormalSide; total: string }>(
@@ -283,7 +221,20 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
   });
 
   return {
-    transaction: (fn, options) => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx))),
-    isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === "23505",
+    transaction: (fn, options) => mapDriverErrors(() => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx)))),
+    // A posting on its own is one statement, without BEGIN/COMMIT (the statement is atomic). When the rules refuse
+    // it, the exact multi-statement posting runs in a transaction and throws the precise error. In a caller's
+    // transaction a savepoint keeps a refused posting from aborting it.
+    post: (request, options) =>
+      mapDriverErrors(async () => {
+        if (options?.client !== undefined) return callerExecutor(options.client, sql).transaction((tx) => postChecked(tx, t, request));
+        try {
+          return await retried(() => postFast(sql, runFast, t, request));
+        } catch (error) {
+          if (!isRefusedFastPosting(error)) throw error;
+          return sql.transaction((tx) => postChecked(tx, t, request));
+        }
+      }),
+    isUniqueViolation,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLedger, type Ledger } from "../ledger.js";
 import type { LedgerStorage } from "../types.js";
+import { faultCases } from "./fault-cases.js";
 import { scheduleCases } from "./schedule-cases.js";
 
 /** Options of {@link runLedgerStorageConformance}. */
@@ -179,19 +180,19 @@ export function runLedgerStorageConformance(options: LedgerConformanceOptions): 
       const invoice = await ledger.createInvoice({ id: "inv-1", customerId: "c-1", amount: 120_000n, currency: USD });
       expect(invoice.status).toBe("DRAFT");
       await ledger.recordDeferral("inv-1", { via: "receivable" });
-      expect(await ledger.balance("2200")).toBe(120_000n);
+      expect(await ledger.balance("2200-USD")).toBe(120_000n);
       const first = await ledger.recognizeRevenue("inv-1");
       expect(first.invoice.status).toBe("OPEN");
       expect(first.transaction?.entries.map((e) => [e.account, e.side, e.amount])).toEqual([
-        ["2200", "debit", 120_000n],
-        ["4000", "credit", 120_000n],
+        ["2200-USD", "debit", 120_000n],
+        ["4000-USD", "credit", 120_000n],
       ]);
-      expect(await ledger.balance("2200")).toBe(0n);
-      expect(await ledger.balance("4000")).toBe(120_000n);
-      expect(await ledger.balance("1200")).toBe(120_000n);
+      expect(await ledger.balance("2200-USD")).toBe(0n);
+      expect(await ledger.balance("4000-USD")).toBe(120_000n);
+      expect(await ledger.balance("1200-USD")).toBe(120_000n);
       const second = await ledger.recognizeRevenue("inv-1");
       expect(second).toMatchObject({ repeated: true, transaction: { id: first.transaction?.id } });
-      expect(await ledger.balance("4000")).toBe(120_000n);
+      expect(await ledger.balance("4000-USD")).toBe(120_000n);
       expect((await ledger.getInvoice("inv-1")).status).toBe("OPEN");
       expect((await ledger.trialBalance()).balanced).toBe(true);
     });
@@ -201,18 +202,19 @@ export function runLedgerStorageConformance(options: LedgerConformanceOptions): 
       await ledger.createInvoice({ id: "inv-2", customerId: "c-1", amount: 5_000n, currency: USD });
       const posted = await ledger.recognizeRevenue("inv-2");
       expect(posted.transaction?.entries.map((e) => [e.account, e.side, e.amount])).toEqual([
-        ["1200", "debit", 5_000n],
-        ["4000", "credit", 5_000n],
+        ["1200-USD", "debit", 5_000n],
+        ["4000-USD", "credit", 5_000n],
       ]);
       await ledger.createInvoice({ id: "inv-3", customerId: "c-1", amount: 5_000n, currency: USD });
       await ledger.voidInvoice("inv-3");
       await expect(ledger.recognizeRevenue("inv-3")).rejects.toMatchObject({ code: "INVOICE_STATE_INVALID", status: 409 });
       await expect(ledger.recognizeRevenue("nope")).rejects.toMatchObject({ code: "INVOICE_NOT_FOUND", status: 404, message: "Invoice not found (ID: nope)" });
       await expect(ledger.createInvoice({ id: "inv-2", customerId: "c", amount: 1n, currency: USD })).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
-      expect(await ledger.balance("4000")).toBe(5_000n);
+      expect(await ledger.balance("4000-USD")).toBe(5_000n);
     });
 
-    scheduleCases(() => fresh());
+    scheduleCases((clock) => fresh(clock));
+    faultCases((clock) => fresh(clock));
 
     it("keeps balances equal to the sum of entries under concurrent writers", async () => {
       const ledger = await fresh();

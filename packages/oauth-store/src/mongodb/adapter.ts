@@ -1,5 +1,7 @@
+import { DatabaseError } from "@atom/errors";
 import type { Collection, Db, Filter } from "mongodb";
-import type { OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
+import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
+import { createIndexes } from "./indexes.js";
 
 /** Options of {@link mongodbAdapter}. */
 export interface MongodbAdapterOptions {
@@ -17,8 +19,10 @@ export interface MongodbAdapterOptions {
 /** The MongoDB adapter, plus its index set-up. */
 export interface MongodbOAuthStoreAdapter extends OAuthStoreAdapter {
   /**
-   * Creates the indexes (idempotent): unique `state`, unique `(userId, provider)`, and a TTL index on the states'
-   * `expiresAt` so MongoDB deletes expired states by itself (about once a minute; consume checks expiry anyway).
+   * Creates the indexes (idempotent), in this order: unique `state`, unique `(userId, provider)`, then a TTL index on
+   * the states' `expiresAt` so MongoDB deletes expired states by itself (about once a minute; consume checks expiry
+   * anyway). The unique indexes come first, so a server that refuses TTL indexes still gets them.
+   * @throws `DATABASE_ERROR` naming the index (`details.index`) that could not be created, the driver error as `cause`.
    */
   ensureIndexes(): Promise<void>;
 }
@@ -33,6 +37,7 @@ interface TokenDoc extends TokenRecord {
 }
 
 const DUPLICATE_KEY = 11000;
+const NO_POST_IMAGE = '[@atom/oauth-store] [mongodb] upsertTokens: the server returned no document for an upsert with returnDocument "after"';
 
 function toState(doc: StateDoc): StateRecord {
   return {
@@ -67,6 +72,21 @@ function toTokens(doc: TokenDoc): TokenRecord {
   };
 }
 
+function toConnection(doc: TokenDoc): ConnectionRecord {
+  return {
+    userId: doc.userId,
+    provider: doc.provider,
+    tokenType: doc.tokenType,
+    scopes: doc.scopes,
+    expiresAt: doc.expiresAt,
+    status: doc.status,
+    lastError: doc.lastError,
+    hasRefreshToken: doc.refreshToken !== null && doc.refreshToken !== undefined,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
 const unlocked = { lockOwner: null, lockedUntil: null };
 
 /**
@@ -92,8 +112,8 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
   const byKey = (userId: string, provider: string): Filter<TokenDoc> => ({ userId, provider });
   const found = (doc: TokenDoc | null) => (doc === null ? null : toTokens(doc));
 
-  const upsertOnce = (w: Parameters<OAuthStoreAdapter["upsertTokens"]>[0]) =>
-    tokens.findOneAndUpdate(
+  const upsertOnce = async (w: Parameters<OAuthStoreAdapter["upsertTokens"]>[0]): Promise<TokenRecord> => {
+    const doc = await tokens.findOneAndUpdate(
       byKey(w.userId, w.provider),
       {
         $set: {
@@ -113,14 +133,15 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
       },
       { upsert: true, returnDocument: "after" },
     );
+    // MongoDB always returns the post-image of an upsert; a server that does not (SecantusDB 0.7.0b3, when a racing
+    // upsert turns into an update) applied the write but cannot say what it wrote, so refuse rather than guess.
+    if (doc === null) throw new DatabaseError({ message: NO_POST_IMAGE });
+    return toTokens(doc);
+  };
 
   return {
     name: "mongodb",
-    async ensureIndexes() {
-      await states.createIndex({ state: 1 }, { unique: true, name: "oauth_states_state_key" });
-      await states.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "oauth_states_expires_at_ttl" });
-      await tokens.createIndex({ userId: 1, provider: 1 }, { unique: true, name: "oauth_tokens_user_provider_key" });
-    },
+    ensureIndexes: () => createIndexes(states, tokens),
     async insertState(record) {
       const { stateHash, ...rest } = record;
       await states.insertOne({ state: stateHash, ...rest });
@@ -145,11 +166,12 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
     },
     async upsertTokens(write) {
       try {
-        return toTokens((await upsertOnce(write)) as TokenDoc);
+        return await upsertOnce(write);
       } catch (error) {
-        // Two first-time upserts of one key race to insert; the loser retries as an update.
+        // Two first-time upserts of one key race to insert; the loser retries as an update. (MongoDB 4.2+ does this
+        // retry itself for an equality filter on a unique index; the fallback serves servers that do not.)
         if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
-        return toTokens((await upsertOnce(write)) as TokenDoc);
+        return upsertOnce(write);
       }
     },
     async getTokens(userId, provider) {
@@ -164,6 +186,47 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
           ? {}
           : { $or: [{ userId: { $gt: after.userId } }, { userId: after.userId, provider: { $gt: after.provider } }] };
       return (await tokens.find(filter).sort({ userId: 1, provider: 1 }).limit(limit).toArray()).map(toTokens);
+    },
+    async saveRefreshedTokens(w, lease) {
+      return found(
+        await tokens.findOneAndUpdate(
+          { userId: w.userId, provider: w.provider, lockOwner: lease.owner, version: lease.version },
+          {
+            $set: {
+              accessToken: w.accessToken,
+              ...(w.refreshToken === null ? {} : { refreshToken: w.refreshToken }),
+              tokenType: w.tokenType,
+              scopes: w.scopes,
+              expiresAt: w.expiresAt,
+              raw: w.raw,
+              status: "active",
+              lastError: null,
+              updatedAt: w.now,
+              ...unlocked,
+            },
+            $inc: { version: 1 },
+          },
+          { returnDocument: "after" },
+        ),
+      );
+    },
+    async markRefreshFailed(userId, provider, lease, lastError, now) {
+      const { matchedCount } = await tokens.updateOne(
+        { userId, provider, lockOwner: lease.owner, version: lease.version },
+        { $set: { status: "refresh_failed", lastError, updatedAt: now, ...unlocked }, $inc: { version: 1 } },
+      );
+      return matchedCount > 0;
+    },
+    async deleteTokens(userId, provider) {
+      const { deletedCount } = await tokens.deleteMany(provider === null ? { userId } : byKey(userId, provider));
+      return deletedCount;
+    },
+    async listConnections(userId) {
+      const docs = await tokens
+        .find({ userId }, { projection: { accessToken: 0, raw: 0 } })
+        .sort({ provider: 1 })
+        .toArray();
+      return docs.map(toConnection);
     },
     async setTokenStatus(userId, provider, status: TokenStatus, lastError, now) {
       const { matchedCount } = await tokens.updateOne(byKey(userId, provider), {

@@ -1,6 +1,6 @@
 import { createSqlExecutor, runMigrations, type MigrationResult, type SqlDatabase } from "@atom/sql";
-import type { OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
-import { oauthStoreMigrations } from "./migrations.js";
+import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
+import { atomMigrations } from "./atom-migrations.js";
 import { tableNames, type PostgresTableOptions } from "./tables.js";
 
 /** Options of {@link postgresAdapter}. */
@@ -16,6 +16,22 @@ const STATE_COLUMNS =
   "state, user_id, provider, scopes, redirect_uri, code_verifier, metadata, created_at, expires_at, used_at";
 const TOKEN_COLUMNS =
   "user_id, provider, access_token, refresh_token, token_type, scopes, expires_at, raw, status, last_error, version, created_at, updated_at";
+
+const CONNECTION_COLUMNS =
+  "user_id, provider, token_type, scopes, expires_at, status, last_error, refresh_token IS NOT NULL AS has_refresh_token, created_at, updated_at";
+
+interface ConnectionRow {
+  user_id: string;
+  provider: string;
+  token_type: string;
+  scopes: string[];
+  expires_at: Date | null;
+  status: TokenStatus;
+  last_error: string | null;
+  has_refresh_token: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
 
 interface StateRow {
   state: string;
@@ -79,6 +95,21 @@ function toTokens(row: TokenRow): TokenRecord {
   };
 }
 
+function toConnection(row: ConnectionRow): ConnectionRecord {
+  return {
+    userId: row.user_id,
+    provider: row.provider,
+    tokenType: row.token_type,
+    scopes: row.scopes,
+    expiresAt: row.expires_at,
+    status: row.status,
+    lastError: row.last_error,
+    hasRefreshToken: row.has_refresh_token,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 /**
  * Creates the tables (versioned, idempotent, safe when several processes start together).
  *
@@ -88,12 +119,7 @@ function toTokens(row: TokenRow): TokenRecord {
  * ```
  */
 export function migrate(pool: SqlDatabase, options: PostgresTableOptions = {}): Promise<MigrationResult> {
-  const names = tableNames(options, "[@atom/oauth-store] [postgres] migrate");
-  return runMigrations(createSqlExecutor(pool), {
-    namespace: names.namespace,
-    migrations: oauthStoreMigrations(options),
-    ...(names.schema === undefined ? {} : { schema: names.schema }),
-  });
+  return runMigrations(createSqlExecutor(pool), atomMigrations(options));
 }
 
 /**
@@ -180,6 +206,40 @@ export function postgresAdapter(options: PostgresAdapterOptions): OAuthStoreAdap
         [after?.userId ?? null, after?.provider ?? null, limit],
       );
       return rows.map(toTokens);
+    },
+    saveRefreshedTokens(w, lease) {
+      return oneToken(
+        `UPDATE ${tokens} SET access_token = $5, refresh_token = COALESCE($6, refresh_token), token_type = $7,
+           scopes = $8::jsonb, expires_at = $9, raw = $10, status = 'active', last_error = NULL, version = version + 1,
+           updated_at = $11, lock_owner = NULL, locked_until = NULL
+         WHERE user_id = $1 AND provider = $2 AND lock_owner = $3 AND version = $4
+         RETURNING ${TOKEN_COLUMNS}`,
+        [w.userId, w.provider, lease.owner, lease.version, w.accessToken, w.refreshToken, w.tokenType,
+          JSON.stringify(w.scopes), w.expiresAt, w.raw, w.now],
+      );
+    },
+    async markRefreshFailed(userId, provider, lease, lastError, now) {
+      const { rowCount } = await sql.query(
+        `UPDATE ${tokens} SET status = 'refresh_failed', last_error = $5, version = version + 1, updated_at = $6,
+           lock_owner = NULL, locked_until = NULL
+         WHERE user_id = $1 AND provider = $2 AND lock_owner = $3 AND version = $4`,
+        [userId, provider, lease.owner, lease.version, lastError, now],
+      );
+      return rowCount > 0;
+    },
+    async deleteTokens(userId, provider) {
+      const { rowCount } = await sql.query(
+        `DELETE FROM ${tokens} WHERE user_id = $1 AND ($2::text IS NULL OR provider = $2)`,
+        [userId, provider],
+      );
+      return rowCount;
+    },
+    async listConnections(userId) {
+      const { rows } = await sql.query<ConnectionRow>(
+        `SELECT ${CONNECTION_COLUMNS} FROM ${tokens} WHERE user_id = $1 ORDER BY provider COLLATE "C"`,
+        [userId],
+      );
+      return rows.map(toConnection);
     },
     async setTokenStatus(userId, provider, status, lastError, now) {
       const { rowCount } = await sql.query(

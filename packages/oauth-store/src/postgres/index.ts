@@ -17,5 +17,6 @@
  * @packageDocumentation
  */
 export { migrate, postgresAdapter, type PostgresAdapterOptions } from "./adapter.js";
+export { atomMigrations } from "./atom-migrations.js";
 export { oauthStoreMigrations } from "./migrations.js";
 export type { PostgresTableOptions } from "./tables.js";

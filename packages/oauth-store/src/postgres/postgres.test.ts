@@ -58,6 +58,42 @@ describe("postgres migrations and options", () => {
     expect(statements[0]).toMatch(/^UPDATE .* RETURNING /s);
   });
 
+  it("saves and reads tokens with one statement each", async () => {
+    const statements: string[] = [];
+    const spy = { query: (text: string, params?: unknown[]) => (statements.push(text), sql.query(text, params)) };
+    const store = createOAuthStore({ adapter: postgresAdapter({ pool: spy }) });
+    await store.saveTokens({ userId: "u-one-token", provider: "p", accessToken: "a", refreshToken: "r", expiresIn: 60, scopes: "x y" });
+    await store.getTokens("u-one-token", "p");
+    expect(statements.map((text) => text.trim().split(/\s/)[0])).toEqual(["INSERT", "SELECT"]);
+  });
+
+  it("lets a revoke on one pool win over a refresh in flight on another, and an expired holder write nothing", async () => {
+    const clock = createTestClock();
+    const second = db.newPool() ?? db.client;
+    const a = createOAuthStore({ adapter: postgresAdapter({ pool: db.client }), clock: clock.now, refreshWait: { intervalMs: 2 } });
+    const b = createOAuthStore({ adapter: postgresAdapter({ pool: second }), clock: clock.now, refreshWait: { intervalMs: 2 } });
+    for (const userId of ["u-race-revoke", "u-race-late"]) {
+      await a.saveTokens({ userId, provider: "p", accessToken: "old", refreshToken: "r", expiresIn: 0 });
+    }
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = vi.fn(async () => {
+      await gate;
+      return { accessToken: "late", refreshToken: "late-r", expiresIn: 3600 };
+    });
+    const revoked = Promise.allSettled([a.getValidAccessToken("u-race-revoke", "p", { refresh: slow })]);
+    const late = Promise.allSettled([a.getValidAccessToken("u-race-late", "p", { refresh: slow })]);
+    await vi.waitFor(() => expect(slow).toHaveBeenCalledTimes(2));
+    await b.revokeTokens("u-race-revoke", "p");
+    clock.advance(30_000);
+    await b.getValidAccessToken("u-race-late", "p", { refresh: async () => ({ accessToken: "winner", expiresIn: 3600 }) });
+    release();
+    expect(await revoked).toMatchObject([{ status: "rejected", reason: { code: "OAUTH_TOKENS_NOT_FOUND" } }]);
+    expect(await late).toMatchObject([{ status: "fulfilled", value: { accessToken: "winner" } }]);
+    expect(await b.getTokens("u-race-revoke", "p")).toMatchObject({ status: "revoked", accessToken: "old" });
+    expect(await b.getTokens("u-race-late", "p")).toMatchObject({ status: "active", accessToken: "winner", refreshToken: "r" });
+  });
+
   it("joins the caller's transaction and rolls back with it", async () => {
     const run = async (client: { query: (text: string, params?: unknown[]) => Promise<unknown> }) => {
       const store = createOAuthStore({ adapter: postgresAdapter({ pool: client as never }) });

@@ -7,6 +7,9 @@ import { createOAuthStore } from "../store.js";
 import type { OAuthStore, OAuthStoreOptions, RefreshedTokens } from "../store-types.js";
 import type { OAuthStoreAdapter } from "../types.js";
 import { createTestClock, type TestClock } from "./clock.js";
+import { registerConnectionCases } from "./connection-cases.js";
+import { deferred, expectCode, type KitContext } from "./kit-context.js";
+import { registerRaceCases } from "./race-cases.js";
 
 /** Options of {@link runOAuthStoreConformance}. */
 export interface OAuthStoreConformanceOptions {
@@ -25,18 +28,6 @@ const KEY_2 = Buffer.alloc(32, 2);
 const V1: EncryptionOptions = { keys: { v1: KEY_1 }, current: "v1" };
 const V2_AND_V1: EncryptionOptions = { keys: { v2: KEY_2, v1: KEY_1 }, current: "v2" };
 const START = new Date("2030-01-01T00:00:00Z");
-
-async function expectCode(promise: Promise<unknown>, code: string, message?: string): Promise<void> {
-  await expect(promise).rejects.toMatchObject(message === undefined ? { code } : { code, message });
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** Wraps an adapter to count calls of one method, keeping `this` for class-based adapters. */
 function counting(adapter: OAuthStoreAdapter, method: keyof OAuthStoreAdapter): { adapter: OAuthStoreAdapter; calls: () => number } {
@@ -58,8 +49,10 @@ function counting(adapter: OAuthStoreAdapter, method: keyof OAuthStoreAdapter): 
 /**
  * Registers the vitest suite every {@link OAuthStoreAdapter} must pass: state round trips, expiry on an injected
  * clock, wrong provider or user, 100 parallel consumes with exactly one winner, purge, token upsert and
- * refresh-token retention, revocation, encryption round trip, tamper detection and key rotation, and single-flight
- * refresh across two stores sharing the adapter. Call it at the top level of a test file.
+ * refresh-token retention, revocation, deletion, connection listing without secrets, encryption round trip, tamper
+ * detection, plaintext refusal and key rotation, single-flight refresh across two stores sharing the adapter, and
+ * the refresh races: a revoke or delete during a refresh wins, and a refresher whose lock expired writes nothing.
+ * Call it at the top level of a test file.
  *
  * @example
  * ```ts
@@ -76,6 +69,14 @@ export function runOAuthStoreConformance(options: OAuthStoreConformanceOptions):
   const provider = "github";
   const makeStore = (extra: Partial<OAuthStoreOptions> = {}): OAuthStore =>
     createOAuthStore({ adapter, clock: clock.now, refreshWait: { intervalMs: 2 }, ...extra });
+
+  const kit: KitContext = {
+    adapter: () => adapter,
+    store: makeStore,
+    userId: () => `${userId}-${randomUUID().slice(0, 8)}`,
+    clock,
+    provider,
+  };
 
   describe(`OAuthStoreAdapter conformance${options.name === undefined ? "" : `: ${options.name}`}`, () => {
     beforeEach(async () => {
@@ -264,7 +265,7 @@ export function runOAuthStoreConformance(options: OAuthStoreConformanceOptions):
         await plain.saveTokens({ userId, provider: "p0", accessToken: "at-p0", refreshToken: "rt-p0" });
         const v1 = makeStore({ encryption: V1 });
         for (const p of ["p1", "p2", "p3", "p4"]) await v1.saveTokens({ userId, provider: p, accessToken: `at-${p}`, raw: { p } });
-        const v2 = makeStore({ encryption: V2_AND_V1 });
+        const v2 = makeStore({ encryption: { ...V2_AND_V1, allowPlaintext: true } });
         expect((await v2.getTokens(userId, "p1"))?.accessToken).toBe("at-p1");
         expect((await v2.getTokens(userId, "p0"))?.refreshToken).toBe("rt-p0");
         expect(await v2.reencryptAll({ batchSize: 2 })).toEqual({ scanned: 5, updated: 5 });
@@ -358,5 +359,8 @@ export function runOAuthStoreConformance(options: OAuthStoreConformanceOptions):
         expect(refresh).not.toHaveBeenCalled();
       });
     });
+
+    registerRaceCases(kit);
+    registerConnectionCases(kit);
   });
 }

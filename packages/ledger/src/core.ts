@@ -1,0 +1,376 @@
+import { randomUUID } from "node:crypto";
+import { ConflictError, isAtomError, parseInput, ValidationError } from "@atom/errors";
+import { z } from "zod";
+import { balanceFromTotals, NORMAL_SIDE, signedAmount } from "./accounting.js";
+import { fingerprintOf } from "./canonical.js";
+import {
+  LedgerAccountNotFoundError,
+  LedgerAlreadyReversedError,
+  LedgerBalanceAssertionError,
+  LedgerIdempotencyConflictError,
+  LedgerTransactionManagedError,
+  LedgerTransactionNotFoundError,
+} from "./errors.js";
+import { accountSchema, postSchema, reverseSchema, statementSchema } from "./schemas.js";
+import type {
+  Account,
+  AccountBalance,
+  EntryTotals,
+  LedgerCallOptions,
+  LedgerStorage,
+  LedgerStorageTx,
+  PostingRequest,
+  ScopedKey,
+  StatementLine,
+  StoredTransaction,
+  Transaction,
+} from "./types.js";
+
+/** Input of {@link LedgerScope.post}. */
+export type PostInput = z.input<typeof postSchema>;
+/** Input of {@link LedgerScope.createAccount}. */
+export type AccountInput = z.input<typeof accountSchema>;
+
+/** One row of a trial balance. */
+export interface TrialBalanceRow {
+  /** The account's code. */
+  code: string;
+  /** The account's name. */
+  name: string;
+  /** The account's type. */
+  type: Account["type"];
+  /** The account's currency. */
+  currency: string;
+  /** The balance when it sits on the debit side, else 0. */
+  debit: bigint;
+  /** The balance when it sits on the credit side, else 0. */
+  credit: bigint;
+}
+
+/** A trial balance: every account in the debit or credit column, totals per currency. */
+export interface TrialBalance {
+  /** One row per account, by code. */
+  rows: TrialBalanceRow[];
+  /** Σ debit and Σ credit columns per currency. */
+  totals: Record<string, EntryTotals>;
+  /** Σ debit balances = Σ credit balances for every currency. */
+  balanced: boolean;
+}
+
+/** A page of a statement. */
+export interface Statement {
+  /** The account's code. */
+  account: string;
+  /** The page's lines, oldest first. */
+  lines: StatementLine[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** The posting operations available inside one storage transaction (what `Ledger.withTransaction` hands its callback). */
+export interface LedgerScope {
+  /** Posts a balanced transaction (see `Ledger.post`). */
+  post(input: PostInput): Promise<Transaction>;
+  /** Posts the mirror of a transaction (see `Ledger.reverse`). */
+  reverse(transactionId: string, options: { reason: string }): Promise<Transaction>;
+  /** An account's balance as of now, or as of a time. */
+  balance(account: string, options?: { asOf?: Date }): Promise<bigint>;
+  /** Creates an account, or returns the identical one that exists. */
+  createAccount(input: AccountInput): Promise<Account>;
+  /** The transactions linked to a business object. */
+  transactionsBySource(type: string, id: string): Promise<Transaction[]>;
+}
+
+/** @internal What the invoice layer needs beyond {@link LedgerScope}: its own key namespace and tables. */
+export interface ManagedScope extends LedgerScope {
+  /** Posts in the ledger's key namespace; a repeat of `key` returns the first transaction with `repeated: true`. */
+  postManaged(key: string, input: Omit<PostInput, "idempotencyKey" | "autoCreate">): Promise<{ transaction: Transaction; repeated: boolean }>;
+  /** The transaction posted with `key` in the ledger's namespace. */
+  findManaged(key: string): Promise<Transaction | undefined>;
+  /** Reverses a transaction, managed ones included (the invoice layer decides when that is allowed). */
+  reverseManaged(transactionId: string, reason: string): Promise<Transaction>;
+  /** The storage transaction's invoice and schedule tables (no posting or balance writes). */
+  records: Pick<
+    LedgerStorageTx,
+    "getInvoice" | "insertInvoice" | "setInvoiceStatus" | "connection" | "insertSchedule" | "getSchedule" | "dueSchedules" | "setScheduleProgress"
+  >;
+}
+
+/** @internal The posting core: accounts, postings, balances, reversals and reports, over a storage. */
+export interface PostingCore {
+  /** Creates an account (idempotent when identical). */
+  createAccount(input: AccountInput, options?: LedgerCallOptions): Promise<Account>;
+  /** Posts a balanced transaction atomically. */
+  post(input: PostInput, options?: LedgerCallOptions): Promise<Transaction>;
+  /** Posts the mirror of a transaction. */
+  reverse(transactionId: string, options: { reason: string } & LedgerCallOptions): Promise<Transaction>;
+  /** An account's balance, as of now or a time. */
+  balance(account: string, options?: { asOf?: Date } & LedgerCallOptions): Promise<bigint>;
+  /** Every account in the debit or credit column. */
+  trialBalance(options?: { asOf?: Date } & LedgerCallOptions): Promise<TrialBalance>;
+  /** An account's entries with the running balance. */
+  statement(account: string, options?: z.input<typeof statementSchema> & LedgerCallOptions): Promise<Statement>;
+  /** The transactions linked to a business object. */
+  transactionsBySource(type: string, id: string, options?: LedgerCallOptions): Promise<Transaction[]>;
+  /** Throws unless the balance is `expected`. */
+  assertBalance(account: string, expected: bigint, options?: { asOf?: Date } & LedgerCallOptions): Promise<void>;
+  /** Runs several operations in one storage transaction. */
+  withTransaction<T>(fn: (scope: LedgerScope) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
+  /** The same, with the invoice layer's extra operations. */
+  managed<T>(fn: (scope: ManagedScope) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
+  /** Maps what escapes a storage (a unique violation nobody handled) to an `AtomError`. */
+  guard<T>(work: () => Promise<T>): Promise<T>;
+}
+
+function publicTransaction(stored: StoredTransaction): Transaction {
+  return {
+    id: stored.id,
+    description: stored.description,
+    entries: stored.entries.map((e) => ({ ...e })),
+    effectiveAt: new Date(stored.effectiveAt),
+    createdAt: new Date(stored.createdAt),
+    idempotencyKey: stored.idempotency?.scope === "caller" ? stored.idempotency.key : null,
+    sourceRef: stored.sourceRef ? { ...stored.sourceRef } : null,
+    metadata: stored.metadata === null ? null : structuredClone(stored.metadata),
+    reverses: stored.reverses,
+  };
+}
+
+function encodeCursor(position: { effectiveAt: Date; seq: bigint }): string {
+  return Buffer.from(JSON.stringify([position.effectiveAt.toISOString(), position.seq.toString()])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { effectiveAt: Date; seq: bigint } {
+  try {
+    const [at, seq] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [string, string];
+    const effectiveAt = new Date(at);
+    if (Number.isNaN(effectiveAt.getTime()) || !/^\d+$/.test(seq)) throw new Error("bad cursor");
+    return { effectiveAt, seq: BigInt(seq) };
+  } catch {
+    throw new ValidationError({ field: "cursor", message: "[@atom/ledger] statement: cursor is not one this ledger issued" });
+  }
+}
+
+/** Builds the storage request for a validated posting; the fingerprint covers the content, not the id or clock. */
+function postingRequest(input: z.output<typeof postSchema>, now: Date, idempotency: ScopedKey | null, reverses: string | null): PostingRequest {
+  const entries = input.entries.map((e) => ({ account: e.account, side: e.side, amount: e.amount, currency: e.currency ?? null }));
+  return {
+    id: randomUUID(),
+    description: input.description,
+    effectiveAt: input.effectiveAt ?? now,
+    createdAt: now,
+    idempotency,
+    fingerprint: fingerprintOf({
+      entries,
+      description: input.description,
+      effectiveAt: input.effectiveAt?.toISOString() ?? null,
+      sourceRef: input.sourceRef ?? null,
+      metadata: input.metadata ?? null,
+      reverses,
+    }),
+    sourceRef: input.sourceRef ?? null,
+    metadata: input.metadata ?? null,
+    reverses,
+    entries,
+  };
+}
+
+function sameAccount(stored: AccountBalance, wanted: Account): boolean {
+  return stored.name === wanted.name && stored.type === wanted.type && stored.currency === wanted.currency && stored.allowNegative === wanted.allowNegative;
+}
+
+/** Balance from the stored one, minus what entries effective after `asOf` contributed. */
+function balanceAsOf(account: AccountBalance, later: EntryTotals | undefined): bigint {
+  return later ? account.balance - balanceFromTotals(account.type, later) : account.balance;
+}
+
+/** @internal Builds the posting core. Every other layer uses only its operations. */
+export function createPostingCore(storage: LedgerStorage, clock: () => Date): PostingCore {
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isAtomError(error) && storage.isUniqueViolation(error)) {
+        throw new ConflictError({ message: "[@atom/ledger] a concurrent write took the same key; nothing was written, retry", cause: error });
+      }
+      throw error;
+    }
+  };
+  const run = <T>(fn: (tx: LedgerStorageTx) => Promise<T>, options?: LedgerCallOptions): Promise<T> =>
+    options?.client === undefined ? storage.transaction(fn) : storage.transaction(fn, { client: options.client });
+
+  /** Answers a posting outcome: the new transaction, a repeat, or a conflicting reuse of the key. */
+  const settle = (request: PostingRequest, outcome: Awaited<ReturnType<LedgerStorageTx["post"]>>) => {
+    if (outcome.status === "existing" && outcome.transaction.fingerprint !== request.fingerprint) {
+      throw new LedgerIdempotencyConflictError({ idempotencyKey: request.idempotency?.key ?? "", transactionId: outcome.transaction.id });
+    }
+    return { transaction: publicTransaction(outcome.transaction), repeated: outcome.status === "existing" };
+  };
+
+  const ensureAccounts = async (tx: LedgerStorageTx, definitions: readonly Account[]) => {
+    for (const definition of definitions) await createIn(tx, definition);
+  };
+
+  const createIn = async (tx: LedgerStorageTx, account: Account): Promise<Account> => {
+    if (!(await tx.insertAccount(account))) {
+      const existing = (await tx.getAccount(account.code)) as AccountBalance;
+      if (!sameAccount(existing, account)) {
+        throw new ValidationError({ field: "code", message: `[@atom/ledger] createAccount: account ${account.code} exists with another definition` });
+      }
+    }
+    return { ...account };
+  };
+
+  const postIn = async (tx: LedgerStorageTx, input: z.output<typeof postSchema>, idempotency: ScopedKey | null, reverses: string | null = null) => {
+    if (input.autoCreate) await ensureAccounts(tx, input.autoCreate);
+    const request = postingRequest(input, clock(), idempotency, reverses);
+    return settle(request, await tx.post(request));
+  };
+
+  const callerKey = (input: z.output<typeof postSchema>): ScopedKey | null =>
+    input.idempotencyKey === undefined ? null : { scope: "caller", key: input.idempotencyKey };
+
+  const reversalInput = (original: StoredTransaction, reason: string): z.output<typeof postSchema> => ({
+    description: `Reversal of ${original.id}: ${reason}`,
+    entries: original.entries.map((e) => ({ account: e.account, side: e.side === "debit" ? "credit" : "debit", amount: e.amount, currency: e.currency })),
+    ...(original.sourceRef ? { sourceRef: original.sourceRef } : {}),
+    metadata: { reverses: original.id, reason },
+  });
+
+  const reverseIn = async (tx: LedgerStorageTx, transactionId: string, reason: string, allowManaged: boolean): Promise<Transaction> => {
+    const original = await tx.getTransaction(transactionId);
+    if (!original) throw new LedgerTransactionNotFoundError({ transactionId });
+    if (original.reverses) throw new LedgerAlreadyReversedError({ transactionId, reason: "is a reversal and cannot be reversed" });
+    if (!allowManaged && original.idempotency?.scope === "ledger") {
+      throw new LedgerTransactionManagedError({ transactionId, invoiceId: original.sourceRef?.id ?? "" });
+    }
+    if (await tx.findReversal(transactionId)) throw new LedgerAlreadyReversedError({ transactionId, reason: "was already reversed" });
+    return (await postIn(tx, reversalInput(original, reason), null, transactionId)).transaction;
+  };
+
+  /** Now: the stored balance less any future-dated entries (usually none); as of a past time: the entries until then. */
+  const readBalance = async (tx: LedgerStorageTx, code: string, asOf?: Date): Promise<bigint> => {
+    const account = await tx.getAccount(code);
+    if (!account) throw new LedgerAccountNotFoundError({ account: code });
+    if (asOf !== undefined) return balanceFromTotals(account.type, await tx.totals(code, asOf));
+    return balanceAsOf(account, (await tx.totalsAfter(clock(), code)).get(code));
+  };
+
+  const scope = (tx: LedgerStorageTx): LedgerScope => ({
+    post: async (input) => {
+      const parsed = parseInput(postSchema, input, "[@atom/ledger] post");
+      return (await postIn(tx, parsed, callerKey(parsed))).transaction;
+    },
+    reverse: async (transactionId, options) => {
+      const { reason } = parseInput(reverseSchema, options ?? {}, "[@atom/ledger] reverse");
+      return reverseIn(tx, transactionId, reason, false);
+    },
+    balance: (account, options) => readBalance(tx, account, options?.asOf),
+    createAccount: async (input) => createIn(tx, parseInput(accountSchema, input, "[@atom/ledger] createAccount")),
+    transactionsBySource: async (type, id) => (await tx.transactionsBySource({ type, id })).map(publicTransaction),
+  });
+
+  const managedScope = (tx: LedgerStorageTx): ManagedScope => ({
+    ...scope(tx),
+    postManaged: async (key, input) => postIn(tx, parseInput(postSchema, input, "[@atom/ledger] post"), { scope: "ledger", key }),
+    findManaged: async (key) => {
+      const found = await tx.findByIdempotencyKey({ scope: "ledger", key });
+      return found && publicTransaction(found);
+    },
+    reverseManaged: (transactionId, reason) => reverseIn(tx, transactionId, reason, true),
+    records: tx,
+  });
+
+  /** One try, and a second when a concurrent writer won a unique key (the second sees its row and answers from it). */
+  const once = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (isAtomError(error) || !storage.isUniqueViolation(error)) throw error;
+      return work();
+    }
+  };
+
+  const post: PostingCore["post"] = (input, options) =>
+    guard(() => {
+      const parsed = parseInput(postSchema, input, "[@atom/ledger] post");
+      const direct = storage.post;
+      if (direct && !parsed.autoCreate) {
+        return once(async () => {
+          const request = postingRequest(parsed, clock(), callerKey(parsed), null);
+          return settle(request, await direct.call(storage, request, options?.client === undefined ? {} : { client: options.client })).transaction;
+        });
+      }
+      return once(() => run(async (tx) => (await postIn(tx, parsed, callerKey(parsed))).transaction, options));
+    });
+
+  return {
+    createAccount: async (input, options) => {
+      const account = parseInput(accountSchema, input, "[@atom/ledger] createAccount");
+      return guard(() => run((tx) => createIn(tx, account), options));
+    },
+    post,
+    reverse: async (transactionId, options) => {
+      const { reason } = parseInput(reverseSchema, options ?? {}, "[@atom/ledger] reverse");
+      const client = options?.client;
+      return guard(() => once(() => run((tx) => reverseIn(tx, transactionId, reason, false), { client })));
+    },
+    balance: (account, opts = {}) => guard(() => run((tx) => readBalance(tx, account, opts.asOf), opts)),
+    trialBalance: (opts = {}) =>
+      guard(() =>
+        run(async (tx) => {
+          const later = await tx.totalsAfter(opts.asOf ?? clock());
+          const rows: TrialBalanceRow[] = [];
+          const totals: TrialBalance["totals"] = {};
+          for (const account of await tx.listAccounts()) {
+            const balance = balanceAsOf(account, later.get(account.code));
+            const debitSide = (NORMAL_SIDE[account.type] === "debit") === balance >= 0n;
+            const size = balance < 0n ? -balance : balance;
+            const row = { code: account.code, name: account.name, type: account.type, currency: account.currency, debit: debitSide ? size : 0n, credit: debitSide ? 0n : size };
+            rows.push(row);
+            const total = totals[account.currency] ?? { debit: 0n, credit: 0n };
+            total.debit += row.debit;
+            total.credit += row.credit;
+            totals[account.currency] = total;
+          }
+          return { rows, totals, balanced: Object.values(totals).every((t) => t.debit === t.credit) };
+        }, opts),
+      ),
+    async statement(code, opts = {}) {
+      const { client, ...paging } = opts;
+      const { from, to, cursor, limit } = parseInput(statementSchema, paging, "[@atom/ledger] statement");
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      return guard(() =>
+        run(async (tx) => {
+          const account = await tx.getAccount(code);
+          if (!account) throw new LedgerAccountNotFoundError({ account: code });
+          const rows = await tx.listEntries(code, { ...(from ? { from } : {}), ...(to ? { to } : {}), ...(after ? { after } : {}), limit: limit + 1 });
+          const page = rows.slice(0, limit);
+          const first = page[0];
+          let balance = first ? balanceFromTotals(account.type, await tx.totalsBefore(code, first)) : 0n;
+          const lines = page.map((row) => {
+            balance += signedAmount(account.type, row.side, row.amount);
+            return { transactionId: row.transactionId, description: row.description, effectiveAt: row.effectiveAt, side: row.side, amount: row.amount, balance };
+          });
+          const last = page.at(-1);
+          return { account: code, lines, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+        }, { client }),
+      );
+    },
+    transactionsBySource: (type, id, options) => guard(() => run((tx) => scope(tx).transactionsBySource(type, id), options)),
+    async assertBalance(account, expected, opts = {}) {
+      const actual = await guard(() => run((tx) => readBalance(tx, account, opts.asOf), opts));
+      if (actual !== expected) {
+        throw new LedgerBalanceAssertionError({
+          account,
+          expected: expected.toString(),
+          actual: actual.toString(),
+          ...(opts.asOf ? { asOf: opts.asOf.toISOString() } : {}),
+        });
+      }
+    },
+    withTransaction: (fn, options) => guard(() => run((tx) => fn(scope(tx)), options)),
+    managed: (fn, options) => guard(() => run((tx) => fn(managedScope(tx)), options)),
+    guard,
+  };
+}

@@ -1,0 +1,52 @@
+import { InvoiceNotFoundError, InvoiceStateError } from "./errors.js";
+import type { ManagedScope } from "./core.js";
+import { type InvoiceSource, readInvoice } from "./invoice-source.js";
+import { recognitionAccount } from "./recognition-accounts.js";
+import type { Invoice } from "./types.js";
+
+/** @internal The keys the invoice operations post with, in the ledger's own namespace (never the caller's). */
+export const invoiceKeys = {
+  deferral: (id: string) => `invoice:${id}:deferral`,
+  recognition: (id: string) => `invoice:${id}:recognition`,
+  period: (id: string, period: number) => `invoice:${id}:recognition:${period}`,
+};
+
+/** @internal An invoice's deferred sub-ledger: what was credited to its deferred account, and what is left. */
+export interface DeferredBalance {
+  /** Σ credits to `2200-<currency>` linked to the invoice. */
+  everDeferred: bigint;
+  /** Σ credits − Σ debits: what recognition may still draw for this invoice. */
+  outstanding: bigint;
+}
+
+/**
+ * The invoice's deferred sub-ledger: the entries on its currency's deferred revenue account in transactions linked
+ * to it (`sourceRef: { type: "invoice", id }`), whoever posted them. Recognition never draws more than `outstanding`,
+ * so it can never take another invoice's deferred revenue.
+ * @internal
+ */
+export async function deferredBalance(scope: ManagedScope, invoice: Invoice): Promise<DeferredBalance> {
+  const deferred = recognitionAccount("deferredRevenue", invoice.currency).code;
+  let everDeferred = 0n;
+  let outstanding = 0n;
+  for (const transaction of await scope.transactionsBySource("invoice", invoice.id)) {
+    for (const entry of transaction.entries) {
+      if (entry.account !== deferred) continue;
+      if (entry.side === "credit") {
+        everDeferred += entry.amount;
+        outstanding += entry.amount;
+      } else {
+        outstanding -= entry.amount;
+      }
+    }
+  }
+  return { everDeferred, outstanding };
+}
+
+/** @internal Loads an invoice for a change, locked; unknown → 404, VOID → 409. */
+export async function loadInvoice(source: InvoiceSource, scope: ManagedScope, id: string, operation: string): Promise<Invoice> {
+  const invoice = await readInvoice(source, scope.records, id, true);
+  if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
+  if (invoice.status === "VOID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation });
+  return invoice;
+}
