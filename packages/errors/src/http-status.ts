@@ -59,8 +59,14 @@ export function genericMessage(status: number): string {
 /**
  * Builds an {@link AtomError} for an HTTP status thrown by a framework or another error library (http-errors,
  * Boom, Hono's `HTTPException`): `404` → `NOT_FOUND`, `429` → `RATE_LIMITED`, unlisted → `HTTP_<status>`.
+ * @param headers response headers the error asks for, such as `retry-after`
  */
-export function errorFromHttpStatus(status: number, message: string | undefined, cause: unknown): AtomError {
+export function errorFromHttpStatus(
+  status: number,
+  message: string | undefined,
+  cause: unknown,
+  headers?: Record<string, string>,
+): AtomError {
   const valid = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
   const expose = valid < 500;
   return new AtomError({
@@ -68,5 +74,6 @@ export function errorFromHttpStatus(status: number, message: string | undefined,
     status: valid,
     message: expose && message ? message : statusPhrase(valid),
     cause,
+    ...(headers === undefined ? {} : { headers }),
   });
 }

@@ -114,6 +114,33 @@ for (const production of [true, false]) {
       }
     });
 
+    it.each([
+      { path: "/foreign/http_errors_429", status: 429, code: "RATE_LIMITED", message: "Slow down", header: ["retry-after", "120"] },
+      { path: "/foreign/http_errors_401", status: 401, code: "UNAUTHORIZED", message: "Token expired", header: ["www-authenticate", 'Bearer error="invalid_token"'] },
+      { path: "/foreign/boom_503", status: 503, code: "SERVICE_UNAVAILABLE", header: ["retry-after", "60"] },
+      { path: "/foreign/boom_401", status: 401, code: "UNAUTHORIZED", message: "Bad token", header: ["www-authenticate", 'Bearer error="Bad token"'] },
+      { path: "/foreign/hono_503", status: 503, code: "SERVICE_UNAVAILABLE", header: ["retry-after", "15"] },
+      { path: "/foreign/hono_429", status: 429, code: "RATE_LIMITED", message: "Too fast", header: ["retry-after", "5"] },
+    ])("keeps the headers, status and message of $path", async (foreign) => {
+      const [name, value] = foreign.header as [string, string];
+      for (const host of names) {
+        const result = await call(running[host], { label: "", path: foreign.path, status: 0, code: "" });
+        expect(result.status, host).toBe(foreign.status);
+        expect(result.headers.get(name), host).toBe(value);
+        expect(result.headers.get("content-type"), host).toBe("application/json; charset=utf-8");
+        expect(result.body.error_code, host).toBe(foreign.code);
+        if (foreign.message) expect(result.body.message, host).toBe(foreign.message);
+        if (production) expect(JSON.stringify(result.body), host).not.toContain("db-primary");
+      }
+    });
+
+    it("keeps WWW-Authenticate from Hono's basicAuth", async () => {
+      const result = await call(running.hono, { label: "", path: "/basic", status: 0, code: "" });
+      expect(result.status).toBe(401);
+      expect(result.headers.get("www-authenticate")).toBe('Basic realm="atom"');
+      expect(result.body).toMatchObject({ success: false, error_code: "UNAUTHORIZED", message: "Unauthorized" });
+    });
+
     it("closes the connection after a 413, so a keep-alive client's next request does not land on the unread body", async () => {
       const huge = { label: "", path: "/echo", init: json(JSON.stringify({ name: "x".repeat(200_000) })), status: 413, code: "" };
       for (const name of names) {

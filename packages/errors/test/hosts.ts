@@ -16,10 +16,11 @@ import {
   jsonBody,
   notFoundHandler as honoNotFound,
 } from "../src/hono.js";
-import { echoBody, type RunningHost, throwers } from "./scenario.js";
+import { basicAuth } from "hono/basic-auth";
+import { echoBody, foreignThrowers, type RunningHost, throwers } from "./scenario.js";
 
-function throwCase(name: string): never {
-  const thrower = throwers[name];
+function throwCase(name: string, table: Record<string, () => never> = throwers): never {
+  const thrower = table[name];
   if (!thrower) throw new Error(`no case ${name}`);
   return thrower();
 }
@@ -32,6 +33,7 @@ export async function startExpress(options: ErrorHandlerOptions): Promise<Runnin
   const app = express();
   app.use(express.json({ limit: "1kb" }));
   app.get("/throw/:name", async (req) => throwCase(req.params.name));
+  app.get("/foreign/:name", (req) => throwCase(req.params.name, foreignThrowers));
   app.get("/http/:status", (req) => {
     throw Object.assign(new Error("framework error"), { status: Number(req.params.status) });
   });
@@ -50,6 +52,7 @@ export async function startFastify(options: ErrorHandlerOptions): Promise<Runnin
   const app = Fastify({ bodyLimit: 1024 });
   await app.register(atomErrors, options);
   app.get<{ Params: { name: string } }>("/throw/:name", async (req) => throwCase(req.params.name));
+  app.get<{ Params: { name: string } }>("/foreign/:name", async (req) => throwCase(req.params.name, foreignThrowers));
   app.get<{ Params: { status: string } }>("/http/:status", async (req) => {
     throw Object.assign(new Error("framework error"), { statusCode: Number(req.params.status) });
   });
@@ -75,6 +78,9 @@ export async function startHono(options: ErrorHandlerOptions): Promise<RunningHo
     }),
   );
   app.get("/throw/:name", async (c) => throwCase(c.req.param("name")));
+  app.get("/foreign/:name", (c) => throwCase(c.req.param("name"), foreignThrowers));
+  app.use("/basic", basicAuth({ username: "ada", password: "lovelace", realm: "atom" }));
+  app.get("/basic", (c) => c.text("ok"));
   app.get("/http/:status", (c) => {
     throw new HTTPException(Number(c.req.param("status")) as 400, { message: "framework error" });
   });
