@@ -4,6 +4,15 @@ import { type ErrorFormat, type ErrorResponse, isProduction, negotiateFormat, re
 import { resolveRequestId } from "./request-id.js";
 import type { Severity } from "./severity.js";
 
+/**
+ * A logger the default `onError` writes to: pino's, Fastify's `request.log`, or anything with the same
+ * `error(object, message)` method.
+ */
+export interface ErrorLogger {
+  /** Logs at error level: a structured entry (`err`, `error_code`, `status`, `request_id`...) and a message. */
+  error(entry: Record<string, unknown>, message: string): void;
+}
+
 /** What the `onError` hook receives for every error a host renders. */
 export interface ErrorEvent {
   /** The error as rendered. */
@@ -20,6 +29,8 @@ export interface ErrorEvent {
   method?: string;
   /** The request's path, when the host knows it. */
   path?: string;
+  /** The host's logger (Fastify's `request.log`, or the `logger` option), when there is one. */
+  logger?: ErrorLogger;
 }
 
 /** Options shared by the Express, Fastify and Hono error handlers. */
@@ -38,6 +49,11 @@ export interface ErrorHandlerOptions {
   mappers?: readonly ErrorMapper[];
   /** Clock for `timestamp`. */
   now?: () => Date;
+  /**
+   * Where the default `onError` logs severe errors.
+   * @default Fastify's `request.log` on Fastify; `console.error` elsewhere
+   */
+  logger?: ErrorLogger;
 }
 
 /** The request facts a host passes to {@link ErrorRenderer.render}. */
@@ -50,6 +66,10 @@ export interface RenderContext {
   method?: string;
   /** The request's path, for `onError`. */
   path?: string;
+  /** The id the framework gave the request (Fastify's `request.id`, Hono's `requestId`); preferred when safe. */
+  requestId?: unknown;
+  /** The request's logger (Fastify's `request.log`); the `logger` option wins over it. */
+  logger?: ErrorLogger;
 }
 
 /** Renders errors for one host; made by {@link createErrorRenderer}. */
@@ -58,14 +78,29 @@ export interface ErrorRenderer {
   render(error: unknown, context: RenderContext): ErrorResponse;
 }
 
-/** The default `onError`: logs `critical` and `high` errors with their stack to `console.error`. */
+/**
+ * The default `onError`: logs `critical` and `high` errors with their stack (and the full internal message) to the
+ * host's logger, or to `console.error` when there is none.
+ */
 export function logSevereErrors(event: ErrorEvent): void {
   if (event.severity !== "critical" && event.severity !== "high") return;
   const cause = event.error.cause instanceof Error ? event.error.cause : event.error;
-  console.error(
-    `[@atom/errors] ${event.error.code} ${event.status} ${event.method ?? ""} ${event.path ?? ""} request_id=${event.requestId}`,
-    cause,
-  );
+  const message = `[@atom/errors] ${event.error.code} ${event.status} ${event.method ?? ""} ${event.path ?? ""}`;
+  if (event.logger) {
+    event.logger.error(
+      {
+        err: cause,
+        error_code: event.error.code,
+        status: event.status,
+        request_id: event.requestId,
+        ...(event.method === undefined ? {} : { method: event.method }),
+        ...(event.path === undefined ? {} : { path: event.path }),
+      },
+      message,
+    );
+    return;
+  }
+  console.error(`${message} request_id=${event.requestId}`, cause);
 }
 
 /**
@@ -79,7 +114,8 @@ export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappe
   return {
     render(error, context) {
       const atom = toAtomError(error, mappers);
-      const requestId = resolveRequestId(context.requestIdHeader);
+      const requestId = resolveRequestId(context.requestIdHeader, context.requestId);
+      const logger = options.logger ?? context.logger;
       try {
         onError({
           error: atom,
@@ -89,6 +125,7 @@ export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappe
           requestId,
           ...(context.method === undefined ? {} : { method: context.method }),
           ...(context.path === undefined ? {} : { path: context.path }),
+          ...(logger === undefined ? {} : { logger }),
         });
       } catch {
         // A broken logger must not turn an error response into a crash.

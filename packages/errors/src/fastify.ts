@@ -55,6 +55,8 @@ function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest,
     accept: request.headers.accept,
     method: request.method,
     path: request.url.split("?")[0] ?? "/",
+    requestId: request.id,
+    logger: request.log,
   });
   return res.status(status).headers(headers).send(JSON.stringify(body));
 }
@@ -78,4 +80,4 @@ Object.assign(atomErrors, {
   [Symbol.for("fastify.display-name")]: "@atom/errors",
 });
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, ErrorLogger } from "./error-handler.js";

@@ -27,6 +27,7 @@ function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response 
     accept: c.req.header("accept"),
     method: c.req.method,
     path: c.req.path,
+    requestId: c.get("requestId" as never),
   });
   const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
   const major = typeof incoming?.httpVersionMajor === "number" ? incoming.httpVersionMajor : undefined;
@@ -74,4 +75,4 @@ export async function jsonBody<T = unknown>(c: Context): Promise<T> {
   }
 }
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, ErrorLogger } from "./error-handler.js";

@@ -183,6 +183,13 @@ describe("resolveRequestId", () => {
       expect(resolveRequestId(bad)).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
+
+  it("prefers the framework's id when it is visible ASCII of at most 255 characters", () => {
+    expect(resolveRequestId("from-header", "req-7")).toBe("req-7");
+    for (const bad of ["has space", "x".repeat(256), "a\r\nb", "", 42, null]) {
+      expect(resolveRequestId("from-header", bad)).toBe("from-header");
+    }
+  });
 });
 
 describe("parseErrorResponse", () => {

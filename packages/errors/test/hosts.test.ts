@@ -102,8 +102,17 @@ for (const production of [true, false]) {
         expect(echoed.headers.get("x-request-id")).toBe("trace-42");
         expect(echoed.body.request_id).toBe("trace-42");
         const replaced = await call(running[name], table[1] as Step, { "x-request-id": "x".repeat(300) });
-        expect(replaced.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(replaced.body.request_id, name).toMatch(/^(hono-)?[0-9a-f-]{36}$/);
         expect(replaced.headers.get("x-request-id")).toBe(replaced.body.request_id);
+      }
+    });
+
+    it("uses the framework's request id in the body and the header", async () => {
+      for (const name of names) {
+        const result = await call(running[name], table[1] as Step);
+        const prefix = { express: "exp-", fastify: "fst-", hono: "hono-" }[name];
+        expect(result.body.request_id, name).toMatch(new RegExp(`^${prefix}[0-9a-f-]{36}$`));
+        expect(result.headers.get("x-request-id"), name).toBe(result.body.request_id);
       }
     });
 
@@ -198,6 +207,39 @@ describe("fastify-only mappings", () => {
       });
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe("the host's logger", () => {
+  it("logs severe errors with the request id through Fastify's request.log, and a logger option on Express and Hono", async () => {
+    const fastifyLog: string[] = [];
+    const entries: { host: HostName; entry: Record<string, unknown>; message: string }[] = [];
+    for (const name of names) {
+      const logger = { error: (entry: Record<string, unknown>, message: string) => entries.push({ host: name, entry, message }) };
+      const host = await hosts[name](name === "fastify" ? { production: true, fastifyLog } : { production: true, logger });
+      try {
+        const result = await call(host, { label: "", path: "/throw/database", status: 500, code: "" });
+        const quiet = await call(host, { label: "", path: "/throw/user_not_found", status: 404, code: "" });
+        expect(quiet.status).toBe(404);
+        if (name === "fastify") {
+          const lines = fastifyLog.map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toMatchObject({
+            level: 50,
+            reqId: result.body.request_id,
+            error_code: "DATABASE_ERROR",
+            err: { message: "relation users does not exist" },
+          });
+        } else {
+          const mine = entries.filter((e) => e.host === name);
+          expect(mine).toHaveLength(1);
+          expect(mine[0]?.entry).toMatchObject({ request_id: result.body.request_id, error_code: "DATABASE_ERROR", status: 500 });
+          expect(mine[0]?.message).toContain("DATABASE_ERROR");
+        }
+      } finally {
+        await host.close();
+      }
     }
   });
 });
