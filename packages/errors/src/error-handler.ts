@@ -35,7 +35,11 @@ export interface ErrorEvent {
 
 /** Options shared by the Express, Fastify and Hono error handlers. */
 export interface ErrorHandlerOptions {
-  /** Hide non-exposed messages and details. @default process.env.NODE_ENV === "production" */
+  /**
+   * Send the safe body: hide the message and details of errors that are not exposed (all 5xx by default), never a
+   * stack. `false` opts in to development detail.
+   * @default process.env.NODE_ENV !== "development"
+   */
   production?: boolean;
   /** `negotiate` picks problem+json when the `Accept` header asks for it. @default "negotiate" */
   format?: ErrorFormat | "negotiate";

@@ -11,7 +11,7 @@
  * app.use(express.json());
  * app.get("/users/:id", () => { throw new UserNotFoundError({ userId: "abc123" }); });
  * app.use(notFoundHandler());
- * app.use(errorHandler({ production: process.env.NODE_ENV === "production" }));
+ * app.use(errorHandler({ production: process.env.NODE_ENV !== "development" }));
  * ```
  * @packageDocumentation
  */

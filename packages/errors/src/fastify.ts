@@ -8,7 +8,7 @@
  * import { atomErrors } from "@atom/errors/fastify";
  *
  * const app = Fastify();
- * await app.register(atomErrors, { production: process.env.NODE_ENV === "production" });
+ * await app.register(atomErrors, { production: process.env.NODE_ENV !== "development" });
  * app.get("/users/:id", async () => { throw new UserNotFoundError({ userId: "abc123" }); });
  * ```
  * @packageDocumentation

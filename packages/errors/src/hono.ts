@@ -12,7 +12,7 @@
  * app.use(errorBoundary());
  * app.post("/users", async (c) => c.json(await createUser(await jsonBody(c)), 201));
  * app.notFound(notFoundHandler());
- * app.onError(errorHandler({ production: process.env.NODE_ENV === "production" }));
+ * app.onError(errorHandler({ production: process.env.NODE_ENV !== "development" }));
  * ```
  * @packageDocumentation
  */

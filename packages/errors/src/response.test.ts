@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   AtomError,
   DatabaseError,
@@ -80,6 +80,34 @@ describe("toErrorResponse", () => {
     });
     const thrown = toErrorResponse("just text", { ...fixed, production: false }).body;
     expect(thrown.details).toEqual({ cause: { value: "just text" } });
+  });
+
+  describe("without a production option", () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it.each([undefined, "test", "staging", "production", "Development"])(
+      "sends the safe body when NODE_ENV is %s",
+      (nodeEnv) => {
+        vi.stubEnv("NODE_ENV", nodeEnv);
+        const { body } = toErrorResponse(new Error("kaput at /srv/app/db.js"), fixed);
+        expect(body).toEqual({
+          success: false,
+          error_code: "INTERNAL_ERROR",
+          message: "An internal error occurred",
+          severity: "critical",
+          timestamp: "2026-01-02T03:04:05.000Z",
+          request_id: "req-1",
+        });
+      },
+    );
+
+    it("shows development detail only when NODE_ENV is development", () => {
+      vi.stubEnv("NODE_ENV", "development");
+      const { body } = toErrorResponse(new Error("kaput"), fixed);
+      expect(body.details).toMatchObject({ cause: { message: "kaput", stack: expect.stringContaining("kaput") } });
+    });
   });
 
   it("never exposes 5xx messages or details in production, even of AtomErrors", () => {

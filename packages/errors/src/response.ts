@@ -53,9 +53,9 @@ export interface ToErrorResponseOptions {
   /** The request id to put in the body and `x-request-id` header. @default a new UUID */
   requestId?: string;
   /**
-   * Production mode hides the message and details of errors that are not `expose`d (all 5xx by default) and
-   * never includes stacks.
-   * @default process.env.NODE_ENV === "production"
+   * Production mode (the safe body) hides the message and details of errors that are not `expose`d (all 5xx by
+   * default) and never includes stacks. `false` adds them, with the cause's stack, for development.
+   * @default process.env.NODE_ENV !== "development"
    */
   production?: boolean;
   /** Body format. @default "envelope" */
@@ -85,9 +85,12 @@ function describe(value: unknown, redact: RegExp): Record<string, unknown> {
   return { value: toSafeJson(value, redact) ?? null };
 }
 
-/** Whether production mode is on by default (`NODE_ENV === "production"`). */
+/**
+ * Whether production mode (the safe body) is on by default: always, unless `NODE_ENV` is exactly `development`.
+ * Development detail (stacks, causes, 5xx messages) is an explicit opt-in, never the result of a missing variable.
+ */
 export function isProduction(): boolean {
-  return typeof process !== "undefined" && process.env.NODE_ENV === "production";
+  return typeof process === "undefined" || process.env.NODE_ENV !== "development";
 }
 
 /**

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ErrorEvent, ErrorHandlerOptions } from "../src/index.js";
 import { hosts } from "./hosts.js";
 import type { RunningHost } from "./scenario.js";
@@ -240,6 +240,28 @@ describe("the host's logger", () => {
       } finally {
         await host.close();
       }
+    }
+  });
+});
+
+describe("the default mode", () => {
+  it("sends 500 bodies without stack or message when neither NODE_ENV nor production is set", async () => {
+    vi.stubEnv("NODE_ENV", undefined);
+    try {
+      for (const name of names) {
+        const host = await hosts[name]({ onError: () => undefined });
+        try {
+          const result = await call(host, { label: "", path: "/throw/plain_error", status: 500, code: "" });
+          expect(result.status, name).toBe(500);
+          expect(result.body, name).not.toHaveProperty("details");
+          expect(result.body.message, name).toBe("An internal error occurred");
+          expect(JSON.stringify(result.body), name).not.toMatch(/hunter2|stack|\.ts:\d+/);
+        } finally {
+          await host.close();
+        }
+      }
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });
