@@ -14,8 +14,15 @@ export const ATOM_ERROR_BRAND: unique symbol = Symbol.for("@atom/errors.AtomErro
 export interface AtomErrorOptions<D extends ErrorDetails = ErrorDetails> {
   /** Stable, machine-readable code such as `USER_1101` or `VALIDATION_ERROR`. */
   code: string;
-  /** Human-readable message. Shown to clients when {@link AtomErrorOptions.expose} is true. */
+  /**
+   * Human-readable message, for logs. Clients see {@link AtomErrorOptions.publicMessage} (when the error is exposed).
+   */
   message: string;
+  /**
+   * The message clients see when the error is exposed.
+   * @default `message` without its leading internal tags such as `[@atom/oauth-store] [postgres] `
+   */
+  publicMessage?: string;
   /**
    * How bad the error is.
    * @default derived from `status`: `high` for 5xx, else `medium`; `medium` when neither is given
@@ -74,6 +81,8 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
   readonly details: D;
   /** Whether the message and details are safe to show to clients in production. */
   readonly expose: boolean;
+  /** The message clients see when the error is exposed: `message` without internal `[@scope/pkg]` tags. */
+  readonly publicMessage: string;
   /** Extra response headers. */
   readonly headers: Readonly<Record<string, string>>;
   /** Marks Atom errors across copies of this package (ESM and CJS); see {@link isAtomError}. */
@@ -89,6 +98,7 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
     this.status = options.status ?? statusForSeverity(severity);
     this.details = options.details ?? ({} as D);
     this.expose = options.expose ?? this.status < 500;
+    this.publicMessage = options.publicMessage ?? withoutTags(options.message);
     this.headers = options.headers ?? {};
   }
 
@@ -103,6 +113,13 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
       details: this.details,
     };
   }
+}
+
+const LEADING_TAGS = /^(?:\[[^\]\n]{1,100}\]\s*)+/;
+
+/** `[@atom/oauth-store] [postgres] state must be...` → `state must be...`: package tags are for logs, not clients. */
+function withoutTags(message: string): string {
+  return message.charCodeAt(0) === 91 ? message.replace(LEADING_TAGS, "") || message : message;
 }
 
 // The brand lives on the prototype: instances inherit it for free, and it stays non-enumerable.

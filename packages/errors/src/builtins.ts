@@ -5,6 +5,8 @@ import type { Severity } from "./severity.js";
 export interface BuiltinErrorOptions {
   /** Replaces the default message. */
   message?: string;
+  /** The message clients see. @default `message` without leading `[@scope/pkg]` tags */
+  publicMessage?: string;
   /** The underlying error. */
   cause?: unknown;
   /** Extra details, merged after the class's own. */
@@ -26,6 +28,7 @@ function init(preset: Preset, options: BuiltinErrorOptions | undefined, own: Err
     status: preset.status,
     severity: preset.severity,
     message: options?.message ?? preset.message,
+    ...(options?.publicMessage === undefined ? {} : { publicMessage: options.publicMessage }),
     details,
     ...(options?.cause === undefined ? {} : { cause: options.cause }),
   };

@@ -143,6 +143,7 @@ export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappe
         ...(options.problemTypeBase === undefined ? {} : { problemTypeBase: options.problemTypeBase }),
         ...(options.redact === undefined ? {} : { redact: options.redact }),
         ...(options.now === undefined ? {} : { now: options.now }),
+        ...(context.path === undefined ? {} : { instance: context.path }),
       });
     },
   };

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { z } from "zod";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
@@ -6,6 +7,7 @@ import {
   errorEnvelopeSchema,
   negotiateFormat,
   parseErrorResponse,
+  parseInput,
   RateLimitedError,
   resolveRequestId,
   toAtomError,
@@ -136,6 +138,27 @@ describe("toErrorResponse", () => {
     });
   });
 
+  it("sends clients the plain message and details.field, keeping the package prefix in message and logs", () => {
+    let thrown: unknown;
+    try {
+      parseInput(z.object({ state: z.string() }), { state: 7 }, "[@atom/oauth-store] consumeState");
+    } catch (error) {
+      thrown = error;
+    }
+    const { body } = toErrorResponse(thrown, fixed);
+    expect(body).toMatchObject({
+      error_code: "VALIDATION_ERROR",
+      message: '"state" Invalid input: expected string, received number',
+      details: { field: "state" },
+    });
+    expect((thrown as Error).message).toBe('[@atom/oauth-store] consumeState: "state" Invalid input: expected string, received number');
+    const tagged = new AtomError({ code: "BAD_STATE", status: 400, message: "[@atom/oauth-store] [postgres] state must be a non-empty string" });
+    for (const production of [true, false]) {
+      expect(toErrorResponse(tagged, { ...fixed, production }).body).toMatchObject({ message: "state must be a non-empty string" });
+    }
+    expect(tagged.toJSON().message).toBe("[@atom/oauth-store] [postgres] state must be a non-empty string");
+  });
+
   it("sends Retry-After for rate limits", () => {
     expect(toErrorResponse(new RateLimitedError({ retryAfter: 7 }), fixed).headers["retry-after"]).toBe("7");
   });
@@ -163,6 +186,23 @@ describe("toErrorResponse", () => {
       type: "about:blank",
       title: "Bad Request",
     });
+  });
+
+  it.each([
+    [202, "Accepted"],
+    [418, "I'm a Teapot"],
+    [413, STATUS_CODES[413]],
+    [507, "Insufficient Storage"],
+    [299, "Error"],
+  ])("titles a %i problem %s, as node:http names it", (status, title) => {
+    const error = new AtomError({ code: "X", message: "x", status });
+    expect(toErrorResponse(error, { ...fixed, format: "problem" }).body).toMatchObject({ status, title });
+  });
+
+  it("adds the RFC 9457 instance when one is given", () => {
+    const { body } = toErrorResponse(new UserNotFoundError({ userId: "u9" }), { ...fixed, format: "problem", instance: "/users/u9" });
+    expect(Object.keys(body).slice(0, 5)).toEqual(["type", "title", "status", "detail", "instance"]);
+    expect(body).toMatchObject({ instance: "/users/u9" });
   });
 });
 

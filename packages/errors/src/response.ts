@@ -33,6 +33,8 @@ export interface ProblemDetails {
   status: number;
   /** The envelope's `message`. */
   detail: string;
+  /** The occurrence: the request's path, when known (RFC 9457 §3.1.5). */
+  instance?: string;
   /** The stable code, as in the envelope. */
   error_code: string;
   /** How serious the error is. */
@@ -62,6 +64,8 @@ export interface ToErrorResponseOptions {
   format?: ErrorFormat;
   /** Base URI for problem `type` (`https://errors.example.com/` + code). @default "about:blank" */
   problemTypeBase?: string;
+  /** The problem's `instance`: a URI reference of this occurrence. The hosts pass the request's path. */
+  instance?: string;
   /** Keys whose values are redacted from details. @default {@link DEFAULT_REDACT_PATTERN} */
   redact?: RegExp;
   /** Host-specific conversions tried before the built-in ones. */
@@ -119,7 +123,7 @@ export function renderAtomError(atom: AtomError, options: ToErrorResponseOptions
     details = (toSafeJson(atom.details, redact) as Record<string, unknown> | undefined) ?? {};
     if (!production && !atom.expose) details = { ...details, cause: describe(atom.cause ?? atom, redact) };
   }
-  const message = visible ? atom.message : genericMessage(atom.status);
+  const message = visible ? (atom.publicMessage ?? atom.message) : genericMessage(atom.status);
   const timestamp = (options.now?.() ?? new Date()).toISOString();
   const hasDetails = Object.keys(details).length > 0;
   const headers: Record<string, string> = {
@@ -134,6 +138,7 @@ export function renderAtomError(atom: AtomError, options: ToErrorResponseOptions
       title: statusPhrase(atom.status),
       status: atom.status,
       detail: message,
+      ...(options.instance === undefined ? {} : { instance: options.instance }),
       error_code: atom.code,
       severity: atom.severity,
       ...(hasDetails ? { details } : {}),

@@ -34,6 +34,7 @@ const table: Step[] = [
   { label: "thrown string", path: "/throw/string", status: 500, code: "INTERNAL_ERROR" },
   { label: "thrown null", path: "/throw/null", status: 500, code: "INTERNAL_ERROR" },
   { label: "plain Error", path: "/throw/plain_error", status: 500, code: "INTERNAL_ERROR" },
+  { label: "prefixed package error", path: "/throw/prefixed", status: 400, code: "VALIDATION_ERROR", message: '"state" Invalid input: expected string, received number' },
   { label: "framework 4xx error", path: "/http/405", status: 405, code: "METHOD_NOT_ALLOWED", message: "framework error" },
   { label: "invalid JSON body", path: "/echo", init: json('{"name":'), status: 400, code: "INVALID_JSON" },
   { label: "valid JSON, wrong type", path: "/echo", init: json('{"name":42}'), status: 400, code: "VALIDATION_ERROR" },
@@ -178,6 +179,7 @@ for (const production of [true, false]) {
           error_code: "USER_1101",
           severity: "low",
           request_id: "p-1",
+          instance: "/throw/user_not_found",
         });
       }
       const [first, ...others] = results.map((result) => comparable(result.body));

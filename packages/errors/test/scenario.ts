@@ -9,6 +9,7 @@ import {
   ExternalServiceError,
   ForbiddenError,
   InternalError,
+  parseInput,
   RateLimitedError,
   TimeoutError,
   UnauthorizedError,
@@ -57,6 +58,10 @@ export const throwers: Record<string, () => never> = {
   },
   zod: () => {
     z.object({ name: z.string() }).parse({ name: 1 });
+    throw new Error("unreachable");
+  },
+  prefixed: () => {
+    parseInput(z.object({ state: z.string() }), { state: 7 }, "[@atom/oauth-store] consumeState");
     throw new Error("unreachable");
   },
   string: () => {
