@@ -1,6 +1,13 @@
 import type { AtomError } from "./atom-error.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
-import { type ErrorFormat, type ErrorResponse, isProduction, negotiateFormat, renderAtomError } from "./response.js";
+import {
+  type ErrorFormat,
+  type ErrorResponse,
+  isProduction,
+  negotiateFormat,
+  renderAtomError,
+  type ToErrorResponseOptions,
+} from "./response.js";
 import { resolveRequestId } from "./request-id.js";
 import type { Severity } from "./severity.js";
 
@@ -112,39 +119,46 @@ export function logSevereErrors(event: ErrorEvent): void {
  * renders. Host glue (`@atom/errors/express`, `/fastify`, `/hono`) only moves bytes.
  */
 export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappers: readonly ErrorMapper[] = []): ErrorRenderer {
-  const production = options.production ?? isProduction();
   const onError = options.onError ?? logSevereErrors;
   const mappers = [...(options.mappers ?? []), ...hostMappers];
+  const negotiate = !options.format || options.format === "negotiate";
+  const fixed: ToErrorResponseOptions = { production: options.production ?? isProduction() };
+  if (options.problemTypeBase !== undefined) fixed.problemTypeBase = options.problemTypeBase;
+  if (options.redact !== undefined) fixed.redact = options.redact;
+  if (options.now !== undefined) fixed.now = options.now;
   return {
     render(error, context) {
       const atom = toAtomError(error, mappers);
       const requestId = resolveRequestId(context.requestIdHeader, context.requestId);
-      const logger = options.logger ?? context.logger;
-      try {
-        onError({
-          error: atom,
-          original: error,
-          severity: atom.severity,
-          status: atom.status,
-          requestId,
-          ...(context.method === undefined ? {} : { method: context.method }),
-          ...(context.path === undefined ? {} : { path: context.path }),
-          ...(logger === undefined ? {} : { logger }),
-        });
-      } catch {
-        // A broken logger must not turn an error response into a crash.
+      // The default hook ignores all but severe errors: skip building its event for the rest.
+      if (onError !== logSevereErrors || atom.severity === "critical" || atom.severity === "high") {
+        notify(onError, eventOf(atom, error, requestId, context, options.logger ?? context.logger));
       }
       const accept = Array.isArray(context.accept) ? context.accept.join(",") : context.accept;
-      const format = !options.format || options.format === "negotiate" ? negotiateFormat(accept) : options.format;
-      return renderAtomError(atom, {
-        requestId,
-        production,
-        format,
-        ...(options.problemTypeBase === undefined ? {} : { problemTypeBase: options.problemTypeBase }),
-        ...(options.redact === undefined ? {} : { redact: options.redact }),
-        ...(options.now === undefined ? {} : { now: options.now }),
-        ...(context.path === undefined ? {} : { instance: context.path }),
-      });
+      const format = negotiate ? negotiateFormat(accept) : (options.format as ErrorFormat);
+      return renderAtomError(atom, fixed, requestId, format, context.path);
     },
   };
+}
+
+function eventOf(
+  atom: AtomError,
+  original: unknown,
+  requestId: string,
+  context: RenderContext,
+  logger: ErrorLogger | undefined,
+): ErrorEvent {
+  const event: ErrorEvent = { error: atom, original, severity: atom.severity, status: atom.status, requestId };
+  if (context.method !== undefined) event.method = context.method;
+  if (context.path !== undefined) event.path = context.path;
+  if (logger !== undefined) event.logger = logger;
+  return event;
+}
+
+function notify(onError: (event: ErrorEvent) => void, event: ErrorEvent): void {
+  try {
+    onError(event);
+  } catch {
+    // A broken logger must not turn an error response into a crash.
+  }
 }

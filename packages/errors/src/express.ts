@@ -17,6 +17,7 @@
  */
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
+import { type ErrorEnvelope, type ProblemDetails, serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -82,12 +83,12 @@ function send(
   res: ExpressResponseLike,
   status: number,
   headers: Record<string, string>,
-  body: unknown,
+  body: ErrorEnvelope | ProblemDetails,
 ): void {
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (closesConnection(status, req.httpVersionMajor)) res.setHeader("connection", "close");
-  res.end(JSON.stringify(body));
+  res.end(serializeErrorBody(body));
 }
 
 /**

@@ -18,13 +18,16 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Headers that describe the other library's body, which is replaced by the envelope, or the connection. */
 const DROPPED = new Set(["content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"]);
 
-function addHeader(out: Record<string, string>, name: unknown, value: unknown): void {
-  if (typeof name !== "string" || !TOKEN.test(name)) return;
+function addHeader(out: Record<string, string> | undefined, name: unknown, value: unknown): Record<string, string> | undefined {
+  if (typeof name !== "string" || !TOKEN.test(name)) return out;
   const key = name.toLowerCase();
-  if (DROPPED.has(key)) return;
+  if (DROPPED.has(key)) return out;
   const text = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
   // A CR, LF or NUL would make Node throw while writing the response; such a header is dropped, not sent.
-  if (typeof text === "string" && FIELD_VALUE.test(text)) out[key] = text;
+  if (typeof text !== "string" || !FIELD_VALUE.test(text)) return out;
+  const headers = out ?? {};
+  headers[key] = text;
+  return headers;
 }
 
 /**
@@ -33,16 +36,18 @@ function addHeader(out: Record<string, string>, name: unknown, value: unknown): 
  * envelope replaces the body; names that are not HTTP tokens and values with control characters are dropped too.
  */
 function headersOf(error: HttpErrorLike): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
+  let out: Record<string, string> | undefined;
   const source = error.isBoom === true ? error.output?.headers : error.headers;
   if (typeof source === "object" && source !== null) {
-    for (const name of Object.keys(source)) addHeader(out, name, (source as Record<string, unknown>)[name]);
+    for (const name of Object.keys(source)) out = addHeader(out, name, (source as Record<string, unknown>)[name]);
   }
   const fetchHeaders = error.res?.headers as { forEach?: unknown } | undefined;
   if (typeof fetchHeaders?.forEach === "function") {
-    (fetchHeaders as Headers).forEach((value, name) => addHeader(out, name, value));
+    (fetchHeaders as Headers).forEach((value, name) => {
+      out = addHeader(out, name, value);
+    });
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return out;
 }
 
 function statusOf(error: HttpErrorLike): number | undefined {

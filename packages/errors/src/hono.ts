@@ -19,6 +19,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
+import { serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
@@ -31,8 +32,8 @@ function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response 
   });
   const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
   const major = typeof incoming?.httpVersionMajor === "number" ? incoming.httpVersionMajor : undefined;
-  const close = closesConnection(status, major) ? { connection: "close" } : {};
-  return new Response(JSON.stringify(body), { status, headers: { ...headers, ...close } });
+  if (closesConnection(status, major)) headers.connection = "close";
+  return new Response(serializeErrorBody(body), { status, headers });
 }
 
 /** `app.onError(errorHandler(options))`. */

@@ -15,6 +15,7 @@ import {
   UserNotFoundError,
   ValidationError,
 } from "./index.js";
+import { serializeErrorBody } from "./response.js";
 
 const fixed = { requestId: "req-1", now: () => new Date("2026-01-02T03:04:05.000Z") };
 
@@ -268,5 +269,22 @@ describe("parseErrorResponse", () => {
     expect(parseErrorResponse(problem)).toEqual(envelope);
     expect(parseErrorResponse({ success: true })).toBeUndefined();
     expect(parseErrorResponse("nope")).toBeUndefined();
+  });
+});
+
+describe("serializeErrorBody", () => {
+  it("writes exactly what JSON.stringify writes, for envelopes and problem documents", () => {
+    const odd = new AtomError({
+      code: 'Q"\u2028\\',
+      message: "line\nbreak \u0000 \"quoted\" \ud800",
+      status: 409,
+      details: { nested: { list: [1, "two", null] }, big: 3n, text: "</script>" },
+    });
+    for (const format of ["envelope", "problem"] as const) {
+      for (const error of [odd, new UserNotFoundError({ userId: "u1" }), new DatabaseError()]) {
+        const { body } = toErrorResponse(error, { ...fixed, format, requestId: 'r"1' });
+        expect(serializeErrorBody(body)).toBe(JSON.stringify(body));
+      }
+    }
   });
 });

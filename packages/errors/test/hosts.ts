@@ -68,7 +68,7 @@ export async function startFastify({ fastifyLog, ...options }: HostOptions): Pro
     bodyLimit: 1024,
     requestIdHeader: "x-request-id",
     genReqId: () => `fst-${randomUUID()}`,
-    ...(fastifyLog ? { logger: { level: "error", stream: { write: (line: string) => fastifyLog.push(line) } } } : {}),
+    ...(fastifyLog ? { logger: { level: "warn", stream: { write: (line: string) => fastifyLog.push(line) } } } : {}),
   });
   await app.register(atomErrors, options);
   app.get<{ Params: { name: string } }>("/throw/:name", async (req) => throwCase(req.params.name));
