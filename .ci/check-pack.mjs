@@ -4,7 +4,9 @@
 // 2. Create a project OUTSIDE the workspace and `npm install` the tarballs plus the peer libraries the subpaths
 //    need, from the registry (no workspace links).
 // 3. Import every subpath of every `exports` map from an ESM consumer, a CJS consumer and a TypeScript consumer
-//    checked twice with `tsc --noEmit` (node16 and bundler resolution).
+//    checked three times with `tsc --noEmit`: node16, bundler, and node10 (the default of `module: commonjs`, which
+//    ignores `exports` and finds subpath types through `typesVersions`).
+//    Every tarball must hold a LICENSE.
 // 4. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
 //    imports no framework or database driver and stays within its byte budget in .ci/size-budgets.json.
 import { execFile, execFileSync } from "node:child_process";
@@ -58,6 +60,8 @@ try {
       const manifest = readJson(join(dir, "package.json"));
       await runAsync("pnpm", ["pack", "--pack-destination", tarballs], dir);
       const tarball = `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`;
+      const { stdout: listing } = await runAsync("tar", ["-tzf", join(tarballs, tarball)], dir);
+      if (!listing.split("\n").includes("package/LICENSE")) failures.push(`${manifest.name}: no LICENSE in ${tarball}`);
       const subpaths = Object.keys(manifest.exports)
         .filter((subpath) => subpath !== "./package.json")
         .map((subpath) => (subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
@@ -82,7 +86,7 @@ if (failures.length > 0) {
   console.error(`check-pack: ${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
   process.exit(1);
 }
-step("ESM, CJS and TypeScript consumers import every subpath; cores are pure and within budget");
+step("every tarball has a LICENSE; ESM, CJS and TypeScript (node16, bundler, node10) consumers import every subpath; cores are pure and within budget");
 
 /** Tarballs as `file:` dependencies (and overrides, so inter-package deps resolve to them too) plus peers. */
 function consumerManifest(packages) {
@@ -143,6 +147,12 @@ async function checkTypes(specifiers) {
   const variants = [
     { name: "node16", files: ["consumer.mts", "consumer.cts"], options: { module: "node16", moduleResolution: "node16" } },
     { name: "bundler", files: ["consumer.ts"], options: { module: "esnext", moduleResolution: "bundler" } },
+    // As `tsc --init` writes it for CommonJS: zod's and pino's own types need esModuleInterop there.
+    {
+      name: "node10",
+      files: ["consumer-node10.ts"],
+      options: { module: "commonjs", moduleResolution: "node10", esModuleInterop: true },
+    },
   ];
   const tsc = join(project, "node_modules/typescript/bin/tsc");
   await Promise.all(
@@ -157,7 +167,7 @@ async function checkTypes(specifiers) {
       }
     }),
   );
-  step(`TypeScript consumer type-checked ${specifiers.length} subpaths (node16 ESM + CJS, bundler)`);
+  step(`TypeScript consumer type-checked ${specifiers.length} subpaths (node16 ESM + CJS, bundler, node10)`);
 }
 
 async function checkCores(packages) {
