@@ -7,7 +7,9 @@
 //    checked three times with `tsc --noEmit`: node16, bundler, and node10 (the default of `module: commonjs`, which
 //    ignores `exports` and finds subpath types through `typesVersions`).
 //    Every tarball must hold a LICENSE.
-// 4. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
+// 4. Run the getting-started guide: the `<!-- file: ... -->` blocks of docs/getting-started.md, written out as a
+//    reader would, run with tsx in the consumer project on PGlite, and again on PostgreSQL when DATABASE_URL is set.
+// 5. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
 //    imports no framework or database driver and stays within its byte budget in .ci/size-budgets.json.
 import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { publicPackageDirs } from "../typedoc.config.mjs";
+import { codeBlocks } from "./markdown-blocks.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const requireFromRoot = createRequire(join(root, "package.json"));
@@ -36,6 +39,11 @@ const PEERS = [
   "vitest",
   "typescript",
   "@types/node",
+  // What the getting-started guide installs besides the Atom packages.
+  "@electric-sql/pglite",
+  "oauth2-mock-server",
+  "zod",
+  "tsx",
 ];
 /** A core ("." entry) must never import these; `allow` lists per-package exceptions. */
 const FORBIDDEN_IN_CORE = ["express", "fastify", "hono", "pg", "mongodb", "@electric-sql/pglite", "undici"];
@@ -78,6 +86,7 @@ try {
   checkEsm(specifiers);
   checkCjs(specifiers);
   await Promise.all([checkTypes(specifiers), checkCores(packages)]);
+  await checkGuide();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -86,7 +95,10 @@ if (failures.length > 0) {
   console.error(`check-pack: ${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
   process.exit(1);
 }
-step("every tarball has a LICENSE; ESM, CJS and TypeScript (node16, bundler, node10) consumers import every subpath; cores are pure and within budget");
+step(
+  "every tarball has a LICENSE; ESM, CJS and TypeScript (node16, bundler, node10) consumers import every subpath; " +
+    "the getting-started guide runs; cores are pure and within budget",
+);
 
 /** Tarballs as `file:` dependencies (and overrides, so inter-package deps resolve to them too) plus peers. */
 function consumerManifest(packages) {
@@ -196,6 +208,28 @@ async function checkCores(packages) {
     sizes.push(`${name} ${output.bytes}/${budget ?? "?"} B`);
   }
   step(`core bundles (minified, deps external): ${sizes.join(", ")}`);
+}
+
+async function checkGuide() {
+  const guide = join(project, "guide");
+  mkdirSync(guide);
+  writeFileSync(join(guide, "package.json"), JSON.stringify({ name: "atom-guide", private: true, type: "module" }));
+  const files = codeBlocks(join(root, "docs", "getting-started.md")).filter((block) => block.name !== undefined);
+  if (files.length === 0) failures.push("docs/getting-started.md: no <!-- file: ... --> blocks to run");
+  for (const file of files) writeFileSync(join(guide, file.name), `${file.code}\n`);
+  const tsx = join(project, "node_modules", "tsx", "dist", "cli.mjs");
+  const { DATABASE_URL, ...withoutDatabase } = process.env;
+  const databases = [["PGlite", withoutDatabase], ...(DATABASE_URL ? [["PostgreSQL", process.env]] : [])];
+  for (const [database, env] of databases) {
+    for (const file of files.filter((f) => f.name.endsWith(".ts"))) {
+      try {
+        await promisify(execFile)(process.execPath, [tsx, file.name], { cwd: guide, env, encoding: "utf8", timeout: 120_000 });
+      } catch (error) {
+        failures.push(`getting-started guide (${file.name} on ${database}): ${firstLines(error)}`);
+      }
+    }
+  }
+  step(`getting-started guide ran (${files.map((f) => f.name).join(", ")}) on ${databases.map(([name]) => name).join(" and ")}`);
 }
 
 function attempt(label, action) {

@@ -1,7 +1,8 @@
 // README snippet check (`pnpm check:snippets`, run after `pnpm build`): every ```ts block of README.md, docs/*.md
 // and packages/*/README.md must typecheck under `strict` against the built packages, as a reader would paste it.
 //
-// Each block becomes its own module in a temporary project outside the workspace. Its node_modules links each
+// Each block (or each file a guide builds from `<!-- file: NAME -->` blocks, see markdown-blocks.mjs) becomes its
+// own module in a temporary project outside the workspace. Its node_modules links each
 // public package (so `@atom/errors/express` resolves through the package's `exports` to its built `dist` types)
 // and every library the workspace packages install (express, fastify, hono, zod, pg...). One `tsc --noEmit` checks
 // them all; each error is reported as the Markdown file and line of its block. Exits 1 when any block fails.
@@ -11,9 +12,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { codeBlocks } from "./markdown-blocks.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const FENCE = /^```(ts|typescript)\s*$/;
 
 /** The Markdown files whose ```ts blocks are checked. */
 function markdownFiles() {
@@ -24,21 +25,6 @@ function markdownFiles() {
     ...readdirSync(docs).filter((name) => name.endsWith(".md")).map((name) => join(docs, name)),
     ...readdirSync(packages).map((name) => join(packages, name, "README.md")),
   ].filter((file) => existsSync(file));
-}
-
-/** Every ```ts block of a Markdown file, with the line its code starts on. */
-function blocksOf(file) {
-  const lines = readFileSync(file, "utf8").split("\n");
-  const blocks = [];
-  let open;
-  for (const [index, line] of lines.entries()) {
-    if (open === undefined && FENCE.test(line.trim())) open = { start: index + 2, code: [] };
-    else if (open !== undefined && line.trim() === "```") {
-      blocks.push({ file, line: open.start, code: open.code.join("\n") });
-      open = undefined;
-    } else if (open !== undefined) open.code.push(line);
-  }
-  return blocks;
 }
 
 /** Links `name` into `modules` (scoped names too), pointing at the real directory so types resolve beside it. */
@@ -68,7 +54,7 @@ function linkDependencies(modules) {
   }
 }
 
-const blocks = markdownFiles().flatMap(blocksOf);
+const blocks = markdownFiles().flatMap(codeBlocks);
 const work = mkdtempSync(join(tmpdir(), "atom-snippets-"));
 const failures = new Map();
 try {
@@ -96,9 +82,10 @@ try {
       const match = /^(snippet-(\d+)\.ts)\((\d+),\d+\): (error TS(\d+): .*)$/.exec(line);
       if (!match) continue;
       const block = blocks[Number(match[2])];
-      const key = `${relative(root, block.file)}:${block.line}`;
+      const where = relative(root, block.markdown);
+      const key = `${where}:${block.lineOf(1)}${block.name === undefined ? "" : ` (${block.name})`}`;
       if (!failures.has(key)) failures.set(key, []);
-      failures.get(key).push(`${relative(root, block.file)}:${block.line + Number(match[3]) - 1} ${match[4]}`);
+      failures.get(key).push(`${where}:${block.lineOf(Number(match[3]))} ${match[4]}`);
       // TS1xxx are syntax errors; tsc reports nothing else while any file has one, so such files leave the program.
       if (match[5].startsWith("1") && match[5].length === 4) broken.add(match[1]);
     }
