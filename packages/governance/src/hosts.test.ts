@@ -180,7 +180,7 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
     {
       success: false,
       error_code: "GOVERNANCE_UNAVAILABLE",
-      message: "[@atom/governance] agent registry unavailable; the action was not allowed",
+      message: "agent registry unavailable; the action was not allowed",
       severity: "high",
       details: { component: "agent registry", agent_id: "student" },
     },
@@ -219,7 +219,7 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
     400,
     expect.objectContaining({
       error_code: "VALIDATION_ERROR",
-      message: "[@atom/governance] agent_id (body) must be an agent id of 1 to 256 characters",
+      message: "agent_id (body) must be an agent id of 1 to 256 characters",
     }),
   ],
 ];
