@@ -114,7 +114,8 @@ export default {
   entryPoints: publicPackageDirs().map((dir) => `./${relative(root, dir)}`),
   plugin: ["./typedoc.config.mjs"],
   out: "docs/api",
-  readme: "none",
+  // The landing page: what each package is, and links to the guides.
+  readme: "docs/api-home.md",
   highlightLanguages: HIGHLIGHT_LANGUAGES,
   treatWarningsAsErrors: true,
   // Every exported symbol and member needs TSDoc; a missing comment fails `pnpm run docs` (and CI).

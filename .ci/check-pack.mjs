@@ -4,9 +4,13 @@
 // 2. Create a project OUTSIDE the workspace and `npm install` the tarballs plus the peer libraries the subpaths
 //    need, from the registry (no workspace links).
 // 3. Import every subpath of every `exports` map from an ESM consumer, a CJS consumer and a TypeScript consumer
-//    checked twice with `tsc --noEmit` (node16 and bundler resolution).
+//    checked three times with `tsc --noEmit`: node16, bundler, and node10 (the default of `module: commonjs`, which
+//    ignores `exports` and finds subpath types through `typesVersions`).
+//    Every tarball must hold a LICENSE.
 // 4. Run `npx atom-migrate up` and `status` in that project (on DATABASE_URL, else a PGlite directory), then check
 //    that every package's own `migrate()` finds nothing to do: the command line and the packages apply the same SQL.
+//    Run the getting-started guide: the `<!-- file: ... -->` blocks of docs/getting-started.md, written out as a
+//    reader would, run with tsx in the consumer project on PGlite, and again on PostgreSQL when DATABASE_URL is set.
 // 5. Bundle each package's "." entry with esbuild (dependencies external) and assert the framework-agnostic core
 //    imports no framework or database driver and stays within its byte budget in .ci/size-budgets.json.
 import { execFile, execFileSync } from "node:child_process";
@@ -17,6 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { publicPackageDirs } from "../typedoc.config.mjs";
+import { codeBlocks } from "./markdown-blocks.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const requireFromRoot = createRequire(join(root, "package.json"));
@@ -37,6 +42,11 @@ const PEERS = [
   "vitest",
   "typescript",
   "@types/node",
+  // What the getting-started guide installs besides the Atom packages.
+  "@electric-sql/pglite",
+  "oauth2-mock-server",
+  "zod",
+  "tsx",
 ];
 /** A core ("." entry) must never import these; `allow` lists per-package exceptions. */
 const FORBIDDEN_IN_CORE = ["express", "fastify", "hono", "pg", "mongodb", "@electric-sql/pglite", "undici"];
@@ -61,6 +71,8 @@ try {
       const manifest = readJson(join(dir, "package.json"));
       await runAsync("pnpm", ["pack", "--pack-destination", tarballs], dir);
       const tarball = `${manifest.name.replace("@", "").replace("/", "-")}-${manifest.version}.tgz`;
+      const { stdout: listing } = await runAsync("tar", ["-tzf", join(tarballs, tarball)], dir);
+      if (!listing.split("\n").includes("package/LICENSE")) failures.push(`${manifest.name}: no LICENSE in ${tarball}`);
       const subpaths = Object.keys(manifest.exports)
         .filter((subpath) => subpath !== "./package.json")
         .map((subpath) => (subpath === "." ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
@@ -78,6 +90,7 @@ try {
   checkCjs(specifiers);
   await Promise.all([checkTypes(specifiers), checkCores(packages)]);
   await checkMigrateCli();
+  await checkGuide();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -86,7 +99,10 @@ if (failures.length > 0) {
   console.error(`check-pack: ${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
   process.exit(1);
 }
-step("ESM, CJS and TypeScript consumers import every subpath; cores are pure and within budget");
+step(
+  "every tarball has a LICENSE; ESM, CJS and TypeScript (node16, bundler, node10) consumers import every subpath; " +
+    "the getting-started guide runs; cores are pure and within budget",
+);
 
 /** Tarballs as `file:` dependencies (and overrides, so inter-package deps resolve to them too) plus peers. */
 function consumerManifest(packages) {
@@ -147,6 +163,12 @@ async function checkTypes(specifiers) {
   const variants = [
     { name: "node16", files: ["consumer.mts", "consumer.cts"], options: { module: "node16", moduleResolution: "node16" } },
     { name: "bundler", files: ["consumer.ts"], options: { module: "esnext", moduleResolution: "bundler" } },
+    // As `tsc --init` writes it for CommonJS: zod's and pino's own types need esModuleInterop there.
+    {
+      name: "node10",
+      files: ["consumer-node10.ts"],
+      options: { module: "commonjs", moduleResolution: "node10", esModuleInterop: true },
+    },
   ];
   const tsc = join(project, "node_modules/typescript/bin/tsc");
   await Promise.all(
@@ -161,7 +183,7 @@ async function checkTypes(specifiers) {
       }
     }),
   );
-  step(`TypeScript consumer type-checked ${specifiers.length} subpaths (node16 ESM + CJS, bundler)`);
+  step(`TypeScript consumer type-checked ${specifiers.length} subpaths (node16 ESM + CJS, bundler, node10)`);
 }
 
 async function checkCores(packages) {
@@ -243,6 +265,28 @@ await (url ? db.end() : db.close());
 function dropSchemaScript() {
   return `const pg = require("pg"); const c = new pg.Client({ connectionString: process.argv[1] });
 c.connect().then(() => c.query('DROP SCHEMA IF EXISTS "' + process.argv[2] + '" CASCADE')).finally(() => c.end());`;
+}
+
+async function checkGuide() {
+  const guide = join(project, "guide");
+  mkdirSync(guide);
+  writeFileSync(join(guide, "package.json"), JSON.stringify({ name: "atom-guide", private: true, type: "module" }));
+  const files = codeBlocks(join(root, "docs", "getting-started.md")).filter((block) => block.name !== undefined);
+  if (files.length === 0) failures.push("docs/getting-started.md: no <!-- file: ... --> blocks to run");
+  for (const file of files) writeFileSync(join(guide, file.name), `${file.code}\n`);
+  const tsx = join(project, "node_modules", "tsx", "dist", "cli.mjs");
+  const { DATABASE_URL, ...withoutDatabase } = process.env;
+  const databases = [["PGlite", withoutDatabase], ...(DATABASE_URL ? [["PostgreSQL", process.env]] : [])];
+  for (const [database, env] of databases) {
+    for (const file of files.filter((f) => f.name.endsWith(".ts"))) {
+      try {
+        await promisify(execFile)(process.execPath, [tsx, file.name], { cwd: guide, env, encoding: "utf8", timeout: 120_000 });
+      } catch (error) {
+        failures.push(`getting-started guide (${file.name} on ${database}): ${firstLines(error)}`);
+      }
+    }
+  }
+  step(`getting-started guide ran (${files.map((f) => f.name).join(", ")}) on ${databases.map(([name]) => name).join(" and ")}`);
 }
 
 function attempt(label, action) {

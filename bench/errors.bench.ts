@@ -1,5 +1,5 @@
 import Boom from "@hapi/boom";
-import { toErrorResponse, UserNotFoundError } from "@atom/errors";
+import { AtomError, toErrorResponse, UserNotFoundError } from "@atom/errors";
 import createHttpError from "http-errors";
 import { bench, describe } from "vitest";
 
@@ -9,6 +9,18 @@ describe("construct + serialize a 404 error", () => {
   bench("@atom/errors (UserNotFoundError + toErrorResponse + JSON)", () => {
     const { body } = toErrorResponse(new UserNotFoundError({ userId: "abc123" }), options);
     JSON.stringify(body);
+  });
+
+  // What the row above skips: a client error records no stack frames unless asked (`captureStack`).
+  bench("@atom/errors (AtomError 404 with captureStack: true + toErrorResponse + JSON)", () => {
+    const error = new AtomError({
+      code: "USER_1101",
+      status: 404,
+      message: "User not found (ID: abc123)",
+      details: { userId: "abc123" },
+      captureStack: true,
+    });
+    JSON.stringify(toErrorResponse(error, options).body);
   });
 
   bench("@hapi/boom (Boom.notFound + output.payload + JSON)", () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { atomErrors } from "@atom/errors/fastify";
 import { requireGovernance } from "@atom/governance/fastify";
 import {
@@ -22,7 +23,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 
 /** Builds the Fastify app: the Atom errors plugin, then the routes. */
 export async function createApp(services: ExampleServices): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: 100 * 1024 });
+  // Fastify's own request id is the envelope's request_id: reuse a caller's x-request-id, else a UUID.
+  const app = Fastify({ bodyLimit: 100 * 1024, requestIdHeader: "x-request-id", genReqId: () => randomUUID() });
   await app.register(atomErrors);
   app.get("/health", async () => health(services));
   app.get<{ Params: { provider: string } }>("/oauth/:provider/start", async (req, reply) => {

@@ -14,8 +14,15 @@ export const ATOM_ERROR_BRAND: unique symbol = Symbol.for("@atom/errors.AtomErro
 export interface AtomErrorOptions<D extends ErrorDetails = ErrorDetails> {
   /** Stable, machine-readable code such as `USER_1101` or `VALIDATION_ERROR`. */
   code: string;
-  /** Human-readable message. Shown to clients when {@link AtomErrorOptions.expose} is true. */
+  /**
+   * Human-readable message, for logs. Clients see {@link AtomErrorOptions.publicMessage} (when the error is exposed).
+   */
   message: string;
+  /**
+   * The message clients see when the error is exposed.
+   * @default `message` without its leading internal tags such as `[@atom/oauth-store] [postgres] `
+   */
+  publicMessage?: string;
   /**
    * How bad the error is.
    * @default derived from `status`: `high` for 5xx, else `medium`; `medium` when neither is given
@@ -37,6 +44,13 @@ export interface AtomErrorOptions<D extends ErrorDetails = ErrorDetails> {
   expose?: boolean;
   /** Extra response headers, such as `Retry-After`. */
   headers?: Record<string, string>;
+  /**
+   * Whether to record a stack trace. Collecting the frames is most of what constructing an `Error` costs, and an
+   * expected client error (a 404, a failed validation) is rendered, never debugged from its stack.
+   * @default true for errors the default `onError` logs (5xx, or severity `high`/`critical`), else
+   * {@link AtomError.captureClientStacks}
+   */
+  captureStack?: boolean;
 }
 
 /** What {@link AtomError.toJSON} returns: the error's public fields, for logs. */
@@ -65,31 +79,49 @@ export interface AtomErrorJSON<D extends ErrorDetails = ErrorDetails> {
  */
 export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
   /** Stable, machine-readable code. */
-  readonly code: string;
+  declare readonly code: string;
   /** How bad the error is. */
-  readonly severity: Severity;
+  declare readonly severity: Severity;
   /** HTTP status. */
-  readonly status: number;
+  declare readonly status: number;
   /** Structured context (possibly empty). */
-  readonly details: D;
+  declare readonly details: D;
   /** Whether the message and details are safe to show to clients in production. */
-  readonly expose: boolean;
+  declare readonly expose: boolean;
+  /** The message clients see when the error is exposed: `message` without internal `[@scope/pkg]` tags. */
+  declare readonly publicMessage: string;
   /** Extra response headers. */
-  readonly headers: Readonly<Record<string, string>>;
+  declare readonly headers: Readonly<Record<string, string>>;
   /** Marks Atom errors across copies of this package (ESM and CJS); see {@link isAtomError}. */
   declare readonly [ATOM_ERROR_BRAND]: true;
 
+  /**
+   * Record stacks for client errors too (4xx of severity `medium`, `low` or `info`), for debugging. Set it once at
+   * startup; it applies to this copy of the package.
+   * @default false
+   */
+  static captureClientStacks = false;
+
   constructor(options: AtomErrorOptions<D>) {
-    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     const severity =
       options.severity ?? (options.status === undefined ? "medium" : severityForStatus(options.status));
+    const status = options.status ?? statusForSeverity(severity);
+    const capture =
+      options.captureStack ??
+      (status >= 500 || severity === "critical" || severity === "high" || AtomError.captureClientStacks);
+    // Error.stackTraceLimit is read while the frames are collected, inside super(); it is restored right after.
+    const limit = capture ? 0 : Error.stackTraceLimit;
+    if (!capture) Error.stackTraceLimit = 0;
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (!capture) Error.stackTraceLimit = limit;
     this.name = new.target.name;
     this.code = options.code;
     this.severity = severity;
-    this.status = options.status ?? statusForSeverity(severity);
+    this.status = status;
     this.details = options.details ?? ({} as D);
     this.expose = options.expose ?? this.status < 500;
-    this.headers = options.headers ?? {};
+    this.publicMessage = options.publicMessage ?? withoutTags(options.message);
+    this.headers = options.headers ?? NO_HEADERS;
   }
 
   /** A plain object with the error's public fields, for logs. */
@@ -103,6 +135,15 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
       details: this.details,
     };
   }
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+const LEADING_TAGS = /^(?:\[[^\]\n]{1,100}\]\s*)+/;
+
+/** `[@atom/oauth-store] [postgres] state must be...` → `state must be...`: package tags are for logs, not clients. */
+function withoutTags(message: string): string {
+  return message.charCodeAt(0) === 91 ? message.replace(LEADING_TAGS, "") || message : message;
 }
 
 // The brand lives on the prototype: instances inherit it for free, and it stays non-enumerable.

@@ -1,8 +1,24 @@
 import type { AtomError } from "./atom-error.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
-import { type ErrorFormat, type ErrorResponse, isProduction, negotiateFormat, renderAtomError } from "./response.js";
+import {
+  type ErrorFormat,
+  type ErrorResponse,
+  isProduction,
+  negotiateFormat,
+  renderAtomError,
+  type ToErrorResponseOptions,
+} from "./response.js";
 import { resolveRequestId } from "./request-id.js";
 import type { Severity } from "./severity.js";
+
+/**
+ * A logger the default `onError` writes to: pino's, Fastify's `request.log`, or anything with the same
+ * `error(object, message)` method.
+ */
+export interface ErrorLogger {
+  /** Logs at error level: a structured entry (`err`, `error_code`, `status`, `request_id`...) and a message. */
+  error(entry: Record<string, unknown>, message: string): void;
+}
 
 /** What the `onError` hook receives for every error a host renders. */
 export interface ErrorEvent {
@@ -20,11 +36,17 @@ export interface ErrorEvent {
   method?: string;
   /** The request's path, when the host knows it. */
   path?: string;
+  /** The host's logger (Fastify's `request.log`, or the `logger` option), when there is one. */
+  logger?: ErrorLogger;
 }
 
 /** Options shared by the Express, Fastify and Hono error handlers. */
 export interface ErrorHandlerOptions {
-  /** Hide non-exposed messages and details. @default process.env.NODE_ENV === "production" */
+  /**
+   * Send the safe body: hide the message and details of errors that are not exposed (all 5xx by default), never a
+   * stack. `false` opts in to development detail.
+   * @default process.env.NODE_ENV !== "development"
+   */
   production?: boolean;
   /** `negotiate` picks problem+json when the `Accept` header asks for it. @default "negotiate" */
   format?: ErrorFormat | "negotiate";
@@ -38,6 +60,11 @@ export interface ErrorHandlerOptions {
   mappers?: readonly ErrorMapper[];
   /** Clock for `timestamp`. */
   now?: () => Date;
+  /**
+   * Where the default `onError` logs severe errors.
+   * @default Fastify's `request.log` on Fastify; `console.error` elsewhere
+   */
+  logger?: ErrorLogger;
 }
 
 /** The request facts a host passes to {@link ErrorRenderer.render}. */
@@ -50,6 +77,10 @@ export interface RenderContext {
   method?: string;
   /** The request's path, for `onError`. */
   path?: string;
+  /** The id the framework gave the request (Fastify's `request.id`, Hono's `requestId`); preferred when safe. */
+  requestId?: unknown;
+  /** The request's logger (Fastify's `request.log`); the `logger` option wins over it. */
+  logger?: ErrorLogger;
 }
 
 /** Renders errors for one host; made by {@link createErrorRenderer}. */
@@ -58,14 +89,29 @@ export interface ErrorRenderer {
   render(error: unknown, context: RenderContext): ErrorResponse;
 }
 
-/** The default `onError`: logs `critical` and `high` errors with their stack to `console.error`. */
+/**
+ * The default `onError`: logs `critical` and `high` errors with their stack (and the full internal message) to the
+ * host's logger, or to `console.error` when there is none.
+ */
 export function logSevereErrors(event: ErrorEvent): void {
   if (event.severity !== "critical" && event.severity !== "high") return;
   const cause = event.error.cause instanceof Error ? event.error.cause : event.error;
-  console.error(
-    `[@atom/errors] ${event.error.code} ${event.status} ${event.method ?? ""} ${event.path ?? ""} request_id=${event.requestId}`,
-    cause,
-  );
+  const message = `[@atom/errors] ${event.error.code} ${event.status} ${event.method ?? ""} ${event.path ?? ""}`;
+  if (event.logger) {
+    event.logger.error(
+      {
+        err: cause,
+        error_code: event.error.code,
+        status: event.status,
+        request_id: event.requestId,
+        ...(event.method === undefined ? {} : { method: event.method }),
+        ...(event.path === undefined ? {} : { path: event.path }),
+      },
+      message,
+    );
+    return;
+  }
+  console.error(`${message} request_id=${event.requestId}`, cause);
 }
 
 /**
@@ -73,36 +119,46 @@ export function logSevereErrors(event: ErrorEvent): void {
  * renders. Host glue (`@atom/errors/express`, `/fastify`, `/hono`) only moves bytes.
  */
 export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappers: readonly ErrorMapper[] = []): ErrorRenderer {
-  const production = options.production ?? isProduction();
   const onError = options.onError ?? logSevereErrors;
   const mappers = [...(options.mappers ?? []), ...hostMappers];
+  const negotiate = !options.format || options.format === "negotiate";
+  const fixed: ToErrorResponseOptions = { production: options.production ?? isProduction() };
+  if (options.problemTypeBase !== undefined) fixed.problemTypeBase = options.problemTypeBase;
+  if (options.redact !== undefined) fixed.redact = options.redact;
+  if (options.now !== undefined) fixed.now = options.now;
   return {
     render(error, context) {
       const atom = toAtomError(error, mappers);
-      const requestId = resolveRequestId(context.requestIdHeader);
-      try {
-        onError({
-          error: atom,
-          original: error,
-          severity: atom.severity,
-          status: atom.status,
-          requestId,
-          ...(context.method === undefined ? {} : { method: context.method }),
-          ...(context.path === undefined ? {} : { path: context.path }),
-        });
-      } catch {
-        // A broken logger must not turn an error response into a crash.
+      const requestId = resolveRequestId(context.requestIdHeader, context.requestId);
+      // The default hook ignores all but severe errors: skip building its event for the rest.
+      if (onError !== logSevereErrors || atom.severity === "critical" || atom.severity === "high") {
+        notify(onError, eventOf(atom, error, requestId, context, options.logger ?? context.logger));
       }
       const accept = Array.isArray(context.accept) ? context.accept.join(",") : context.accept;
-      const format = !options.format || options.format === "negotiate" ? negotiateFormat(accept) : options.format;
-      return renderAtomError(atom, {
-        requestId,
-        production,
-        format,
-        ...(options.problemTypeBase === undefined ? {} : { problemTypeBase: options.problemTypeBase }),
-        ...(options.redact === undefined ? {} : { redact: options.redact }),
-        ...(options.now === undefined ? {} : { now: options.now }),
-      });
+      const format = negotiate ? negotiateFormat(accept) : (options.format as ErrorFormat);
+      return renderAtomError(atom, fixed, requestId, format, context.path);
     },
   };
+}
+
+function eventOf(
+  atom: AtomError,
+  original: unknown,
+  requestId: string,
+  context: RenderContext,
+  logger: ErrorLogger | undefined,
+): ErrorEvent {
+  const event: ErrorEvent = { error: atom, original, severity: atom.severity, status: atom.status, requestId };
+  if (context.method !== undefined) event.method = context.method;
+  if (context.path !== undefined) event.path = context.path;
+  if (logger !== undefined) event.logger = logger;
+  return event;
+}
+
+function notify(onError: (event: ErrorEvent) => void, event: ErrorEvent): void {
+  try {
+    onError(event);
+  } catch {
+    // A broken logger must not turn an error response into a crash.
+  }
 }

@@ -11,12 +11,13 @@
  * app.use(express.json());
  * app.get("/users/:id", () => { throw new UserNotFoundError({ userId: "abc123" }); });
  * app.use(notFoundHandler());
- * app.use(errorHandler({ production: process.env.NODE_ENV === "production" }));
+ * app.use(errorHandler({ production: process.env.NODE_ENV !== "development" }));
  * ```
  * @packageDocumentation
  */
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
+import { type ErrorEnvelope, type ProblemDetails, serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -57,8 +58,19 @@ const bodyParserMapper: ErrorMapper = (error) => {
   return undefined;
 };
 
-function contextOf(req: ExpressRequestLike): RenderContext {
+/** Options of the Express handlers. */
+export interface ExpressErrorHandlerOptions<Req extends ExpressRequestLike = ExpressRequestLike>
+  extends ErrorHandlerOptions {
+  /**
+   * Reads the id your app's middleware gave the request (`(req) => req.id`), so the envelope and your logs agree.
+   * @default none: the incoming `x-request-id` when safe, else a new UUID
+   */
+  requestId?: (req: Req) => unknown;
+}
+
+function contextOf<Req extends ExpressRequestLike>(req: Req, options: ExpressErrorHandlerOptions<Req>): RenderContext {
   return {
+    requestId: options.requestId?.(req),
     requestIdHeader: req.headers["x-request-id"],
     accept: req.headers.accept,
     method: req.method,
@@ -71,41 +83,45 @@ function send(
   res: ExpressResponseLike,
   status: number,
   headers: Record<string, string>,
-  body: unknown,
+  body: ErrorEnvelope | ProblemDetails,
 ): void {
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (closesConnection(status, req.httpVersionMajor)) res.setHeader("connection", "close");
-  res.end(JSON.stringify(body));
+  res.end(serializeErrorBody(body));
 }
 
 /**
  * Error middleware (register it last). Renders any error in the Atom envelope, or problem+json when the client
  * asks for it. Delegates to Express's default handler when headers were already sent.
  */
-export function errorHandler(options: ErrorHandlerOptions = {}) {
+export function errorHandler<Req extends ExpressRequestLike = ExpressRequestLike>(
+  options: ExpressErrorHandlerOptions<Req> = {},
+) {
   const renderer = createErrorRenderer(options, [bodyParserMapper]);
   return function atomErrorHandler(
     error: unknown,
-    req: ExpressRequestLike,
+    req: Req,
     res: ExpressResponseLike,
     next: NextFunctionLike,
   ): void {
     if (res.headersSent) return next(error);
-    const { status, headers, body } = renderer.render(error, contextOf(req));
+    const { status, headers, body } = renderer.render(error, contextOf(req, options));
     send(req, res, status, headers, body);
   };
 }
 
 /** Handler for unmatched routes (register after all routes): `NOT_FOUND` (404) in the envelope. */
-export function notFoundHandler(options: ErrorHandlerOptions = {}) {
+export function notFoundHandler<Req extends ExpressRequestLike = ExpressRequestLike>(
+  options: ExpressErrorHandlerOptions<Req> = {},
+) {
   const renderer = createErrorRenderer(options);
-  return function atomNotFound(req: ExpressRequestLike, res: ExpressResponseLike): void {
-    const context = contextOf(req);
+  return function atomNotFound(req: Req, res: ExpressResponseLike): void {
+    const context = contextOf(req, options);
     const error = new NotFoundError({ message: `Route ${req.method} ${context.path} not found` });
     const { status, headers, body } = renderer.render(error, context);
     send(req, res, status, headers, body);
   };
 }
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, ErrorLogger } from "./error-handler.js";

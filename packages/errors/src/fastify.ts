@@ -8,13 +8,14 @@
  * import { atomErrors } from "@atom/errors/fastify";
  *
  * const app = Fastify();
- * await app.register(atomErrors, { production: process.env.NODE_ENV === "production" });
+ * await app.register(atomErrors, { production: process.env.NODE_ENV !== "development" });
  * app.get("/users/:id", async () => { throw new UserNotFoundError({ userId: "abc123" }); });
  * ```
  * @packageDocumentation
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError, ValidationError } from "./builtins.js";
+import { serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -49,14 +50,21 @@ const fastifyMapper: ErrorMapper = (error) => {
   return undefined;
 };
 
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
 function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest, res: FastifyReply) {
   const { status, headers, body } = renderer.render(error, {
     requestIdHeader: request.headers["x-request-id"],
     accept: request.headers.accept,
     method: request.method,
-    path: request.url.split("?")[0] ?? "/",
+    path: pathOf(request.url),
+    requestId: request.id,
+    logger: request.log,
   });
-  return res.status(status).headers(headers).send(JSON.stringify(body));
+  return res.status(status).headers(headers).send(serializeErrorBody(body));
 }
 
 /**
@@ -67,7 +75,7 @@ export function atomErrors(fastify: FastifyInstance, options: ErrorHandlerOption
   const renderer = createErrorRenderer(options, [fastifyMapper]);
   fastify.setErrorHandler((error, request, res) => reply(renderer, error, request, res));
   fastify.setNotFoundHandler((request, res) => {
-    const path = request.url.split("?")[0] ?? "/";
+    const path = pathOf(request.url);
     return reply(renderer, new NotFoundError({ message: `Route ${request.method} ${path} not found` }), request, res);
   });
   done();
@@ -78,4 +86,4 @@ Object.assign(atomErrors, {
   [Symbol.for("fastify.display-name")]: "@atom/errors",
 });
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, ErrorLogger } from "./error-handler.js";

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { AtomError } from "./atom-error.js";
 
 const CODES: Record<number, string> = {
@@ -20,32 +21,12 @@ const CODES: Record<number, string> = {
   504: "TIMEOUT",
 };
 
-const PHRASES: Record<number, string> = {
-  200: "OK",
-  400: "Bad Request",
-  401: "Unauthorized",
-  402: "Payment Required",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  406: "Not Acceptable",
-  408: "Request Timeout",
-  409: "Conflict",
-  410: "Gone",
-  413: "Content Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
-
-/** The standard reason phrase of an HTTP status (`404` → `Not Found`). */
+/**
+ * The standard reason phrase of an HTTP status, as `node:http` names it (`404` → `Not Found`, `202` → `Accepted`);
+ * `Client Error`, `Server Error` or `Error` for a status it does not know.
+ */
 export function statusPhrase(status: number): string {
-  return PHRASES[status] ?? (status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "Error");
+  return STATUS_CODES[status] ?? (status >= 500 && status <= 599 ? "Server Error" : status >= 400 && status <= 499 ? "Client Error" : "Error");
 }
 
 /** The message clients see for a 5xx error that is not exposed. */
@@ -59,8 +40,14 @@ export function genericMessage(status: number): string {
 /**
  * Builds an {@link AtomError} for an HTTP status thrown by a framework or another error library (http-errors,
  * Boom, Hono's `HTTPException`): `404` → `NOT_FOUND`, `429` → `RATE_LIMITED`, unlisted → `HTTP_<status>`.
+ * @param headers response headers the error asks for, such as `retry-after`
  */
-export function errorFromHttpStatus(status: number, message: string | undefined, cause: unknown): AtomError {
+export function errorFromHttpStatus(
+  status: number,
+  message: string | undefined,
+  cause: unknown,
+  headers?: Record<string, string>,
+): AtomError {
   const valid = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
   const expose = valid < 500;
   return new AtomError({
@@ -68,5 +55,6 @@ export function errorFromHttpStatus(status: number, message: string | undefined,
     status: valid,
     message: expose && message ? message : statusPhrase(valid),
     cause,
+    ...(headers === undefined ? {} : { headers }),
   });
 }

@@ -54,6 +54,7 @@ export {
   logSevereErrors,
   type ErrorEvent,
   type ErrorHandlerOptions,
+  type ErrorLogger,
   type ErrorRenderer,
   type RenderContext,
 } from "./error-handler.js";

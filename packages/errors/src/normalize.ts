@@ -1,22 +1,16 @@
 import { AtomError, isAtomError } from "./atom-error.js";
 import { InternalError } from "./builtins.js";
-import { errorFromHttpStatus } from "./http-status.js";
+import { fromHttpError } from "./foreign-errors.js";
 import { isZodError, validationErrorFromZod } from "./zod-issues.js";
 
 /** Turns a host-specific error into an AtomError, or returns `undefined` to pass it on. */
 export type ErrorMapper = (error: unknown) => AtomError | undefined;
 
-function httpStatusOf(error: object): number | undefined {
-  const e = error as { status?: unknown; statusCode?: unknown; isBoom?: unknown; output?: { statusCode?: unknown } };
-  if (e.isBoom === true && typeof e.output?.statusCode === "number") return e.output.statusCode;
-  const status = typeof e.status === "number" ? e.status : e.statusCode;
-  return typeof status === "number" && status >= 400 && status <= 599 ? status : undefined;
-}
-
 /**
  * Turns anything thrown into an {@link AtomError}:
  * AtomErrors pass through; a `ZodError` becomes `VALIDATION_ERROR`; errors carrying a 4xx/5xx `status`/`statusCode`
- * (http-errors, Boom, framework errors) keep that status; everything else (plain errors, strings, `null`) becomes
+ * (http-errors, Boom, Hono's `HTTPException`, framework errors) keep that status, their client-facing message and
+ * the headers they ask for (`WWW-Authenticate`, `Retry-After`); everything else (plain errors, strings, `null`) becomes
  * `INTERNAL_ERROR` with the original as `cause`.
  *
  * @param mappers host-specific conversions tried first
@@ -29,8 +23,8 @@ export function toAtomError(error: unknown, mappers: readonly ErrorMapper[] = []
   }
   if (isZodError(error)) return validationErrorFromZod(error);
   if (typeof error === "object" && error !== null) {
-    const status = httpStatusOf(error);
-    if (status !== undefined) return errorFromHttpStatus(status, (error as { message?: string }).message, error);
+    const mapped = fromHttpError(error);
+    if (mapped) return mapped;
   }
   return new InternalError({ cause: error });
 }

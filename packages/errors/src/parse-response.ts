@@ -27,6 +27,7 @@ const problemSchema = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
+  instance: z.string().optional(),
   error_code: z.string().min(1),
   severity,
   details: z.record(z.string(), z.unknown()).optional(),

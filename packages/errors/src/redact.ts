@@ -5,6 +5,22 @@ export const DEFAULT_REDACT_PATTERN =
 const MAX_DEPTH = 8;
 
 /**
+ * `details` itself when it is already safe JSON: every value a string, boolean, finite number or `null`, and no key
+ * matching `pattern`. Saves the deep copy for the common case of a few flat fields; `undefined` means "walk it".
+ * @internal
+ */
+export function flatSafeJson(details: Record<string, unknown>, pattern: RegExp): Record<string, unknown> | undefined {
+  if (Object.getPrototypeOf(details) !== Object.prototype) return undefined;
+  for (const key in details) {
+    if (!Object.hasOwn(details, key) || pattern.test(key)) return undefined;
+    const value = details[key];
+    if (value === null || typeof value === "string" || typeof value === "boolean") continue;
+    if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+  }
+  return details;
+}
+
+/**
  * Copies `value` into plain JSON: secrets redacted by key, circular references as `"[Circular]"`, `BigInt` as a
  * string, `Date` as ISO text, errors as `{ name, message }`, functions and symbols dropped, depth capped.
  * Never throws.

@@ -1,11 +1,13 @@
+import { STATUS_CODES } from "node:http";
 import { z } from "zod";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   AtomError,
   DatabaseError,
   errorEnvelopeSchema,
   negotiateFormat,
   parseErrorResponse,
+  parseInput,
   RateLimitedError,
   resolveRequestId,
   toAtomError,
@@ -13,6 +15,7 @@ import {
   UserNotFoundError,
   ValidationError,
 } from "./index.js";
+import { serializeErrorBody } from "./response.js";
 
 const fixed = { requestId: "req-1", now: () => new Date("2026-01-02T03:04:05.000Z") };
 
@@ -82,6 +85,34 @@ describe("toErrorResponse", () => {
     expect(thrown.details).toEqual({ cause: { value: "just text" } });
   });
 
+  describe("without a production option", () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it.each([undefined, "test", "staging", "production", "Development"])(
+      "sends the safe body when NODE_ENV is %s",
+      (nodeEnv) => {
+        vi.stubEnv("NODE_ENV", nodeEnv);
+        const { body } = toErrorResponse(new Error("kaput at /srv/app/db.js"), fixed);
+        expect(body).toEqual({
+          success: false,
+          error_code: "INTERNAL_ERROR",
+          message: "An internal error occurred",
+          severity: "critical",
+          timestamp: "2026-01-02T03:04:05.000Z",
+          request_id: "req-1",
+        });
+      },
+    );
+
+    it("shows development detail only when NODE_ENV is development", () => {
+      vi.stubEnv("NODE_ENV", "development");
+      const { body } = toErrorResponse(new Error("kaput"), fixed);
+      expect(body.details).toMatchObject({ cause: { message: "kaput", stack: expect.stringContaining("kaput") } });
+    });
+  });
+
   it("never exposes 5xx messages or details in production, even of AtomErrors", () => {
     const error = new DatabaseError({ message: "relation users does not exist", details: { sql: "SELECT *" } });
     const { body } = toErrorResponse(error, { ...fixed, production: true });
@@ -106,6 +137,27 @@ describe("toErrorResponse", () => {
       when: "2026-01-01T00:00:00.000Z",
       self: "[Circular]",
     });
+  });
+
+  it("sends clients the plain message and details.field, keeping the package prefix in message and logs", () => {
+    let thrown: unknown;
+    try {
+      parseInput(z.object({ state: z.string() }), { state: 7 }, "[@atom/oauth-store] consumeState");
+    } catch (error) {
+      thrown = error;
+    }
+    const { body } = toErrorResponse(thrown, fixed);
+    expect(body).toMatchObject({
+      error_code: "VALIDATION_ERROR",
+      message: '"state" Invalid input: expected string, received number',
+      details: { field: "state" },
+    });
+    expect((thrown as Error).message).toBe('[@atom/oauth-store] consumeState: "state" Invalid input: expected string, received number');
+    const tagged = new AtomError({ code: "BAD_STATE", status: 400, message: "[@atom/oauth-store] [postgres] state must be a non-empty string" });
+    for (const production of [true, false]) {
+      expect(toErrorResponse(tagged, { ...fixed, production }).body).toMatchObject({ message: "state must be a non-empty string" });
+    }
+    expect(tagged.toJSON().message).toBe("[@atom/oauth-store] [postgres] state must be a non-empty string");
   });
 
   it("sends Retry-After for rate limits", () => {
@@ -135,6 +187,23 @@ describe("toErrorResponse", () => {
       type: "about:blank",
       title: "Bad Request",
     });
+  });
+
+  it.each([
+    [202, "Accepted"],
+    [418, "I'm a Teapot"],
+    [413, STATUS_CODES[413]],
+    [507, "Insufficient Storage"],
+    [299, "Error"],
+  ])("titles a %i problem %s, as node:http names it", (status, title) => {
+    const error = new AtomError({ code: "X", message: "x", status });
+    expect(toErrorResponse(error, { ...fixed, format: "problem" }).body).toMatchObject({ status, title });
+  });
+
+  it("adds the RFC 9457 instance when one is given", () => {
+    const { body } = toErrorResponse(new UserNotFoundError({ userId: "u9" }), { ...fixed, format: "problem", instance: "/users/u9" });
+    expect(Object.keys(body).slice(0, 5)).toEqual(["type", "title", "status", "detail", "instance"]);
+    expect(body).toMatchObject({ instance: "/users/u9" });
   });
 });
 
@@ -183,6 +252,13 @@ describe("resolveRequestId", () => {
       expect(resolveRequestId(bad)).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
+
+  it("prefers the framework's id when it is visible ASCII of at most 255 characters", () => {
+    expect(resolveRequestId("from-header", "req-7")).toBe("req-7");
+    for (const bad of ["has space", "x".repeat(256), "a\r\nb", "", 42, null]) {
+      expect(resolveRequestId("from-header", bad)).toBe("from-header");
+    }
+  });
 });
 
 describe("parseErrorResponse", () => {
@@ -193,5 +269,22 @@ describe("parseErrorResponse", () => {
     expect(parseErrorResponse(problem)).toEqual(envelope);
     expect(parseErrorResponse({ success: true })).toBeUndefined();
     expect(parseErrorResponse("nope")).toBeUndefined();
+  });
+});
+
+describe("serializeErrorBody", () => {
+  it("writes exactly what JSON.stringify writes, for envelopes and problem documents", () => {
+    const odd = new AtomError({
+      code: 'Q"\u2028\\',
+      message: "line\nbreak \u0000 \"quoted\" \ud800",
+      status: 409,
+      details: { nested: { list: [1, "two", null] }, big: 3n, text: "</script>" },
+    });
+    for (const format of ["envelope", "problem"] as const) {
+      for (const error of [odd, new UserNotFoundError({ userId: "u1" }), new DatabaseError()]) {
+        const { body } = toErrorResponse(error, { ...fixed, format, requestId: 'r"1' });
+        expect(serializeErrorBody(body)).toBe(JSON.stringify(body));
+      }
+    }
   });
 });

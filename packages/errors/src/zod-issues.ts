@@ -43,7 +43,8 @@ export interface FromZodOptions {
 }
 
 /**
- * Turns a `ZodError` into a {@link ValidationError} whose message names the first offending field.
+ * Turns a `ZodError` into a {@link ValidationError} whose message names the first offending field. The `context`
+ * prefix stays in `message` (for logs); clients get the message without it.
  * @example validationErrorFromZod(err, { context: "[@atom/ledger] post" }).message
  * // '[@atom/ledger] post: "entries.0.amount" Expected bigint'
  */
@@ -54,6 +55,7 @@ export function validationErrorFromZod(error: ZodErrorLike, options: FromZodOpti
   const field = first?.path.join(".") ?? "";
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
   const what = field ? `"${field}" ${first?.message ?? "is invalid"}` : (first?.message ?? "Validation failed");
-  const message = `${options.context ? `${options.context}: ` : ""}${what}${more}`;
-  return new ValidationError({ message, field, issues, cause: error });
+  const publicMessage = `${what}${more}`;
+  const message = options.context ? `${options.context}: ${publicMessage}` : publicMessage;
+  return new ValidationError({ message, publicMessage, field, issues, cause: error });
 }

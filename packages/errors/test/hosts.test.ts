@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ErrorEvent, ErrorHandlerOptions } from "../src/index.js";
 import { hosts } from "./hosts.js";
 import type { RunningHost } from "./scenario.js";
@@ -34,6 +34,7 @@ const table: Step[] = [
   { label: "thrown string", path: "/throw/string", status: 500, code: "INTERNAL_ERROR" },
   { label: "thrown null", path: "/throw/null", status: 500, code: "INTERNAL_ERROR" },
   { label: "plain Error", path: "/throw/plain_error", status: 500, code: "INTERNAL_ERROR" },
+  { label: "prefixed package error", path: "/throw/prefixed", status: 400, code: "VALIDATION_ERROR", message: '"state" Invalid input: expected string, received number' },
   { label: "framework 4xx error", path: "/http/405", status: 405, code: "METHOD_NOT_ALLOWED", message: "framework error" },
   { label: "invalid JSON body", path: "/echo", init: json('{"name":'), status: 400, code: "INVALID_JSON" },
   { label: "valid JSON, wrong type", path: "/echo", init: json('{"name":42}'), status: 400, code: "VALIDATION_ERROR" },
@@ -102,8 +103,17 @@ for (const production of [true, false]) {
         expect(echoed.headers.get("x-request-id")).toBe("trace-42");
         expect(echoed.body.request_id).toBe("trace-42");
         const replaced = await call(running[name], table[1] as Step, { "x-request-id": "x".repeat(300) });
-        expect(replaced.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(replaced.body.request_id, name).toMatch(/^(hono-)?[0-9a-f-]{36}$/);
         expect(replaced.headers.get("x-request-id")).toBe(replaced.body.request_id);
+      }
+    });
+
+    it("uses the framework's request id in the body and the header", async () => {
+      for (const name of names) {
+        const result = await call(running[name], table[1] as Step);
+        const prefix = { express: "exp-", fastify: "fst-", hono: "hono-" }[name];
+        expect(result.body.request_id, name).toMatch(new RegExp(`^${prefix}[0-9a-f-]{36}$`));
+        expect(result.headers.get("x-request-id"), name).toBe(result.body.request_id);
       }
     });
 
@@ -112,6 +122,33 @@ for (const production of [true, false]) {
         const result = await call(running[name], { label: "", path: "/throw/rate_limited", status: 429, code: "" });
         expect(result.headers.get("retry-after"), name).toBe("30");
       }
+    });
+
+    it.each([
+      { path: "/foreign/http_errors_429", status: 429, code: "RATE_LIMITED", message: "Slow down", header: ["retry-after", "120"] },
+      { path: "/foreign/http_errors_401", status: 401, code: "UNAUTHORIZED", message: "Token expired", header: ["www-authenticate", 'Bearer error="invalid_token"'] },
+      { path: "/foreign/boom_503", status: 503, code: "SERVICE_UNAVAILABLE", header: ["retry-after", "60"] },
+      { path: "/foreign/boom_401", status: 401, code: "UNAUTHORIZED", message: "Bad token", header: ["www-authenticate", 'Bearer error="Bad token"'] },
+      { path: "/foreign/hono_503", status: 503, code: "SERVICE_UNAVAILABLE", header: ["retry-after", "15"] },
+      { path: "/foreign/hono_429", status: 429, code: "RATE_LIMITED", message: "Too fast", header: ["retry-after", "5"] },
+    ])("keeps the headers, status and message of $path", async (foreign) => {
+      const [name, value] = foreign.header as [string, string];
+      for (const host of names) {
+        const result = await call(running[host], { label: "", path: foreign.path, status: 0, code: "" });
+        expect(result.status, host).toBe(foreign.status);
+        expect(result.headers.get(name), host).toBe(value);
+        expect(result.headers.get("content-type"), host).toBe("application/json; charset=utf-8");
+        expect(result.body.error_code, host).toBe(foreign.code);
+        if (foreign.message) expect(result.body.message, host).toBe(foreign.message);
+        if (production) expect(JSON.stringify(result.body), host).not.toContain("db-primary");
+      }
+    });
+
+    it("keeps WWW-Authenticate from Hono's basicAuth", async () => {
+      const result = await call(running.hono, { label: "", path: "/basic", status: 0, code: "" });
+      expect(result.status).toBe(401);
+      expect(result.headers.get("www-authenticate")).toBe('Basic realm="atom"');
+      expect(result.body).toMatchObject({ success: false, error_code: "UNAUTHORIZED", message: "Unauthorized" });
     });
 
     it("closes the connection after a 413, so a keep-alive client's next request does not land on the unread body", async () => {
@@ -142,6 +179,7 @@ for (const production of [true, false]) {
           error_code: "USER_1101",
           severity: "low",
           request_id: "p-1",
+          instance: "/throw/user_not_found",
         });
       }
       const [first, ...others] = results.map((result) => comparable(result.body));
@@ -171,6 +209,61 @@ describe("fastify-only mappings", () => {
       });
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe("the host's logger", () => {
+  it("logs severe errors with the request id through Fastify's request.log, and a logger option on Express and Hono", async () => {
+    const fastifyLog: string[] = [];
+    const entries: { host: HostName; entry: Record<string, unknown>; message: string }[] = [];
+    for (const name of names) {
+      const logger = { error: (entry: Record<string, unknown>, message: string) => entries.push({ host: name, entry, message }) };
+      const host = await hosts[name](name === "fastify" ? { production: true, fastifyLog } : { production: true, logger });
+      try {
+        const result = await call(host, { label: "", path: "/throw/database", status: 500, code: "" });
+        const quiet = await call(host, { label: "", path: "/throw/user_not_found", status: 404, code: "" });
+        expect(quiet.status).toBe(404);
+        if (name === "fastify") {
+          const lines = fastifyLog.map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toMatchObject({
+            level: 50,
+            reqId: result.body.request_id,
+            error_code: "DATABASE_ERROR",
+            err: { message: "relation users does not exist" },
+          });
+        } else {
+          const mine = entries.filter((e) => e.host === name);
+          expect(mine).toHaveLength(1);
+          expect(mine[0]?.entry).toMatchObject({ request_id: result.body.request_id, error_code: "DATABASE_ERROR", status: 500 });
+          expect(mine[0]?.message).toContain("DATABASE_ERROR");
+        }
+      } finally {
+        await host.close();
+      }
+    }
+  });
+});
+
+describe("the default mode", () => {
+  it("sends 500 bodies without stack or message when neither NODE_ENV nor production is set", async () => {
+    vi.stubEnv("NODE_ENV", undefined);
+    try {
+      for (const name of names) {
+        const host = await hosts[name]({ onError: () => undefined });
+        try {
+          const result = await call(host, { label: "", path: "/throw/plain_error", status: 500, code: "" });
+          expect(result.status, name).toBe(500);
+          expect(result.body, name).not.toHaveProperty("details");
+          expect(result.body.message, name).toBe("An internal error occurred");
+          expect(JSON.stringify(result.body), name).not.toMatch(/hunter2|stack|\.ts:\d+/);
+        } finally {
+          await host.close();
+        }
+      }
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
@@ -9,6 +10,7 @@ import type { ErrorHandlerOptions } from "../src/index.js";
 import { errorHandler as expressErrorHandler, notFoundHandler as expressNotFound } from "../src/express.js";
 import { atomErrors } from "../src/fastify.js";
 import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
 import { PayloadTooLargeError } from "../src/index.js";
 import {
   errorBoundary,
@@ -16,10 +18,11 @@ import {
   jsonBody,
   notFoundHandler as honoNotFound,
 } from "../src/hono.js";
-import { echoBody, type RunningHost, throwers } from "./scenario.js";
+import { basicAuth } from "hono/basic-auth";
+import { echoBody, foreignThrowers, type RunningHost, throwers } from "./scenario.js";
 
-function throwCase(name: string): never {
-  const thrower = throwers[name];
+function throwCase(name: string, table: Record<string, () => never> = throwers): never {
+  const thrower = table[name];
   if (!thrower) throw new Error(`no case ${name}`);
   return thrower();
 }
@@ -28,28 +31,48 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
-export async function startExpress(options: ErrorHandlerOptions): Promise<RunningHost> {
+/** Options of the test hosts: the handler's, plus where Fastify's own logger writes. */
+export interface HostOptions extends ErrorHandlerOptions {
+  /** Lines Fastify's pino logger writes (Fastify logs nothing without it). */
+  fastifyLog?: string[];
+}
+
+export async function startExpress(options: HostOptions): Promise<RunningHost> {
   const app = express();
+  // An app's own request-id middleware; the handler is told where it keeps the id.
+  app.use((req: express.Request & { id?: string }, _res, next) => {
+    const incoming = req.headers["x-request-id"];
+    req.id = typeof incoming === "string" ? incoming : `exp-${randomUUID()}`;
+    next();
+  });
   app.use(express.json({ limit: "1kb" }));
   app.get("/throw/:name", async (req) => throwCase(req.params.name));
+  app.get("/foreign/:name", (req) => throwCase(req.params.name, foreignThrowers));
   app.get("/http/:status", (req) => {
     throw Object.assign(new Error("framework error"), { status: Number(req.params.status) });
   });
   app.post("/echo", (req, res) => {
     res.json({ ok: true, body: echoBody.parse(req.body) });
   });
-  app.use(expressNotFound(options));
-  app.use(expressErrorHandler(options));
+  const expressOptions = { ...options, requestId: (req: express.Request & { id?: string }) => req.id };
+  app.use(expressNotFound(expressOptions));
+  app.use(expressErrorHandler(expressOptions));
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
 }
 
-export async function startFastify(options: ErrorHandlerOptions): Promise<RunningHost> {
-  const app = Fastify({ bodyLimit: 1024 });
+export async function startFastify({ fastifyLog, ...options }: HostOptions): Promise<RunningHost> {
+  const app = Fastify({
+    bodyLimit: 1024,
+    requestIdHeader: "x-request-id",
+    genReqId: () => `fst-${randomUUID()}`,
+    ...(fastifyLog ? { logger: { level: "warn", stream: { write: (line: string) => fastifyLog.push(line) } } } : {}),
+  });
   await app.register(atomErrors, options);
   app.get<{ Params: { name: string } }>("/throw/:name", async (req) => throwCase(req.params.name));
+  app.get<{ Params: { name: string } }>("/foreign/:name", async (req) => throwCase(req.params.name, foreignThrowers));
   app.get<{ Params: { status: string } }>("/http/:status", async (req) => {
     throw Object.assign(new Error("framework error"), { statusCode: Number(req.params.status) });
   });
@@ -63,9 +86,10 @@ export async function startFastify(options: ErrorHandlerOptions): Promise<Runnin
   return { url: address, close: () => app.close() };
 }
 
-export async function startHono(options: ErrorHandlerOptions): Promise<RunningHost> {
+export async function startHono(options: HostOptions): Promise<RunningHost> {
   const app = new Hono();
   app.use(errorBoundary());
+  app.use(requestId({ generator: () => `hono-${randomUUID()}` }));
   app.use(
     bodyLimit({
       maxSize: 1024,
@@ -75,6 +99,9 @@ export async function startHono(options: ErrorHandlerOptions): Promise<RunningHo
     }),
   );
   app.get("/throw/:name", async (c) => throwCase(c.req.param("name")));
+  app.get("/foreign/:name", (c) => throwCase(c.req.param("name"), foreignThrowers));
+  app.use("/basic", basicAuth({ username: "ada", password: "lovelace", realm: "atom" }));
+  app.get("/basic", (c) => c.text("ok"));
   app.get("/http/:status", (c) => {
     throw new HTTPException(Number(c.req.param("status")) as 400, { message: "framework error" });
   });

@@ -1,3 +1,6 @@
+import Boom from "@hapi/boom";
+import { HTTPException } from "hono/http-exception";
+import createHttpError from "http-errors";
 import { z } from "zod";
 import {
   AgentNotFoundError,
@@ -6,6 +9,7 @@ import {
   ExternalServiceError,
   ForbiddenError,
   InternalError,
+  parseInput,
   RateLimitedError,
   TimeoutError,
   UnauthorizedError,
@@ -56,6 +60,10 @@ export const throwers: Record<string, () => never> = {
     z.object({ name: z.string() }).parse({ name: 1 });
     throw new Error("unreachable");
   },
+  prefixed: () => {
+    parseInput(z.object({ state: z.string() }), { state: 7 }, "[@atom/oauth-store] consumeState");
+    throw new Error("unreachable");
+  },
   string: () => {
     throw "a thrown string";
   },
@@ -64,6 +72,36 @@ export const throwers: Record<string, () => never> = {
   },
   plain_error: () => {
     throw new Error("db password is hunter2");
+  },
+};
+
+/**
+ * What each `GET /foreign/:case` route throws: other libraries' HTTP errors, with the headers they ask for.
+ * Every host serves the same table.
+ */
+export const foreignThrowers: Record<string, () => never> = {
+  http_errors_429: () => {
+    throw createHttpError(429, "Slow down", { headers: { "Retry-After": "120" } });
+  },
+  http_errors_401: () => {
+    throw createHttpError(401, "Token expired", { headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' } });
+  },
+  boom_503: () => {
+    const error = Boom.serverUnavailable("maintenance window until 04:00 at db-primary.internal");
+    error.output.headers["Retry-After"] = "60";
+    throw error;
+  },
+  boom_401: () => {
+    throw Boom.unauthorized("Bad token", "Bearer");
+  },
+  hono_503: () => {
+    throw new HTTPException(503, {
+      message: "queue full",
+      res: new Response("queue full", { headers: { "Retry-After": "15", "content-type": "text/plain" } }),
+    });
+  },
+  hono_429: () => {
+    throw new HTTPException(429, { message: "Too fast", res: new Response(null, { headers: { "Retry-After": "5" } }) });
   },
 };
 

@@ -238,7 +238,7 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
     {
       success: false,
       error_code: "GOVERNANCE_UNAVAILABLE",
-      message: "[@atom/governance] agent registry unavailable; the action was not allowed",
+      message: "agent registry unavailable; the action was not allowed",
       severity: "high",
       details: { component: "agent registry", agent_id: "student" },
     },
@@ -293,25 +293,25 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
     "a malformed agent id → 400",
     { method: "POST", path: "/by-body", body: { agent_id: 42 } },
     400,
-    invalid("agent_id (body)", "[@atom/governance] agent_id (body) must be an agent id of 1 to 256 characters"),
+    invalid("agent_id (body)", "agent_id (body) must be an agent id of 1 to 256 characters"),
   ],
   [
     "two different query ids → 400",
     { method: "POST", path: "/by-query?agent_id=student&agent_id=autonomous" },
     400,
-    invalid("agent_id (query)", "[@atom/governance] agent_id (query) must name exactly one agent"),
+    invalid("agent_id (query)", "agent_id (query) must name exactly one agent"),
   ],
   [
     "the same query id twice → 400",
     { method: "POST", path: "/by-query?agent_id=student&agent_id=student" },
     400,
-    invalid("agent_id (query)", "[@atom/governance] agent_id (query) must name exactly one agent"),
+    invalid("agent_id (query)", "agent_id (query) must name exactly one agent"),
   ],
   [
     "two X-Agent-ID headers → 400",
     { method: "POST", path: "/emails", headers: [["x-agent-id", "student"], ["x-agent-id", "autonomous"]] },
     400,
-    invalid("x-agent-id", "[@atom/governance] x-agent-id must name exactly one agent"),
+    invalid("x-agent-id", "x-agent-id must name exactly one agent"),
   ],
   [
     "with a resolver, its null is final: X-Agent-ID is not trusted → 403",

@@ -1,0 +1,175 @@
+// @atom/errors on a real host under autocannon: for Express, Fastify and Hono, the same routes served with the Atom
+// handlers and with the framework's own default handler, each in its own child process on 127.0.0.1.
+// Rounds are interleaved (Atom and default back to back, the order alternating every round) and the figure is the
+// median of the per-round ratios, since on a shared machine load drifts more between runs than the difference measured. Run by `pnpm bench`; BENCH_HTTP_ROUNDS and BENCH_HTTP_SECONDS bound its length,
+// BENCH_HTTP_HOSTS (comma-separated) picks hosts.
+//
+// Routes, identical in both variants of a host:
+//   GET /ok       returns {"ok":true} (the happy path: what registering the Atom handlers costs a request)
+//   GET /missing  throws the host's own 404 error: http-errors on Express and Fastify, HTTPException on Hono
+//   GET /atom-404 throws @atom/errors' UserNotFoundError. Express's and Fastify's default handlers read its
+//                 `status` (404); Hono's answers any non-HTTPException with a 500, so on Hono the default side of
+//                 this row is /missing, the 404 a Hono app throws.
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const HOSTS = (process.env.BENCH_HTTP_HOSTS ?? "express,fastify,hono").split(",");
+
+if (process.argv[2] === "--serve") await serve(process.argv[3], process.argv[4]);
+else await main();
+
+async function main() {
+  const autocannon = (await import("autocannon")).default;
+  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 7);
+  const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 1);
+  const connections = 16;
+  const children = [];
+  const comparisons = [];
+  const measure = async (host, variant, server, url, path, duration) => {
+    const cpuBefore = await server.cpu();
+    const result = await autocannon({ url, connections, duration, pipelining: 1 });
+    const cpu = (await server.cpu()) - cpuBefore;
+    const expected = path === "/ok" ? result["2xx"] : result["4xx"];
+    if (result.errors > 0 || result.timeouts > 0 || expected !== result.requests.total) {
+      const { errors, timeouts, ["2xx"]: ok, ["4xx"]: client, ["5xx"]: server } = result;
+      throw new Error(`${host} ${variant} ${path}: unexpected responses ${JSON.stringify({ errors, timeouts, ok, client, server })}`);
+    }
+    return { rps: result.requests.total / duration, cpu: cpu / result.requests.total };
+  };
+  try {
+    for (const host of HOSTS) {
+      const base = await start(host, "default");
+      const atom = await start(host, "atom");
+      children.push(base.child, atom.child);
+      const url = (port, path) => `http://127.0.0.1:${port}${path}`;
+      for (const [label, atomPath, basePath] of [
+        ["happy path GET /ok", "/ok", "/ok"],
+        ["error path: host's 404 thrown", "/missing", "/missing"],
+        ["error path: UserNotFoundError thrown", "/atom-404", host === "hono" ? "/missing" : "/atom-404"],
+      ]) {
+        const comparison = { host, label, base: [], atom: [], ratios: [], cpuRatios: [] };
+        const runBase = () => measure(host, "default", base, url(base.port, basePath), basePath, seconds);
+        const runAtom = () => measure(host, "atom", atom, url(atom.port, atomPath), atomPath, seconds);
+        await runBase();
+        await runAtom();
+        // Each round measures both back to back, in alternating order, and keeps their ratio: load from other
+        // processes drifts over seconds, and a ratio of neighbours cancels most of it.
+        for (let round = 0; round < rounds; round++) {
+          const first = round % 2 === 0 ? await runBase() : await runAtom();
+          const second = round % 2 === 0 ? await runAtom() : await runBase();
+          const [b, a] = round % 2 === 0 ? [first, second] : [second, first];
+          comparison.base.push(b.rps);
+          comparison.atom.push(a.rps);
+          comparison.ratios.push(a.rps / b.rps);
+          comparison.cpuRatios.push(b.cpu / a.cpu);
+        }
+        comparisons.push(comparison);
+      }
+    }
+  } finally {
+    for (const child of children) child.kill();
+  }
+  report(comparisons, rounds, seconds, connections);
+}
+
+function report(comparisons, rounds, seconds, connections) {
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  console.log(
+    `\n@atom/errors vs each framework's default handler, autocannon on 127.0.0.1, ${connections} connections, ` +
+      `${rounds} rounds of ${seconds}s per side, alternating.\n  req/s: medians; ratio: median of the per-round ` +
+      `atom/default ratios; cpu ratio: the same for the server's CPU time per request (default/atom), which other ` +
+      `processes on a shared machine disturb less`,
+  );
+  console.log(
+    `  ${"host".padEnd(8)} ${"route".padEnd(38)} ${"default".padStart(9)} ${"atom".padStart(9)}  ${"ratio".padStart(6)}  cpu ratio`,
+  );
+  for (const { host, label, base, atom, ratios, cpuRatios } of comparisons) {
+    console.log(
+      `  ${host.padEnd(8)} ${label.padEnd(38)} ${median(base).toFixed(0).padStart(9)} ${median(atom).toFixed(0).padStart(9)}  ` +
+        `${median(ratios).toFixed(3)}×  ${median(cpuRatios).toFixed(3)}×`,
+    );
+  }
+}
+
+function start(host, variant) {
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", host, variant], {
+    env: { ...process.env, NODE_ENV: "production" },
+    // Express's default handler writes every error's stack to stderr; that is part of what it costs, not output to show.
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
+  });
+  const cpu = () =>
+    new Promise((resolve) => {
+      child.once("message", resolve);
+      child.send("cpu");
+    });
+  return new Promise((resolve, reject) => {
+    child.once("message", (port) => resolve({ child, port, cpu }));
+    child.once("exit", (code) => reject(new Error(`${host} ${variant} server exited with ${code}`)));
+  });
+}
+
+async function serve(host, variant) {
+  process.on("SIGINT", () => process.exit(0));
+  const atom = variant === "atom";
+  const { UserNotFoundError } = await import("@atom/errors");
+  const throwAtom = () => {
+    throw new UserNotFoundError({ userId: "abc123" });
+  };
+  let server;
+  if (host === "express") {
+    const { default: express } = await import("express");
+    const { default: createHttpError } = await import("http-errors");
+    const { errorHandler, notFoundHandler } = await import("@atom/errors/express");
+    const app = express();
+    app.get("/ok", (_req, res) => res.json({ ok: true }));
+    app.get("/missing", () => {
+      throw createHttpError(404, "User not found");
+    });
+    app.get("/atom-404", throwAtom);
+    if (atom) {
+      app.use(notFoundHandler());
+      app.use(errorHandler());
+    }
+    server = app.listen(0, "127.0.0.1");
+  } else if (host === "fastify") {
+    const { default: Fastify } = await import("fastify");
+    const { default: createHttpError } = await import("http-errors");
+    const { atomErrors } = await import("@atom/errors/fastify");
+    const app = Fastify();
+    if (atom) await app.register(atomErrors);
+    app.get("/ok", async () => ({ ok: true }));
+    app.get("/missing", async () => {
+      throw createHttpError(404, "User not found");
+    });
+    app.get("/atom-404", async () => throwAtom());
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    server = app.server;
+  } else {
+    const { Hono } = await import("hono");
+    const { HTTPException } = await import("hono/http-exception");
+    const { serve: listen } = await import("@hono/node-server");
+    const { errorBoundary, errorHandler, notFoundHandler } = await import("@atom/errors/hono");
+    const app = new Hono();
+    if (atom) app.use(errorBoundary());
+    app.get("/ok", (c) => c.json({ ok: true }));
+    app.get("/missing", () => {
+      throw new HTTPException(404, { message: "User not found" });
+    });
+    app.get("/atom-404", throwAtom);
+    if (atom) {
+      app.notFound(notFoundHandler());
+      app.onError(errorHandler());
+    }
+    server = listen({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+  }
+  if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
+  process.on("message", () => {
+    const { user, system } = process.cpuUsage();
+    process.send(user + system);
+  });
+  process.send(server.address().port);
+}
