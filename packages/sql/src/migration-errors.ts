@@ -10,9 +10,13 @@ export const MigrationChangedError = defineError({
     `(applied checksum ${d.appliedChecksum}, current ${d.currentChecksum}); add a new migration instead, ` +
     "or pass allowChanged: true if the edit is intentional",
   details: z.object({
+    /** The migration's namespace. */
     namespace: z.string(),
+    /** The edited version. */
     version: z.number(),
+    /** SHA-256 recorded when it was applied. */
     appliedChecksum: z.string(),
+    /** SHA-256 of the SQL given now. */
     currentChecksum: z.string(),
   }),
 });
@@ -23,10 +27,15 @@ export const MigrationFailedError = defineError({
   status: 500,
   message: (d) => `[@atom/sql] migration ${d.namespace} v${d.version} (${d.name}) failed: ${d.reason}`,
   details: z.object({
+    /** The migration's namespace. */
     namespace: z.string(),
+    /** The failing version. */
     version: z.number(),
+    /** The failing migration's name. */
     name: z.string(),
+    /** PostgreSQL's SQLSTATE, when the driver gave one (`42P01`). */
     sqlState: z.string().optional(),
+    /** The server's message. */
     reason: z.string(),
   }),
 });
@@ -38,7 +47,12 @@ export const MigrationLockTimeoutError = defineError({
   message: (d) =>
     `[@atom/sql] waited ${d.lockTimeoutMs} ms for the migration lock (or a table lock) of ${d.namespace}; ` +
     "another process is migrating or holds a lock on the tables",
-  details: z.object({ namespace: z.string(), lockTimeoutMs: z.number() }),
+  details: z.object({
+    /** The namespace that was waiting. */
+    namespace: z.string(),
+    /** How long it waited. */
+    lockTimeoutMs: z.number(),
+  }),
 });
 
 /** The SQLSTATE of a driver error, if it carries one. @internal */

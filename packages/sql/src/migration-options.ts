@@ -46,7 +46,16 @@ export interface RunMigrationsOptions extends MigrationSet {
 }
 
 /** Longest migration SQL accepted (bytes of text), and most migrations in one set. */
-export const MIGRATION_LIMITS = { sqlLength: 1_000_000, migrations: 10_000, nameLength: 200, namespaceLength: 200 } as const;
+export const MIGRATION_LIMITS = {
+  /** Characters of one migration's SQL. */
+  sqlLength: 1_000_000,
+  /** Migrations in one set. */
+  migrations: 10_000,
+  /** Characters of a migration's name. */
+  nameLength: 200,
+  /** Characters of a namespace. */
+  namespaceLength: 200,
+} as const;
 
 const migrationSchema = z.object({
   version: z.number().int().min(1).max(2_147_483_647),
