@@ -16,7 +16,10 @@ export type EncryptionKey = Uint8Array | string;
  * ```
  */
 export interface EncryptionOptions {
-  /** Keys by id (`[A-Za-z0-9_-]{1,32}`). */
+  /**
+   * Keys by id (`[A-Za-z0-9_-]{1,32}`): each 32 random bytes, as a Buffer/Uint8Array or base64/base64url. Generate one
+   * with `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`.
+   */
   keys: Record<string, EncryptionKey>;
   /** The id of the key new values are encrypted with. Must be in `keys`. */
   current: string;
@@ -46,10 +49,18 @@ const PREFIX = "enc:";
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** What a key must be and how to make one: the message of every refused key (never the key itself). */
+const KEY_REQUIREMENT =
+  "must be 32 bytes (256 bits): a Buffer or Uint8Array, or a base64 or base64url string of 32 bytes (44 characters, 43 unpadded); " +
+  `generate one with node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`;
+
 const keySchema = z
-  .union([z.instanceof(Uint8Array), z.string()])
+  .union([z.instanceof(Uint8Array), z.string()], {
+    // An unset environment variable (`process.env.OAUTH_KEY_V1!`) is the usual way to get here.
+    error: (issue) => (issue.input === undefined ? `is missing; a key ${KEY_REQUIREMENT}` : KEY_REQUIREMENT),
+  })
   .transform((key) => (typeof key === "string" ? Buffer.from(key, "base64") : Buffer.from(key)))
-  .refine((key) => key.length === 32, "must be 32 bytes (256 bits)");
+  .refine((key) => key.length === 32, KEY_REQUIREMENT);
 
 const optionsSchema = z
   .object({

@@ -33,6 +33,24 @@ describe("createOAuthStore input validation", () => {
     );
   });
 
+  it("says what a key must be and how to make one, for a missing, mistyped or wrong-length key", () => {
+    const generate = `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`;
+    const requirement =
+      "must be 32 bytes (256 bits): a Buffer or Uint8Array, or a base64 or base64url string of 32 bytes " +
+      `(44 characters, 43 unpadded); generate one with ${generate}`;
+    const prefix = '[@atom/oauth-store] createOAuthStore encryption: "keys.v1"';
+    const attempt = (key: unknown) => () =>
+      createOAuthStore({ encryption: { keys: { v1: key as string }, current: "v1" } });
+    expect(attempt(undefined)).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", message: `${prefix} is missing; a key ${requirement}`, details: expect.objectContaining({ field: "keys.v1" }) }),
+    );
+    for (const key of [42, "", "c2hvcnQ=", Buffer.alloc(16).toString("hex"), Buffer.alloc(31)]) {
+      expect(attempt(key)).toThrow(
+        expect.objectContaining({ code: "VALIDATION_ERROR", message: `${prefix} ${requirement}`, details: expect.objectContaining({ field: "keys.v1" }) }),
+      );
+    }
+  });
+
   it("accepts a base64 key string", async () => {
     const keyed = createOAuthStore({ encryption: { keys: { k: Buffer.alloc(32, 7).toString("base64") }, current: "k" } });
     await expect(keyed.saveTokens({ userId: "u", provider: "p", accessToken: "a" })).resolves.toMatchObject({ accessToken: "a" });
