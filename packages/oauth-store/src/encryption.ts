@@ -59,8 +59,20 @@ const keySchema = z
     // An unset environment variable (`process.env.OAUTH_KEY_V1!`) is the usual way to get here.
     error: (issue) => (issue.input === undefined ? `is missing; a key ${KEY_REQUIREMENT}` : KEY_REQUIREMENT),
   })
+  // Buffer.from(…, "base64") skips characters outside the alphabet, so a garbled key could still decode to 32 bytes:
+  // a string is accepted only when it is exactly the canonical encoding of the bytes it decodes to.
+  .refine((key) => typeof key !== "string" || isCanonicalBase64Key(key), KEY_REQUIREMENT)
   .transform((key) => (typeof key === "string" ? Buffer.from(key, "base64") : Buffer.from(key)))
   .refine((key) => key.length === 32, KEY_REQUIREMENT);
+
+/** True for 32 bytes written as base64 (`+/`) or base64url (`-_`), padded or not, with nothing else in the string. */
+function isCanonicalBase64Key(key: string): boolean {
+  const unpadded = key.endsWith("=") ? key.slice(0, -1) : key;
+  if (unpadded.length !== 43) return false;
+  const url = /^[A-Za-z0-9_-]+$/.test(unpadded);
+  if (!url && !/^[A-Za-z0-9+/]+$/.test(unpadded)) return false;
+  return Buffer.from(unpadded, "base64").toString(url ? "base64url" : "base64").replace(/=$/, "") === unpadded;
+}
 
 const optionsSchema = z
   .object({

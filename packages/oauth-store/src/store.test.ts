@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createOAuthStore, memoryAdapter, pkceChallenge } from "./index.js";
 import { createTestClock } from "./testing/index.js";
@@ -44,7 +45,9 @@ describe("createOAuthStore input validation", () => {
     expect(attempt(undefined)).toThrow(
       expect.objectContaining({ code: "VALIDATION_ERROR", message: `${prefix} is missing; a key ${requirement}`, details: expect.objectContaining({ field: "keys.v1" }) }),
     );
-    for (const key of [42, "", "c2hvcnQ=", Buffer.alloc(16).toString("hex"), Buffer.alloc(31)]) {
+    const valid = Buffer.alloc(32, 7).toString("base64");
+    const garbled = [`${valid.slice(0, 10)}!!${valid.slice(10)}`, ` ${valid}`, `${valid}\n`, `${valid.slice(0, 42)}Z=`];
+    for (const key of [42, "", "c2hvcnQ=", Buffer.alloc(16).toString("hex"), Buffer.alloc(31), ...garbled]) {
       expect(attempt(key)).toThrow(
         expect.objectContaining({ code: "VALIDATION_ERROR", message: `${prefix} ${requirement}`, details: expect.objectContaining({ field: "keys.v1" }) }),
       );
@@ -54,6 +57,15 @@ describe("createOAuthStore input validation", () => {
   it("accepts a base64 key string", async () => {
     const keyed = createOAuthStore({ encryption: { keys: { k: Buffer.alloc(32, 7).toString("base64") }, current: "k" } });
     await expect(keyed.saveTokens({ userId: "u", provider: "p", accessToken: "a" })).resolves.toMatchObject({ accessToken: "a" });
+  });
+
+  it("accepts 32 random bytes as padded or unpadded base64 and base64url", () => {
+    for (let i = 0; i < 50; i++) {
+      const bytes = randomBytes(32);
+      for (const key of [bytes.toString("base64"), bytes.toString("base64").replace(/=$/, ""), bytes.toString("base64url"), `${bytes.toString("base64url")}=`]) {
+        expect(() => createOAuthStore({ encryption: { keys: { k: key }, current: "k" } })).not.toThrow();
+      }
+    }
   });
 
   it("refuses a refresh result without an access token and releases the lock", async () => {
