@@ -213,6 +213,23 @@ export const ResponseTooLargeError = defineError({
   message: (d) => `[@atom/workflow-engine] [http] response body exceeds ${d.maxResponseBytes} bytes`,
 });
 
+/**
+ * `HTTP_RESPONSE_TOO_COMPLEX` (502): a JSON response nests deeper than `MAX_JSON_DEPTH` or holds more than
+ * `MAX_JSON_VALUES` values, so it is refused before templates, stores or the host recurse into it.
+ */
+export const ResponseTooComplexError = defineError({
+  code: "HTTP_RESPONSE_TOO_COMPLEX",
+  status: 502,
+  severity: "medium",
+  details: z.object({
+    /** Where the limit was crossed, dotted (`items.0.children`). */
+    path: z.string(),
+    /** Which limit. */
+    problem: z.string(),
+  }),
+  message: (d) => `[@atom/workflow-engine] [http] response JSON ${d.problem} at "${d.path}"`,
+});
+
 /** `HTTP_REQUEST_FAILED` (502): the connection failed (DNS, reset, TLS...). Retryable. */
 export const HttpRequestFailedError = defineError({
   code: "HTTP_REQUEST_FAILED",

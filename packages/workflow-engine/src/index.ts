@@ -70,6 +70,7 @@ export {
   HttpStatusError,
   NodeInputError,
   NodeTimeoutError,
+  ResponseTooComplexError,
   ResponseTooLargeError,
   RunCancelledError,
   RunExistsError,

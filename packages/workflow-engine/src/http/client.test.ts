@@ -29,6 +29,8 @@ beforeAll(async () => {
       res.writeHead(302, { location: decodeURIComponent(req.url.slice("/redirect?to=".length)) }).end();
     } else if (req.url === "/json") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ hello: "world", method: req.method }));
+    } else if (req.url === "/deep") {
+      res.writeHead(200, { "content-type": "application/json" }).end(`${"[".repeat(200)}${"]".repeat(200)}`);
     } else if (req.url === "/big") {
       res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(5000));
     } else if (req.url === "/hang") {
@@ -133,6 +135,15 @@ describe("client against an allow-listed local server", () => {
     await expect(client.request({ method: "GET", url: `${server.url}/big` })).rejects.toMatchObject({
       code: "HTTP_RESPONSE_TOO_LARGE",
       message: "[@atom/workflow-engine] [http] response body exceeds 1000 bytes",
+    });
+  });
+
+  it("refuses a JSON body nested deeper than MAX_JSON_DEPTH instead of handing it to the run", async () => {
+    await expect(client.request({ method: "GET", url: `${server.url}/deep` })).rejects.toMatchObject({
+      code: "HTTP_RESPONSE_TOO_COMPLEX",
+      status: 502,
+      message: `[@atom/workflow-engine] [http] response JSON nested deeper than 64 levels at "${Array(64).fill("0").join(".")}"`,
+      details: { path: Array(64).fill("0").join(".") },
     });
   });
 

@@ -1,6 +1,11 @@
+import { ResponseTooComplexError } from "../errors.js";
+import { jsonShapeProblem } from "../json-limits.js";
+
 /**
  * Parses a body by content type: JSON (`application/json`, `+json`) parsed (left as text when malformed), text-like
- * types as UTF-8, anything else as base64; empty bodies are `null`.
+ * types as UTF-8, anything else as base64; empty bodies are `null`. Parsed JSON deeper or larger than the engine's JSON
+ * limits is refused (`HTTP_RESPONSE_TOO_COMPLEX`): a hostile server must not hand the run a value that overflows the
+ * stack of whatever recurses into it next (templates, `JSON.stringify` in a store, the host).
  * @internal
  */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
@@ -8,11 +13,15 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (type === "application/json" || type.endsWith("+json")) {
     const text = raw.toString("utf8");
+    let parsed: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      parsed = JSON.parse(text);
     } catch {
       return text;
     }
+    const problem = jsonShapeProblem(parsed);
+    if (problem) throw new ResponseTooComplexError({ path: problem.path.join("."), problem: problem.message });
+    return parsed;
   }
   if (type === "" || type.startsWith("text/") || type.endsWith("xml") || type === "application/x-www-form-urlencoded") {
     return raw.toString("utf8");
