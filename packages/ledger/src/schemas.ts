@@ -10,9 +10,43 @@ const accountType = z.enum(["asset", "liability", "equity", "revenue", "expense"
 
 /** JSON values only (what a `jsonb` column stores and a fingerprint can hash): no bigint, Date, undefined, NaN. */
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-const json: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.string(), z.number().refine(Number.isFinite, "must be a finite number"), z.boolean(), z.null(), z.array(json).max(1000), z.record(z.string(), json)]),
-);
+
+/** Deepest nesting, most values and longest array accepted in a posting's `metadata`. */
+export const METADATA_LIMITS = { depth: 32, values: 10_000, arrayLength: 1000 } as const;
+
+/**
+ * The first place where `root` is not plain JSON within {@link METADATA_LIMITS}, or `undefined`. Iterative, so a
+ * hostile depth is refused with a path instead of overflowing the stack (a recursive schema would throw RangeError).
+ */
+function jsonProblem(root: unknown): { path: (string | number)[]; message: string } | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  let count = 0;
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    const { value, path } = frame;
+    if (++count > METADATA_LIMITS.values) return { path: [], message: `must hold at most ${METADATA_LIMITS.values} values` };
+    if (value === null || typeof value === "string" || typeof value === "boolean") continue;
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) return { path, message: "must be a finite number" };
+      continue;
+    }
+    if (typeof value !== "object") return { path, message: "must be a JSON value (no bigint, undefined, function or symbol)" };
+    if (path.length >= METADATA_LIMITS.depth) return { path, message: `must be nested at most ${METADATA_LIMITS.depth} levels deep` };
+    if (Array.isArray(value)) {
+      if (value.length > METADATA_LIMITS.arrayLength) return { path, message: `must have at most ${METADATA_LIMITS.arrayLength} items` };
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+      continue;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return { path, message: "must be a plain JSON object (no Date, Map or class instance)" };
+    for (const [key, item] of Object.entries(value)) stack.push({ value: item, path: [...path, key] });
+  }
+  return undefined;
+}
+
+const metadataSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
+}) as unknown as z.ZodType<Record<string, Json>>;
 
 export const accountSchema = z.object({
   code,
@@ -37,7 +71,7 @@ export const postSchema = z.object({
   idempotencyKey: z.string().min(1).max(200).optional(),
   effectiveAt: z.date().refine((d) => !Number.isNaN(d.getTime()), "must be a valid date").optional(),
   sourceRef: sourceRefSchema.optional(),
-  metadata: z.record(z.string(), json).optional(),
+  metadata: metadataSchema.optional(),
   autoCreate: z.array(accountSchema).max(500).optional(),
 });
 

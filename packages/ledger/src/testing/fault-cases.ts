@@ -191,9 +191,18 @@ export function faultCases(fresh: (clock?: () => Date) => Promise<Ledger>): void
     expect((await ledger.statement("1000")).lines).toHaveLength(1);
   });
 
+  /** `{ a: { a: … } }`, `levels` deep: a hostile metadata value. */
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = {};
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+
   it.each([
     ["reverse without options", (l: Ledger) => l.reverse("00000000-0000-4000-8000-000000000000", undefined as never), "reason"],
     ["bigint metadata", (l: Ledger) => l.post({ description: "m", metadata: { n: 1n }, entries: [{ account: "1000", side: "debit", amount: 1n }, { account: "3000", side: "credit", amount: 1n }] }), "metadata.n"],
+    ["metadata nested 20,000 levels deep", (l: Ledger) => l.post({ description: "m", metadata: { deep: nested(20_000) }, entries: [{ account: "1000", side: "debit", amount: 1n }, { account: "3000", side: "credit", amount: 1n }] }), `metadata.deep${".a".repeat(31)}`],
+    ["a Date in metadata", (l: Ledger) => l.post({ description: "m", metadata: { at: new Date() } as never, entries: [{ account: "1000", side: "debit", amount: 1n }, { account: "3000", side: "credit", amount: 1n }] }), "metadata.at"],
     ["an unknown `via`", (l: Ledger) => l.recordDeferral("x", { via: "bank" as never }), "via"],
     ["an unknown currency", (l: Ledger) => l.createAccount({ code: "9", name: "n", type: "asset", currency: "ZZZ" }), "currency"],
   ])("refuses %s with VALIDATION_ERROR naming the field", async (_name, call, field) => {
