@@ -1,6 +1,6 @@
 import { DatabaseError } from "@atom/errors";
 import type { Collection, Db, Filter } from "mongodb";
-import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
+import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus, TokenWrite } from "../types.js";
 import { createIndexes } from "./indexes.js";
 
 /** Options of {@link mongodbAdapter}. */
@@ -110,24 +110,26 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
   const states: Collection<StateDoc> = options.db.collection<StateDoc>(options.collections?.states ?? "oauth_states");
   const tokens: Collection<TokenDoc> = options.db.collection<TokenDoc>(options.collections?.tokens ?? "oauth_tokens");
   const byKey = (userId: string, provider: string): Filter<TokenDoc> => ({ userId, provider });
+  /** The fields a save or a successful refresh sets: new tokens, active, unlocked (a null refresh token keeps the old). */
+  const activeTokens = (w: TokenWrite) => ({
+    accessToken: w.accessToken,
+    ...(w.refreshToken === null ? {} : { refreshToken: w.refreshToken }),
+    tokenType: w.tokenType,
+    scopes: w.scopes,
+    expiresAt: w.expiresAt,
+    raw: w.raw,
+    status: "active" as const,
+    lastError: null,
+    updatedAt: w.now,
+    ...unlocked,
+  });
   const found = (doc: TokenDoc | null) => (doc === null ? null : toTokens(doc));
 
-  const upsertOnce = async (w: Parameters<OAuthStoreAdapter["upsertTokens"]>[0]): Promise<TokenRecord> => {
+  const upsertOnce = async (w: TokenWrite): Promise<TokenRecord> => {
     const doc = await tokens.findOneAndUpdate(
       byKey(w.userId, w.provider),
       {
-        $set: {
-          accessToken: w.accessToken,
-          ...(w.refreshToken === null ? {} : { refreshToken: w.refreshToken }),
-          tokenType: w.tokenType,
-          scopes: w.scopes,
-          expiresAt: w.expiresAt,
-          raw: w.raw,
-          status: "active",
-          lastError: null,
-          updatedAt: w.now,
-          ...unlocked,
-        },
+        $set: activeTokens(w),
         $inc: { version: 1 },
         $setOnInsert: { createdAt: w.now, ...(w.refreshToken === null ? { refreshToken: null } : {}) },
       },
@@ -192,18 +194,7 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
         await tokens.findOneAndUpdate(
           { userId: w.userId, provider: w.provider, lockOwner: lease.owner, version: lease.version },
           {
-            $set: {
-              accessToken: w.accessToken,
-              ...(w.refreshToken === null ? {} : { refreshToken: w.refreshToken }),
-              tokenType: w.tokenType,
-              scopes: w.scopes,
-              expiresAt: w.expiresAt,
-              raw: w.raw,
-              status: "active",
-              lastError: null,
-              updatedAt: w.now,
-              ...unlocked,
-            },
+            $set: activeTokens(w),
             $inc: { version: 1 },
           },
           { returnDocument: "after" },
