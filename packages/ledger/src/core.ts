@@ -96,26 +96,43 @@ export interface ManagedScope extends LedgerScope {
   >;
 }
 
-/** @internal The posting core: accounts, postings, balances, reversals and reports, over a storage. */
-export interface PostingCore {
-  /** Creates an account (idempotent when identical). */
+/** The posting operations of a `Ledger`: accounts, postings, balances, reversals and reports. */
+export interface PostingOperations {
+  /** Creates an account (idempotent when identical, also under concurrency). @throws {ValidationError} */
   createAccount(input: AccountInput, options?: LedgerCallOptions): Promise<Account>;
-  /** Posts a balanced transaction atomically. */
+  /**
+   * Posts a balanced transaction atomically. With an `idempotencyKey`, a repeat (same content, metadata key order
+   * aside) returns the original transaction and posts nothing.
+   * @throws LedgerUnbalancedError, LedgerAccountNotFoundError, LedgerCurrencyMismatchError,
+   *   LedgerNormalBalanceViolationError (also when a backdated decrease would overdraw any time since its
+   *   `effectiveAt`), LedgerBalanceOutOfRangeError, LedgerIdempotencyConflictError, ValidationError — and writes nothing
+   */
   post(input: PostInput, options?: LedgerCallOptions): Promise<Transaction>;
-  /** Posts the mirror of a transaction. */
+  /**
+   * Posts the mirror of a transaction, linked to it. A transaction is reversed at most once; reversals and the
+   * transactions the invoice operations posted (`LEDGER_TRANSACTION_MANAGED`: void the invoice instead) cannot be.
+   * @throws ValidationError naming `reason` when it is missing
+   */
   reverse(transactionId: string, options: { reason: string } & LedgerCallOptions): Promise<Transaction>;
-  /** An account's balance, as of now or a time. */
+  /** An account's balance on its normal side, as of now (future-dated entries not yet counted) or as of a time. */
   balance(account: string, options?: { asOf?: Date } & LedgerCallOptions): Promise<bigint>;
-  /** Every account in the debit or credit column. */
+  /** Every account with its balance (as of now, or a time) in the debit or credit column. */
   trialBalance(options?: { asOf?: Date } & LedgerCallOptions): Promise<TrialBalance>;
-  /** An account's entries with the running balance. */
+  /** An account's entries with the running balance, paginated by cursor. */
   statement(account: string, options?: z.input<typeof statementSchema> & LedgerCallOptions): Promise<Statement>;
   /** The transactions linked to a business object. */
   transactionsBySource(type: string, id: string, options?: LedgerCallOptions): Promise<Transaction[]>;
-  /** Throws unless the balance is `expected`. */
+  /** Throws `LEDGER_BALANCE_ASSERTION_FAILED` unless the balance is `expected` (beancount's `balance` directive). */
   assertBalance(account: string, expected: bigint, options?: { asOf?: Date } & LedgerCallOptions): Promise<void>;
-  /** Runs several operations in one storage transaction. */
+  /**
+   * Runs several operations in one storage transaction: all of them commit, or none (when `fn` throws). The scope
+   * offers the posting operations only; balances change by posting, never directly.
+   */
   withTransaction<T>(fn: (scope: LedgerScope) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
+}
+
+/** @internal The posting core: the posting operations, plus what the invoice layer builds on. */
+export interface PostingCore extends PostingOperations {
   /** The same, with the invoice layer's extra operations. */
   managed<T>(fn: (scope: ManagedScope) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
   /** Maps what escapes a storage (a unique violation nobody handled) to an `AtomError`. */

@@ -18,7 +18,7 @@
  * @packageDocumentation
  */
 export { createLedger, type Ledger, type LedgerOptions } from "./ledger.js";
-export type { AccountInput, LedgerScope, PostInput, Statement, TrialBalance, TrialBalanceRow } from "./core.js";
+export type { AccountInput, LedgerScope, PostInput, PostingOperations, Statement, TrialBalance, TrialBalanceRow } from "./core.js";
 export { checkPosting, lowestBalanceSince, type CheckedPosting } from "./posting-rules.js";
 export { memoryLedger } from "./memory.js";
 export { currencyExponent, formatMoney, isCurrency, MAX_AMOUNT, money, type Money } from "./money.js";
