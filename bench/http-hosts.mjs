@@ -11,6 +11,7 @@
 //                 `status` (404); Hono's answers any non-HTTPException with a 500, so on Hono the default side of
 //                 this row is /missing, the 404 a Hono app throws.
 import { fork } from "node:child_process";
+import { median } from "./interleave.mjs";
 import { fileURLToPath } from "node:url";
 
 const HOSTS = (process.env.BENCH_HTTP_HOSTS ?? "express,fastify,hono").split(",");
@@ -73,11 +74,6 @@ async function main() {
 }
 
 function report(comparisons, rounds, seconds, connections) {
-  const median = (values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
   console.log(
     `\n@atom/errors vs each framework's default handler, autocannon on 127.0.0.1, ${connections} connections, ` +
       `${rounds} rounds of ${seconds}s per side, alternating.\n  req/s: medians; ratio: median of the per-round ` +

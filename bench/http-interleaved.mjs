@@ -7,6 +7,7 @@ import { createServer } from "node:http";
 import { createWorkflowEngine } from "@atom/workflow-engine";
 import { createHttpClient } from "@atom/workflow-engine/http";
 import { Agent, request } from "undici";
+import { median, sampleInterleaved } from "./interleave.mjs";
 
 const ROUNDS = 12;
 const PER_ROUND = 1_000;
@@ -37,26 +38,11 @@ const contenders = {
   "bare undici request + body.json() (limit)": async () => (await request(url, { dispatcher: agent })).body.json(),
 };
 const names = Object.keys(contenders);
-const samples = Object.fromEntries(names.map((name) => [name, []]));
-
-for (const name of names) for (let i = 0; i < WARMUP; i++) await contenders[name]();
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < names.length; k++) {
-    const name = names[(round + k) % names.length];
-    const started = performance.now();
-    for (let i = 0; i < PER_ROUND; i++) await contenders[name]();
-    samples[name].push(((performance.now() - started) * 1000) / PER_ROUND);
-  }
-}
+const samples = await sampleInterleaved(contenders, { rounds: ROUNDS, perRound: PER_ROUND, warmup: WARMUP });
 await http.close();
 await agent.close();
 server.close();
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const limit = median(samples[names[names.length - 1]]);
 console.log(`\nGET a local JSON endpoint, ${ROUNDS} interleaved rounds of ${PER_ROUND} sequential requests (median µs/request)`);
 for (const name of names) {

@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 import { createOAuthStore } from "@atom/oauth-store";
 import { migrate, postgresAdapter } from "@atom/oauth-store/postgres";
 import pg from "pg";
+import { median, sampleInterleaved } from "./interleave.mjs";
 
 const ROUNDS = 40;
 const PER_ROUND = 100;
@@ -110,24 +111,9 @@ function aesRoundTrip() {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 async function interleave(title, contenders) {
   const names = Object.keys(contenders);
-  const samples = Object.fromEntries(names.map((name) => [name, []]));
-  for (const name of names) for (let i = 0; i < WARMUP; i++) await contenders[name]();
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length];
-      const started = performance.now();
-      for (let i = 0; i < PER_ROUND; i++) await contenders[name]();
-      samples[name].push(((performance.now() - started) * 1000) / PER_ROUND);
-    }
-  }
+  const samples = await sampleInterleaved(contenders, { rounds: ROUNDS, perRound: PER_ROUND, warmup: WARMUP });
   const baseline = samples[names[0]];
   console.log(`\n${title} (${db.kind}), ${ROUNDS} interleaved rounds of ${PER_ROUND} (median µs per round trip; ratio = median of per-round ratios)`);
   for (const name of names) {
