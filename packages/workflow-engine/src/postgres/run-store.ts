@@ -14,7 +14,7 @@ import type {
   WorkflowDefinition,
 } from "../types.js";
 import { STORE_TABLES } from "../internals.js";
-import { runStoreMigrations } from "./migrations.js";
+import { atomMigrations } from "./atom-migrations.js";
 
 /** Options of {@link postgresRunStore}. */
 export interface PostgresRunStoreOptions {
@@ -76,11 +76,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
   const results = `${prefix}atom_workflow_node_results`;
   let migrated: Promise<void> | undefined;
   const migrate = () => {
-    migrated ??= runMigrations(sql, {
-      namespace: "workflow-engine",
-      migrations: runStoreMigrations(prefix),
-      ...(opts.schema === undefined ? {} : { schema: opts.schema }),
-    }).then(
+    migrated ??= runMigrations(sql, atomMigrations(opts.schema === undefined ? {} : { schema: opts.schema })).then(
       () => undefined,
       (error: unknown) => {
         migrated = undefined;
