@@ -17,6 +17,7 @@
  */
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
+import { readProperty } from "./read-property.js";
 import { type ErrorEnvelope, type ProblemDetails, serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
@@ -52,7 +53,7 @@ export type NextFunctionLike = (error?: unknown) => void;
 
 /** body-parser errors: malformed JSON and oversized bodies. */
 const bodyParserMapper: ErrorMapper = (error) => {
-  const type = (error as { type?: unknown } | null)?.type;
+  const type = typeof error === "object" && error !== null ? readProperty(error, "type") : undefined;
   if (type === "entity.parse.failed") return new InvalidJsonError({ cause: error });
   if (type === "entity.too.large") return new PayloadTooLargeError({ cause: error });
   return undefined;

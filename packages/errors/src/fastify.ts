@@ -15,6 +15,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError, ValidationError } from "./builtins.js";
+import { readProperty } from "./read-property.js";
 import { serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
@@ -28,13 +29,14 @@ interface FastifyValidationItem {
 
 const fastifyMapper: ErrorMapper = (error) => {
   if (typeof error !== "object" || error === null) return undefined;
-  const e = error as { code?: string; statusCode?: number; validation?: FastifyValidationItem[]; validationContext?: string };
-  if (Array.isArray(e.validation)) {
-    const issues = e.validation.map((item) => {
+  const validation = readProperty(error, "validation");
+  if (Array.isArray(validation)) {
+    const context = readProperty(error, "validationContext");
+    const issues = (validation as FastifyValidationItem[]).map((item) => {
       const path = (item.instancePath ?? "").split("/").filter(Boolean);
       if (item.params?.missingProperty) path.push(item.params.missingProperty);
       return {
-        path: [...(e.validationContext ? [e.validationContext] : []), ...path],
+        path: [...(typeof context === "string" && context ? [context] : []), ...path],
         message: item.message ?? "is invalid",
         code: item.keyword ?? "invalid",
       };
@@ -42,11 +44,12 @@ const fastifyMapper: ErrorMapper = (error) => {
     const field = issues[0]?.path.join(".") ?? "";
     return new ValidationError({ field, issues, message: `"${field}" ${issues[0]?.message ?? "is invalid"}`, cause: error });
   }
-  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new PayloadTooLargeError({ cause: error });
-  if (e.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || e.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+  const code = readProperty(error, "code");
+  if (code === "FST_ERR_CTP_BODY_TOO_LARGE") return new PayloadTooLargeError({ cause: error });
+  if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || code === "FST_ERR_CTP_INVALID_JSON_BODY") {
     return new InvalidJsonError({ cause: error });
   }
-  if (error instanceof SyntaxError && e.statusCode === 400) return new InvalidJsonError({ cause: error });
+  if (error instanceof SyntaxError && readProperty(error, "statusCode") === 400) return new InvalidJsonError({ cause: error });
   return undefined;
 };
 

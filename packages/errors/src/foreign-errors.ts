@@ -1,17 +1,6 @@
 import type { AtomError } from "./atom-error.js";
 import { errorFromHttpStatus } from "./http-status.js";
-
-/** The fields of http-errors, Boom and Hono's `HTTPException` that this module reads. */
-interface HttpErrorLike {
-  message?: unknown;
-  status?: unknown;
-  statusCode?: unknown;
-  expose?: unknown;
-  headers?: unknown;
-  isBoom?: unknown;
-  output?: { statusCode?: unknown; headers?: unknown };
-  res?: { headers?: unknown };
-}
+import { readProperty } from "./read-property.js";
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -35,14 +24,15 @@ function addHeader(out: Record<string, string> | undefined, name: unknown, value
  * headers of Hono's `HTTPException` response (`res`). Body headers (`content-type`...) are dropped since the
  * envelope replaces the body; names that are not HTTP tokens and values with control characters are dropped too.
  */
-function headersOf(error: HttpErrorLike): Record<string, string> | undefined {
+function headersOf(error: object, boom: BoomOutput): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
-  const source = error.isBoom === true ? error.output?.headers : error.headers;
+  const source = boom === NOT_BOOM ? readProperty(error, "headers") : boom && readProperty(boom, "headers");
   if (typeof source === "object" && source !== null) {
     for (const name of Object.keys(source)) out = addHeader(out, name, (source as Record<string, unknown>)[name]);
   }
-  const fetchHeaders = error.res?.headers as { forEach?: unknown } | undefined;
-  if (typeof fetchHeaders?.forEach === "function") {
+  const res = readProperty(error, "res");
+  const fetchHeaders = typeof res === "object" && res !== null ? readProperty(res, "headers") : undefined;
+  if (typeof fetchHeaders === "object" && fetchHeaders !== null && typeof readProperty(fetchHeaders, "forEach") === "function") {
     (fetchHeaders as Headers).forEach((value, name) => {
       out = addHeader(out, name, value);
     });
@@ -50,13 +40,20 @@ function headersOf(error: HttpErrorLike): Record<string, string> | undefined {
   return out;
 }
 
-function statusOf(error: HttpErrorLike): number | undefined {
-  const status =
-    error.isBoom === true && typeof error.output?.statusCode === "number"
-      ? error.output.statusCode
-      : typeof error.status === "number"
-        ? error.status
-        : error.statusCode;
+const NOT_BOOM = Symbol("not Boom");
+/** Boom's `output` (its status and headers live there), `undefined` for a Boom without one, or {@link NOT_BOOM}. */
+type BoomOutput = object | undefined | typeof NOT_BOOM;
+
+function boomOutput(error: object): BoomOutput {
+  if (readProperty(error, "isBoom") !== true) return NOT_BOOM;
+  const output = readProperty(error, "output");
+  return typeof output === "object" && output !== null ? output : undefined;
+}
+
+function statusOf(error: object, boom: BoomOutput): number | undefined {
+  const boomStatus = typeof boom === "object" ? readProperty(boom, "statusCode") : undefined;
+  let status = typeof boomStatus === "number" ? boomStatus : readProperty(error, "status");
+  if (typeof status !== "number") status = readProperty(error, "statusCode");
   return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
 }
 
@@ -67,10 +64,10 @@ function statusOf(error: HttpErrorLike): number | undefined {
  * Returns `undefined` for anything without such a status.
  */
 export function fromHttpError(error: object): AtomError | undefined {
-  const e = error as HttpErrorLike;
-  const status = statusOf(e);
+  const boom = boomOutput(error);
+  const status = statusOf(error, boom);
   if (status === undefined) return undefined;
-  const exposed = status < 500 && e.expose !== false;
-  const message = exposed && typeof e.message === "string" ? e.message : undefined;
-  return errorFromHttpStatus(status, message, error, headersOf(e));
+  const exposed = status < 500 && readProperty(error, "expose") !== false;
+  const message = exposed ? readProperty(error, "message") : undefined;
+  return errorFromHttpStatus(status, typeof message === "string" ? message : undefined, error, headersOf(error, boom));
 }

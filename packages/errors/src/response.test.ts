@@ -224,6 +224,31 @@ describe("toAtomError", () => {
     });
   });
 
+  it("reads inherited getters of another library's error class as plain property reads do", () => {
+    class RateLimited extends Error {
+      get status() {
+        return 429;
+      }
+      get headers() {
+        return { "Retry-After": 30 };
+      }
+    }
+    class Hidden extends RateLimited {
+      get expose() {
+        return false;
+      }
+    }
+    expect(toAtomError(new RateLimited("slow down"))).toMatchObject({
+      code: "RATE_LIMITED",
+      message: "slow down",
+      headers: { "retry-after": "30" },
+    });
+    expect(toAtomError(new Hidden("internal reason")).message).toBe("Too Many Requests");
+    const boomWithoutOutput = Object.assign(new Error("b"), { isBoom: true, statusCode: 404, headers: { "x-a": "1" } });
+    expect(toAtomError(boomWithoutOutput)).toMatchObject({ status: 404 });
+    expect(toAtomError(boomWithoutOutput).headers).toEqual({});
+  });
+
   it("tries host mappers first", () => {
     const mapped = new AtomError({ code: "MAPPED", message: "m" });
     expect(toAtomError(new Error("x"), [() => mapped])).toBe(mapped);

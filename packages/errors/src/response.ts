@@ -218,15 +218,35 @@ export function negotiateFormat(accept: string | null | undefined): ErrorFormat 
 
 const quote = JSON.stringify;
 
+/** JSON strings of the values that repeat from one error body to the next (codes, severities), quoted once. */
+const quotedValues = new Map<string, string>();
+const QUOTED_VALUES_MAX = 256;
+let lastTimestamp = "";
+let lastTimestampJson = '""';
+
+function quoteRepeated(value: string): string {
+  let json = quotedValues.get(value);
+  if (json === undefined) {
+    json = quote(value);
+    if (quotedValues.size < QUOTED_VALUES_MAX) quotedValues.set(value, json);
+  }
+  return json;
+}
+
 /**
  * @internal `JSON.stringify(body)`, byte for byte, written out for the envelope's fixed keys: half the cost of
- * walking the object generically, on the path every error response takes.
+ * walking the object generically, on the path every error response takes. Codes and severities repeat, and the
+ * timestamp changes once a millisecond, so their JSON is reused.
  */
 export function serializeErrorBody(body: ErrorEnvelope | ProblemDetails): string {
   if (!("success" in body)) return JSON.stringify(body);
   const details = body.details === undefined ? "" : `,"details":${quote(body.details)}`;
+  if (body.timestamp !== lastTimestamp) {
+    lastTimestamp = body.timestamp;
+    lastTimestampJson = quote(body.timestamp);
+  }
   return (
-    `{"success":false,"error_code":${quote(body.error_code)},"message":${quote(body.message)},` +
-    `"severity":${quote(body.severity)}${details},"timestamp":${quote(body.timestamp)},"request_id":${quote(body.request_id)}}`
+    `{"success":false,"error_code":${quoteRepeated(body.error_code)},"message":${quote(body.message)},` +
+    `"severity":${quoteRepeated(body.severity)}${details},"timestamp":${lastTimestampJson},"request_id":${quote(body.request_id)}}`
   );
 }

@@ -1,4 +1,5 @@
 import { ValidationError, type ValidationIssue } from "./builtins.js";
+import { readProperty } from "./read-property.js";
 
 /** The shape of a zod error this package reads (zod 3 and 4, classic and mini). */
 export interface ZodErrorLike {
@@ -18,11 +19,9 @@ export interface ZodIssueLike {
 
 /** True when `value` looks like a `ZodError` (checked by shape, so any zod copy works). */
 export function isZodError(value: unknown): value is ZodErrorLike & Error {
-  return (
-    value instanceof Error &&
-    (value.name === "ZodError" || value.name === "$ZodError") &&
-    Array.isArray((value as Partial<ZodErrorLike>).issues)
-  );
+  if (!(value instanceof Error)) return false;
+  const name = readProperty(value, "name");
+  return (name === "ZodError" || name === "$ZodError") && Array.isArray(readProperty(value, "issues"));
 }
 
 /** Turns zod issues into plain {@link ValidationIssue}s. */
