@@ -10,7 +10,7 @@ let sql: SqlExecutor;
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSqlExecutor(db.client);
-  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3, 4] });
+  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3, 4, 5] });
 });
 afterAll(() => db.close());
 beforeEach(async () => {
@@ -80,7 +80,7 @@ describe("postgres ledger schema", () => {
     seen.length = 0;
     await ledger.post({ description: "d", idempotencyKey: "one-trip", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/^WITH tx AS \(\s+INSERT INTO ledger_transactions/);
+    expect(seen[0]).toMatch(/^SELECT ledger_apply_posting\(/);
     expect(await ledger.balance("1000")).toBe(5n);
   });
 
