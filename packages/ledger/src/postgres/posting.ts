@@ -26,7 +26,8 @@ function stored(request: PostingRequest, currencyOf: (account: string, index: nu
 
 function transactionParams(request: PostingRequest): unknown[] {
   return [
-    request.id, request.description, request.effectiveAt, request.createdAt, request.idempotency?.scope ?? null, request.idempotency?.key ?? null,
+    request.id, request.description, request.effectiveAt.toISOString(), request.createdAt.toISOString(), request.idempotency?.scope ?? null,
+    request.idempotency?.key ?? null,
     request.fingerprint, request.sourceRef?.type ?? null, request.sourceRef?.id ?? null,
     request.metadata === null ? null : JSON.stringify(request.metadata), request.reverses,
   ];
