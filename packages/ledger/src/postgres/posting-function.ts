@@ -14,7 +14,8 @@ export const REFUSED_POSTING = "LG000";
  * deadlock); insert the entries. It refuses ({@link REFUSED_POSTING}) an unknown account, an entry in another
  * currency than its account, debits ≠ credits in a currency, a balance past ±(2^63 − 1), and a decrease of an
  * account that forbids negatives below zero or backdated before its latest entry; a bigint overflow fails with
- * 22003. It returns each entry's currency, in the entries' order.
+ * 22003 (bigint arithmetic, cheaper than numeric on every update; a net change past ±(2^63 − 1) on one account
+ * takes the exact path too). It returns each entry's currency, in the entries' order.
  * @internal
  */
 export function postingFunctionSql(t: (name: string) => string): string {
@@ -31,7 +32,7 @@ DECLARE
   v_account record;
   v_codes text[] := '{}';
   v_currencies text[] := '{}';
-  v_nets numeric[] := '{}';
+  v_nets bigint[] := '{}';
   v_total numeric := 0;
   v_mixed boolean := false;
   v_currency text;
@@ -46,11 +47,11 @@ BEGIN
   END IF;
 
   FOR v_net IN
-    SELECT e.code, sum(CASE WHEN e.side = 'debit' THEN e.amount::numeric ELSE -e.amount::numeric END) AS net
+    SELECT e.code, sum(CASE WHEN e.side = 'debit' THEN e.amount::numeric ELSE -e.amount::numeric END)::bigint AS net
       FROM unnest(p_accounts, p_sides, p_amounts) AS e(code, side, amount) GROUP BY e.code ORDER BY e.code
   LOOP
     UPDATE ${t("ledger_accounts")} a
-       SET balance = (a.balance + ${change})::bigint, last_posting = p_id, last_effective_at = GREATEST(a.last_effective_at, p_effective_at)
+       SET balance = a.balance + ${change}, last_posting = p_id, last_effective_at = GREATEST(a.last_effective_at, p_effective_at)
      WHERE a.code = v_net.code
     RETURNING a.currency::text AS currency, a.balance, a.allow_negative, a.last_effective_at, ${change} AS change INTO v_account;
     IF NOT FOUND OR v_account.balance < -9223372036854775807
