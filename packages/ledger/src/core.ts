@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ConflictError, isAtomError, parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { balanceFromTotals, NORMAL_SIDE, signedAmount } from "./accounting.js";
-import { fingerprintOf } from "./canonical.js";
+import { postingFingerprint } from "./canonical.js";
 import {
   LedgerAccountNotFoundError,
   LedgerAlreadyReversedError,
@@ -177,7 +177,7 @@ function postingRequest(input: z.output<typeof postSchema>, now: Date, idempoten
     effectiveAt: input.effectiveAt ?? now,
     createdAt: now,
     idempotency,
-    fingerprint: fingerprintOf({
+    fingerprint: postingFingerprint({
       entries,
       description: input.description,
       effectiveAt: input.effectiveAt?.toISOString() ?? null,

@@ -5,6 +5,7 @@ import { checkPosting, lowestBalanceSince } from "./posting-rules.js";
 import type {
   Account,
   AccountBalance,
+  DueSchedule,
   EntryRow,
   EntryTotals,
   Invoice,
@@ -187,12 +188,13 @@ export function memoryLedger(): LedgerStorage {
       const schedule = schedules.get(invoiceId);
       return schedule && copy(schedule);
     },
-    async dueSchedules(asOf, limit) {
+    async dueSchedules(asOf, limit, after) {
+      const order = (a: DueSchedule, b: DueSchedule) => a.nextDueAt.getTime() - b.nextDueAt.getTime() || (a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0);
       return [...schedules.values()]
-        .filter((s) => s.nextDueAt !== null && s.nextDueAt.getTime() <= asOf.getTime())
-        .sort((a, b) => (a.nextDueAt as Date).getTime() - (b.nextDueAt as Date).getTime() || (a.invoiceId < b.invoiceId ? -1 : 1))
-        .slice(0, limit)
-        .map((s) => s.invoiceId);
+        .flatMap((s) => (s.nextDueAt !== null && s.nextDueAt.getTime() <= asOf.getTime() ? [{ invoiceId: s.invoiceId, nextDueAt: new Date(s.nextDueAt) }] : []))
+        .filter((s) => after === undefined || order(s, after) > 0)
+        .sort(order)
+        .slice(0, limit);
     },
     async setScheduleProgress(invoiceId, recognizedPeriods, nextDueAt) {
       const schedule = schedules.get(invoiceId) as RecognitionSchedule;

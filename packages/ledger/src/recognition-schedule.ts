@@ -6,7 +6,7 @@ import { deferredBalance, invoiceKeys, loadInvoice } from "./invoice-ledger.js";
 import { type InvoiceSource, readInvoice, sourceContext } from "./invoice-source.js";
 import { countPeriods, MAX_PERIODS, periodAmount, periodBoundary, type RecognitionPeriod } from "./periods.js";
 import { recognitionAccount } from "./recognition-accounts.js";
-import type { LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
+import type { DueSchedule, LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
 
 /** Options of {@link RecognitionScheduleOperations.scheduleRecognition}. */
 export interface ScheduleRecognitionOptions {
@@ -49,8 +49,13 @@ export interface RecognitionRun {
   recognized: RecognizedPeriod[];
   /** The schedules that failed, each on its own: the periods recognized before the failure stay recognized. */
   failed: RecognitionFailure[];
-  /** True when more schedules were due than `limit`: call again. */
+  /** True when more schedules were due than `limit`: call again with `cursor: nextCursor`. */
   more: boolean;
+  /**
+   * Pass as `cursor` to process the due schedules after this page, or `null` when there are none. Without it a run
+   * starts from the soonest due schedule again, so schedules that keep failing would take every page.
+   */
+  nextCursor: string | null;
 }
 
 /** Ratable revenue recognition: spread an invoice's deferred revenue over days or months. */
@@ -74,8 +79,10 @@ export interface RecognitionScheduleOperations {
    * exactly once and a repeated run posts nothing; a schedule that fails is reported in `failed` and the others
    * still run.
    * @param options.limit how many schedules to process in this call @default 100
+   * @param options.cursor a previous run's `nextCursor`: go on after the schedules that run processed
+   * @throws ValidationError naming `cursor` when it is not one this ledger issued
    */
-  runRecognition(options: { asOf: Date; limit?: number } & LedgerCallOptions): Promise<RecognitionRun>;
+  runRecognition(options: { asOf: Date; limit?: number; cursor?: string } & LedgerCallOptions): Promise<RecognitionRun>;
   /** The invoice's schedule with its progress, or `null` when it has none. */
   getSchedule(invoiceId: string, options?: LedgerCallOptions): Promise<RecognitionSchedule | null>;
 }
@@ -89,7 +96,22 @@ const scheduleSchema = z.object({
   period: z.enum(["day", "month"]),
 });
 
-const runSchema = z.object({ asOf: z.date(), limit: z.number().int().min(1).max(10_000).default(100) });
+const runSchema = z.object({ asOf: z.date(), limit: z.number().int().min(1).max(10_000).default(100), cursor: z.string().max(300).optional() });
+
+function encodeCursor(position: DueSchedule): string {
+  return Buffer.from(JSON.stringify([position.nextDueAt.toISOString(), position.invoiceId])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): DueSchedule {
+  try {
+    const [at, invoiceId] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [unknown, unknown];
+    const nextDueAt = new Date(String(at));
+    if (typeof at !== "string" || Number.isNaN(nextDueAt.getTime()) || typeof invoiceId !== "string") throw new Error("bad cursor");
+    return { invoiceId, nextDueAt };
+  } catch {
+    throw new ValidationError({ field: "cursor", message: "[@atom/ledger] runRecognition: cursor is not one this ledger issued" });
+  }
+}
 
 function invalidEnd(message: string): ValidationError {
   return new ValidationError({ field: "end", message: `[@atom/ledger] scheduleRecognition: ${message}` });
@@ -184,12 +206,14 @@ export function recognitionScheduleOperations(core: PostingCore, clock: () => Da
 
     async runRecognition(options) {
       const { client, ...window } = options ?? {};
-      const { asOf, limit } = parseInput(runSchema, window, "[@atom/ledger] runRecognition");
+      const { asOf, limit, cursor } = parseInput(runSchema, window, "[@atom/ledger] runRecognition");
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const call = client === undefined ? {} : { client };
-      const due = await core.managed((scope) => scope.records.dueSchedules(asOf, limit + 1), call);
+      const due = await core.managed((scope) => scope.records.dueSchedules(asOf, limit + 1, after), call);
+      const page = due.slice(0, limit);
       const recognized: RecognizedPeriod[] = [];
       const failed: RecognitionFailure[] = [];
-      for (const invoiceId of due.slice(0, limit)) {
+      for (const { invoiceId } of page) {
         try {
           const result = await core.managed((scope) => catchUpIn(scope, source, invoiceId, asOf), call);
           recognized.push(...result.recognized);
@@ -198,7 +222,9 @@ export function recognitionScheduleOperations(core: PostingCore, clock: () => Da
           failed.push({ invoiceId, error: toAtomError(error) });
         }
       }
-      return { recognized, failed, more: due.length > limit };
+      const last = page.at(-1);
+      const more = due.length > limit && last !== undefined;
+      return { recognized, failed, more, nextCursor: more ? encodeCursor(last) : null };
     },
 
     async getSchedule(invoiceId, options) {

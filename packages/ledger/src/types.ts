@@ -221,6 +221,14 @@ export interface RecognitionSchedule {
   createdAt: Date;
 }
 
+/** A due schedule's position in {@link LedgerStorageTx.dueSchedules} order. */
+export interface DueSchedule {
+  /** The invoice. */
+  invoiceId: string;
+  /** Where its next unrecognized period ends. */
+  nextDueAt: Date;
+}
+
 /** A query function inside a storage transaction (see {@link LedgerStorageTx.connection}). */
 export interface LedgerConnection {
   /** Runs one parameterized statement (`$1`, `$2`, …) in the transaction. */
@@ -299,8 +307,11 @@ export interface LedgerStorageTx extends InvoiceRecords {
   insertSchedule(schedule: RecognitionSchedule): Promise<void>;
   /** The invoice's schedule, locked for this transaction with `lock: true`. */
   getSchedule(invoiceId: string, options?: { lock?: boolean }): Promise<RecognitionSchedule | undefined>;
-  /** Invoice ids of schedules with `nextDueAt` at or before `asOf`, soonest first, at most `limit`. */
-  dueSchedules(asOf: Date, limit: number): Promise<string[]>;
+  /**
+   * Schedules with `nextDueAt` at or before `asOf`, by `nextDueAt` then invoice id, at most `limit`; with `after`,
+   * only those past that position (the last schedule of the previous page).
+   */
+  dueSchedules(asOf: Date, limit: number, after?: DueSchedule): Promise<DueSchedule[]>;
   /** Records a schedule's progress after recognizing periods. */
   setScheduleProgress(invoiceId: string, recognizedPeriods: number, nextDueAt: Date | null): Promise<void>;
 }

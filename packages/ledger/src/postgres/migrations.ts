@@ -1,5 +1,7 @@
 import type { Migration } from "@atom/sql";
 import { immutabilitySql } from "./immutability.js";
+import { leanWritesSql } from "./lean-writes.js";
+import { postingFunctionSql } from "./posting-function.js";
 
 /** The ledger's versioned schema. Constraints enforce the invariants too, not only the TypeScript. */
 export function ledgerMigrations(schema: string | undefined): Migration[] {
@@ -89,5 +91,7 @@ ALTER TABLE ${t("ledger_transactions")} ADD CONSTRAINT ledger_transactions_idemp
 ALTER TABLE ${t("ledger_transactions")} ADD CONSTRAINT ledger_transactions_scoped_key CHECK ((idempotency_scope IS NULL) = (idempotency_key IS NULL))`,
     },
     { version: 4, name: "one-statement postings, append-only triggers", sql: immutabilitySql(t) },
+    { version: 5, name: "posting function with parameter-independent plans", sql: postingFunctionSql(t) },
+    { version: 6, name: "account checks as domains, partial unique keys", sql: leanWritesSql(t) },
   ];
 }

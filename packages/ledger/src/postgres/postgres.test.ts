@@ -10,7 +10,7 @@ let sql: SqlExecutor;
 beforeAll(async () => {
   db = await createTestDatabase();
   sql = createSqlExecutor(db.client);
-  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3, 4] });
+  expect(await migrate(db.client)).toEqual({ applied: [1, 2, 3, 4, 5, 6] });
 });
 afterAll(() => db.close());
 beforeEach(async () => {
@@ -80,8 +80,32 @@ describe("postgres ledger schema", () => {
     seen.length = 0;
     await ledger.post({ description: "d", idempotencyKey: "one-trip", entries: [{ account: "1000", side: "debit", amount: 5n }, { account: "3000", side: "credit", amount: 5n }] });
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/^WITH tx AS \(\s+INSERT INTO ledger_transactions/);
+    expect(seen[0]).toMatch(/^SELECT ledger_apply_posting\(/);
     expect(await ledger.balance("1000")).toBe(5n);
+  });
+
+  it("migrates and posts in a schema of its own", async () => {
+    const { createLedger } = await import("../index.js");
+    const schema = `ledger_own_${Date.now()}`;
+    await sql.query(`CREATE SCHEMA ${schema}`);
+    try {
+      expect(await migrate(db.client, { schema })).toEqual({ applied: [1, 2, 3, 4, 5, 6] });
+      const ledger = createLedger({ storage: postgresLedger({ pool: db.client, schema }) });
+      await ledger.createAccount({ code: "1000", name: "Cash", type: "asset", currency: "EUR" });
+      await ledger.createAccount({ code: "3000", name: "Capital", type: "equity", currency: "EUR" });
+      const input = { description: "d", idempotencyKey: "own", entries: [{ account: "1000", side: "debit" as const, amount: 7n }, { account: "3000", side: "credit" as const, amount: 7n }] };
+      const posted = await ledger.post(input);
+      expect(posted.entries.map((e) => e.currency)).toEqual(["EUR", "EUR"]);
+      expect((await ledger.post(input)).id).toBe(posted.id);
+      await expect(ledger.post({ description: "overdraw", entries: [{ account: "1000", side: "credit", amount: 8n }, { account: "3000", side: "debit", amount: 8n }] })).rejects.toMatchObject({
+        code: "LEDGER_NORMAL_BALANCE_VIOLATION",
+      });
+      await ledger.reverse(posted.id, { reason: "test" });
+      expect(await ledger.balance("1000")).toBe(0n);
+      expect((await sql.query<{ n: string }>("SELECT count(*)::text AS n FROM ledger_transactions")).rows[0]?.n).toBe("0");
+    } finally {
+      await sql.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
   });
 
   it("refuses a schema name that is not a plain identifier", () => {

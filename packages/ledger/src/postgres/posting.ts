@@ -2,6 +2,7 @@ import type { SqlExecutor } from "@atom/sql";
 import { LedgerAlreadyReversedError } from "../errors.js";
 import { checkPosting, lowestBalanceSince } from "../posting-rules.js";
 import type { PostingOutcome, PostingRequest, StoredTransaction } from "../types.js";
+import { REFUSED_POSTING } from "./posting-function.js";
 import { ACCOUNT_COLUMNS, type AccountRow, type TableNames, toAccount, toTransaction, type TransactionRow, transactionSelect } from "./rows.js";
 
 /** Something that runs one parameterized statement (a pool, PGlite, or a transaction's executor). */
@@ -25,7 +26,8 @@ function stored(request: PostingRequest, currencyOf: (account: string, index: nu
 
 function transactionParams(request: PostingRequest): unknown[] {
   return [
-    request.id, request.description, request.effectiveAt, request.createdAt, request.idempotency?.scope ?? null, request.idempotency?.key ?? null,
+    request.id, request.description, request.effectiveAt.toISOString(), request.createdAt.toISOString(), request.idempotency?.scope ?? null,
+    request.idempotency?.key ?? null,
     request.fingerprint, request.sourceRef?.type ?? null, request.sourceRef?.id ?? null,
     request.metadata === null ? null : JSON.stringify(request.metadata), request.reverses,
   ];
@@ -47,82 +49,46 @@ async function conflictOutcome(db: Db, t: TableNames, request: PostingRequest): 
   return undefined;
 }
 
-/**
- * @internal The one-statement posting: insert the transaction (a taken key or reversal target turns every other
- * write off), lock the accounts in code order (`FOR NO KEY UPDATE`: entries' foreign-key checks are not blocked),
- * update the balances and insert the entries. Whatever the rules forbid makes the statement fail on a NOT NULL
- * column (an unknown account, another currency, debits ≠ credits in a currency, a decrease below zero or one
- * backdated before the account's latest entry) or overflow a bigint; the caller then runs {@link postChecked},
- * which names the exact error. The statement never writes a posting the rules refuse.
- */
+/** @internal The posting on its own: one call of `ledger_apply_posting` (migration 5), sent by {@link postFast}. */
 export function fastPostingSql(t: TableNames): string {
-  return `WITH tx AS (
-  INSERT INTO ${t.transactions}
-    (id, description, effective_at, created_at, idempotency_scope, idempotency_key, fingerprint, source_type, source_id, metadata, reverses)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11) ON CONFLICT DO NOTHING RETURNING id
-), acc AS (
-  SELECT a.code, a.currency, d.net, CASE WHEN a.type IN ('asset', 'expense') THEN d.net ELSE -d.net END AS change
-    FROM ${t.accounts} a JOIN unnest($12::text[], $13::numeric[]) AS d(code, net) ON d.code = a.code
-   WHERE EXISTS (SELECT 1 FROM tx) ORDER BY a.code FOR NO KEY UPDATE OF a
-), moved AS (
-  UPDATE ${t.accounts} a SET
-    balance = CASE WHEN acc.change < 0 AND NOT a.allow_negative AND (a.balance + acc.change < 0 OR a.last_effective_at > $3) THEN NULL
-                   ELSE (a.balance + acc.change)::bigint END,
-    last_posting = $1, last_effective_at = GREATEST(a.last_effective_at, $3)
-    FROM acc WHERE a.code = acc.code
-  RETURNING a.code
-)
-INSERT INTO ${t.entries} (transaction_id, account_code, side, amount, currency, effective_at)
-SELECT tx.id, e.code, e.side, e.amount,
-       CASE WHEN (e.currency IS NULL OR e.currency = acc.currency)
-             AND NOT EXISTS (SELECT 1 FROM acc GROUP BY acc.currency HAVING sum(acc.net) <> 0)
-            THEN acc.currency END,
-       $3
-  FROM tx CROSS JOIN unnest($14::text[], $15::text[], $16::bigint[], $17::text[]) WITH ORDINALITY AS e(code, side, amount, currency, n)
-  LEFT JOIN acc ON acc.code = e.code
- ORDER BY e.n
-RETURNING account_code, currency`;
+  return `SELECT ${t.applyPosting}($1::uuid, $2::text, $3::timestamptz, $4::timestamptz, $5::text, $6::text, $7::text, $8::text, $9::text,
+  $10::jsonb, $11::uuid, $12::text[], $13::text[], $14::bigint[], $15::text[]) AS currencies`;
 }
 
-/** True for what makes the one-statement posting fail when a rule is broken (NOT NULL violation, bigint overflow). */
+/** True for what makes the posting function refuse a posting (a broken rule, or a bigint overflow). */
 export function isRefusedFastPosting(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "23502" || code === "22003";
+  return code === REFUSED_POSTING || code === "22003";
 }
 
-/** @internal Runs the one-statement posting (`run` sends {@link fastPostingSql} with these parameters). */
+/** @internal Runs the posting on its own (`run` sends {@link fastPostingSql} with these parameters). */
 export async function postFast(
   db: Db,
-  run: (params: unknown[]) => Promise<{ rows: { account_code: string; currency: string }[] }>,
+  run: (params: unknown[]) => Promise<{ rows: { currencies: string[] | null }[] }>,
   t: TableNames,
   request: PostingRequest,
 ): Promise<PostingOutcome> {
-  const net = new Map<string, bigint>();
-  for (const e of request.entries) net.set(e.account, (net.get(e.account) ?? 0n) + (e.side === "debit" ? e.amount : -e.amount));
-  const codes = [...net.keys()].sort();
   const { rows } = await run([
     ...transactionParams(request),
-    codes,
-    codes.map((code) => (net.get(code) as bigint).toString()),
     request.entries.map((e) => e.account),
     request.entries.map((e) => e.side),
     request.entries.map((e) => e.amount.toString()),
     request.entries.map((e) => e.currency),
   ]);
-  if (rows.length === 0) {
+  const currencies = rows[0]?.currencies;
+  if (!currencies) {
     const outcome = await conflictOutcome(db, t, request);
     // Neither the key nor the reversal target: the random id itself was taken; the core retries with a new one.
     if (!outcome) throw Object.assign(new Error("[@atom/ledger] [postgres] transaction id taken"), { code: "23505" });
     return outcome;
   }
-  const currencies = new Map(rows.map((row) => [row.account_code, row.currency]));
-  return { status: "posted", transaction: stored(request, (account) => currencies.get(account) as string) };
+  return { status: "posted", transaction: stored(request, (_account, index) => currencies[index] as string) };
 }
 
 /**
  * @internal The exact posting, inside a storage transaction: lock the accounts in code order, apply `checkPosting`
  * (with the lowest balance since `effectiveAt` read under the locks), then write. Used inside transactions and when
- * the one-statement posting was refused, so every refusal carries its precise typed error.
+ * the posting function refused the posting, so every refusal carries its precise typed error.
  */
 export async function postChecked(tx: Db, t: TableNames, request: PostingRequest): Promise<PostingOutcome> {
   const taken = request.idempotency ? await conflictOutcome(tx, t, { ...request, reverses: null }) : undefined;

@@ -61,7 +61,7 @@ export function transactionSelect(t: TableNames): string {
     FROM ${t.transactions} t`;
 }
 
-/** @internal The ledger's quoted table names. */
+/** @internal The ledger's quoted table (and posting function) names. */
 export type TableNames = ReturnType<typeof names>;
 
 /** @internal */
@@ -73,6 +73,7 @@ export function names(schema: string | undefined) {
     entries: `${prefix}ledger_entries`,
     invoices: `${prefix}ledger_invoices`,
     schedules: `${prefix}ledger_recognition_schedules`,
+    applyPosting: `${prefix}ledger_apply_posting`,
   };
 }
 

@@ -52,12 +52,14 @@ export function scheduleStorage(tx: SqlExecutor, table: string): ScheduleStorage
       );
       return rows[0] ? toSchedule(rows[0]) : undefined;
     },
-    async dueSchedules(asOf, limit) {
-      const { rows } = await tx.query<{ invoice_id: string }>(
-        `SELECT invoice_id FROM ${table} WHERE next_due_at <= $1 ORDER BY next_due_at, invoice_id LIMIT $2`,
-        [asOf, limit],
+    async dueSchedules(asOf, limit, after) {
+      const { rows } = await tx.query<{ invoice_id: string; next_due_at: Date }>(
+        `SELECT invoice_id, next_due_at FROM ${table}
+          WHERE next_due_at <= $1 AND ($3::timestamptz IS NULL OR (next_due_at, invoice_id) > ($3::timestamptz, $4::text))
+          ORDER BY next_due_at, invoice_id LIMIT $2`,
+        [asOf, limit, after?.nextDueAt ?? null, after?.invoiceId ?? null],
       );
-      return rows.map((row) => row.invoice_id);
+      return rows.map((row) => ({ invoiceId: row.invoice_id, nextDueAt: new Date(row.next_due_at) }));
     },
     async setScheduleProgress(invoiceId, recognizedPeriods, nextDueAt) {
       await tx.query(`UPDATE ${table} SET recognized_periods = $2, next_due_at = $3 WHERE invoice_id = $1`, [

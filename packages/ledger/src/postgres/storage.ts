@@ -53,11 +53,11 @@ function toInvoice(row: InvoiceRow): Invoice {
 }
 
 /**
- * Sends the one-statement posting as a named prepared statement on a `pg` pool, so each connection plans it once;
+ * Sends the posting function call as a named prepared statement on a `pg` pool, so each connection parses it once;
  * PGlite and other drivers get it as a plain parameterized query.
  */
 function preparedRunner(pool: SqlDatabase, text: string, sql: SqlExecutor) {
-  type Row = { account_code: string; currency: string };
+  type Row = { currencies: string[] | null };
   const named = pool as { query?: unknown; connect?: unknown; totalCount?: unknown };
   if (typeof named.connect !== "function" || typeof named.totalCount !== "number") return (values: unknown[]) => sql.query<Row>(text, values);
   const name = `atom_ledger_post_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
@@ -222,7 +222,7 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
 
   return {
     transaction: (fn, options) => mapDriverErrors(() => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx)))),
-    // A posting on its own is one statement, without BEGIN/COMMIT (the statement is atomic). When the rules refuse
+    // A posting on its own is one function call, without BEGIN/COMMIT (the statement is atomic). When the rules refuse
     // it, the exact multi-statement posting runs in a transaction and throws the precise error. In a caller's
     // transaction a savepoint keeps a refused posting from aborting it.
     post: (request, options) =>

@@ -19,7 +19,7 @@ export function scheduleCases(fresh: (clock?: () => Date) => Promise<Ledger>): v
   const setup = async () => {
     let now = utc("2025-12-01");
     const ledger = await fresh(() => now);
-    const runAt = (options: { asOf: Date; limit?: number }) => {
+    const runAt = (options: { asOf: Date; limit?: number; cursor?: string }) => {
       now = options.asOf;
       return ledger.runRecognition(options);
     };
@@ -81,6 +81,33 @@ export function scheduleCases(fresh: (clock?: () => Date) => Promise<Ledger>): v
     const next = await runAt({ asOf: utc("2026-01-02"), limit: 2 });
     expect(next.recognized.map((p) => p.invoiceId)).toEqual(["c"]);
     expect(next.more).toBe(false);
+  });
+
+  it("pages on with nextCursor, so schedules that keep failing never hide the later due ones", async () => {
+    const { ledger, runAt } = await setup();
+    for (const id of ["f1", "f2", "ok"]) {
+      await deferred(ledger, id, 300n);
+      await ledger.scheduleRecognition(id, { start: utc("2026-01-01"), end: utc("2026-01-04"), period: "day" });
+    }
+    for (const id of ["f1", "f2"]) {
+      // A credit note the host posts itself takes all of the invoice's deferred revenue: its schedule fails every run.
+      await ledger.post({
+        description: `credit note for ${id}`,
+        sourceRef: { type: "invoice", id },
+        entries: [
+          { account: "2200-USD", side: "debit", amount: 300n },
+          { account: "1200-USD", side: "credit", amount: 300n },
+        ],
+      });
+    }
+    const asOf = utc("2026-01-02");
+    const first = await runAt({ asOf, limit: 2 });
+    expect(first.failed.map((f) => [f.invoiceId, f.error.code])).toEqual([["f1", "LEDGER_NOTHING_DEFERRED"], ["f2", "LEDGER_NOTHING_DEFERRED"]]);
+    expect(first).toMatchObject({ recognized: [], more: true, nextCursor: expect.any(String) });
+    const next = await runAt({ asOf, limit: 2, cursor: first.nextCursor as string });
+    expect(next.recognized.map((p) => [p.invoiceId, p.period])).toEqual([["ok", 1]]);
+    expect(next).toMatchObject({ failed: [], more: false, nextCursor: null });
+    await expect(runAt({ asOf, cursor: "not-a-cursor" })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "cursor" }) });
   });
 
   it("refuses bad schedules and the operations a schedule rules out, writing nothing", async () => {
