@@ -23,6 +23,9 @@ const optionsSchema = z
   })
   .strict();
 
+/** Tombstones left in the run map before it is rebuilt without them (when they are also most of it). */
+const REBUILD_AFTER = 32;
+
 /** A stored run with its lease, as the memory store keeps it. */
 interface Entry {
   run: StoredRun;
@@ -44,17 +47,18 @@ interface Entry {
 export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   const { retainFinished = 0, now = () => Date.now() } = parseInput(optionsSchema, options, "[@atom/workflow-engine] memoryRunStore");
   // A dropped run leaves a tombstone (`undefined`) and the map is rebuilt once tombstones are most of it, rather than
-  // one `Map#delete` per run: that delete was the largest single cost in profiles of a one-node run.
+  // one `Map#delete` per run: deleting a map's last entries shrinks its table in a runtime call, the largest single
+  // cost in profiles of a one-node run. The bar is low so that tombstones die young: keys held for a thousand runs
+  // outlived two scavenges and were promoted, which made every scavenge four times slower (`--trace-gc-nvp`).
   let runs = new Map<string, Entry | undefined>();
   let tombstones = 0;
   const drop = (runId: string) => {
     runs.set(runId, undefined);
-    if (++tombstones > 1024 && tombstones * 2 > runs.size) {
-      const live = new Map<string, Entry | undefined>();
-      for (const [id, run] of runs) if (run) live.set(id, run);
-      runs = live;
-      tombstones = 0;
-    }
+    if (++tombstones < REBUILD_AFTER || tombstones * 2 <= runs.size) return;
+    const live = new Map<string, Entry | undefined>();
+    if (tombstones < runs.size) runs.forEach((entry, id) => entry && live.set(id, entry));
+    runs = live;
+    tombstones = 0;
   };
   // Finished run ids kept for `getRun`, oldest first from `head` (a queue: a Set iterated from its start would walk
   // its tombstones).
