@@ -104,8 +104,11 @@ class Execution implements TemplateScopes, LeasedRun {
   private deadline: LongTimer | undefined;
   private passedGates: Set<string> | undefined;
   private completed = false;
+  private onAbort: (() => void) | undefined;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
+  /** @internal See {@link LeasedRun.keeperSlot}. */
+  keeperSlot = -1;
 
   constructor(private readonly params: ExecuteParams) {
     this.started = params.services.clock.now();
@@ -119,8 +122,11 @@ class Execution implements TemplateScopes, LeasedRun {
       this.fail = reject;
     });
     if (params.signal) {
-      if (params.signal.aborted) this.onAbort();
-      else params.signal.addEventListener("abort", this.onAbort, { once: true });
+      // Made only for a run with a signal, like every other per-run closure.
+      const onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
+      this.onAbort = onAbort;
+      if (params.signal.aborted) onAbort();
+      else params.signal.addEventListener("abort", onAbort, { once: true });
     }
     if (params.deadlineMs !== undefined) {
       this.deadline = setLongTimeout(
@@ -165,8 +171,6 @@ class Execution implements TemplateScopes, LeasedRun {
     if (!this.completed) this.cancel.abort(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
   }
 
-  private readonly onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
-
   private now(): string {
     return isoTime(this.params.services.clock.now());
   }
@@ -199,25 +203,38 @@ class Execution implements TemplateScopes, LeasedRun {
         this.settle(node, skipped);
         continue;
       }
-      // A node whose execute and store write both return synchronously settles here, without a microtask turn.
-      const pending = this.startNode(node, live);
-      if (pending === undefined) continue;
+      // A node whose execute and store write both return synchronously settles here, without a microtask turn;
+      // one that does not counts as running until its own continuation calls `nodeEnded`.
       this.running++;
-      pending.then(this.nodeDone, this.nodeCrashed);
+      if (this.startNode(node, live)) this.running--;
     }
     if (this.running === 0 && (this.halted || this.readyAt >= ready.length)) this.complete();
   }
 
-  private readonly nodeDone = () => {
+  /** The end of a node that did not settle synchronously: frees its slot and starts what became ready. */
+  private nodeEnded(): void {
     this.running--;
     this.pump();
-  };
+  }
 
-  private readonly nodeCrashed = (error: unknown) => {
+  /** The end of such a node when its store write (or the engine) failed: the run fails. */
+  private nodeCrashed(error: unknown): void {
     this.running--;
     this.halt("failed", errorInfo(toAtomError(error)));
     this.pump();
-  };
+  }
+
+  /** Settles a node once its store write resolves, then ends it; the write's failure fails the run. */
+  private async settleAfter(write: PromiseLike<void>, node: CompiledNode, result: NodeResult): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      this.nodeCrashed(error);
+      return;
+    }
+    this.settle(node, result);
+    this.nodeEnded();
+  }
 
   private settle(node: CompiledNode, result: NodeResult): void {
     const { params, waiting } = this;
@@ -241,7 +258,7 @@ class Execution implements TemplateScopes, LeasedRun {
     this.completed = true;
     params.keeper.delete(this);
     if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
-    params.signal?.removeEventListener("abort", this.onAbort);
+    if (this.onAbort) params.signal?.removeEventListener("abort", this.onAbort);
     if (this.writes.length > 0) {
       Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
       return;
@@ -359,23 +376,30 @@ class Execution implements TemplateScopes, LeasedRun {
       : { status: "success", output: value, attempts, startedAt, finishedAt: this.now() };
   }
 
-  /** Writes a settled node and settles it: synchronously when the store allows, else through the returned promise. */
-  private record(node: CompiledNode, result: NodeResult): Promise<void> | undefined {
-    let write: void | Promise<void>;
+  /**
+   * Writes a settled node and settles it. True when both happened synchronously (the store allows); otherwise the
+   * node ends through {@link Execution.settleAfter}, a store that threw included, a turn later as a rejected write.
+   */
+  private record(node: CompiledNode, result: NodeResult): boolean {
+    let write: void | PromiseLike<void>;
     try {
       write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result, this.params.lease.owner);
     } catch (error) {
-      return Promise.reject(error);
+      write = Promise.reject(error);
     }
     if (!isThenable(write)) {
       this.settle(node, result);
-      return undefined;
+      return true;
     }
-    return Promise.resolve(write).then(() => this.settle(node, result));
+    void this.settleAfter(write, node, result);
+    return false;
   }
 
-  /** Runs a node's first attempt; returns `undefined` when it settled synchronously. */
-  private startNode(node: CompiledNode, live: readonly CompiledEdge[]): Promise<void> | undefined {
+  /**
+   * Runs a node's first attempt. True when it settled synchronously; otherwise its continuation ends it (see
+   * {@link Execution.nodeEnded}).
+   */
+  private startNode(node: CompiledNode, live: readonly CompiledEdge[]): boolean {
     const { params } = this;
     params.emit?.("node:start", { runId: params.runId, nodeId: node.def.id, type: node.def.type });
     const startedAt = this.now();
@@ -386,13 +410,18 @@ class Execution implements TemplateScopes, LeasedRun {
     try {
       value = this.attempt(node, input, predecessors, 1);
     } catch (thrown) {
-      return this.finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
+      void this.finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
+      return false;
     }
-    if (isThenable(value)) return this.finishNode(node, input, predecessors, startedAt, value);
-    return this.record(node, this.succeeded(value, 1, startedAt));
+    if (!isThenable(value)) return this.record(node, this.succeeded(value, 1, startedAt));
+    void this.finishNode(node, input, predecessors, startedAt, value);
+    return false;
   }
 
-  /** Awaits an attempt that did not settle synchronously, retrying as the node's policy allows. */
+  /**
+   * Awaits an attempt that did not settle synchronously, retrying as the node's policy allows, and ends the node.
+   * Never rejects: whatever goes wrong ends the node through {@link Execution.nodeCrashed}.
+   */
   private async finishNode(
     node: CompiledNode,
     input: unknown,
@@ -404,37 +433,46 @@ class Execution implements TemplateScopes, LeasedRun {
     const policy = node.def.retry ?? ONE_ATTEMPT;
     let pending = first;
     let result: NodeResult | undefined;
-    for (let attemptNo = 1; result === undefined; attemptNo++) {
-      try {
-        result = this.succeeded(await pending, attemptNo, startedAt);
-      } catch (thrown) {
-        if (thrown instanceof ApprovalRequired) {
-          this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
-          if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
-          this.halt("paused");
-          return;
-        }
-        if (cancel.aborted) {
-          this.halt("cancelled", errorInfo(cancel.reason as AtomError));
-          return;
-        }
-        const error = toAtomError(thrown);
-        if (attemptNo < policy.maxAttempts && retryable(error)) {
-          const retryAfterMs = error.details.retryAfterMs as number | undefined;
-          try {
-            await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
-          } catch {
-            this.halt("cancelled", errorInfo(cancel.reason as AtomError));
-            return;
+    // Set when the run halts here (paused or cancelled): the node ends without a result.
+    let halted = false;
+    try {
+      for (let attemptNo = 1; result === undefined; attemptNo++) {
+        try {
+          result = this.succeeded(await pending, attemptNo, startedAt);
+        } catch (thrown) {
+          if (thrown instanceof ApprovalRequired) {
+            this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
+            if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
+            this.halt("paused");
+            halted = true;
+            break;
           }
-          pending = this.attemptAsync(node, input, predecessors, attemptNo + 1);
-          continue;
+          if (cancel.aborted) {
+            this.halt("cancelled", errorInfo(cancel.reason as AtomError));
+            halted = true;
+            break;
+          }
+          const error = toAtomError(thrown);
+          if (attemptNo < policy.maxAttempts && retryable(error)) {
+            const retryAfterMs = error.details.retryAfterMs as number | undefined;
+            try {
+              await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
+            } catch {
+              this.halt("cancelled", errorInfo(cancel.reason as AtomError));
+              halted = true;
+              break;
+            }
+            pending = this.attemptAsync(node, input, predecessors, attemptNo + 1);
+            continue;
+          }
+          result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: this.now() };
         }
-        result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: this.now() };
       }
+    } catch (error) {
+      this.nodeCrashed(error);
+      return;
     }
-    const write = this.record(node, result);
-    if (write) await write;
+    if (halted || this.record(node, result as NodeResult)) this.nodeEnded();
   }
 
   private async attemptAsync(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number) {
