@@ -73,6 +73,7 @@ export function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
 const NO_EDGES: readonly CompiledEdge[] = Object.freeze([]);
 const NO_SOURCES: readonly string[] = Object.freeze([]);
 const ONE_ATTEMPT = { maxAttempts: 1 } as const;
+const ignore = () => undefined;
 
 /**
  * Runs the graph: a node starts once every predecessor settled; nodes with no taken incoming edge are skipped,
@@ -97,6 +98,10 @@ class Execution implements TemplateScopes, LeasedRun {
   private readonly started: number;
   private readyAt = 0;
   private running = 0;
+  // Of the running nodes, those awaiting an attempt (or a retry's backoff) on the run's scope; see `abortRun`.
+  private inAttempt = 0;
+  // Bumped when an abort abandons the nodes awaiting attempts: their continuations compare it and drop out.
+  private epoch = 0;
   private halted = false;
   private failure: NodeErrorInfo | undefined;
   private status: RunResult["status"] = "success";
@@ -123,7 +128,7 @@ class Execution implements TemplateScopes, LeasedRun {
     });
     if (params.signal) {
       // Made only for a run with a signal, like every other per-run closure.
-      const onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
+      const onAbort = () => this.abortRun(new RunCancelledError({ reason: "aborted" }));
       this.onAbort = onAbort;
       if (params.signal.aborted) onAbort();
       else params.signal.addEventListener("abort", onAbort, { once: true });
@@ -131,7 +136,7 @@ class Execution implements TemplateScopes, LeasedRun {
     if (params.deadlineMs !== undefined) {
       this.deadline = setLongTimeout(
         params.services.clock,
-        () => this.cancel.abort(new RunCancelledError({ reason: "deadline" })),
+        () => this.abortRun(new RunCancelledError({ reason: "deadline" })),
         params.deadlineMs,
       );
     }
@@ -168,7 +173,26 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private leaseLost(): void {
-    if (!this.completed) this.cancel.abort(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
+    if (!this.completed) this.abortRun(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
+  }
+
+  /**
+   * Aborts the run's scope. Nodes awaiting an attempt are abandoned at once, so a node that ignores its signal
+   * cannot hold the run: they stop counting as running, the run halts `cancelled`, and whatever they settle with
+   * later is dropped. This replaces racing every attempt against the scope, which cost a promise and four closures
+   * per node. Nodes writing their result finish the write first, as before.
+   */
+  private abortRun(reason: AtomError): void {
+    const { cancel } = this;
+    if (cancel.aborted) return;
+    cancel.abort(reason);
+    if (this.completed || this.inAttempt === 0) return;
+    this.running -= this.inAttempt;
+    this.inAttempt = 0;
+    this.epoch++;
+    this.halt("cancelled", errorInfo(reason));
+    // Not synchronously: the abort may come from inside the pump (a node aborting its run's signal).
+    queueMicrotask(() => this.pump());
   }
 
   private now(): string {
@@ -183,6 +207,7 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private pump(): void {
+    if (this.completed) return;
     const { ready, cancel, params } = this;
     while (this.readyAt < ready.length && this.running < params.concurrency && !this.halted) {
       if (cancel.aborted) {
@@ -366,6 +391,8 @@ class Execution implements TemplateScopes, LeasedRun {
       cleanup?.();
       return value;
     }
+    // On the run's own scope an abort abandons the attempt (see `abortRun`); a timed attempt's scope races it.
+    if (scope === this.cancel) return value;
     const raced = scope.race(value);
     return cleanup ? raced.finally(cleanup) : raced;
   }
@@ -414,6 +441,12 @@ class Execution implements TemplateScopes, LeasedRun {
       return false;
     }
     if (!isThenable(value)) return this.record(node, this.succeeded(value, 1, startedAt));
+    if (this.cancel.aborted) {
+      // The node aborted its own run while starting: it is not awaited, and its outcome must not go unhandled.
+      value.then(undefined, ignore);
+      void this.finishNode(node, input, predecessors, startedAt, Promise.reject(this.cancel.reason));
+      return false;
+    }
     void this.finishNode(node, input, predecessors, startedAt, value);
     return false;
   }
@@ -431,15 +464,20 @@ class Execution implements TemplateScopes, LeasedRun {
   ): Promise<void> {
     const { cancel, params } = this;
     const policy = node.def.retry ?? ONE_ATTEMPT;
+    const epoch = this.epoch;
     let pending = first;
     let result: NodeResult | undefined;
     // Set when the run halts here (paused or cancelled): the node ends without a result.
     let halted = false;
+    this.inAttempt++;
     try {
       for (let attemptNo = 1; result === undefined; attemptNo++) {
         try {
-          result = this.succeeded(await pending, attemptNo, startedAt);
+          const value = await pending;
+          if (epoch !== this.epoch) return;
+          result = this.succeeded(value, attemptNo, startedAt);
         } catch (thrown) {
+          if (epoch !== this.epoch) return;
           if (thrown instanceof ApprovalRequired) {
             this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
             if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
@@ -458,10 +496,12 @@ class Execution implements TemplateScopes, LeasedRun {
             try {
               await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
             } catch {
+              if (epoch !== this.epoch) return;
               this.halt("cancelled", errorInfo(cancel.reason as AtomError));
               halted = true;
               break;
             }
+            if (epoch !== this.epoch) return;
             pending = this.attemptAsync(node, input, predecessors, attemptNo + 1);
             continue;
           }
@@ -469,9 +509,12 @@ class Execution implements TemplateScopes, LeasedRun {
         }
       }
     } catch (error) {
+      if (epoch !== this.epoch) return;
+      this.inAttempt--;
       this.nodeCrashed(error);
       return;
     }
+    this.inAttempt--;
     if (halted || this.record(node, result as NodeResult)) this.nodeEnded();
   }
 
