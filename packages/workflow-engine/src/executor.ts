@@ -359,12 +359,11 @@ class Execution implements TemplateScopes, LeasedRun {
     const { clock } = this.params.services;
     const timeoutMs = node.def.timeoutMs;
     const local = new CancelScope();
-    const forward = (reason: unknown) => local.abort(reason);
-    cancel.onAbort(forward);
+    cancel.link(local);
     const timer = setLongTimeout(clock, () => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
     const cleanup = () => {
       clearLongTimeout(clock, timer);
-      cancel.offAbort(forward);
+      cancel.unlink(local);
     };
     return this.runAttempt(node, input, predecessors, attemptNo, local, cleanup);
   }
@@ -452,8 +451,8 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   /**
-   * Awaits an attempt that did not settle synchronously, retrying as the node's policy allows, and ends the node.
-   * Never rejects: whatever goes wrong ends the node through {@link Execution.nodeCrashed}.
+   * Awaits an attempt that did not settle synchronously and ends the node; a failure goes on in
+   * {@link Execution.afterFailure}, so the common case keeps a small async frame. Never rejects.
    */
   private async finishNode(
     node: CompiledNode,
@@ -462,50 +461,75 @@ class Execution implements TemplateScopes, LeasedRun {
     startedAt: string,
     first: PromiseLike<unknown>,
   ): Promise<void> {
+    const epoch = this.epoch;
+    this.inAttempt++;
+    let result: NodeResult;
+    try {
+      const value = await first;
+      if (epoch !== this.epoch) return;
+      result = this.succeeded(value, 1, startedAt);
+    } catch (thrown) {
+      if (epoch === this.epoch) void this.afterFailure(node, input, predecessors, startedAt, thrown, epoch);
+      return;
+    }
+    this.inAttempt--;
+    if (this.record(node, result)) this.nodeEnded();
+  }
+
+  /**
+   * After a failed attempt: pauses for approval, stops on cancellation, or retries as the node's policy allows,
+   * then ends the node. Returns early, touching nothing, once an abort abandoned the node (`epoch` moved).
+   */
+  private async afterFailure(
+    node: CompiledNode,
+    input: unknown,
+    predecessors: readonly string[],
+    startedAt: string,
+    firstError: unknown,
+    epoch: number,
+  ): Promise<void> {
     const { cancel, params } = this;
     const policy = node.def.retry ?? ONE_ATTEMPT;
-    const epoch = this.epoch;
-    let pending = first;
+    let thrown = firstError;
     let result: NodeResult | undefined;
     // Set when the run halts here (paused or cancelled): the node ends without a result.
     let halted = false;
-    this.inAttempt++;
     try {
-      for (let attemptNo = 1; result === undefined; attemptNo++) {
-        try {
-          const value = await pending;
-          if (epoch !== this.epoch) return;
-          result = this.succeeded(value, attemptNo, startedAt);
-        } catch (thrown) {
-          if (epoch !== this.epoch) return;
-          if (thrown instanceof ApprovalRequired) {
-            this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
-            if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
-            this.halt("paused");
-            halted = true;
-            break;
-          }
-          if (cancel.aborted) {
-            this.halt("cancelled", errorInfo(cancel.reason as AtomError));
-            halted = true;
-            break;
-          }
-          const error = toAtomError(thrown);
-          if (attemptNo < policy.maxAttempts && retryable(error)) {
-            const retryAfterMs = error.details.retryAfterMs as number | undefined;
-            try {
-              await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
-            } catch {
-              if (epoch !== this.epoch) return;
-              this.halt("cancelled", errorInfo(cancel.reason as AtomError));
-              halted = true;
-              break;
-            }
-            if (epoch !== this.epoch) return;
-            pending = this.attemptAsync(node, input, predecessors, attemptNo + 1);
-            continue;
-          }
+      for (let attemptNo = 1; result === undefined && !halted; attemptNo++) {
+        if (thrown instanceof ApprovalRequired) {
+          this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
+          if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
+          this.halt("paused");
+          halted = true;
+          break;
+        }
+        if (cancel.aborted) {
+          this.halt("cancelled", errorInfo(cancel.reason as AtomError));
+          halted = true;
+          break;
+        }
+        const error = toAtomError(thrown);
+        if (attemptNo >= policy.maxAttempts || !retryable(error)) {
           result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: this.now() };
+          break;
+        }
+        const retryAfterMs = error.details.retryAfterMs as number | undefined;
+        try {
+          await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
+        } catch {
+          if (epoch !== this.epoch) return;
+          this.halt("cancelled", errorInfo(cancel.reason as AtomError));
+          halted = true;
+          break;
+        }
+        if (epoch !== this.epoch) return;
+        try {
+          const value = await this.attemptAsync(node, input, predecessors, attemptNo + 1);
+          if (epoch !== this.epoch) return;
+          result = this.succeeded(value, attemptNo + 1, startedAt);
+        } catch (again) {
+          if (epoch !== this.epoch) return;
+          thrown = again;
         }
       }
     } catch (error) {

@@ -7,7 +7,7 @@ import { HttpRequestFailedError, ResponseTooLargeError, SsrfBlockedError } from 
 import { blockedAddressReason } from "./address-policy.js";
 import { guardedLookup } from "./guarded-lookup.js";
 import { parseBody } from "./parse-body.js";
-import { CancelScope } from "../cancel-scope.js";
+import { CancelScope, scopeBehind } from "../cancel-scope.js";
 import { clearLongTimeout, setLongTimeout, systemClock } from "../timing.js";
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from "./types.js";
 
@@ -204,7 +204,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       let url = new URL(request.url);
       const limit = request.timeoutMs ?? timeoutMs;
       const attempt = new CancelScope();
-      const unfollow = request.signal ? follow(request.signal, attempt) : undefined;
+      // The engine's own emitter (`ctx.abortEmitter`) links the scopes directly, without listener closures.
+      const parent = request.signal && scopeBehind(request.signal);
+      if (parent) parent.link(attempt);
+      const unfollow = request.signal && !parent ? follow(request.signal, attempt) : undefined;
       const timer = setLongTimeout(
         systemClock,
         () => attempt.abort(new TimeoutError({ timeoutMs: limit, message: `[@atom/workflow-engine] [http] request to "${url.hostname}" timed out` })),
@@ -214,6 +217,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         return await attemptRequest(url, request, attempt, (next) => (url = next));
       } finally {
         clearLongTimeout(systemClock, timer);
+        parent?.unlink(attempt);
         unfollow?.();
       }
     },
