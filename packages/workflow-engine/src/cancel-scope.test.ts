@@ -67,10 +67,11 @@ describe("CancelScope.link", () => {
   it("keeps the other callbacks, in order, when one in the middle is removed", () => {
     const scope = new CancelScope();
     const seen: string[] = [];
-    const [a, b, c] = ["a", "b", "c"].map((name) => () => seen.push(name)) as [() => void, () => void, () => void];
-    scope.onAbort(a);
+    const callback = (name: string) => () => void seen.push(name);
+    const b = callback("b");
+    scope.onAbort(callback("a"));
     scope.onAbort(b);
-    scope.onAbort(c);
+    scope.onAbort(callback("c"));
     scope.offAbort(b);
     scope.abort("stop");
     expect(seen).toEqual(["a", "c"]);

@@ -74,6 +74,7 @@ const NO_EDGES: readonly CompiledEdge[] = Object.freeze([]);
 const NO_SOURCES: readonly string[] = Object.freeze([]);
 const ONE_ATTEMPT = { maxAttempts: 1 } as const;
 const ignore = () => undefined;
+const NO_WAITING = new Int32Array(0);
 
 /**
  * Runs the graph: a node starts once every predecessor settled; nodes with no taken incoming edge are skipped,
@@ -92,9 +93,13 @@ class Execution implements TemplateScopes, LeasedRun {
   private readonly results: Record<string, NodeResult> = {};
   // Unsettled predecessors per node, by CompiledNode.index.
   private readonly waiting: Int32Array;
-  private readonly ready: CompiledNode[] = [];
+  // Nodes in the order they became ready: `ready[readyAt..readyEnd)` are still to start. Sized once, since a node
+  // becomes ready at most once (an empty array's first push reserves 17 slots).
+  private readonly ready: CompiledNode[];
+  private readyEnd = 0;
   private readonly cancel = new CancelScope();
-  private readonly writes: Promise<void>[] = [];
+  // Store writes of skipped nodes still pending (an asynchronous store); made on the first.
+  private writes: Promise<void>[] | undefined;
   private readonly started: number;
   private readyAt = 0;
   private running = 0;
@@ -117,7 +122,10 @@ class Execution implements TemplateScopes, LeasedRun {
 
   constructor(private readonly params: ExecuteParams) {
     this.started = params.services.clock.now();
-    this.waiting = new Int32Array(params.workflow.nodes.length);
+    const size = params.workflow.nodes.length;
+    // Counters only matter for nodes with incoming edges; a graph without edges shares an empty array.
+    this.waiting = params.workflow.def.edges.length > 0 ? new Int32Array(size) : NO_WAITING;
+    this.ready = new Array<CompiledNode>(params.only ? 1 : size);
   }
 
   start(): Promise<RunResult> {
@@ -146,12 +154,12 @@ class Execution implements TemplateScopes, LeasedRun {
       results[id] = params.settled[id] as NodeResult;
       resumed = true;
     }
-    if (params.only) ready.push(params.only);
+    if (params.only) ready[this.readyEnd++] = params.only;
     else for (const node of params.workflow.nodes) {
       if (resumed && Object.hasOwn(results, node.def.id)) continue;
       const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
       waiting[node.index] = open;
-      if (open === 0) ready.push(node);
+      if (open === 0) ready[this.readyEnd++] = node;
     }
     this.pump();
     if (!this.completed) params.keeper.add(this);
@@ -209,7 +217,7 @@ class Execution implements TemplateScopes, LeasedRun {
   private pump(): void {
     if (this.completed) return;
     const { ready, cancel, params } = this;
-    while (this.readyAt < ready.length && this.running < params.concurrency && !this.halted) {
+    while (this.readyAt < this.readyEnd && this.running < params.concurrency && !this.halted) {
       if (cancel.aborted) {
         this.halt("cancelled", errorInfo(cancel.reason as AtomError));
         break;
@@ -220,7 +228,7 @@ class Execution implements TemplateScopes, LeasedRun {
         const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: this.now() };
         try {
           const write = params.store.saveNodeResult(params.runId, node.def.id, skipped, params.lease.owner);
-          if (isThenable(write)) this.writes.push(Promise.resolve(write));
+          if (isThenable(write)) (this.writes ??= []).push(Promise.resolve(write));
         } catch (error) {
           this.halt("failed", errorInfo(toAtomError(error)));
           break;
@@ -233,7 +241,7 @@ class Execution implements TemplateScopes, LeasedRun {
       this.running++;
       if (this.startNode(node, live)) this.running--;
     }
-    if (this.running === 0 && (this.halted || this.readyAt >= ready.length)) this.complete();
+    if (this.running === 0 && (this.halted || this.readyAt >= this.readyEnd)) this.complete();
   }
 
   /** The end of a node that did not settle synchronously: frees its slot and starts what became ready. */
@@ -270,7 +278,7 @@ class Execution implements TemplateScopes, LeasedRun {
     for (const edge of node.outgoing) {
       const left = (waiting[edge.to.index] as number) - 1;
       waiting[edge.to.index] = left;
-      if (left === 0) this.ready.push(edge.to);
+      if (left === 0) this.ready[this.readyEnd++] = edge.to;
     }
   }
 
@@ -284,7 +292,7 @@ class Execution implements TemplateScopes, LeasedRun {
     params.keeper.delete(this);
     if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
     if (this.onAbort) params.signal?.removeEventListener("abort", this.onAbort);
-    if (this.writes.length > 0) {
+    if (this.writes) {
       Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
       return;
     }
