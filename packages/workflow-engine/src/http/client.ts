@@ -143,29 +143,48 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     return new HttpRequestFailedError({ host: url.hostname, reason: code || "connection failed" }, { cause: error });
   };
 
-  const readBody = async (response: Dispatcher.ResponseData, cap: number, url: URL, request: HttpRequest, attempt: CancelScope) => {
+  // Listeners on the body rather than `for await`: the stream's async iterator allocated more per response than the
+  // rest of the request (an iterator, end-of-stream wiring, a promise per chunk).
+  const readBody = (response: Dispatcher.ResponseData, cap: number, url: URL, request: HttpRequest, attempt: CancelScope) => {
     const declared = Number(response.headers["content-length"] ?? 0);
     if (declared > cap) {
       response.body.destroy();
-      throw new ResponseTooLargeError({ maxResponseBytes: cap });
+      return Promise.reject(new ResponseTooLargeError({ maxResponseBytes: cap }));
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      // An abort after the headers may reach undici between two chunks; re-check so it is never outrun by the body.
-      for await (const chunk of response.body) {
-        if (attempt.aborted) throw attempt.reason;
-        size += (chunk as Buffer).length;
-        if (size > cap) {
-          response.body.destroy();
-          throw new ResponseTooLargeError({ maxResponseBytes: cap });
+    const body = response.body;
+    const gone = body.errored ?? (body.destroyed ? prematureClose() : undefined);
+    if (gone !== undefined) return Promise.reject(mapError(gone, url, request));
+    return new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      const finish = (error: unknown, raw?: Buffer) => {
+        if (settled) return;
+        settled = true;
+        // The error listener stays: destroying an unfinished body makes undici emit an abort error after this.
+        body.off("data", onData).off("end", onEnd).off("close", onClose);
+        if (raw) resolve(raw);
+        else reject(mapError(error, url, request));
+      };
+      const onData = (chunk: Buffer) => {
+        // An abort after the headers may reach undici between two chunks; re-check so it is never outrun by the body.
+        if (attempt.aborted) {
+          finish(attempt.reason);
+          body.destroy();
+          return;
         }
-        chunks.push(chunk as Buffer);
-      }
-    } catch (error) {
-      throw mapError(error, url, request);
-    }
-    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+        size += chunk.length;
+        if (size > cap) {
+          finish(new ResponseTooLargeError({ maxResponseBytes: cap }));
+          body.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => finish(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      const onClose = () => finish(prematureClose());
+      body.on("data", onData).on("end", onEnd).on("error", finish).on("close", onClose);
+    });
   };
 
   let closing: Promise<void> | undefined;
@@ -229,6 +248,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       return closing;
     },
   };
+}
+
+/** What a body closed before its end fails with: the error `for await` over such a stream throws. */
+function prematureClose(): Error {
+  return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 
 function withoutCredentials(headers: Record<string, string>): Record<string, string> {
