@@ -137,6 +137,21 @@ describe("execution semantics", () => {
     expect(statuses(result.nodes)).toEqual({ a: "success", b: "success" });
   });
 
+  it("lets templates read every node settled so far, including those settled after the first template ran", async () => {
+    const engine = createWorkflowEngine();
+    const format = (id: string, template: string) => ({ id, type: "transform", config: { operation: "format", template } });
+    const result = await engine.run(
+      wf([extract("a"), format("b", "{{ $node.a.output.v }}"), extract("c"), format("d", "{{ $node.b.output }}/{{ $node.c.status }}/{{ $node.a.output.v }}")], [
+        { from: "a", to: "b" },
+        { from: "b", to: "c" },
+        { from: "c", to: "d" },
+      ]),
+      { v: 7 },
+    );
+    expect(result.outputs).toEqual({ d: "7/success/7" });
+    expect(Object.keys(result.nodes)).toEqual(["a", "b", "c", "d"]);
+  });
+
   it("routes condition branches and propagates skips through joins", async () => {
     const engine = createWorkflowEngine();
     const def = wf(

@@ -90,7 +90,17 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
  * couple of dozen functions before doing any work.
  */
 class Execution implements TemplateScopes, LeasedRun {
-  private readonly results: Record<string, NodeResult> = {};
+  // Settled results by CompiledNode.index: the scheduler's own lookups. The keyed record a run returns (and
+  // templates read) is built once, from `params.settled` and `order`; adding a thousand keys one per node to a
+  // record was most of a long chain's per-node cost.
+  private readonly results: (NodeResult | undefined)[];
+  // Nodes this execution settled, in settle order: `order[0..settledCount)`.
+  private readonly order: CompiledNode[];
+  private settledCount = 0;
+  // The keyed record, once something asked for it; then kept current by `settle`.
+  private keyed: Record<string, NodeResult> | undefined;
+  // Reads a result by node, for the shared `liveEdges`/`nodeInput` rules.
+  private readonly resultOf = (node: CompiledNode): NodeResult | undefined => this.results[node.index];
   // Unsettled predecessors per node, by CompiledNode.index.
   private readonly waiting: Int32Array;
   // Nodes in the order they became ready: `ready[readyAt..readyEnd)` are still to start. Sized once, since a node
@@ -126,10 +136,12 @@ class Execution implements TemplateScopes, LeasedRun {
     // Counters only matter for nodes with incoming edges; a graph without edges shares an empty array.
     this.waiting = params.workflow.def.edges.length > 0 ? new Int32Array(size) : NO_WAITING;
     this.ready = new Array<CompiledNode>(params.only ? 1 : size);
+    this.results = new Array<NodeResult | undefined>(size);
+    this.order = new Array<CompiledNode>(params.only ? 1 : size);
   }
 
   start(): Promise<RunResult> {
-    const { params, results, waiting, ready } = this;
+    const { params, results, waiting, ready, resultOf } = this;
     const done = new Promise<RunResult>((resolve, reject) => {
       this.finish = resolve;
       this.fail = reject;
@@ -148,16 +160,21 @@ class Execution implements TemplateScopes, LeasedRun {
         params.deadlineMs,
       );
     }
-    // Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
     let resumed = false;
     for (const id in params.settled) {
-      results[id] = params.settled[id] as NodeResult;
-      resumed = true;
+      resumed = Object.hasOwn(params.settled, id);
+      if (resumed) break;
+    }
+    if (resumed) {
+      for (const node of params.workflow.nodes) {
+        if (Object.hasOwn(params.settled, node.def.id)) results[node.index] = params.settled[node.def.id];
+      }
     }
     if (params.only) ready[this.readyEnd++] = params.only;
     else for (const node of params.workflow.nodes) {
-      if (resumed && Object.hasOwn(results, node.def.id)) continue;
-      const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
+      if (resumed && results[node.index] !== undefined) continue;
+      let open = node.incoming.length;
+      if (resumed) for (const edge of node.incoming) if (resultOf(edge.from) !== undefined) open--;
       waiting[node.index] = open;
       if (open === 0) ready[this.readyEnd++] = node;
     }
@@ -271,7 +288,9 @@ class Execution implements TemplateScopes, LeasedRun {
 
   private settle(node: CompiledNode, result: NodeResult): void {
     const { params, waiting } = this;
-    this.results[node.def.id] = result;
+    this.results[node.index] = result;
+    this.order[this.settledCount++] = node;
+    if (this.keyed) this.keyed[node.def.id] = result;
     params.emit?.("node:finish", { runId: params.runId, nodeId: node.def.id, type: node.def.type, result });
     if (result.status === "failed" && !node.handlesErrors) this.halt("failed", result.error);
     if (params.only) return;
@@ -311,18 +330,34 @@ class Execution implements TemplateScopes, LeasedRun {
     else this.report();
   }
 
+  /**
+   * Every settled result by node id: the earlier executions' (in their order), then this one's in settle order.
+   * Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
+   */
+  private keyedResults(): Record<string, NodeResult> {
+    if (this.keyed) return this.keyed;
+    const keyed: Record<string, NodeResult> = {};
+    const { settled } = this.params;
+    for (const id in settled) if (Object.hasOwn(settled, id)) keyed[id] = settled[id] as NodeResult;
+    for (let i = 0; i < this.settledCount; i++) {
+      const node = this.order[i] as CompiledNode;
+      keyed[node.def.id] = this.results[node.index] as NodeResult;
+    }
+    return (this.keyed = keyed);
+  }
+
   private report(): void {
     const { params, results } = this;
     const outputs: Record<string, unknown> = {};
     for (const node of params.workflow.sinks) {
-      const result = results[node.def.id];
+      const result = results[node.index];
       if (result?.status === "success") outputs[node.def.id] = result.output;
     }
     const result: RunResult = {
       runId: params.runId,
       workflowId: params.workflow.def.id,
       status: this.status,
-      nodes: results,
+      nodes: this.keyedResults(),
       outputs,
       durationMs: params.services.clock.now() - this.started,
     };
@@ -333,11 +368,11 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private liveEdges(node: CompiledNode): readonly CompiledEdge[] {
-    return liveEdges(node, this.results);
+    return liveEdges(node, this.resultOf);
   }
 
   private nodeInput(node: CompiledNode, live: readonly CompiledEdge[]): unknown {
-    return nodeInput(node, live, this.results, this.params.input);
+    return nodeInput(node, live, this.resultOf, this.params.input);
   }
 
   gatePassed(nodeId: string): boolean {
@@ -354,10 +389,9 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   scopeOf(input: unknown, item?: unknown): TemplateScope {
-    const { params, results } = this;
-    return item === undefined
-      ? { input, runInput: params.input, nodes: results }
-      : { input, runInput: params.input, nodes: results, item };
+    const { params } = this;
+    const nodes = this.keyedResults();
+    return item === undefined ? { input, runInput: params.input, nodes } : { input, runInput: params.input, nodes, item };
   }
 
   private attempt(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number): unknown {
@@ -555,19 +589,33 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 }
 
+/** A node's settled result, or `undefined`: how the shared rules below read results. @internal */
+export type ResultOf = (node: CompiledNode) => NodeResult | undefined;
+
+/** {@link ResultOf} over a record keyed by node id, as queue workers hold results. @internal */
+export function keyedResultOf(results: Readonly<Record<string, NodeResult>>): ResultOf {
+  return (node) => (Object.hasOwn(results, node.def.id) ? results[node.def.id] : undefined);
+}
+
 /**
  * The incoming edges of `node` that are taken, given its predecessors' results (all settled); none means the node
  * is skipped. The one rule both the in-process executor and queue workers apply.
  * @internal
  */
-export function liveEdges(node: CompiledNode, results: Readonly<Record<string, NodeResult>>): readonly CompiledEdge[] {
+export function liveEdges(node: CompiledNode, resultOf: ResultOf): readonly CompiledEdge[] {
   const { incoming } = node;
   if (incoming.length === 0) return NO_EDGES;
   if (incoming.length === 1) {
     const edge = incoming[0] as CompiledEdge;
-    return edgeTaken(edge, results[edge.from.def.id] as NodeResult) ? edge.alone : NO_EDGES;
+    return edgeTaken(edge, resultOf(edge.from) as NodeResult) ? edge.alone : NO_EDGES;
   }
-  return incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
+  return incoming.filter((edge) => edgeTaken(edge, resultOf(edge.from) as NodeResult));
+}
+
+/** What a live edge carries into its target: the source's output, or its error down an `error` branch. */
+function carried(edge: CompiledEdge, resultOf: ResultOf): unknown {
+  const result = resultOf(edge.from) as NodeResult;
+  return result.status === "failed" ? result.error : result.output;
 }
 
 /**
@@ -575,15 +623,11 @@ export function liveEdges(node: CompiledNode, results: Readonly<Record<string, N
  * keyed by live predecessor.
  * @internal
  */
-export function nodeInput(node: CompiledNode, live: readonly CompiledEdge[], results: Readonly<Record<string, NodeResult>>, runInput: unknown): unknown {
+export function nodeInput(node: CompiledNode, live: readonly CompiledEdge[], resultOf: ResultOf, runInput: unknown): unknown {
   if (node.incoming.length === 0) return runInput;
-  const valueOf = (edge: CompiledEdge) => {
-    const result = results[edge.from.def.id] as NodeResult;
-    return result.status === "failed" ? result.error : result.output;
-  };
-  if (live.length === 1) return valueOf(live[0] as CompiledEdge);
+  if (live.length === 1) return carried(live[0] as CompiledEdge, resultOf);
   const merged: Record<string, unknown> = {};
-  for (const edge of live) merged[edge.from.def.id] = valueOf(edge);
+  for (const edge of live) merged[edge.from.def.id] = carried(edge, resultOf);
   return merged;
 }
 

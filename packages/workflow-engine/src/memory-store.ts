@@ -29,6 +29,12 @@ const REBUILD_AFTER = 32;
 /** A stored run with its lease, as the memory store keeps it. */
 interface Entry {
   run: StoredRun;
+  /**
+   * Node results saved since `run.nodes` was last brought up to date, as id, result, id, result...: appending is
+   * far cheaper than adding a key per node to a record that grows to the run's size, and most runs are dropped
+   * when they finish without anyone reading them.
+   */
+  saved: (string | NodeResult)[] | undefined;
   owner: string | undefined;
   /** Lease expiry, ms since the epoch. */
   expires: number;
@@ -75,6 +81,12 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   };
   // Definitions and settled results are never mutated by the engine, so a shallow copy isolates callers cheaply.
   const copy = (entry: Entry): StoredRun => {
+    const { saved } = entry;
+    if (saved) {
+      const { nodes } = entry.run;
+      for (let i = 0; i < saved.length; i += 2) nodes[saved[i] as string] = saved[i + 1] as NodeResult;
+      entry.saved = undefined;
+    }
     const run: StoredRun = { ...entry.run, nodes: { ...entry.run.nodes } };
     if (entry.owner !== undefined) {
       run.owner = entry.owner;
@@ -91,7 +103,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   return {
     createRun(run: StoredRun, lease: RunLease) {
       if (runs.has(run.runId)) throw new RunExistsError({ runId: run.runId });
-      runs.set(run.runId, { run: { ...run, nodes: { ...run.nodes } }, owner: lease.owner, expires: now() + lease.ttlMs });
+      runs.set(run.runId, { run: { ...run, nodes: { ...run.nodes } }, saved: undefined, owner: lease.owner, expires: now() + lease.ttlMs });
     },
     async getRun(runId) {
       const entry = runs.get(runId);
@@ -116,7 +128,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
       return true;
     },
     saveNodeResult(runId: string, nodeId: string, result: NodeResult, owner: string) {
-      held(runId, owner).run.nodes[nodeId] = result;
+      const entry = held(runId, owner);
+      if (entry.saved) entry.saved.push(nodeId, result);
+      else entry.saved = [nodeId, result];
     },
     setRunStatus(runId: string, owner: string, status: RunStatus, error?: NodeErrorInfo) {
       const entry = held(runId, owner);
