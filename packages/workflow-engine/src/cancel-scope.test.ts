@@ -47,3 +47,33 @@ describe("CancelScope.abortEmitter", () => {
     expect([after.signal.aborted, after.signal.reason]).toEqual([true, "late"]);
   });
 });
+
+describe("CancelScope.link", () => {
+  it("aborts a linked child with the parent's reason, now if the parent already aborted, and never once unlinked", () => {
+    const parent = new CancelScope();
+    const child = new CancelScope();
+    const unlinked = new CancelScope();
+    parent.link(child);
+    parent.link(unlinked);
+    parent.unlink(unlinked);
+    parent.abort("stop");
+    expect([child.aborted, child.reason]).toEqual([true, "stop"]);
+    expect(unlinked.aborted).toBe(false);
+    const late = new CancelScope();
+    parent.link(late);
+    expect([late.aborted, late.reason]).toEqual([true, "stop"]);
+  });
+
+  it("keeps the other callbacks, in order, when one in the middle is removed", () => {
+    const scope = new CancelScope();
+    const seen: string[] = [];
+    const callback = (name: string) => () => void seen.push(name);
+    const b = callback("b");
+    scope.onAbort(callback("a"));
+    scope.onAbort(b);
+    scope.onAbort(callback("c"));
+    scope.offAbort(b);
+    scope.abort("stop");
+    expect(seen).toEqual(["a", "c"]);
+  });
+});

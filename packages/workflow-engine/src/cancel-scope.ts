@@ -5,7 +5,7 @@ import type { AbortEmitter } from "./http/types.js";
  * scope's callback list: no `EventEmitter`, no listener cap, and nothing for a node to abort the run with.
  */
 class AbortView implements AbortEmitter {
-  constructor(private readonly scope: CancelScope) {}
+  constructor(readonly scope: CancelScope) {}
 
   get aborted(): boolean {
     return this.scope.aborted;
@@ -42,8 +42,9 @@ export class CancelScope {
   reason: unknown = undefined;
   private controller: AbortController | undefined;
   private view: AbortView | undefined;
-  // An array, not a Set: a run usually has one or two waiters, and a Set costs ten times the memory.
-  private callbacks: ((reason: unknown) => void)[] | undefined;
+  // An array, not a Set: a run usually has one or two waiters, and a Set costs ten times the memory. A child scope
+  // is kept as itself rather than behind a forwarding closure.
+  private callbacks: (((reason: unknown) => void) | CancelScope)[] | undefined;
 
   /** An `AbortSignal` that aborts with this scope. */
   get signal(): AbortSignal {
@@ -62,15 +63,39 @@ export class CancelScope {
   /** Calls `callback` once with the reason when the scope aborts, or now if it already has. */
   onAbort(callback: (reason: unknown) => void): void {
     if (this.aborted) callback(this.reason);
-    else (this.callbacks ??= []).push(callback);
+    else this.subscribe(callback);
   }
 
   /** Removes a callback added with {@link CancelScope.onAbort}. */
   offAbort(callback: (reason: unknown) => void): void {
+    this.unsubscribe(callback);
+  }
+
+  /** Aborts `child` with this scope's reason when this scope aborts, or now if it already has. */
+  link(child: CancelScope): void {
+    if (this.aborted) child.abort(this.reason);
+    else this.subscribe(child);
+  }
+
+  /** Undoes {@link CancelScope.link}. */
+  unlink(child: CancelScope): void {
+    this.unsubscribe(child);
+  }
+
+  private subscribe(entry: ((reason: unknown) => void) | CancelScope): void {
+    // `[entry]` rather than pushing onto `[]`, whose first push reserves room for 17.
+    if (this.callbacks) this.callbacks.push(entry);
+    else this.callbacks = [entry];
+  }
+
+  private unsubscribe(entry: ((reason: unknown) => void) | CancelScope): void {
     const callbacks = this.callbacks;
     if (!callbacks) return;
-    const at = callbacks.lastIndexOf(callback);
-    if (at >= 0) callbacks.splice(at, 1);
+    const at = callbacks.lastIndexOf(entry);
+    if (at < 0) return;
+    // Shifted by hand: `splice` allocates the array of what it removed.
+    for (let i = at + 1; i < callbacks.length; i++) callbacks[i - 1] = callbacks[i] as (typeof callbacks)[number];
+    callbacks.length--;
   }
 
   /**
@@ -101,6 +126,18 @@ export class CancelScope {
     this.controller?.abort(reason);
     const callbacks = this.callbacks;
     this.callbacks = undefined;
-    if (callbacks) for (const callback of callbacks) callback(reason);
+    if (callbacks) for (const callback of callbacks) {
+      if (typeof callback === "function") callback(reason);
+      else callback.abort(reason);
+    }
   }
+}
+
+/**
+ * The scope behind an emitter made by {@link CancelScope.abortEmitter}, so a scope can follow it by
+ * {@link CancelScope.link} instead of an abort listener.
+ * @internal
+ */
+export function scopeBehind(signal: unknown): CancelScope | undefined {
+  return signal instanceof AbortView ? signal.scope : undefined;
 }

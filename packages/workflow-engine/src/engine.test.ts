@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { createWorkflowEngine, defineNode, routeTo, type NodeResult, type WorkflowDefinition } from "./index.js";
+import { createWorkflowEngine, defineNode, memoryRunStore, routeTo, type NodeResult, type WorkflowDefinition } from "./index.js";
 
 const wf = (nodes: WorkflowDefinition["nodes"], edges: WorkflowDefinition["edges"] = []): WorkflowDefinition => ({
   id: "wf",
@@ -135,6 +135,21 @@ describe("execution semantics", () => {
     expect(seen).toEqual(["a", "b"]);
     expect(result.status).toBe("cancelled");
     expect(statuses(result.nodes)).toEqual({ a: "success", b: "success" });
+  });
+
+  it("lets templates read every node settled so far, including those settled after the first template ran", async () => {
+    const engine = createWorkflowEngine();
+    const format = (id: string, template: string) => ({ id, type: "transform", config: { operation: "format", template } });
+    const result = await engine.run(
+      wf([extract("a"), format("b", "{{ $node.a.output.v }}"), extract("c"), format("d", "{{ $node.b.output }}/{{ $node.c.status }}/{{ $node.a.output.v }}")], [
+        { from: "a", to: "b" },
+        { from: "b", to: "c" },
+        { from: "c", to: "d" },
+      ]),
+      { v: 7 },
+    );
+    expect(result.outputs).toEqual({ d: "7/success/7" });
+    expect(Object.keys(result.nodes)).toEqual(["a", "b", "c", "d"]);
   });
 
   it("routes condition branches and propagates skips through joins", async () => {
@@ -347,6 +362,54 @@ describe("retries, timeouts and cancellation", () => {
     await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect((await pending).status).toBe("cancelled");
+  });
+
+  it("drops what an abandoned node settles with after the cancel, and keeps what settled before", async () => {
+    const store = memoryRunStore();
+    let release!: (value: string) => void;
+    const late = defineNode({ type: "late", config: z.object({}), execute: () => new Promise<string>((resolve) => (release = resolve)) });
+    const quick = defineNode({ type: "quick", config: z.object({}), execute: async () => "done" });
+    const engine = createWorkflowEngine({ store, nodes: [late, quick] });
+    const controller = new AbortController();
+    const pending = engine.run(
+      wf([extract("start"), { id: "slow", type: "late", config: {} }, { id: "fast", type: "quick", config: {} }], [
+        { from: "start", to: "slow" },
+        { from: "start", to: "fast" },
+      ]),
+      {},
+      { signal: controller.signal },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const result = await pending;
+    expect(result.status).toBe("cancelled");
+    expect(statuses(result.nodes)).toEqual({ start: "success", fast: "success" });
+    release("too late");
+    await new Promise((resolve) => setImmediate(resolve));
+    const stored = await store.getRun(result.runId);
+    expect(stored?.status).toBe("cancelled");
+    expect(statuses(stored?.nodes ?? {})).toEqual({ start: "success", fast: "success" });
+  });
+
+  it("cancels a run whose node aborts the run's signal while it starts, and ends without waiting for it", async () => {
+    const controller = new AbortController();
+    const rejectLater = defineNode({
+      type: "abort-self",
+      config: z.object({}),
+      execute: () => {
+        controller.abort();
+        return new Promise((_, reject) => setTimeout(() => reject(new Error("late failure")), 10));
+      },
+    });
+    const engine = createWorkflowEngine({ nodes: [rejectLater] });
+    const result = await engine.run(wf([{ id: "a", type: "abort-self", config: {} }, extract("b")], [{ from: "a", to: "b" }]), {}, {
+      signal: controller.signal,
+    });
+    expect(result.status).toBe("cancelled");
+    expect(result.error).toMatchObject({ code: "RUN_CANCELLED" });
+    expect(result.nodes).toEqual({});
+    // The node's late rejection is handled: an unhandled one would fail this test file.
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
 
   it("aborts ctx.signal and ctx.abortEmitter together, with the run's or the timeout's reason", async () => {

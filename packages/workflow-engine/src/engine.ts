@@ -10,6 +10,7 @@ import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
 import type { HttpClient } from "./http/types.js";
 import { jsonShapeProblem } from "./json-limits.js";
+import { randomRunId } from "./run-id.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { memoryRunStore } from "./memory-store.js";
 import { actionNode } from "./nodes/action.js";
@@ -27,6 +28,7 @@ import type {
   CredentialsProvider,
   EngineEvents,
   GovernanceChecker,
+  NodeResult,
   NodeServices,
   NodeType,
   RunLease,
@@ -61,7 +63,7 @@ export interface WorkflowEngineOptions {
   slackBaseUrl?: string;
   /** Gmail API base for `gmail.send`. @default "https://gmail.googleapis.com" */
   gmailBaseUrl?: string;
-  /** Generates run ids. @default crypto.randomUUID */
+  /** Generates run ids. @default a random (version 4) UUID, as `crypto.randomUUID` makes */
   generateId?: () => string;
   /** OpenTelemetry tracer (`trace.getTracer("workflows")` from `@opentelemetry/api`): one span per node. */
   tracer?: TracerLike;
@@ -184,9 +186,12 @@ const GONE = ["WORKFLOW_RUN_OWNED", "WORKFLOW_RUN_NOT_RESUMABLE", "WORKFLOW_RUN_
 const limitSchema = z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict();
 
 const NO_OPTIONS: RunOptions = Object.freeze({});
+// The settled nodes of a new run: none. Only read (`executeWorkflow` copies them into its own results).
+const NO_RESULTS: Record<string, NodeResult> = Object.freeze({}) as Record<string, NodeResult>;
 
-/** True for a plain object without own keys: the usual `run` options, which need no parse. */
+/** True for `undefined` or a plain object without own keys: the usual `run` options, which need no parse. */
 function isEmpty(value: unknown): boolean {
+  if (value === undefined) return true;
   if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
   for (const key in value) if (Object.hasOwn(value, key)) return false;
   return true;
@@ -301,7 +306,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       return problems.length === 0 ? { ok: true, problems: [] } : { ok: false, problems };
     },
     // Not `async`: with an in-process store a run starts in this call and its first nodes run before it returns.
-    run(definition, input, runOptions = {}) {
+    run(definition, input, runOptions) {
       try {
         const run = isEmpty(runOptions) ? NO_OPTIONS : (parseInput(runOptionsSchema, runOptions, "[@atom/workflow-engine] run") as RunOptions);
         const workflow = compile(definition);
@@ -310,12 +315,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
           const field = ["input", ...deep.path].join(".");
           throw new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field, message: deep.message }] });
         }
-        const runId = run.runId ?? (options.generateId ?? randomUUID)();
+        const runId = run.runId ?? (options.generateId ?? randomRunId)();
         const stored: StoredRun = { runId, workflow: workflow.def, input, status: "running", nodes: {} };
         if (run.agentId !== undefined) stored.agentId = run.agentId;
         const created = store.createRun(stored, lease);
-        if (!isThenable(created)) return execute(workflow, runId, input, {}, run);
-        return Promise.resolve(created).then(() => execute(workflow, runId, input, {}, run));
+        if (!isThenable(created)) return execute(workflow, runId, input, NO_RESULTS, run);
+        return Promise.resolve(created).then(() => execute(workflow, runId, input, NO_RESULTS, run));
       } catch (error) {
         return Promise.reject(error);
       }

@@ -73,6 +73,8 @@ export function edgeTaken(edge: CompiledEdge, result: NodeResult): boolean {
 const NO_EDGES: readonly CompiledEdge[] = Object.freeze([]);
 const NO_SOURCES: readonly string[] = Object.freeze([]);
 const ONE_ATTEMPT = { maxAttempts: 1 } as const;
+const ignore = () => undefined;
+const NO_WAITING = new Int32Array(0);
 
 /**
  * Runs the graph: a node starts once every predecessor settled; nodes with no taken incoming edge are skipped,
@@ -88,15 +90,33 @@ export function executeWorkflow(params: ExecuteParams): Promise<RunResult> {
  * couple of dozen functions before doing any work.
  */
 class Execution implements TemplateScopes, LeasedRun {
-  private readonly results: Record<string, NodeResult> = {};
+  // Settled results by CompiledNode.index: the scheduler's own lookups. The keyed record a run returns (and
+  // templates read) is built once, from `params.settled` and `order`; adding a thousand keys one per node to a
+  // record was most of a long chain's per-node cost.
+  private readonly results: (NodeResult | undefined)[];
+  // Nodes this execution settled, in settle order: `order[0..settledCount)`.
+  private readonly order: CompiledNode[];
+  private settledCount = 0;
+  // The keyed record, once something asked for it; then kept current by `settle`.
+  private keyed: Record<string, NodeResult> | undefined;
+  // Reads a result by node, for the shared `liveEdges`/`nodeInput` rules.
+  private readonly resultOf = (node: CompiledNode): NodeResult | undefined => this.results[node.index];
   // Unsettled predecessors per node, by CompiledNode.index.
   private readonly waiting: Int32Array;
-  private readonly ready: CompiledNode[] = [];
+  // Nodes in the order they became ready: `ready[readyAt..readyEnd)` are still to start. Sized once, since a node
+  // becomes ready at most once (an empty array's first push reserves 17 slots).
+  private readonly ready: CompiledNode[];
+  private readyEnd = 0;
   private readonly cancel = new CancelScope();
-  private readonly writes: Promise<void>[] = [];
+  // Store writes of skipped nodes still pending (an asynchronous store); made on the first.
+  private writes: Promise<void>[] | undefined;
   private readonly started: number;
   private readyAt = 0;
   private running = 0;
+  // Of the running nodes, those awaiting an attempt (or a retry's backoff) on the run's scope; see `abortRun`.
+  private inAttempt = 0;
+  // Bumped when an abort abandons the nodes awaiting attempts: their continuations compare it and drop out.
+  private epoch = 0;
   private halted = false;
   private failure: NodeErrorInfo | undefined;
   private status: RunResult["status"] = "success";
@@ -104,43 +124,59 @@ class Execution implements TemplateScopes, LeasedRun {
   private deadline: LongTimer | undefined;
   private passedGates: Set<string> | undefined;
   private completed = false;
+  private onAbort: (() => void) | undefined;
   private finish!: (result: RunResult) => void;
   private fail!: (error: unknown) => void;
+  /** @internal See {@link LeasedRun.keeperSlot}. */
+  keeperSlot = -1;
 
   constructor(private readonly params: ExecuteParams) {
     this.started = params.services.clock.now();
-    this.waiting = new Int32Array(params.workflow.nodes.length);
+    const size = params.workflow.nodes.length;
+    // Counters only matter for nodes with incoming edges; a graph without edges shares an empty array.
+    this.waiting = params.workflow.def.edges.length > 0 ? new Int32Array(size) : NO_WAITING;
+    this.ready = new Array<CompiledNode>(params.only ? 1 : size);
+    this.results = new Array<NodeResult | undefined>(size);
+    this.order = new Array<CompiledNode>(params.only ? 1 : size);
   }
 
   start(): Promise<RunResult> {
-    const { params, results, waiting, ready } = this;
+    const { params, results, waiting, ready, resultOf } = this;
     const done = new Promise<RunResult>((resolve, reject) => {
       this.finish = resolve;
       this.fail = reject;
     });
     if (params.signal) {
-      if (params.signal.aborted) this.onAbort();
-      else params.signal.addEventListener("abort", this.onAbort, { once: true });
+      // Made only for a run with a signal, like every other per-run closure.
+      const onAbort = () => this.abortRun(new RunCancelledError({ reason: "aborted" }));
+      this.onAbort = onAbort;
+      if (params.signal.aborted) onAbort();
+      else params.signal.addEventListener("abort", onAbort, { once: true });
     }
     if (params.deadlineMs !== undefined) {
       this.deadline = setLongTimeout(
         params.services.clock,
-        () => this.cancel.abort(new RunCancelledError({ reason: "deadline" })),
+        () => this.abortRun(new RunCancelledError({ reason: "deadline" })),
         params.deadlineMs,
       );
     }
-    // Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
     let resumed = false;
     for (const id in params.settled) {
-      results[id] = params.settled[id] as NodeResult;
-      resumed = true;
+      resumed = Object.hasOwn(params.settled, id);
+      if (resumed) break;
     }
-    if (params.only) ready.push(params.only);
+    if (resumed) {
+      for (const node of params.workflow.nodes) {
+        if (Object.hasOwn(params.settled, node.def.id)) results[node.index] = params.settled[node.def.id];
+      }
+    }
+    if (params.only) ready[this.readyEnd++] = params.only;
     else for (const node of params.workflow.nodes) {
-      if (resumed && Object.hasOwn(results, node.def.id)) continue;
-      const open = resumed ? node.incoming.filter((edge) => !Object.hasOwn(results, edge.from.def.id)).length : node.incoming.length;
+      if (resumed && results[node.index] !== undefined) continue;
+      let open = node.incoming.length;
+      if (resumed) for (const edge of node.incoming) if (resultOf(edge.from) !== undefined) open--;
       waiting[node.index] = open;
-      if (open === 0) ready.push(node);
+      if (open === 0) ready[this.readyEnd++] = node;
     }
     this.pump();
     if (!this.completed) params.keeper.add(this);
@@ -162,10 +198,27 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private leaseLost(): void {
-    if (!this.completed) this.cancel.abort(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
+    if (!this.completed) this.abortRun(new RunOwnedError({ runId: this.params.runId, reason: "lease_lost" }));
   }
 
-  private readonly onAbort = () => this.cancel.abort(new RunCancelledError({ reason: "aborted" }));
+  /**
+   * Aborts the run's scope. Nodes awaiting an attempt are abandoned at once, so a node that ignores its signal
+   * cannot hold the run: they stop counting as running, the run halts `cancelled`, and whatever they settle with
+   * later is dropped. This replaces racing every attempt against the scope, which cost a promise and four closures
+   * per node. Nodes writing their result finish the write first, as before.
+   */
+  private abortRun(reason: AtomError): void {
+    const { cancel } = this;
+    if (cancel.aborted) return;
+    cancel.abort(reason);
+    if (this.completed || this.inAttempt === 0) return;
+    this.running -= this.inAttempt;
+    this.inAttempt = 0;
+    this.epoch++;
+    this.halt("cancelled", errorInfo(reason));
+    // Not synchronously: the abort may come from inside the pump (a node aborting its run's signal).
+    queueMicrotask(() => this.pump());
+  }
 
   private now(): string {
     return isoTime(this.params.services.clock.now());
@@ -179,8 +232,9 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private pump(): void {
+    if (this.completed) return;
     const { ready, cancel, params } = this;
-    while (this.readyAt < ready.length && this.running < params.concurrency && !this.halted) {
+    while (this.readyAt < this.readyEnd && this.running < params.concurrency && !this.halted) {
       if (cancel.aborted) {
         this.halt("cancelled", errorInfo(cancel.reason as AtomError));
         break;
@@ -191,7 +245,7 @@ class Execution implements TemplateScopes, LeasedRun {
         const skipped: NodeResult = { status: "skipped", attempts: 0, finishedAt: this.now() };
         try {
           const write = params.store.saveNodeResult(params.runId, node.def.id, skipped, params.lease.owner);
-          if (isThenable(write)) this.writes.push(Promise.resolve(write));
+          if (isThenable(write)) (this.writes ??= []).push(Promise.resolve(write));
         } catch (error) {
           this.halt("failed", errorInfo(toAtomError(error)));
           break;
@@ -199,36 +253,51 @@ class Execution implements TemplateScopes, LeasedRun {
         this.settle(node, skipped);
         continue;
       }
-      // A node whose execute and store write both return synchronously settles here, without a microtask turn.
-      const pending = this.startNode(node, live);
-      if (pending === undefined) continue;
+      // A node whose execute and store write both return synchronously settles here, without a microtask turn;
+      // one that does not counts as running until its own continuation calls `nodeEnded`.
       this.running++;
-      pending.then(this.nodeDone, this.nodeCrashed);
+      if (this.startNode(node, live)) this.running--;
     }
-    if (this.running === 0 && (this.halted || this.readyAt >= ready.length)) this.complete();
+    if (this.running === 0 && (this.halted || this.readyAt >= this.readyEnd)) this.complete();
   }
 
-  private readonly nodeDone = () => {
+  /** The end of a node that did not settle synchronously: frees its slot and starts what became ready. */
+  private nodeEnded(): void {
     this.running--;
     this.pump();
-  };
+  }
 
-  private readonly nodeCrashed = (error: unknown) => {
+  /** The end of such a node when its store write (or the engine) failed: the run fails. */
+  private nodeCrashed(error: unknown): void {
     this.running--;
     this.halt("failed", errorInfo(toAtomError(error)));
     this.pump();
-  };
+  }
+
+  /** Settles a node once its store write resolves, then ends it; the write's failure fails the run. */
+  private async settleAfter(write: PromiseLike<void>, node: CompiledNode, result: NodeResult): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      this.nodeCrashed(error);
+      return;
+    }
+    this.settle(node, result);
+    this.nodeEnded();
+  }
 
   private settle(node: CompiledNode, result: NodeResult): void {
     const { params, waiting } = this;
-    this.results[node.def.id] = result;
+    this.results[node.index] = result;
+    this.order[this.settledCount++] = node;
+    if (this.keyed) this.keyed[node.def.id] = result;
     params.emit?.("node:finish", { runId: params.runId, nodeId: node.def.id, type: node.def.type, result });
     if (result.status === "failed" && !node.handlesErrors) this.halt("failed", result.error);
     if (params.only) return;
     for (const edge of node.outgoing) {
       const left = (waiting[edge.to.index] as number) - 1;
       waiting[edge.to.index] = left;
-      if (left === 0) this.ready.push(edge.to);
+      if (left === 0) this.ready[this.readyEnd++] = edge.to;
     }
   }
 
@@ -241,8 +310,8 @@ class Execution implements TemplateScopes, LeasedRun {
     this.completed = true;
     params.keeper.delete(this);
     if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
-    params.signal?.removeEventListener("abort", this.onAbort);
-    if (this.writes.length > 0) {
+    if (this.onAbort) params.signal?.removeEventListener("abort", this.onAbort);
+    if (this.writes) {
       Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
       return;
     }
@@ -261,18 +330,34 @@ class Execution implements TemplateScopes, LeasedRun {
     else this.report();
   }
 
+  /**
+   * Every settled result by node id: the earlier executions' (in their order), then this one's in settle order.
+   * Node ids cannot be "__proto__" (see the definition schema), so a plain object is safe and is returned as is.
+   */
+  private keyedResults(): Record<string, NodeResult> {
+    if (this.keyed) return this.keyed;
+    const keyed: Record<string, NodeResult> = {};
+    const { settled } = this.params;
+    for (const id in settled) if (Object.hasOwn(settled, id)) keyed[id] = settled[id] as NodeResult;
+    for (let i = 0; i < this.settledCount; i++) {
+      const node = this.order[i] as CompiledNode;
+      keyed[node.def.id] = this.results[node.index] as NodeResult;
+    }
+    return (this.keyed = keyed);
+  }
+
   private report(): void {
     const { params, results } = this;
     const outputs: Record<string, unknown> = {};
     for (const node of params.workflow.sinks) {
-      const result = results[node.def.id];
+      const result = results[node.index];
       if (result?.status === "success") outputs[node.def.id] = result.output;
     }
     const result: RunResult = {
       runId: params.runId,
       workflowId: params.workflow.def.id,
       status: this.status,
-      nodes: results,
+      nodes: this.keyedResults(),
       outputs,
       durationMs: params.services.clock.now() - this.started,
     };
@@ -283,11 +368,11 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private liveEdges(node: CompiledNode): readonly CompiledEdge[] {
-    return liveEdges(node, this.results);
+    return liveEdges(node, this.resultOf);
   }
 
   private nodeInput(node: CompiledNode, live: readonly CompiledEdge[]): unknown {
-    return nodeInput(node, live, this.results, this.params.input);
+    return nodeInput(node, live, this.resultOf, this.params.input);
   }
 
   gatePassed(nodeId: string): boolean {
@@ -304,10 +389,9 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   scopeOf(input: unknown, item?: unknown): TemplateScope {
-    const { params, results } = this;
-    return item === undefined
-      ? { input, runInput: params.input, nodes: results }
-      : { input, runInput: params.input, nodes: results, item };
+    const { params } = this;
+    const nodes = this.keyedResults();
+    return item === undefined ? { input, runInput: params.input, nodes } : { input, runInput: params.input, nodes, item };
   }
 
   private attempt(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number): unknown {
@@ -317,12 +401,11 @@ class Execution implements TemplateScopes, LeasedRun {
     const { clock } = this.params.services;
     const timeoutMs = node.def.timeoutMs;
     const local = new CancelScope();
-    const forward = (reason: unknown) => local.abort(reason);
-    cancel.onAbort(forward);
+    cancel.link(local);
     const timer = setLongTimeout(clock, () => local.abort(new NodeTimeoutError({ nodeId: node.def.id, timeoutMs })), timeoutMs);
     const cleanup = () => {
       clearLongTimeout(clock, timer);
-      cancel.offAbort(forward);
+      cancel.unlink(local);
     };
     return this.runAttempt(node, input, predecessors, attemptNo, local, cleanup);
   }
@@ -349,6 +432,8 @@ class Execution implements TemplateScopes, LeasedRun {
       cleanup?.();
       return value;
     }
+    // On the run's own scope an abort abandons the attempt (see `abortRun`); a timed attempt's scope races it.
+    if (scope === this.cancel) return value;
     const raced = scope.race(value);
     return cleanup ? raced.finally(cleanup) : raced;
   }
@@ -359,23 +444,30 @@ class Execution implements TemplateScopes, LeasedRun {
       : { status: "success", output: value, attempts, startedAt, finishedAt: this.now() };
   }
 
-  /** Writes a settled node and settles it: synchronously when the store allows, else through the returned promise. */
-  private record(node: CompiledNode, result: NodeResult): Promise<void> | undefined {
-    let write: void | Promise<void>;
+  /**
+   * Writes a settled node and settles it. True when both happened synchronously (the store allows); otherwise the
+   * node ends through {@link Execution.settleAfter}, a store that threw included, a turn later as a rejected write.
+   */
+  private record(node: CompiledNode, result: NodeResult): boolean {
+    let write: void | PromiseLike<void>;
     try {
       write = this.params.store.saveNodeResult(this.params.runId, node.def.id, result, this.params.lease.owner);
     } catch (error) {
-      return Promise.reject(error);
+      write = Promise.reject(error);
     }
     if (!isThenable(write)) {
       this.settle(node, result);
-      return undefined;
+      return true;
     }
-    return Promise.resolve(write).then(() => this.settle(node, result));
+    void this.settleAfter(write, node, result);
+    return false;
   }
 
-  /** Runs a node's first attempt; returns `undefined` when it settled synchronously. */
-  private startNode(node: CompiledNode, live: readonly CompiledEdge[]): Promise<void> | undefined {
+  /**
+   * Runs a node's first attempt. True when it settled synchronously; otherwise its continuation ends it (see
+   * {@link Execution.nodeEnded}).
+   */
+  private startNode(node: CompiledNode, live: readonly CompiledEdge[]): boolean {
     const { params } = this;
     params.emit?.("node:start", { runId: params.runId, nodeId: node.def.id, type: node.def.type });
     const startedAt = this.now();
@@ -386,13 +478,24 @@ class Execution implements TemplateScopes, LeasedRun {
     try {
       value = this.attempt(node, input, predecessors, 1);
     } catch (thrown) {
-      return this.finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
+      void this.finishNode(node, input, predecessors, startedAt, Promise.reject(thrown));
+      return false;
     }
-    if (isThenable(value)) return this.finishNode(node, input, predecessors, startedAt, value);
-    return this.record(node, this.succeeded(value, 1, startedAt));
+    if (!isThenable(value)) return this.record(node, this.succeeded(value, 1, startedAt));
+    if (this.cancel.aborted) {
+      // The node aborted its own run while starting: it is not awaited, and its outcome must not go unhandled.
+      value.then(undefined, ignore);
+      void this.finishNode(node, input, predecessors, startedAt, Promise.reject(this.cancel.reason));
+      return false;
+    }
+    void this.finishNode(node, input, predecessors, startedAt, value);
+    return false;
   }
 
-  /** Awaits an attempt that did not settle synchronously, retrying as the node's policy allows. */
+  /**
+   * Awaits an attempt that did not settle synchronously and ends the node; a failure goes on in
+   * {@link Execution.afterFailure}, so the common case keeps a small async frame. Never rejects.
+   */
   private async finishNode(
     node: CompiledNode,
     input: unknown,
@@ -400,41 +503,85 @@ class Execution implements TemplateScopes, LeasedRun {
     startedAt: string,
     first: PromiseLike<unknown>,
   ): Promise<void> {
+    const epoch = this.epoch;
+    this.inAttempt++;
+    let result: NodeResult;
+    try {
+      const value = await first;
+      if (epoch !== this.epoch) return;
+      result = this.succeeded(value, 1, startedAt);
+    } catch (thrown) {
+      if (epoch === this.epoch) void this.afterFailure(node, input, predecessors, startedAt, thrown, epoch);
+      return;
+    }
+    this.inAttempt--;
+    if (this.record(node, result)) this.nodeEnded();
+  }
+
+  /**
+   * After a failed attempt: pauses for approval, stops on cancellation, or retries as the node's policy allows,
+   * then ends the node. Returns early, touching nothing, once an abort abandoned the node (`epoch` moved).
+   */
+  private async afterFailure(
+    node: CompiledNode,
+    input: unknown,
+    predecessors: readonly string[],
+    startedAt: string,
+    firstError: unknown,
+    epoch: number,
+  ): Promise<void> {
     const { cancel, params } = this;
     const policy = node.def.retry ?? ONE_ATTEMPT;
-    let pending = first;
+    let thrown = firstError;
     let result: NodeResult | undefined;
-    for (let attemptNo = 1; result === undefined; attemptNo++) {
-      try {
-        result = this.succeeded(await pending, attemptNo, startedAt);
-      } catch (thrown) {
+    // Set when the run halts here (paused or cancelled): the node ends without a result.
+    let halted = false;
+    try {
+      for (let attemptNo = 1; result === undefined && !halted; attemptNo++) {
         if (thrown instanceof ApprovalRequired) {
           this.pendingApproval = { nodeId: node.def.id, action: thrown.action, reason: thrown.reason };
           if (thrown.proposalId !== undefined) this.pendingApproval.proposalId = thrown.proposalId;
           this.halt("paused");
-          return;
+          halted = true;
+          break;
         }
         if (cancel.aborted) {
           this.halt("cancelled", errorInfo(cancel.reason as AtomError));
-          return;
+          halted = true;
+          break;
         }
         const error = toAtomError(thrown);
-        if (attemptNo < policy.maxAttempts && retryable(error)) {
-          const retryAfterMs = error.details.retryAfterMs as number | undefined;
-          try {
-            await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
-          } catch {
-            this.halt("cancelled", errorInfo(cancel.reason as AtomError));
-            return;
-          }
-          pending = this.attemptAsync(node, input, predecessors, attemptNo + 1);
-          continue;
+        if (attemptNo >= policy.maxAttempts || !retryable(error)) {
+          result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: this.now() };
+          break;
         }
-        result = { status: "failed", error: errorInfo(error), attempts: attemptNo, startedAt, finishedAt: this.now() };
+        const retryAfterMs = error.details.retryAfterMs as number | undefined;
+        try {
+          await sleep(backoffDelay(policy, attemptNo, params.random, retryAfterMs), cancel.signal, params.services.clock);
+        } catch {
+          if (epoch !== this.epoch) return;
+          this.halt("cancelled", errorInfo(cancel.reason as AtomError));
+          halted = true;
+          break;
+        }
+        if (epoch !== this.epoch) return;
+        try {
+          const value = await this.attemptAsync(node, input, predecessors, attemptNo + 1);
+          if (epoch !== this.epoch) return;
+          result = this.succeeded(value, attemptNo + 1, startedAt);
+        } catch (again) {
+          if (epoch !== this.epoch) return;
+          thrown = again;
+        }
       }
+    } catch (error) {
+      if (epoch !== this.epoch) return;
+      this.inAttempt--;
+      this.nodeCrashed(error);
+      return;
     }
-    const write = this.record(node, result);
-    if (write) await write;
+    this.inAttempt--;
+    if (halted || this.record(node, result as NodeResult)) this.nodeEnded();
   }
 
   private async attemptAsync(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number) {
@@ -442,19 +589,33 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 }
 
+/** A node's settled result, or `undefined`: how the shared rules below read results. @internal */
+export type ResultOf = (node: CompiledNode) => NodeResult | undefined;
+
+/** {@link ResultOf} over a record keyed by node id, as queue workers hold results. @internal */
+export function keyedResultOf(results: Readonly<Record<string, NodeResult>>): ResultOf {
+  return (node) => (Object.hasOwn(results, node.def.id) ? results[node.def.id] : undefined);
+}
+
 /**
  * The incoming edges of `node` that are taken, given its predecessors' results (all settled); none means the node
  * is skipped. The one rule both the in-process executor and queue workers apply.
  * @internal
  */
-export function liveEdges(node: CompiledNode, results: Readonly<Record<string, NodeResult>>): readonly CompiledEdge[] {
+export function liveEdges(node: CompiledNode, resultOf: ResultOf): readonly CompiledEdge[] {
   const { incoming } = node;
   if (incoming.length === 0) return NO_EDGES;
   if (incoming.length === 1) {
     const edge = incoming[0] as CompiledEdge;
-    return edgeTaken(edge, results[edge.from.def.id] as NodeResult) ? edge.alone : NO_EDGES;
+    return edgeTaken(edge, resultOf(edge.from) as NodeResult) ? edge.alone : NO_EDGES;
   }
-  return incoming.filter((edge) => edgeTaken(edge, results[edge.from.def.id] as NodeResult));
+  return incoming.filter((edge) => edgeTaken(edge, resultOf(edge.from) as NodeResult));
+}
+
+/** What a live edge carries into its target: the source's output, or its error down an `error` branch. */
+function carried(edge: CompiledEdge, resultOf: ResultOf): unknown {
+  const result = resultOf(edge.from) as NodeResult;
+  return result.status === "failed" ? result.error : result.output;
 }
 
 /**
@@ -462,15 +623,11 @@ export function liveEdges(node: CompiledNode, results: Readonly<Record<string, N
  * keyed by live predecessor.
  * @internal
  */
-export function nodeInput(node: CompiledNode, live: readonly CompiledEdge[], results: Readonly<Record<string, NodeResult>>, runInput: unknown): unknown {
+export function nodeInput(node: CompiledNode, live: readonly CompiledEdge[], resultOf: ResultOf, runInput: unknown): unknown {
   if (node.incoming.length === 0) return runInput;
-  const valueOf = (edge: CompiledEdge) => {
-    const result = results[edge.from.def.id] as NodeResult;
-    return result.status === "failed" ? result.error : result.output;
-  };
-  if (live.length === 1) return valueOf(live[0] as CompiledEdge);
+  if (live.length === 1) return carried(live[0] as CompiledEdge, resultOf);
   const merged: Record<string, unknown> = {};
-  for (const edge of live) merged[edge.from.def.id] = valueOf(edge);
+  for (const edge of live) merged[edge.from.def.id] = carried(edge, resultOf);
   return merged;
 }
 

@@ -4,17 +4,20 @@ import type { Clock } from "./types.js";
 export interface LeasedRun {
   /** Renews this run's lease once (a store write); a lost lease stops the run. */
   renew(): void;
+  /** Where the keeper holds this run, -1 when it does not: kept by the keeper. */
+  keeperSlot: number;
 }
 
 /**
  * Renews the leases of every executing run of one engine on a single timer, rather than one timer per run: a run
- * joins and leaves with a `Set` operation. The timer is left to lapse at its next tick once no run is left (a
+ * joins and leaves in O(1) through its slot in an array (a `Set` shrinks its table in a runtime call each time its
+ * last run leaves, which is every run of a sequential workload). The timer is left to lapse at its next tick once no run is left (a
  * workload of short sequential runs arms it once per interval, not once per run), and is unref'd so it never holds
  * the process open by itself.
  * @internal
  */
 export class LeaseKeeper {
-  private readonly runs = new Set<LeasedRun>();
+  private readonly runs: LeasedRun[] = [];
   private armed = false;
 
   constructor(
@@ -23,12 +26,22 @@ export class LeaseKeeper {
   ) {}
 
   add(run: LeasedRun): void {
-    this.runs.add(run);
+    if (run.keeperSlot >= 0) return;
+    run.keeperSlot = this.runs.length;
+    this.runs.push(run);
     if (!this.armed) this.arm();
   }
 
   delete(run: LeasedRun): void {
-    this.runs.delete(run);
+    const { runs } = this;
+    const slot = run.keeperSlot;
+    if (slot < 0 || runs[slot] !== run) return;
+    const last = runs.pop() as LeasedRun;
+    if (last !== run) {
+      runs[slot] = last;
+      last.keeperSlot = slot;
+    }
+    run.keeperSlot = -1;
   }
 
   private arm(): void {
@@ -39,8 +52,9 @@ export class LeaseKeeper {
 
   private readonly tick = (): void => {
     this.armed = false;
-    if (this.runs.size === 0) return;
-    for (const run of this.runs) run.renew();
+    if (this.runs.length === 0) return;
+    // A copy: a renewal may end its run (lease lost), which moves the others' slots.
+    for (const run of this.runs.slice()) run.renew();
     if (!this.armed) this.arm();
   };
 }

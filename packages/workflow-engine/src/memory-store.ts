@@ -23,9 +23,18 @@ const optionsSchema = z
   })
   .strict();
 
+/** Tombstones left in the run map before it is rebuilt without them (when they are also most of it). */
+const REBUILD_AFTER = 32;
+
 /** A stored run with its lease, as the memory store keeps it. */
 interface Entry {
   run: StoredRun;
+  /**
+   * Node results saved since `run.nodes` was last brought up to date, as id, result, id, result...: appending is
+   * far cheaper than adding a key per node to a record that grows to the run's size, and most runs are dropped
+   * when they finish without anyone reading them.
+   */
+  saved: (string | NodeResult)[] | undefined;
   owner: string | undefined;
   /** Lease expiry, ms since the epoch. */
   expires: number;
@@ -44,17 +53,18 @@ interface Entry {
 export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   const { retainFinished = 0, now = () => Date.now() } = parseInput(optionsSchema, options, "[@atom/workflow-engine] memoryRunStore");
   // A dropped run leaves a tombstone (`undefined`) and the map is rebuilt once tombstones are most of it, rather than
-  // one `Map#delete` per run: that delete was the largest single cost in profiles of a one-node run.
+  // one `Map#delete` per run: deleting a map's last entries shrinks its table in a runtime call, the largest single
+  // cost in profiles of a one-node run. The bar is low so that tombstones die young: keys held for a thousand runs
+  // outlived two scavenges and were promoted, which made every scavenge four times slower (`--trace-gc-nvp`).
   let runs = new Map<string, Entry | undefined>();
   let tombstones = 0;
   const drop = (runId: string) => {
     runs.set(runId, undefined);
-    if (++tombstones > 1024 && tombstones * 2 > runs.size) {
-      const live = new Map<string, Entry | undefined>();
-      for (const [id, run] of runs) if (run) live.set(id, run);
-      runs = live;
-      tombstones = 0;
-    }
+    if (++tombstones < REBUILD_AFTER || tombstones * 2 <= runs.size) return;
+    const live = new Map<string, Entry | undefined>();
+    if (tombstones < runs.size) runs.forEach((entry, id) => entry && live.set(id, entry));
+    runs = live;
+    tombstones = 0;
   };
   // Finished run ids kept for `getRun`, oldest first from `head` (a queue: a Set iterated from its start would walk
   // its tombstones).
@@ -71,6 +81,12 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   };
   // Definitions and settled results are never mutated by the engine, so a shallow copy isolates callers cheaply.
   const copy = (entry: Entry): StoredRun => {
+    const { saved } = entry;
+    if (saved) {
+      const { nodes } = entry.run;
+      for (let i = 0; i < saved.length; i += 2) nodes[saved[i] as string] = saved[i + 1] as NodeResult;
+      entry.saved = undefined;
+    }
     const run: StoredRun = { ...entry.run, nodes: { ...entry.run.nodes } };
     if (entry.owner !== undefined) {
       run.owner = entry.owner;
@@ -87,7 +103,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   return {
     createRun(run: StoredRun, lease: RunLease) {
       if (runs.has(run.runId)) throw new RunExistsError({ runId: run.runId });
-      runs.set(run.runId, { run: { ...run, nodes: { ...run.nodes } }, owner: lease.owner, expires: now() + lease.ttlMs });
+      runs.set(run.runId, { run: { ...run, nodes: { ...run.nodes } }, saved: undefined, owner: lease.owner, expires: now() + lease.ttlMs });
     },
     async getRun(runId) {
       const entry = runs.get(runId);
@@ -112,7 +128,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
       return true;
     },
     saveNodeResult(runId: string, nodeId: string, result: NodeResult, owner: string) {
-      held(runId, owner).run.nodes[nodeId] = result;
+      const entry = held(runId, owner);
+      if (entry.saved) entry.saved.push(nodeId, result);
+      else entry.saved = [nodeId, result];
     },
     setRunStatus(runId: string, owner: string, status: RunStatus, error?: NodeErrorInfo) {
       const entry = held(runId, owner);

@@ -19,6 +19,7 @@ export interface LongTimer {
  * @internal
  */
 export function setLongTimeout(clock: Clock, fn: () => void, ms: number): LongTimer {
+  if (ms <= MAX_TIMER_MS) return { handle: clock.setTimeout(fn, ms) };
   const timer: LongTimer = { handle: undefined };
   const due = clock.now() + ms;
   const arm = (left: number) => {

@@ -35,6 +35,15 @@ beforeAll(async () => {
       res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(5000));
     } else if (req.url === "/hang") {
       res.writeHead(200, { "content-type": "text/plain" });
+    } else if (req.url === "/chunked") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("one ");
+      setTimeout(() => res.write("two "), 5);
+      setTimeout(() => res.end("three"), 10);
+    } else if (req.url === "/cut") {
+      res.writeHead(200, { "content-type": "text/plain", "content-length": "100" });
+      res.write("only ten b");
+      setTimeout(() => res.socket?.destroy(), 5);
     } else if (req.url === "/binary") {
       res.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.from([1, 2, 3]));
     } else {
@@ -144,6 +153,17 @@ describe("client against an allow-listed local server", () => {
       status: 502,
       message: `[@atom/workflow-engine] [http] response JSON nested deeper than 64 levels at "${Array(64).fill("0").join(".")}"`,
       details: { path: Array(64).fill("0").join(".") },
+    });
+  });
+
+  it("joins a body that arrives in several chunks", async () => {
+    expect((await client.request({ method: "GET", url: `${server.url}/chunked` })).body).toBe("one two three");
+  });
+
+  it("fails a body cut off before its end as a request failure, not a short success", async () => {
+    await expect(client.request({ method: "GET", url: `${server.url}/cut` })).rejects.toMatchObject({
+      code: "HTTP_REQUEST_FAILED",
+      details: { host: "127.0.0.1" },
     });
   });
 

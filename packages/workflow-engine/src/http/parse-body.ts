@@ -10,7 +10,9 @@ import { jsonShapeProblem } from "../json-limits.js";
  */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return null;
-  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const header = contentType ?? "";
+  const semicolon = header.indexOf(";");
+  const type = (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
   if (type === "application/json" || type.endsWith("+json")) {
     const text = raw.toString("utf8");
     let parsed: unknown;

@@ -1,4 +1,4 @@
-import { liveEdges, nodeInput, resolveConfig } from "../executor.js";
+import { keyedResultOf, liveEdges, nodeInput, resolveConfig } from "../executor.js";
 import { delayNode } from "../nodes/delay.js";
 import { isoTime } from "../timing.js";
 import type { NodeResult, NodeServices } from "../types.js";
@@ -34,12 +34,13 @@ export function schedule(
   const out: Schedule = { ready: [], skipped: [] };
   const queue = [...candidates];
   const seen = new Set<CompiledNode>();
+  const resultOf = keyedResultOf(results);
   while (queue.length > 0) {
     const node = queue.shift() as CompiledNode;
     if (seen.has(node) || Object.hasOwn(results, node.def.id)) continue;
     if (!node.incoming.every((edge) => Object.hasOwn(results, edge.from.def.id))) continue;
     seen.add(node);
-    const live = liveEdges(node, results);
+    const live = liveEdges(node, resultOf);
     if (node.incoming.length > 0 && live.length === 0) {
       const result: NodeResult = { status: "skipped", attempts: 0, finishedAt: isoTime(services.clock.now()) };
       results[node.def.id] = result;
@@ -47,7 +48,7 @@ export function schedule(
       for (const edge of node.outgoing) queue.push(edge.to);
       continue;
     }
-    const due = node.type === delayNode ? delayDue(node, nodeInput(node, live, results, runInput), results, runInput, services) : undefined;
+    const due = node.type === delayNode ? delayDue(node, nodeInput(node, live, resultOf, runInput), results, runInput, services) : undefined;
     out.ready.push(due === undefined ? { node } : { node, due });
   }
   return out;
