@@ -30,6 +30,13 @@ describe("memoryRunStore", () => {
     await expect(engine.resume(result.runId)).rejects.toMatchObject({ code: "WORKFLOW_RUN_NOT_FOUND", status: 404 });
   });
 
+  it("forgets the id of a dropped run at once, as documented, however recently it was dropped", async () => {
+    const engine = createWorkflowEngine({ store: memoryRunStore() });
+    expect((await engine.run(one, { v: 1 }, { runId: "again" })).status).toBe("success");
+    const second = await engine.run(one, { v: 2 }, { runId: "again" });
+    expect(second).toMatchObject({ runId: "again", status: "success", nodes: { a: { output: { v: 2 } } } });
+  });
+
   it("keeps the last retainFinished finished runs, oldest dropped first", async () => {
     const store = memoryRunStore({ retainFinished: 2 });
     const engine = createWorkflowEngine({ store });

@@ -102,7 +102,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore {
   };
   return {
     createRun(run: StoredRun, lease: RunLease) {
-      if (runs.has(run.runId)) throw new RunExistsError({ runId: run.runId });
+      const previous = runs.get(run.runId);
+      if (previous !== undefined) throw new RunExistsError({ runId: run.runId });
+      // A dropped run's id is forgotten (only its tombstone is left, which this entry replaces).
+      if (runs.has(run.runId)) tombstones--;
       runs.set(run.runId, { run: { ...run, nodes: { ...run.nodes } }, saved: undefined, owner: lease.owner, expires: now() + lease.ttlMs });
     },
     async getRun(runId) {
