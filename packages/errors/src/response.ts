@@ -185,15 +185,11 @@ export function renderAtomError(
     return { status: atom.status, headers, body };
   }
   headers["content-type"] = "application/json; charset=utf-8";
-  const body: ErrorEnvelope = {
-    success: false,
-    error_code: atom.code,
-    message,
-    severity: atom.severity,
-    ...(hasDetails ? { details } : {}),
-    timestamp,
-    request_id: requestId,
-  };
+  // Two literals rather than a spread of `{ details }`: the envelope is built on every error response, and the spread
+  // allocates and copies an object to keep the key order.
+  const body: ErrorEnvelope = hasDetails
+    ? { success: false, error_code: atom.code, message, severity: atom.severity, details, timestamp, request_id: requestId }
+    : { success: false, error_code: atom.code, message, severity: atom.severity, timestamp, request_id: requestId };
   return { status: atom.status, headers, body };
 }
 
