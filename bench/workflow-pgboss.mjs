@@ -1,6 +1,9 @@
 // Multi-worker throughput of @atom/workflow-engine/pg-boss beside raw pg-boss no-op jobs, for 1, 2 and 4 worker
 // processes. The queue is filled first (runs started, or jobs inserted), then the workers get "go" and the clock
-// runs until the last run (or job) is done. Needs DATABASE_URL (pg-boss needs a real server); run by `pnpm bench`.
+// runs until the last run (or job) is done. On a shared machine a case's figure moves with what else runs, so each
+// round runs raw, one-node and ten-node back to back (their order rotating) and the table shows medians over the
+// rounds, the ratios being medians of each round's own ratio. Needs DATABASE_URL (pg-boss needs a real server); run
+// by `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`) and BENCH_PGBOSS_ROUNDS (3) narrow it.
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -9,13 +12,15 @@ import PgBoss from "pg-boss";
 import { createWorkflowEngine } from "@atom/workflow-engine";
 import { postgresRunStore } from "@atom/workflow-engine/postgres";
 import { startRun } from "@atom/workflow-engine/pg-boss";
+import { median } from "./interleave.mjs";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
   console.log("workflow-pgboss bench SKIPPED: pg-boss needs a real PostgreSQL server; set DATABASE_URL");
   process.exit(0);
 }
-const WORKERS = [1, 2, 4];
+const WORKERS = (process.env.BENCH_PGBOSS_WORKERS ?? "1,2,4").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_PGBOSS_ROUNDS ?? 3);
 const CONCURRENCY = 8;
 const LIMIT_MS = 180_000;
 const WORKER = fileURLToPath(new URL("./pgboss-worker.mjs", import.meta.url));
@@ -68,8 +73,8 @@ async function timed(children, done) {
   return seconds;
 }
 
-async function raw(count, jobs) {
-  const queue = `raw-${count}-${jobs}`;
+async function raw(count, jobs, round) {
+  const queue = `raw-${count}-${round}`;
   await boss.createQueue(queue, { name: queue });
   for (let i = 0; i < jobs; i += 500) await boss.insert(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
   const children = await workers(count, { MODE: "raw", QUEUE: queue });
@@ -77,8 +82,8 @@ async function raw(count, jobs) {
   return jobs / seconds;
 }
 
-async function queued(count, definition, runs) {
-  const queue = `wf-${count}-${definition.id}`;
+async function queued(count, definition, runs, round) {
+  const queue = `wf-${count}-${definition.id}-${round}`;
   await boss.createQueue(queue, { name: queue, policy: "stately" });
   for (let i = 0; i < runs; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, runs - i) }, (_, k) => startRun(definition, { n: i + k }, { boss, engine, queue })));
@@ -92,16 +97,34 @@ async function queued(count, definition, runs) {
   return (runs * definition.nodes.length) / seconds;
 }
 
+const cases = {
+  raw: (count, round) => raw(count, 2000, round),
+  one: (count, round) => queued(count, oneNode, 2000, round),
+  ten: (count, round) => queued(count, tenNodes, 200, round),
+};
 const rows = [];
 try {
   for (const count of WORKERS) {
-    const limit = await raw(count, 2000);
-    const one = await queued(count, oneNode, 2000);
-    const ten = await queued(count, tenNodes, 200);
-    rows.push({ workers: count, "raw pg-boss jobs/s": Math.round(limit), "2,000 one-node: nodes/s": Math.round(one), "× raw": (one / limit).toFixed(2), "200 ten-node: nodes/s": Math.round(ten), "× raw ": (ten / limit).toFixed(2) });
-    console.log(`workers ${count}: raw ${limit.toFixed(0)} jobs/s, one-node ${one.toFixed(0)} nodes/s, ten-node ${ten.toFixed(0)} nodes/s`);
+    const samples = { raw: [], one: [], ten: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const names = Object.keys(cases);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(round + k) % names.length];
+        samples[name].push(await cases[name](count, round));
+      }
+      console.log(`workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s, one-node ${samples.one[round].toFixed(0)} nodes/s, ten-node ${samples.ten[round].toFixed(0)} nodes/s`);
+    }
+    const ratio = (name) => median(samples[name].map((value, round) => value / samples.raw[round])).toFixed(2);
+    rows.push({
+      workers: count,
+      "raw pg-boss jobs/s": Math.round(median(samples.raw)),
+      "2,000 one-node: nodes/s": Math.round(median(samples.one)),
+      "× raw": ratio("one"),
+      "200 ten-node: nodes/s": Math.round(median(samples.ten)),
+      "× raw ": ratio("ten"),
+    });
   }
-  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, 2,000 jobs each)`);
+  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; medians of ${ROUNDS} rounds)`);
   console.table(rows);
   const [one, two] = rows;
   if (one && two) console.log(`scaling 1 → 2 processes: raw ${(two["raw pg-boss jobs/s"] / one["raw pg-boss jobs/s"]).toFixed(2)}×, one-node ${(two["2,000 one-node: nodes/s"] / one["2,000 one-node: nodes/s"]).toFixed(2)}×, ten-node ${(two["200 ten-node: nodes/s"] / one["200 ten-node: nodes/s"]).toFixed(2)}×`);
