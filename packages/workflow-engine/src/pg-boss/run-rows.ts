@@ -11,6 +11,29 @@ export interface QueuedRun {
   nodes: Record<string, NodeResult>;
   /** When the run was created (epoch ms). */
   createdAt: number;
+  /** The run's `nodes_version` when `nodes` were read: while it is unchanged, so are they. */
+  version: number;
+}
+
+/** One run's part in {@link RunRows.settle}: what the worker planned from the nodes it knows. @internal */
+export interface RunPlan {
+  runId: string;
+  /** The `nodes_version` the plan was made on; the plan applies only if the run still has it (`-1`: never). */
+  expected: number;
+  /** Nodes the plan skips (recorded only if it applies). */
+  skipped: { nodeId: string; result: NodeResult }[];
+  /** The final status the plan sets, with the failed node's error. */
+  final?: { status: "success" | "failed"; error?: NodeErrorInfo | undefined };
+}
+
+/** What {@link RunRows.settle} did to one run. @internal */
+export interface SettledRun {
+  /** The run's status under the lock (before the plan's final status). */
+  status: RunStatus;
+  /** True when the plan applied: the run was running and its nodes were those the plan was made on. */
+  applied: boolean;
+  /** Node ids recorded by this statement (a result already there is not). */
+  inserted: Set<string>;
 }
 
 /**
@@ -31,6 +54,7 @@ interface RunRow {
   input: unknown;
   agent_id: string | null;
   created_at: Date | string;
+  nodes_version: number;
   nodes: Record<string, NodeResult>;
 }
 
@@ -60,13 +84,13 @@ export class RunRows {
   /** Several runs with their settled nodes, in one round trip (the runs of one fetched batch of jobs). */
   async readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
     const { rows } = await sql.query<RunRow>(
-      `SELECT r.run_id, r.status, r.workflow, r.input, r.agent_id, r.created_at, ${NODES(this.tables.results)} AS nodes
+      `SELECT r.run_id, r.status, r.workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
        FROM ${this.tables.runs} r WHERE r.run_id = ANY($1::text[])`,
       [runIds],
     );
     const runs = new Map<string, QueuedRun>();
     for (const row of rows) {
-      const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime() };
+      const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime(), version: row.nodes_version };
       if (row.agent_id !== null) run.agentId = row.agent_id;
       runs.set(row.run_id, run);
     }
@@ -74,22 +98,48 @@ export class RunRows {
   }
 
   /**
-   * Takes the row locks of the runs (in run id order, so concurrent batches cannot deadlock) and records each node
-   * once, in one statement. Per `runId:nodeId`: the run's status and whether the result was new (`false`: a
-   * re-run after a lost job wrote nothing). Runs that are gone are absent.
+   * One statement for a batch of finished nodes: takes the row locks of their runs (in run id order, so concurrent
+   * batches cannot deadlock), records each result once, and, for each run still `running` whose `nodes_version` is
+   * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
+   * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
+   * `nodes_version`. Runs that are gone are absent from the answer.
    */
-  async lockAndInsert(sql: SqlExecutor, items: { runId: string; nodeId: string; result: NodeResult }[]): Promise<Map<string, { status: RunStatus; inserted: boolean }>> {
-    const { rows } = await sql.query<{ run_id: string; node_id: string; status: RunStatus; inserted: boolean }>(
-      `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::json[]) AS t (run_id, node_id, result)),
-       locked AS (SELECT run_id, status FROM ${this.tables.runs} WHERE run_id IN (SELECT run_id FROM input) ORDER BY run_id FOR UPDATE),
+  async settle(sql: SqlExecutor, results: { runId: string; nodeId: string; result: NodeResult }[], plans: RunPlan[]): Promise<Map<string, SettledRun>> {
+    const rows = [
+      ...results.map((r) => ({ ...r, planned: false })),
+      ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ runId: plan.runId, nodeId: skip.nodeId, result: skip.result, planned: true }))),
+    ];
+    const { rows: settled } = await sql.query<{ run_id: string; status: RunStatus; applied: boolean; inserted: string[] }>(
+      `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::bool[]) AS t (run_id, node_id, result, planned)),
+       plan AS (SELECT * FROM unnest($5::text[], $6::int[], $7::text[], $8::jsonb[]) AS p (run_id, expected, final, error)),
+       locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id IN (SELECT run_id FROM plan) ORDER BY run_id FOR UPDATE),
+       checked AS (SELECT l.run_id, l.status, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
+                   FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
-               SELECT i.run_id, i.node_id, i.result FROM input i JOIN locked USING (run_id)
-               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING run_id, node_id)
-       SELECT i.run_id, i.node_id, l.status, ins.node_id IS NOT NULL AS inserted
-       FROM input i JOIN locked l USING (run_id) LEFT JOIN ins USING (run_id, node_id)`,
-      [items.map((item) => item.runId), items.map((item) => item.nodeId), items.map((item) => JSON.stringify(item.result))],
+               SELECT i.run_id, i.node_id, i.result FROM input i JOIN checked c USING (run_id) WHERE NOT i.planned OR c.applied
+               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING run_id, node_id),
+       upd AS (UPDATE ${this.tables.runs} r SET nodes_version = r.nodes_version + 1,
+                 status = COALESCE(c.final, r.status),
+                 error = CASE WHEN c.final IS NULL THEN r.error ELSE c.error END,
+                 owner = CASE WHEN c.final IS NULL THEN r.owner END,
+                 lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
+                 updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
+               FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
+               WHERE r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
+       SELECT c.run_id, c.status, c.applied, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
+       FROM checked c`,
+      [
+        rows.map((r) => r.runId),
+        rows.map((r) => r.nodeId),
+        rows.map((r) => JSON.stringify(r.result)),
+        rows.map((r) => r.planned),
+        plans.map((plan) => plan.runId),
+        plans.map((plan) => plan.expected),
+        plans.map((plan) => plan.final?.status ?? null),
+        plans.map((plan) => (plan.final?.error === undefined ? null : JSON.stringify(plan.final.error))),
+      ],
     );
-    return new Map(rows.map((row) => [`${row.run_id}:${row.node_id}`, { status: row.status, inserted: row.inserted }]));
+    return new Map(settled.map((row) => [row.run_id, { status: row.status, applied: row.applied, inserted: new Set(row.inserted) }]));
   }
 
   /** The settled nodes of runs whose row locks the transaction holds (read by a statement after the lock's). */
