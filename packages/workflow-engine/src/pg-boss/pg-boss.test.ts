@@ -306,6 +306,26 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(joins).toEqual([runId]);
   });
 
+  it("records results as written, keys in order, whatever quotes, backslashes or dollar signs they hold", async () => {
+    const tricky = "it's $$ $atom_0$ $x$ \\' \\\\ \" -- ; ROLLBACK; \u00e9";
+    const definition: WorkflowDefinition = {
+      id: "quoting",
+      version: 1,
+      nodes: [
+        { id: "echo", type: "held", config: { ms: 1 } },
+        { id: "say", type: "transform", config: { operation: "format", template: "{{ $run.input.s }}" } },
+      ],
+      edges: [{ from: "echo", to: "say" }],
+    };
+    const engine = makeEngine();
+    worker(engine, [definition]);
+    const input = { z: 1, s: tricky, a: { y: [2, 1], b: null } };
+    const run = await settled(engine, await startRun(definition, input, { boss, engine, queue: QUEUE }));
+    expect(run.status).toBe("success");
+    expect(JSON.stringify(run.nodes.echo?.output)).toBe(JSON.stringify(input));
+    expect(run.nodes.say?.output).toBe(tricky);
+  });
+
   it("records one OpenTelemetry span per executed node on the worker, as in-process", async () => {
     const spans: { name: string; attributes: Record<string, unknown>; status?: number }[] = [];
     const tracer = {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
@@ -5,7 +6,8 @@ import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from ".
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
   status: RunStatus;
-  workflow: WorkflowDefinition;
+  /** Its workflow's id and version (the worker has the definition). */
+  workflow: Pick<WorkflowDefinition, "id" | "version">;
   input: unknown;
   agentId?: string;
   nodes: Record<string, NodeResult>;
@@ -15,7 +17,7 @@ export interface QueuedRun {
   version: number;
 }
 
-/** One run's part in {@link RunRows.settle}: what the worker planned from the nodes it knows. @internal */
+/** One run's part in {@link RunRows.settleStatement}: what the worker planned from the nodes it knows. @internal */
 export interface RunPlan {
   runId: string;
   /** The `nodes_version` the plan was made on; the plan applies only if the run still has it (`-1`: never). */
@@ -26,7 +28,7 @@ export interface RunPlan {
   final?: { status: "success" | "failed"; error?: NodeErrorInfo | undefined };
 }
 
-/** What {@link RunRows.settle} did to one run. @internal */
+/** What {@link RunRows.settleStatement} did to one run. @internal */
 export interface SettledRun {
   /** The run's status under the lock (before the plan's final status). */
   status: RunStatus;
@@ -50,7 +52,7 @@ const NODES = (results: string) => `COALESCE((SELECT json_object_agg(node_id, re
 interface RunRow {
   run_id: string;
   status: RunStatus;
-  workflow: WorkflowDefinition;
+  workflow: WorkflowDefinition | Pick<WorkflowDefinition, "id" | "version">;
   input: unknown;
   agent_id: string | null;
   created_at: Date | string;
@@ -72,19 +74,26 @@ export class RunRows {
   }
 
   /** The run with its settled nodes, in one round trip; `lock` takes the run's row lock first (own statement). */
-  async read(sql: SqlExecutor, runId: string, lock = false): Promise<QueuedRun | undefined> {
+  async read(sql: SqlExecutor, runId: string, lock = false): Promise<(QueuedRun & { workflow: WorkflowDefinition }) | undefined> {
     if (lock) {
       // Its own statement: a later statement's snapshot then includes every settle committed before the lock.
       const locked = await sql.query(`SELECT 1 FROM ${this.tables.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
       if (locked.rows.length === 0) return undefined;
     }
-    return (await this.readMany(sql, [runId])).get(runId);
+    return (await this.select(sql, [runId], "r.workflow")).get(runId) as (QueuedRun & { workflow: WorkflowDefinition }) | undefined;
   }
 
-  /** Several runs with their settled nodes, in one round trip (the runs of one fetched batch of jobs). */
-  async readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
+  /**
+   * Several runs with their settled nodes, in one round trip (the runs of one fetched batch of jobs); of the
+   * workflow only its id and version, which name the worker's definition.
+   */
+  readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
+    return this.select(sql, runIds, "jsonb_build_object('id', r.workflow->'id', 'version', r.workflow->'version')");
+  }
+
+  private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
     const { rows } = await sql.query<RunRow>(
-      `SELECT r.run_id, r.status, r.workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
+      `SELECT r.run_id, r.status, ${workflow} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
        FROM ${this.tables.runs} r WHERE r.run_id = ANY($1::text[])`,
       [runIds],
     );
@@ -102,16 +111,21 @@ export class RunRows {
    * batches cannot deadlock), records each result once, and, for each run still `running` whose `nodes_version` is
    * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
    * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
-   * `nodes_version`. Runs that are gone are absent from the answer.
+   * `nodes_version`. Without parameters (the values travel as one dollar-quoted JSON literal) so that it can share a
+   * round trip with `BEGIN`; read its rows with {@link RunRows.settled}.
    */
-  async settle(sql: SqlExecutor, results: { runId: string; nodeId: string; result: NodeResult }[], plans: RunPlan[]): Promise<Map<string, SettledRun>> {
-    const rows = [
-      ...results.map((r) => ({ ...r, planned: false })),
-      ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ runId: plan.runId, nodeId: skip.nodeId, result: skip.result, planned: true }))),
-    ];
-    const { rows: settled } = await sql.query<{ run_id: string; status: RunStatus; applied: boolean; inserted: string[] }>(
-      `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::bool[]) AS t (run_id, node_id, result, planned)),
-       plan AS (SELECT * FROM unnest($5::text[], $6::int[], $7::text[], $8::jsonb[]) AS p (run_id, expected, final, error)),
+  settleStatement(results: { runId: string; nodeId: string; result: NodeResult }[], plans: RunPlan[]): string {
+    const payload = JSON.stringify({
+      rows: [
+        ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
+        ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ run_id: plan.runId, node_id: skip.nodeId, result: skip.result, planned: true }))),
+      ],
+      plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
+    });
+    const tag = dollarTag(payload);
+    return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
+       input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
+       plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error jsonb)),
        locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id IN (SELECT run_id FROM plan) ORDER BY run_id FOR UPDATE),
        checked AS (SELECT l.run_id, l.status, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
@@ -127,19 +141,17 @@ export class RunRows {
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
                WHERE r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
        SELECT c.run_id, c.status, c.applied, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
-       FROM checked c`,
-      [
-        rows.map((r) => r.runId),
-        rows.map((r) => r.nodeId),
-        rows.map((r) => JSON.stringify(r.result)),
-        rows.map((r) => r.planned),
-        plans.map((plan) => plan.runId),
-        plans.map((plan) => plan.expected),
-        plans.map((plan) => plan.final?.status ?? null),
-        plans.map((plan) => (plan.final?.error === undefined ? null : JSON.stringify(plan.final.error))),
-      ],
+       FROM checked c`;
+  }
+
+  /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */
+  settled(rows: unknown[]): Map<string, SettledRun> {
+    return new Map(
+      (rows as { run_id: string; status: RunStatus; applied: boolean; inserted: string[] }[]).map((row) => [
+        row.run_id,
+        { status: row.status, applied: row.applied, inserted: new Set(row.inserted) },
+      ]),
     );
-    return new Map(settled.map((row) => [row.run_id, { status: row.status, applied: row.applied, inserted: new Set(row.inserted) }]));
   }
 
   /** The settled nodes of runs whose row locks the transaction holds (read by a statement after the lock's). */
@@ -184,5 +196,13 @@ export class RunRows {
       [runIds],
     );
     return new Set(rows.map((row) => row.run_id));
+  }
+}
+
+/** A dollar-quote tag that does not occur in `text`, so `text` needs no escaping between two of them. */
+function dollarTag(text: string): string {
+  for (;;) {
+    const tag = `$atom_${randomBytes(6).toString("hex")}$`;
+    if (!text.includes(tag)) return tag;
   }
 }

@@ -3,6 +3,7 @@ import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { bossDb, type QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
+import { transactionWith } from "./begin-with.js";
 import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
 import type { QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
@@ -39,9 +40,9 @@ interface Planned {
 /**
  * Group commit: the nodes (and dropped jobs) that finish while a transaction is in flight are settled together in
  * the next one. Before it, each run's successors, skips and final status are planned from the run's nodes as the
- * worker read them; in the transaction one statement records the results and, for each run no other worker
- * recorded a node of since (its `nodes_version` is unchanged), the plan; then one insert of the successors' jobs and
- * one completion of every job. A run whose nodes changed meanwhile (fan-in across workers) is read again under its
+ * worker read them; the transaction's first statement (sent with its `BEGIN`) records the results and, for each run
+ * no other worker recorded a node of since (its `nodes_version` is unchanged), the plan; then one insert of the
+ * successors' jobs and one completion of every job. A run whose nodes changed meanwhile (fan-in across workers) is read again under its
  * lock and advanced from what it holds. Each caller's promise settles when its transaction commits (or rejects, and
  * its job is retried: results are recorded once, so a retry writes nothing twice).
  * @internal
@@ -100,29 +101,34 @@ export class Settler {
       groups.set(pending.item.runId, [...(groups.get(pending.item.runId) ?? []), pending.item]);
       return [pending.item];
     });
+    const completeAll = (tx: SqlExecutor) => ctx.boss.complete(ctx.queue, batch.map((pending) => pending.jobId), null, { db: bossDb(tx) });
+    // Only dropped jobs: nothing to record, one statement.
+    if (items.length === 0) {
+      await completeAll(ctx.sql);
+      return () => undefined;
+    }
     const planned = [...groups.values()].map((group) => this.plan(group));
+    const statement = ctx.rows.settleStatement(items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })), planned.map((p) => p.plan));
     const events: (() => void)[] = [];
-    await ctx.sql.transaction(async (tx) => {
+    await transactionWith(ctx.tables.db, ctx.sql, statement, async (rows, tx) => {
       events.length = 0;
-      if (items.length > 0) {
-        const settled = await ctx.rows.settle(tx, items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })), planned.map((p) => p.plan));
-        const jobs: BossInsertJob[] = [];
-        const stale: { planned: Planned; live: SettleItem[] }[] = [];
-        for (const p of planned) {
-          const run = settled.get(p.plan.runId);
-          if (run?.status !== "running") continue;
-          if (run.applied) {
-            jobs.push(...p.jobs);
-            this.report(events, p, p.nodes, p.outcome, p.failed);
-            continue;
-          }
-          const live = p.group.filter((item) => run.inserted.has(item.node.def.id));
-          if (live.length > 0) stale.push({ planned: p, live });
+      const settled = ctx.rows.settled(rows);
+      const jobs: BossInsertJob[] = [];
+      const stale: { planned: Planned; live: SettleItem[] }[] = [];
+      for (const p of planned) {
+        const run = settled.get(p.plan.runId);
+        if (run?.status !== "running") continue;
+        if (run.applied) {
+          jobs.push(...p.jobs);
+          this.report(events, p, p.nodes, p.outcome, p.failed);
+          continue;
         }
-        if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
-        await insertJobs(ctx, tx, jobs);
+        const live = p.group.filter((item) => run.inserted.has(item.node.def.id));
+        if (live.length > 0) stale.push({ planned: p, live });
       }
-      await ctx.boss.complete(ctx.queue, batch.map((pending) => pending.jobId), null, { db: bossDb(tx) });
+      if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
+      await insertJobs(ctx, tx, jobs);
+      await completeAll(tx);
     });
     return () => {
       for (const event of events) event();
