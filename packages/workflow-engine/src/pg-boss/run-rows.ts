@@ -47,6 +47,9 @@ export function queueOwner(queue: string): string {
   return `pg-boss:${queue}`;
 }
 
+// Of the workflow, the id and version that name the worker's definition.
+const WORKFLOW_REF = "jsonb_build_object('id', r.workflow->'id', 'version', r.workflow->'version')";
+
 const NODES = (results: string) => `COALESCE((SELECT json_object_agg(node_id, result) FROM ${results} n WHERE n.run_id = r.run_id), '{}'::json)`;
 
 interface RunRow {
@@ -88,7 +91,15 @@ export class RunRows {
    * workflow only its id and version, which name the worker's definition.
    */
   readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
-    return this.select(sql, runIds, "jsonb_build_object('id', r.workflow->'id', 'version', r.workflow->'version')");
+    return this.select(sql, runIds, WORKFLOW_REF);
+  }
+
+  /** {@link RunRows.readMany} as one parameterless statement (to travel with another); read its rows with {@link RunRows.runs}. */
+  readStatement(runIds: string[]): string {
+    const payload = JSON.stringify(runIds);
+    const tag = dollarTag(payload);
+    return `SELECT r.run_id, r.status, ${WORKFLOW_REF} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
+       FROM ${this.tables.runs} r WHERE r.run_id IN (SELECT json_array_elements_text(${tag}${payload}${tag}::json))`;
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
@@ -97,8 +108,13 @@ export class RunRows {
        FROM ${this.tables.runs} r WHERE r.run_id = ANY($1::text[])`,
       [runIds],
     );
+    return this.runs(rows);
+  }
+
+  /** The runs in the rows of {@link RunRows.readStatement} (or of the reads), by run id. */
+  runs(rows: unknown[]): Map<string, QueuedRun> {
     const runs = new Map<string, QueuedRun>();
-    for (const row of rows) {
+    for (const row of rows as RunRow[]) {
       const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime(), version: row.nodes_version };
       if (row.agent_id !== null) run.agentId = row.agent_id;
       runs.set(row.run_id, run);

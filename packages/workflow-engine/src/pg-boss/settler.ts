@@ -3,7 +3,7 @@ import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { bossDb, type QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
-import { transactionWith } from "./begin-with.js";
+import { type AfterCommit, transactionWith } from "./begin-with.js";
 import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
 import type { QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
@@ -21,6 +21,13 @@ interface Pending {
   item: SettleItem | undefined;
   jobId: string;
   resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** A read of runs waiting for a settle transaction's `COMMIT`. */
+interface Carried {
+  runIds: string[];
+  resolve: (runs: Map<string, QueuedRun>) => void;
   reject: (error: unknown) => void;
 }
 
@@ -50,8 +57,38 @@ interface Planned {
 export class Settler {
   private queue: Pending[] = [];
   private flushing = false;
+  /** Reads of runs waiting to travel with the `COMMIT` of the transaction in flight (while `open`). */
+  private carried: Carried[] = [];
+  private open = false;
 
   constructor(private readonly ctx: QueueContext) {}
+
+  /**
+   * Reads `runIds` together with the `COMMIT` of the settle transaction in flight, saving a round trip, or returns
+   * `undefined` when none is about to commit (read them yourself). Rejects when that transaction fails.
+   */
+  carry(runIds: string[]): Promise<Map<string, QueuedRun>> | undefined {
+    if (!this.open) return undefined;
+    return new Promise((resolve, reject) => this.carried.push({ runIds, resolve, reject }));
+  }
+
+  /** At commit: one read for every carried request. */
+  private afterCommit(): AfterCommit | undefined {
+    const carried = this.carried;
+    this.carried = [];
+    this.open = false;
+    if (carried.length === 0) return undefined;
+    return {
+      statement: this.ctx.rows.readStatement([...new Set(carried.flatMap((c) => c.runIds))]),
+      done: (rows, error) => {
+        if (!rows) for (const c of carried) c.reject(error);
+        else {
+          const runs = this.ctx.rows.runs(rows);
+          for (const c of carried) c.resolve(runs);
+        }
+      },
+    };
+  }
 
   /** Records a node's result, enqueues its ready successors and completes its job, in one transaction. */
   settle(item: SettleItem): Promise<void> {
@@ -110,7 +147,9 @@ export class Settler {
     const planned = [...groups.values()].map((group) => this.plan(group));
     const statement = ctx.rows.settleStatement(items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })), planned.map((p) => p.plan));
     const events: (() => void)[] = [];
+    this.open = true;
     await transactionWith(ctx.tables.db, ctx.sql, statement, async (rows, tx) => {
+      this.open = true;
       events.length = 0;
       const settled = ctx.rows.settled(rows);
       const jobs: BossInsertJob[] = [];
@@ -129,6 +168,10 @@ export class Settler {
       if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
       await insertJobs(ctx, tx, jobs);
       await completeAll(tx);
+    }, () => this.afterCommit()).finally(() => {
+      // A transaction that failed before its commit leaves requests behind: they read for themselves.
+      this.open = false;
+      for (const c of this.carried.splice(0)) c.reject(new Error("settle transaction failed"));
     });
     return () => {
       for (const event of events) event();

@@ -227,7 +227,10 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       let runs: Map<string, QueuedRun> | undefined;
       if (valid.length > 0) {
         try {
-          runs = await ctx.rows.readMany(ctx.sql, [...new Set(valid.map((v) => v.data.runId))]);
+          const runIds = [...new Set(valid.map((v) => v.data.runId))];
+          // Read with the COMMIT of the settle in flight if there is one (a round trip saved), else on its own.
+          const carried = settler.carry(runIds);
+          runs = await (carried?.catch(() => ctx.rows.readMany(ctx.sql, runIds)) ?? ctx.rows.readMany(ctx.sql, runIds));
         } catch (error) {
           report(error);
           for (const { job } of valid) await ctx.boss.fail(ctx.queue, job.id, { message: "run store unavailable" }).catch(report);
