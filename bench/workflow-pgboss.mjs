@@ -2,10 +2,13 @@
 // processes. The queue is filled first (runs started, or jobs inserted), then the workers get "go" and the clock
 // runs until the last run (or job) is done. On a shared machine a case's figure moves with what else runs, so each
 // round runs raw, one-node and ten-node back to back (their order rotating) and the table shows medians over the
-// rounds, the ratios being medians of each round's own ratio. Needs DATABASE_URL (pg-boss needs a real server); run
-// by `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`) and BENCH_PGBOSS_ROUNDS (3) narrow it.
-import { fork } from "node:child_process";
+// rounds, the ratios being medians of each round's own ratio. Beside throughput it reports the CPU time each job or
+// node cost (the worker processes' own, plus their Postgres backends' when the server runs on this machine), which
+// other work on a shared machine disturbs less. Needs DATABASE_URL (pg-boss needs a real server); run by
+// `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`) and BENCH_PGBOSS_ROUNDS (3) narrow it.
+import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import PgBoss from "pg-boss";
@@ -27,6 +30,8 @@ const WORKER = fileURLToPath(new URL("./pgboss-worker.mjs", import.meta.url));
 const id = randomBytes(4).toString("hex");
 const RUN_SCHEMA = `bench_runs_${id}`;
 const BOSS_SCHEMA = `bench_boss_${id}`;
+const APP = `atom-bench-${id}`;
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
 const fmt = (id) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
 const oneNode = { id: "one", version: 1, nodes: [fmt("only")], edges: [] };
@@ -47,7 +52,7 @@ const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
 
 async function workers(count, env) {
   const children = Array.from({ length: count }, () =>
-    fork(WORKER, { env: { ...process.env, RUN_SCHEMA, BOSS_SCHEMA, CONCURRENCY: String(CONCURRENCY), ...env }, stdio: "inherit" }),
+    fork(WORKER, { env: { ...process.env, RUN_SCHEMA, BOSS_SCHEMA, APP, CONCURRENCY: String(CONCURRENCY), ...env }, stdio: "inherit" }),
   );
   await Promise.all(children.map((child) => new Promise((resolve) => child.once("message", resolve))));
   return children;
@@ -61,16 +66,42 @@ async function until(done) {
   }
 }
 
+/** CPU ms of the workers' Postgres backends by pid, or `undefined` when the server's processes are not visible here. */
+async function backendCpu() {
+  const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [APP]);
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+    } catch {
+      return undefined;
+    }
+  }
+  return cpu;
+}
+
+/** Seconds until `done`, and the CPU ms the workers (and their backends) spent meanwhile. */
 async function timed(children, done) {
+  const before = await backendCpu();
   const started = performance.now();
   for (const child of children) child.send("go");
   await until(done);
   const seconds = (performance.now() - started) / 1000;
+  const workerMs = await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once("message", (message) => resolve(message.cpuMs));
+    child.send("report");
+  })));
+  const after = await backendCpu();
+  let cpuMs = workerMs.reduce((a, b) => a + b, 0);
+  if (before && after) for (const [pid, ms] of after) cpuMs += ms - (before.get(pid) ?? 0);
+  else cpuMs = Number.NaN;
   await Promise.all(children.map((child) => new Promise((resolve) => {
     child.once("exit", resolve);
     child.disconnect();
   })));
-  return seconds;
+  return { seconds, cpuMs };
 }
 
 async function raw(count, jobs, round) {
@@ -78,8 +109,8 @@ async function raw(count, jobs, round) {
   await boss.createQueue(queue, { name: queue });
   for (let i = 0; i < jobs; i += 500) await boss.insert(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
   const children = await workers(count, { MODE: "raw", QUEUE: queue });
-  const seconds = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
-  return jobs / seconds;
+  const { seconds, cpuMs } = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
+  return { perSecond: jobs / seconds, cpuUs: (cpuMs * 1000) / jobs };
 }
 
 async function queued(count, definition, runs, round) {
@@ -89,12 +120,13 @@ async function queued(count, definition, runs, round) {
     await Promise.all(Array.from({ length: Math.min(50, runs - i) }, (_, k) => startRun(definition, { n: i + k }, { boss, engine, queue })));
   }
   const children = await workers(count, { MODE: "engine", QUEUE: queue, DEFINITIONS: JSON.stringify([definition]) });
-  const seconds = await timed(children, async () => {
+  const { seconds, cpuMs } = await timed(children, async () => {
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM atom_workflow_runs WHERE workflow_id = $1 AND status = 'running'", [definition.id]);
     return rows[0].n === 0;
   });
   await pool.query("DELETE FROM atom_workflow_runs WHERE workflow_id = $1", [definition.id]);
-  return (runs * definition.nodes.length) / seconds;
+  const nodes = runs * definition.nodes.length;
+  return { perSecond: nodes / seconds, cpuUs: (cpuMs * 1000) / nodes };
 }
 
 const cases = {
@@ -106,13 +138,18 @@ const rows = [];
 try {
   for (const count of WORKERS) {
     const samples = { raw: [], one: [], ten: [] };
+    const cpu = { raw: [], one: [], ten: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const names = Object.keys(cases);
       for (let k = 0; k < names.length; k++) {
         const name = names[(round + k) % names.length];
-        samples[name].push(await cases[name](count, round));
+        const { perSecond, cpuUs } = await cases[name](count, round);
+        samples[name].push(perSecond);
+        cpu[name].push(cpuUs);
       }
-      console.log(`workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s, one-node ${samples.one[round].toFixed(0)} nodes/s, ten-node ${samples.ten[round].toFixed(0)} nodes/s`);
+      console.log(
+        `workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s (${cpu.raw[round].toFixed(0)} µs CPU each), one-node ${samples.one[round].toFixed(0)} nodes/s (${cpu.one[round].toFixed(0)} µs), ten-node ${samples.ten[round].toFixed(0)} nodes/s (${cpu.ten[round].toFixed(0)} µs)`,
+      );
     }
     const ratio = (name) => median(samples[name].map((value, round) => value / samples.raw[round])).toFixed(2);
     rows.push({
@@ -122,6 +159,7 @@ try {
       "× raw": ratio("one"),
       "200 ten-node: nodes/s": Math.round(median(samples.ten)),
       "× raw ": ratio("ten"),
+      "CPU µs per job / one-node / ten-node": [cpu.raw, cpu.one, cpu.ten].map((values) => Math.round(median(values))).join(" / "),
     });
   }
   console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; medians of ${ROUNDS} rounds)`);
