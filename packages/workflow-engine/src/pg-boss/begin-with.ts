@@ -6,6 +6,7 @@ import { createSqlExecutor, isRetryableSqlError, type PgPoolLike, type SqlDataba
  * @internal
  */
 export interface AfterCommit {
+  /** The read, without parameters. */
   statement: string;
   /** Called once with the statement's rows, or with the error that prevented them (nothing committed then). */
   done(rows: unknown[] | undefined, error?: unknown): void;

@@ -19,6 +19,7 @@ export interface QueuedRun {
 
 /** One run's part in {@link RunRows.settleStatement}: what the worker planned from the nodes it knows. @internal */
 export interface RunPlan {
+  /** The run. */
   runId: string;
   /** The `nodes_version` the plan was made on; the plan applies only if the run still has it (`-1`: never). */
   expected: number;
