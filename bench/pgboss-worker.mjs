@@ -38,7 +38,10 @@ if (MODE === "raw") {
   });
 } else {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, application_name: APP, max: concurrency + 2, options: `-c search_path=${RUN_SCHEMA}` });
-  const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
+  const store = postgresRunStore({ pool });
+  // Set up before "ready", as the raw worker is: the clock then measures draining the queue, not migrating.
+  await store.migrate();
+  const engine = createWorkflowEngine({ store });
   process.once("message", () => {
     started = process.cpuUsage();
     const worker = createWorker({ boss, engine, definitions: JSON.parse(DEFINITIONS), concurrency, queue: QUEUE, pollIntervalMs: 50 });
