@@ -306,7 +306,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(joins).toEqual([runId]);
   });
 
-  it("records results as written, keys in order, whatever quotes, backslashes or dollar signs they hold", async () => {
+  it("records results as written, keys in order, whatever quotes, backslashes or dollar signs they or the run id hold", async () => {
     const tricky = "it's $$ $atom_0$ $x$ \\' \\\\ \" -- ; ROLLBACK; \u00e9";
     const definition: WorkflowDefinition = {
       id: "quoting",
@@ -320,7 +320,8 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     const engine = makeEngine();
     worker(engine, [definition]);
     const input = { z: 1, s: tricky, a: { y: [2, 1], b: null } };
-    const run = await settled(engine, await startRun(definition, input, { boss, engine, queue: QUEUE }));
+    const runId = `run "1", {x} \\ $atom_0$ '${Date.now()}`;
+    const run = await settled(engine, await startRun(definition, input, { boss, engine, queue: QUEUE, runId }));
     expect(run.status).toBe("success");
     expect(JSON.stringify(run.nodes.echo?.output)).toBe(JSON.stringify(input));
     expect(run.nodes.say?.output).toBe(tricky);

@@ -97,10 +97,8 @@ export class RunRows {
 
   /** {@link RunRows.readMany} as one parameterless statement (to travel with another); read its rows with {@link RunRows.runs}. */
   readStatement(runIds: string[]): string {
-    const payload = JSON.stringify(runIds);
-    const tag = dollarTag(payload);
     return `SELECT r.run_id, r.status, ${WORKFLOW_REF} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
-       FROM ${this.tables.runs} r WHERE r.run_id IN (SELECT json_array_elements_text(${tag}${payload}${tag}::json))`;
+       FROM ${this.tables.runs} r WHERE r.run_id = ANY(${textArray(runIds)})`;
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
@@ -140,10 +138,12 @@ export class RunRows {
       plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
     });
     const tag = dollarTag(payload);
+    // The run ids as a constant array, so the planner looks the runs up by key instead of scanning the table.
+    const ids = textArray(plans.map((plan) => plan.runId));
     return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error jsonb)),
-       locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id IN (SELECT run_id FROM plan) ORDER BY run_id FOR UPDATE),
+       locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
        checked AS (SELECT l.run_id, l.status, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
@@ -156,7 +156,7 @@ export class RunRows {
                  lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
-               WHERE r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
+               WHERE r.run_id = ANY(${ids}) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
        SELECT c.run_id, c.status, c.applied, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
   }
@@ -214,6 +214,13 @@ export class RunRows {
     );
     return new Set(rows.map((row) => row.run_id));
   }
+}
+
+/** `values` as a constant `text[]` (an array literal, dollar-quoted). */
+function textArray(values: string[]): string {
+  const literal = `{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+  const tag = dollarTag(literal);
+  return `${tag}${literal}${tag}::text[]`;
 }
 
 /** A dollar-quote tag that does not occur in `text`, so `text` needs no escaping between two of them. */
