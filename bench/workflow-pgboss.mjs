@@ -1,27 +1,37 @@
 // Multi-worker throughput of @atom/workflow-engine/pg-boss beside raw pg-boss no-op jobs, for 1, 2 and 4 worker
 // processes. The queue is filled first (runs started, or jobs inserted), then the workers get "go" and the clock
-// runs until the last run (or job) is done. Needs DATABASE_URL (pg-boss needs a real server); run by `pnpm bench`.
-import { fork } from "node:child_process";
+// runs until the last run (or job) is done. On a shared machine a case's figure moves with what else runs, so each
+// round runs raw, one-node and ten-node back to back (their order rotating) and the table shows medians over the
+// rounds, the ratios being medians of each round's own ratio. Beside throughput it reports the CPU time each job or
+// node cost (the worker processes' own, plus their Postgres backends' when the server runs on this machine), which
+// other work on a shared machine disturbs less. Needs DATABASE_URL (pg-boss needs a real server); run by
+// `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`) and BENCH_PGBOSS_ROUNDS (3) narrow it.
+import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import { createWorkflowEngine } from "@atom/workflow-engine";
 import { postgresRunStore } from "@atom/workflow-engine/postgres";
 import { startRun } from "@atom/workflow-engine/pg-boss";
+import { median } from "./interleave.mjs";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
   console.log("workflow-pgboss bench SKIPPED: pg-boss needs a real PostgreSQL server; set DATABASE_URL");
   process.exit(0);
 }
-const WORKERS = [1, 2, 4];
+const WORKERS = (process.env.BENCH_PGBOSS_WORKERS ?? "1,2,4").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_PGBOSS_ROUNDS ?? 3);
 const CONCURRENCY = 8;
 const LIMIT_MS = 180_000;
 const WORKER = fileURLToPath(new URL("./pgboss-worker.mjs", import.meta.url));
 const id = randomBytes(4).toString("hex");
 const RUN_SCHEMA = `bench_runs_${id}`;
 const BOSS_SCHEMA = `bench_boss_${id}`;
+const APP = `atom-bench-${id}`;
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
 const fmt = (id) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
 const oneNode = { id: "one", version: 1, nodes: [fmt("only")], edges: [] };
@@ -42,7 +52,7 @@ const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
 
 async function workers(count, env) {
   const children = Array.from({ length: count }, () =>
-    fork(WORKER, { env: { ...process.env, RUN_SCHEMA, BOSS_SCHEMA, CONCURRENCY: String(CONCURRENCY), ...env }, stdio: "inherit" }),
+    fork(WORKER, { env: { ...process.env, RUN_SCHEMA, BOSS_SCHEMA, APP, CONCURRENCY: String(CONCURRENCY), ...env }, stdio: "inherit" }),
   );
   await Promise.all(children.map((child) => new Promise((resolve) => child.once("message", resolve))));
   return children;
@@ -56,52 +66,103 @@ async function until(done) {
   }
 }
 
+/** CPU ms of the workers' Postgres backends by pid, or `undefined` when the server's processes are not visible here. */
+async function backendCpu() {
+  const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [APP]);
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+    } catch {
+      return undefined;
+    }
+  }
+  return cpu;
+}
+
+/** Seconds until `done`, and the CPU ms the workers (and their backends) spent meanwhile. */
 async function timed(children, done) {
+  const before = await backendCpu();
   const started = performance.now();
   for (const child of children) child.send("go");
   await until(done);
   const seconds = (performance.now() - started) / 1000;
+  const workerMs = await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once("message", (message) => resolve(message.cpuMs));
+    child.send("report");
+  })));
+  const after = await backendCpu();
+  let cpuMs = workerMs.reduce((a, b) => a + b, 0);
+  if (before && after) for (const [pid, ms] of after) cpuMs += ms - (before.get(pid) ?? 0);
+  else cpuMs = Number.NaN;
   await Promise.all(children.map((child) => new Promise((resolve) => {
     child.once("exit", resolve);
     child.disconnect();
   })));
-  return seconds;
+  return { seconds, cpuMs };
 }
 
-async function raw(count, jobs) {
-  const queue = `raw-${count}-${jobs}`;
+async function raw(count, jobs, round) {
+  const queue = `raw-${count}-${round}`;
   await boss.createQueue(queue, { name: queue });
   for (let i = 0; i < jobs; i += 500) await boss.insert(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
   const children = await workers(count, { MODE: "raw", QUEUE: queue });
-  const seconds = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
-  return jobs / seconds;
+  const { seconds, cpuMs } = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
+  return { perSecond: jobs / seconds, cpuUs: (cpuMs * 1000) / jobs };
 }
 
-async function queued(count, definition, runs) {
-  const queue = `wf-${count}-${definition.id}`;
+async function queued(count, definition, runs, round) {
+  const queue = `wf-${count}-${definition.id}-${round}`;
   await boss.createQueue(queue, { name: queue, policy: "stately" });
   for (let i = 0; i < runs; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, runs - i) }, (_, k) => startRun(definition, { n: i + k }, { boss, engine, queue })));
   }
   const children = await workers(count, { MODE: "engine", QUEUE: queue, DEFINITIONS: JSON.stringify([definition]) });
-  const seconds = await timed(children, async () => {
+  const { seconds, cpuMs } = await timed(children, async () => {
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM atom_workflow_runs WHERE workflow_id = $1 AND status = 'running'", [definition.id]);
     return rows[0].n === 0;
   });
   await pool.query("DELETE FROM atom_workflow_runs WHERE workflow_id = $1", [definition.id]);
-  return (runs * definition.nodes.length) / seconds;
+  const nodes = runs * definition.nodes.length;
+  return { perSecond: nodes / seconds, cpuUs: (cpuMs * 1000) / nodes };
 }
 
+const cases = {
+  raw: (count, round) => raw(count, 2000, round),
+  one: (count, round) => queued(count, oneNode, 2000, round),
+  ten: (count, round) => queued(count, tenNodes, 200, round),
+};
 const rows = [];
 try {
   for (const count of WORKERS) {
-    const limit = await raw(count, 2000);
-    const one = await queued(count, oneNode, 2000);
-    const ten = await queued(count, tenNodes, 200);
-    rows.push({ workers: count, "raw pg-boss jobs/s": Math.round(limit), "2,000 one-node: nodes/s": Math.round(one), "× raw": (one / limit).toFixed(2), "200 ten-node: nodes/s": Math.round(ten), "× raw ": (ten / limit).toFixed(2) });
-    console.log(`workers ${count}: raw ${limit.toFixed(0)} jobs/s, one-node ${one.toFixed(0)} nodes/s, ten-node ${ten.toFixed(0)} nodes/s`);
+    const samples = { raw: [], one: [], ten: [] };
+    const cpu = { raw: [], one: [], ten: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const names = Object.keys(cases);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(round + k) % names.length];
+        const { perSecond, cpuUs } = await cases[name](count, round);
+        samples[name].push(perSecond);
+        cpu[name].push(cpuUs);
+      }
+      console.log(
+        `workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s (${cpu.raw[round].toFixed(0)} µs CPU each), one-node ${samples.one[round].toFixed(0)} nodes/s (${cpu.one[round].toFixed(0)} µs), ten-node ${samples.ten[round].toFixed(0)} nodes/s (${cpu.ten[round].toFixed(0)} µs)`,
+      );
+    }
+    const ratio = (name) => median(samples[name].map((value, round) => value / samples.raw[round])).toFixed(2);
+    rows.push({
+      workers: count,
+      "raw pg-boss jobs/s": Math.round(median(samples.raw)),
+      "2,000 one-node: nodes/s": Math.round(median(samples.one)),
+      "× raw": ratio("one"),
+      "200 ten-node: nodes/s": Math.round(median(samples.ten)),
+      "× raw ": ratio("ten"),
+      "CPU µs per job / one-node / ten-node": [cpu.raw, cpu.one, cpu.ten].map((values) => Math.round(median(values))).join(" / "),
+    });
   }
-  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, 2,000 jobs each)`);
+  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; medians of ${ROUNDS} rounds)`);
   console.table(rows);
   const [one, two] = rows;
   if (one && two) console.log(`scaling 1 → 2 processes: raw ${(two["raw pg-boss jobs/s"] / one["raw pg-boss jobs/s"]).toFixed(2)}×, one-node ${(two["2,000 one-node: nodes/s"] / one["2,000 one-node: nodes/s"]).toFixed(2)}×, ten-node ${(two["200 ten-node: nodes/s"] / one["200 ten-node: nodes/s"]).toFixed(2)}×`);

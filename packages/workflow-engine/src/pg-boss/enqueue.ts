@@ -22,24 +22,24 @@ export interface Advance {
   finished?: "success" | "failed";
 }
 
+/** The run an advance works on. @internal */
+export interface AdvanceRun {
+  runId: string;
+  workflow: CompiledWorkflow;
+  input: unknown;
+  /** The run's settled nodes; gains the skipped ones. */
+  results: Record<string, NodeResult>;
+  approvals?: Record<string, string>;
+}
+
 /**
- * Inside `tx` (which holds the run's row lock): schedules `candidates`, records skipped nodes, enqueues one job per
- * ready node into `jobs` (singleton `runId:nodeId`; delay nodes start at their end; the caller inserts them with
- * {@link insertJobs}, once per transaction), and reports `finished: "success"` when
- * every node settled: the run is marked so here unless `markSuccess` is `false` (the caller marks a batch at once).
- * `results` are the run's settled nodes and gain the skipped ones.
+ * Without touching the database: schedules `candidates` given the run's settled nodes, adds the skipped ones to
+ * `run.results`, pushes one job per ready node into `jobs` (singleton `runId:nodeId`; delay nodes start at their
+ * end) and reports `finished: "success"` when every node settled.
  * @internal
  */
-export async function advance(
-  ctx: QueueContext,
-  tx: SqlExecutor,
-  run: { runId: string; workflow: CompiledWorkflow; input: unknown; results: Record<string, NodeResult>; approvals?: Record<string, string> },
-  candidates: Iterable<CompiledNode>,
-  jobs: BossInsertJob[],
-  markSuccess = true,
-): Promise<Advance> {
+export function planAdvance(ctx: QueueContext, run: AdvanceRun, candidates: Iterable<CompiledNode>, jobs: BossInsertJob[]): Advance {
   const { ready, skipped } = schedule(run.results, candidates, run.input, ctx.internals.services);
-  for (const { node, result } of skipped) await ctx.rows.insertResult(tx, run.runId, node.def.id, result);
   for (const { node, due } of ready) {
     const data: NodeJobData = { runId: run.runId, nodeId: node.def.id };
     if (due !== undefined) data.due = due;
@@ -48,11 +48,20 @@ export async function advance(
     if (due !== undefined) job.startAfter = new Date(due).toISOString();
     jobs.push(job);
   }
-  if (Object.keys(run.results).length === run.workflow.nodes.length) {
-    if (markSuccess) await ctx.rows.setStatus(tx, run.runId, "success");
-    return { skipped, finished: "success" };
-  }
-  return { skipped };
+  return Object.keys(run.results).length === run.workflow.nodes.length ? { skipped, finished: "success" } : { skipped };
+}
+
+/**
+ * {@link planAdvance} inside `tx` (which holds the run's row lock and has bumped its `nodes_version`): also records
+ * the skipped nodes and marks the run `success` when every node settled, unless `markSuccess` is `false` (the
+ * caller marks a batch at once). The caller inserts `jobs` with {@link insertJobs}, once per transaction.
+ * @internal
+ */
+export async function advance(ctx: QueueContext, tx: SqlExecutor, run: AdvanceRun, candidates: Iterable<CompiledNode>, jobs: BossInsertJob[], markSuccess = true): Promise<Advance> {
+  const outcome = planAdvance(ctx, run, candidates, jobs);
+  for (const { node, result } of outcome.skipped) await ctx.rows.insertResult(tx, run.runId, node.def.id, result);
+  if (outcome.finished && markSuccess) await ctx.rows.setStatus(tx, run.runId, "success");
+  return outcome;
 }
 
 /** Inserts the jobs `advance` collected, in one statement inside `tx`. @internal */

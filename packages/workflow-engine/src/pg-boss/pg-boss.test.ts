@@ -271,6 +271,62 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(new Set(mine.map((event) => `${event.runId}:${event.nodeId}`)).size).toBe(mine.length);
   });
 
+  it("a join whose inputs finish on two workers that both read the run before either was recorded runs once, with both", async () => {
+    gate.release = [];
+    const definition: WorkflowDefinition = {
+      id: "join-two",
+      version: 1,
+      nodes: [
+        { id: "left", type: "held", config: {} },
+        { id: "right", type: "held", config: {} },
+        { id: "join", type: "transform", config: { operation: "format", template: "{{ $node.left.status }}+{{ $node.right.status }}" } },
+      ],
+      edges: [
+        { from: "left", to: "join" },
+        { from: "right", to: "join" },
+      ],
+    };
+    const bosses = [await startBoss(schema), await startBoss(schema)];
+    for (const b of bosses) stops.push(() => b.stop({ graceful: false, wait: true }));
+    const joins: string[] = [];
+    for (const b of bosses) {
+      const engine = makeEngine();
+      engine.on("node:finish", ({ runId, nodeId }) => nodeId === "join" && joins.push(runId));
+      worker(engine, [definition], { boss: b, concurrency: 1 });
+    }
+    const engine = makeEngine();
+    const started = gate.started;
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE });
+    // Each worker holds one input: both read the run while neither input was recorded.
+    await settled(engine, runId, 10_000, () => gate.started === started + 2);
+    for (const release of gate.release.splice(0)) release();
+    const run = await settled(engine, runId);
+    expect(run.status).toBe("success");
+    expect(run.nodes.join?.output).toBe("success+success");
+    expect(joins).toEqual([runId]);
+  });
+
+  it("records results as written, keys in order, whatever quotes, backslashes or dollar signs they or the run id hold", async () => {
+    const tricky = "it's $$ $atom_0$ $x$ \\' \\\\ \" -- ; ROLLBACK; \u00e9";
+    const definition: WorkflowDefinition = {
+      id: "quoting",
+      version: 1,
+      nodes: [
+        { id: "echo", type: "held", config: { ms: 1 } },
+        { id: "say", type: "transform", config: { operation: "format", template: "{{ $run.input.s }}" } },
+      ],
+      edges: [{ from: "echo", to: "say" }],
+    };
+    const engine = makeEngine();
+    worker(engine, [definition]);
+    const input = { z: 1, s: tricky, a: { y: [2, 1], b: null } };
+    const runId = `run "1", {x} \\ $atom_0$ '${Date.now()}`;
+    const run = await settled(engine, await startRun(definition, input, { boss, engine, queue: QUEUE, runId }));
+    expect(run.status).toBe("success");
+    expect(JSON.stringify(run.nodes.echo?.output)).toBe(JSON.stringify(input));
+    expect(run.nodes.say?.output).toBe(tricky);
+  });
+
   it("records one OpenTelemetry span per executed node on the worker, as in-process", async () => {
     const spans: { name: string; attributes: Record<string, unknown>; status?: number }[] = [];
     const tracer = {

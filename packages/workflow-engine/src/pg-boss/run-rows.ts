@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
@@ -5,12 +6,37 @@ import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from ".
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
   status: RunStatus;
-  workflow: WorkflowDefinition;
+  /** Its workflow's id and version (the worker has the definition). */
+  workflow: Pick<WorkflowDefinition, "id" | "version">;
   input: unknown;
   agentId?: string;
   nodes: Record<string, NodeResult>;
   /** When the run was created (epoch ms). */
   createdAt: number;
+  /** The run's `nodes_version` when `nodes` were read: while it is unchanged, so are they. */
+  version: number;
+}
+
+/** One run's part in {@link RunRows.settleStatement}: what the worker planned from the nodes it knows. @internal */
+export interface RunPlan {
+  /** The run. */
+  runId: string;
+  /** The `nodes_version` the plan was made on; the plan applies only if the run still has it (`-1`: never). */
+  expected: number;
+  /** Nodes the plan skips (recorded only if it applies). */
+  skipped: { nodeId: string; result: NodeResult }[];
+  /** The final status the plan sets, with the failed node's error. */
+  final?: { status: "success" | "failed"; error?: NodeErrorInfo | undefined };
+}
+
+/** What {@link RunRows.settleStatement} did to one run. @internal */
+export interface SettledRun {
+  /** The run's status under the lock (before the plan's final status). */
+  status: RunStatus;
+  /** True when the plan applied: the run was running and its nodes were those the plan was made on. */
+  applied: boolean;
+  /** Node ids recorded by this statement (a result already there is not). */
+  inserted: Set<string>;
 }
 
 /**
@@ -22,15 +48,19 @@ export function queueOwner(queue: string): string {
   return `pg-boss:${queue}`;
 }
 
+// Of the workflow, the id and version that name the worker's definition.
+const WORKFLOW_REF = "jsonb_build_object('id', r.workflow->'id', 'version', r.workflow->'version')";
+
 const NODES = (results: string) => `COALESCE((SELECT json_object_agg(node_id, result) FROM ${results} n WHERE n.run_id = r.run_id), '{}'::json)`;
 
 interface RunRow {
   run_id: string;
   status: RunStatus;
-  workflow: WorkflowDefinition;
+  workflow: WorkflowDefinition | Pick<WorkflowDefinition, "id" | "version">;
   input: unknown;
   agent_id: string | null;
   created_at: Date | string;
+  nodes_version: number;
   nodes: Record<string, NodeResult>;
 }
 
@@ -48,25 +78,43 @@ export class RunRows {
   }
 
   /** The run with its settled nodes, in one round trip; `lock` takes the run's row lock first (own statement). */
-  async read(sql: SqlExecutor, runId: string, lock = false): Promise<QueuedRun | undefined> {
+  async read(sql: SqlExecutor, runId: string, lock = false): Promise<(QueuedRun & { workflow: WorkflowDefinition }) | undefined> {
     if (lock) {
       // Its own statement: a later statement's snapshot then includes every settle committed before the lock.
       const locked = await sql.query(`SELECT 1 FROM ${this.tables.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
       if (locked.rows.length === 0) return undefined;
     }
-    return (await this.readMany(sql, [runId])).get(runId);
+    return (await this.select(sql, [runId], "r.workflow")).get(runId) as (QueuedRun & { workflow: WorkflowDefinition }) | undefined;
   }
 
-  /** Several runs with their settled nodes, in one round trip (the runs of one fetched batch of jobs). */
-  async readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
+  /**
+   * Several runs with their settled nodes, in one round trip (the runs of one fetched batch of jobs); of the
+   * workflow only its id and version, which name the worker's definition.
+   */
+  readMany(sql: SqlExecutor, runIds: string[]): Promise<Map<string, QueuedRun>> {
+    return this.select(sql, runIds, WORKFLOW_REF);
+  }
+
+  /** {@link RunRows.readMany} as one parameterless statement (to travel with another); read its rows with {@link RunRows.runs}. */
+  readStatement(runIds: string[]): string {
+    return `SELECT r.run_id, r.status, ${WORKFLOW_REF} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
+       FROM ${this.tables.runs} r WHERE r.run_id = ANY(${textArray(runIds)})`;
+  }
+
+  private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
     const { rows } = await sql.query<RunRow>(
-      `SELECT r.run_id, r.status, r.workflow, r.input, r.agent_id, r.created_at, ${NODES(this.tables.results)} AS nodes
+      `SELECT r.run_id, r.status, ${workflow} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
        FROM ${this.tables.runs} r WHERE r.run_id = ANY($1::text[])`,
       [runIds],
     );
+    return this.runs(rows);
+  }
+
+  /** The runs in the rows of {@link RunRows.readStatement} (or of the reads), by run id. */
+  runs(rows: unknown[]): Map<string, QueuedRun> {
     const runs = new Map<string, QueuedRun>();
-    for (const row of rows) {
-      const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime() };
+    for (const row of rows as RunRow[]) {
+      const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime(), version: row.nodes_version };
       if (row.agent_id !== null) run.agentId = row.agent_id;
       runs.set(row.run_id, run);
     }
@@ -74,22 +122,53 @@ export class RunRows {
   }
 
   /**
-   * Takes the row locks of the runs (in run id order, so concurrent batches cannot deadlock) and records each node
-   * once, in one statement. Per `runId:nodeId`: the run's status and whether the result was new (`false`: a
-   * re-run after a lost job wrote nothing). Runs that are gone are absent.
+   * One statement for a batch of finished nodes: takes the row locks of their runs (in run id order, so concurrent
+   * batches cannot deadlock), records each result once, and, for each run still `running` whose `nodes_version` is
+   * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
+   * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
+   * `nodes_version`. Without parameters (the values travel as one dollar-quoted JSON literal) so that it can share a
+   * round trip with `BEGIN`; read its rows with {@link RunRows.settled}.
    */
-  async lockAndInsert(sql: SqlExecutor, items: { runId: string; nodeId: string; result: NodeResult }[]): Promise<Map<string, { status: RunStatus; inserted: boolean }>> {
-    const { rows } = await sql.query<{ run_id: string; node_id: string; status: RunStatus; inserted: boolean }>(
-      `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::json[]) AS t (run_id, node_id, result)),
-       locked AS (SELECT run_id, status FROM ${this.tables.runs} WHERE run_id IN (SELECT run_id FROM input) ORDER BY run_id FOR UPDATE),
+  settleStatement(results: { runId: string; nodeId: string; result: NodeResult }[], plans: RunPlan[]): string {
+    const payload = JSON.stringify({
+      rows: [
+        ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
+        ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ run_id: plan.runId, node_id: skip.nodeId, result: skip.result, planned: true }))),
+      ],
+      plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
+    });
+    const tag = dollarTag(payload);
+    // The run ids as a constant array, so the planner looks the runs up by key instead of scanning the table.
+    const ids = textArray(plans.map((plan) => plan.runId));
+    return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
+       input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
+       plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error jsonb)),
+       locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
+       checked AS (SELECT l.run_id, l.status, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
+                   FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
-               SELECT i.run_id, i.node_id, i.result FROM input i JOIN locked USING (run_id)
-               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING run_id, node_id)
-       SELECT i.run_id, i.node_id, l.status, ins.node_id IS NOT NULL AS inserted
-       FROM input i JOIN locked l USING (run_id) LEFT JOIN ins USING (run_id, node_id)`,
-      [items.map((item) => item.runId), items.map((item) => item.nodeId), items.map((item) => JSON.stringify(item.result))],
+               SELECT i.run_id, i.node_id, i.result FROM input i JOIN checked c USING (run_id) WHERE NOT i.planned OR c.applied
+               ON CONFLICT (run_id, node_id) DO NOTHING RETURNING run_id, node_id),
+       upd AS (UPDATE ${this.tables.runs} r SET nodes_version = r.nodes_version + 1,
+                 status = COALESCE(c.final, r.status),
+                 error = CASE WHEN c.final IS NULL THEN r.error ELSE c.error END,
+                 owner = CASE WHEN c.final IS NULL THEN r.owner END,
+                 lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
+                 updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
+               FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
+               WHERE r.run_id = ANY(${ids}) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
+       SELECT c.run_id, c.status, c.applied, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
+       FROM checked c`;
+  }
+
+  /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */
+  settled(rows: unknown[]): Map<string, SettledRun> {
+    return new Map(
+      (rows as { run_id: string; status: RunStatus; applied: boolean; inserted: string[] }[]).map((row) => [
+        row.run_id,
+        { status: row.status, applied: row.applied, inserted: new Set(row.inserted) },
+      ]),
     );
-    return new Map(rows.map((row) => [`${row.run_id}:${row.node_id}`, { status: row.status, inserted: row.inserted }]));
   }
 
   /** The settled nodes of runs whose row locks the transaction holds (read by a statement after the lock's). */
@@ -134,5 +213,20 @@ export class RunRows {
       [runIds],
     );
     return new Set(rows.map((row) => row.run_id));
+  }
+}
+
+/** `values` as a constant `text[]` (an array literal, dollar-quoted). */
+function textArray(values: string[]): string {
+  const literal = `{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+  const tag = dollarTag(literal);
+  return `${tag}${literal}${tag}::text[]`;
+}
+
+/** A dollar-quote tag that does not occur in `text`, so `text` needs no escaping between two of them. */
+function dollarTag(text: string): string {
+  for (;;) {
+    const tag = `$atom_${randomBytes(6).toString("hex")}$`;
+    if (!text.includes(tag)) return tag;
   }
 }

@@ -1,10 +1,11 @@
+import type { SqlExecutor } from "@atom/sql";
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { bossDb, type QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
-import { advance, insertJobs } from "./enqueue.js";
-import type { QueuedRun } from "./run-rows.js";
-
+import { type AfterCommit, transactionWith } from "./begin-with.js";
+import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
+import type { QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
 export interface SettleItem {
   jobId: string;
@@ -23,18 +24,71 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** A read of runs waiting for a settle transaction's `COMMIT`. */
+interface Carried {
+  runIds: string[];
+  resolve: (runs: Map<string, QueuedRun>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What a batch's worker planned for one run, before its transaction. */
+interface Planned {
+  plan: RunPlan;
+  group: SettleItem[];
+  /** The newest read of the run among the group's. */
+  run: QueuedRun;
+  /** The run's nodes if the plan applies. */
+  nodes: Record<string, NodeResult>;
+  jobs: BossInsertJob[];
+  outcome: Advance;
+  failed?: NodeResult | undefined;
+}
+
 /**
  * Group commit: the nodes (and dropped jobs) that finish while a transaction is in flight are settled together in
- * the next one: one locking insert for all results, one read of their runs' nodes, their successors' jobs, one
- * `success` update and one completion of every job. Each caller's promise settles when its transaction commits
- * (or rejects, and its job is retried: results are recorded once, so a retry writes nothing twice).
+ * the next one. Before it, each run's successors, skips and final status are planned from the run's nodes as the
+ * worker read them; the transaction's first statement (sent with its `BEGIN`) records the results and, for each run
+ * no other worker recorded a node of since (its `nodes_version` is unchanged), the plan; then one insert of the
+ * successors' jobs and one completion of every job. A run whose nodes changed meanwhile (fan-in across workers) is read again under its
+ * lock and advanced from what it holds. Each caller's promise settles when its transaction commits (or rejects, and
+ * its job is retried: results are recorded once, so a retry writes nothing twice).
  * @internal
  */
 export class Settler {
   private queue: Pending[] = [];
   private flushing = false;
+  /** Reads of runs waiting to travel with the `COMMIT` of the transaction in flight (while `open`). */
+  private carried: Carried[] = [];
+  private open = false;
 
   constructor(private readonly ctx: QueueContext) {}
+
+  /**
+   * Reads `runIds` together with the `COMMIT` of the settle transaction in flight, saving a round trip, or returns
+   * `undefined` when none is about to commit (read them yourself). Rejects when that transaction fails.
+   */
+  carry(runIds: string[]): Promise<Map<string, QueuedRun>> | undefined {
+    if (!this.open) return undefined;
+    return new Promise((resolve, reject) => this.carried.push({ runIds, resolve, reject }));
+  }
+
+  /** At commit: one read for every carried request. */
+  private afterCommit(): AfterCommit | undefined {
+    const carried = this.carried;
+    this.carried = [];
+    this.open = false;
+    if (carried.length === 0) return undefined;
+    return {
+      statement: this.ctx.rows.readStatement([...new Set(carried.flatMap((c) => c.runIds))]),
+      done: (rows, error) => {
+        if (!rows) for (const c of carried) c.reject(error);
+        else {
+          const runs = this.ctx.rows.runs(rows);
+          for (const c of carried) c.resolve(runs);
+        }
+      },
+    };
+  }
 
   /** Records a node's result, enqueues its ready successors and completes its job, in one transaction. */
   settle(item: SettleItem): Promise<void> {
@@ -76,56 +130,114 @@ export class Settler {
     const { ctx } = this;
     // One item per node: a job re-fetched while its first run was still going writes nothing twice.
     const keys = new Set<string>();
+    const groups = new Map<string, SettleItem[]>();
     const items = batch.flatMap((pending) => {
       const key = pending.item ? `${pending.item.runId}:${pending.item.node.def.id}` : "";
       if (!pending.item || keys.has(key)) return [];
       keys.add(key);
+      groups.set(pending.item.runId, [...(groups.get(pending.item.runId) ?? []), pending.item]);
       return [pending.item];
     });
+    const completeAll = (tx: SqlExecutor) => ctx.boss.complete(ctx.queue, batch.map((pending) => pending.jobId), null, { db: bossDb(tx) });
+    // Only dropped jobs: nothing to record, one statement.
+    if (items.length === 0) {
+      await completeAll(ctx.sql);
+      return () => undefined;
+    }
+    const planned = [...groups.values()].map((group) => this.plan(group));
+    const statement = ctx.rows.settleStatement(items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })), planned.map((p) => p.plan));
     const events: (() => void)[] = [];
-    await ctx.sql.transaction(async (tx) => {
+    this.open = true;
+    await transactionWith(ctx.tables.db, ctx.sql, statement, async (rows, tx) => {
+      this.open = true;
       events.length = 0;
-      if (items.length > 0) {
-        const written = await ctx.rows.lockAndInsert(tx, items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })));
-        const live = items.filter((item) => {
-          const row = written.get(`${item.runId}:${item.node.def.id}`);
-          return row?.inserted === true && row.status === "running";
-        });
-        const byRun = new Map<string, SettleItem[]>();
-        for (const item of live) byRun.set(item.runId, [...(byRun.get(item.runId) ?? []), item]);
-        const nodesByRun = byRun.size > 0 ? await ctx.rows.nodes(tx, [...byRun.keys()]) : new Map<string, Record<string, NodeResult>>();
-        const succeeded: string[] = [];
-        const jobs: BossInsertJob[] = [];
-        for (const [runId, group] of byRun) {
-          const first = group[0] as SettleItem;
-          const nodes = nodesByRun.get(runId) ?? {};
-          const failed = group.find((item) => item.result.status === "failed" && !item.node.handlesErrors);
-          let status: RunStatus | undefined;
-          if (failed) {
-            await ctx.rows.setStatus(tx, runId, "failed", failed.result.error);
-            status = "failed";
-          } else {
-            const outcome = await advance(ctx, tx, { runId, workflow: first.workflow, input: first.run.input, results: nodes }, group.flatMap((item) => item.node.outgoing.map((edge) => edge.to)), jobs, false);
-            if (outcome.finished) succeeded.push(runId);
-            status = outcome.finished;
-            for (const { node, result } of outcome.skipped) {
-              events.push(() => ctx.internals.emit("node:finish", { runId, nodeId: node.def.id, type: node.def.type, result }));
-            }
-          }
-          if (status !== undefined) {
-            const result = runResult(runId, first.workflow, first.run, nodes, status, failed?.result);
-            events.push(() => ctx.internals.emit("run:finish", { result }));
-          }
+      const settled = ctx.rows.settled(rows);
+      const jobs: BossInsertJob[] = [];
+      const stale: { planned: Planned; live: SettleItem[] }[] = [];
+      for (const p of planned) {
+        const run = settled.get(p.plan.runId);
+        if (run?.status !== "running") continue;
+        if (run.applied) {
+          jobs.push(...p.jobs);
+          this.report(events, p, p.nodes, p.outcome, p.failed);
+          continue;
         }
-        await insertJobs(ctx, tx, jobs);
-        if (succeeded.length > 0) await ctx.rows.succeed(tx, succeeded);
+        const live = p.group.filter((item) => run.inserted.has(item.node.def.id));
+        if (live.length > 0) stale.push({ planned: p, live });
       }
-      await ctx.boss.complete(ctx.queue, batch.map((pending) => pending.jobId), null, { db: bossDb(tx) });
+      if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
+      await insertJobs(ctx, tx, jobs);
+      await completeAll(tx);
+    }, () => this.afterCommit()).finally(() => {
+      // A transaction that failed before its commit leaves requests behind: they read for themselves.
+      this.open = false;
+      for (const c of this.carried.splice(0)) c.reject(new Error("settle transaction failed"));
     });
     return () => {
       for (const event of events) event();
     };
   }
+
+  /** A run's plan from the newest of its reads: the results join the nodes it knew; the run fails on an unhandled failure. */
+  private plan(group: SettleItem[]): Planned {
+    const first = group[0] as SettleItem;
+    const run = group.reduce((newest, item) => (item.run.version > newest.version ? item.run : newest), first.run);
+    const live = group.filter((item) => !Object.hasOwn(run.nodes, item.node.def.id));
+    const nodes = { ...run.nodes };
+    for (const item of live) nodes[item.node.def.id] = item.result;
+    const base = { group, run, nodes, jobs: [] as BossInsertJob[] };
+    // Nothing new to plan (every result was known): record whatever is missing and advance from what the run holds.
+    if (live.length === 0) return { ...base, plan: { runId: first.runId, expected: -1, skipped: [] }, outcome: { skipped: [] } };
+    const failed = live.find((item) => item.result.status === "failed" && !item.node.handlesErrors)?.result;
+    if (failed) {
+      return { ...base, failed, plan: { runId: first.runId, expected: run.version, skipped: [], final: { status: "failed", error: failed.error } }, outcome: { skipped: [], finished: "failed" } };
+    }
+    const outcome = planAdvance(this.ctx, { runId: first.runId, workflow: first.workflow, input: run.input, results: nodes }, successors(live), base.jobs);
+    const plan: RunPlan = { runId: first.runId, expected: run.version, skipped: outcome.skipped.map(({ node, result }) => ({ nodeId: node.def.id, result })) };
+    if (outcome.finished) plan.final = { status: "success" };
+    return { ...base, plan, outcome };
+  }
+
+  /** Runs whose nodes changed since they were read: read them under the lock this transaction holds, and advance. */
+  private async advanceStale(tx: SqlExecutor, stale: { planned: Planned; live: SettleItem[] }[], jobs: BossInsertJob[], events: (() => void)[]): Promise<void> {
+    const { ctx } = this;
+    const nodesByRun = await ctx.rows.nodes(tx, stale.map((s) => s.planned.plan.runId));
+    const succeeded: string[] = [];
+    for (const { planned, live } of stale) {
+      const runId = planned.plan.runId;
+      const nodes = nodesByRun.get(runId) ?? {};
+      const failed = live.find((item) => item.result.status === "failed" && !item.node.handlesErrors)?.result;
+      let outcome: Advance;
+      if (failed) {
+        await ctx.rows.setStatus(tx, runId, "failed", failed.error);
+        outcome = { skipped: [], finished: "failed" };
+      } else {
+        const workflow = (live[0] as SettleItem).workflow;
+        outcome = await advance(ctx, tx, { runId, workflow, input: planned.run.input, results: nodes }, successors(live), jobs, false);
+        if (outcome.finished) succeeded.push(runId);
+      }
+      this.report(events, planned, nodes, outcome, failed);
+    }
+    if (succeeded.length > 0) await ctx.rows.succeed(tx, succeeded);
+  }
+
+  /** Queues a run's events: its skipped nodes, and its end when it reached one. */
+  private report(events: (() => void)[], planned: Planned, nodes: Record<string, NodeResult>, outcome: Advance, failed: NodeResult | undefined): void {
+    const { ctx } = this;
+    const runId = planned.plan.runId;
+    const workflow = (planned.group[0] as SettleItem).workflow;
+    for (const { node, result } of outcome.skipped) {
+      events.push(() => ctx.internals.emit("node:finish", { runId, nodeId: node.def.id, type: node.def.type, result }));
+    }
+    if (outcome.finished !== undefined) {
+      const result = runResult(runId, workflow, planned.run, nodes, outcome.finished, failed);
+      events.push(() => ctx.internals.emit("run:finish", { result }));
+    }
+  }
+}
+
+function successors(items: SettleItem[]): CompiledNode[] {
+  return items.flatMap((item) => item.node.outgoing.map((edge) => edge.to));
 }
 
 function runResult(runId: string, workflow: CompiledWorkflow, run: QueuedRun, nodes: Record<string, NodeResult>, status: RunStatus, failed: NodeResult | undefined): RunResult {

@@ -94,7 +94,7 @@ export async function resumeRun(runId: string, options: ResumeRunOptions): Promi
       if (!run) throw new RunNotFoundError({ runId });
       if (run.status !== "cancelled" && run.status !== "paused") throw new RunNotResumableError({ runId, status: run.status });
       const workflow = ctx.internals.compile(run.workflow);
-      await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
+      await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, nodes_version = nodes_version + 1, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
       const jobs: BossInsertJob[] = [];
       await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
       await insertJobs(ctx, tx, jobs);

@@ -18,7 +18,11 @@ export interface WorkerOptions extends QueueOptions {
    * changes). A job of a run whose workflow is not among them fails and is retried, by this or another worker.
    */
   definitions: unknown[];
-  /** Node jobs this worker runs at once. @default 8 */
+  /**
+   * Nodes this worker has started and not yet recorded, at most (so a crash re-runs at most this many). While its
+   * nodes' results are being recorded, the worker fetches up to as many next jobs, which start once slots free.
+   * @default 8
+   */
   concurrency?: number;
   /**
    * Fleet-wide limits per node type, e.g. `{ action: 2 }`: at most that many nodes of the type run at once across
@@ -41,7 +45,7 @@ export interface StopOptions {
 
 /** A running worker (see {@link createWorker}). */
 export interface WorkflowWorker {
-  /** Node jobs in flight. */
+  /** Node jobs this worker has started and not yet recorded. */
   readonly active: number;
   /** Stops fetching, lets in-flight nodes finish (drain) within `timeoutMs`, and resolves once none is left. */
   stop(options?: StopOptions): Promise<void>;
@@ -71,6 +75,16 @@ const SHUTDOWN = Symbol("shutdown");
 interface InFlight {
   runId: string;
   controller: AbortController;
+  /** Marks the job's node as no longer running (its result waits to be recorded, or it is done). Idempotent. */
+  release: () => void;
+}
+
+/** A fetched job whose run was read, waiting for a slot. */
+interface Ahead {
+  job: BossJob;
+  data: NodeJobData;
+  run: QueuedRun | undefined;
+  entry: InFlight;
 }
 
 /**
@@ -110,8 +124,11 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     });
   }
   const slots = opts.typeConcurrency ? new TypeSlots(ctx.tables.db as PgPoolLike, ctx.queue, opts.typeConcurrency) : undefined;
+  // `inflight`: nodes running; `handles`: jobs started and not yet recorded (at most `concurrency`); `ahead`: jobs
+  // fetched (and their runs read) while the started ones were being recorded, started as slots free.
   const inflight = new Map<string, InFlight>();
   const handles = new Set<Promise<void>>();
+  const ahead: Ahead[] = [];
   let stopping = false;
   let wake: (() => void) | undefined;
   const nap = (ms: number) =>
@@ -137,18 +154,33 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   };
 
   const settler = new Settler(ctx);
-  const start = (job: BossJob, data: NodeJobData, run: QueuedRun | undefined) => {
-    const entry: InFlight = { runId: data.runId, controller: new AbortController() };
+  const entryOf = (job: BossJob, runId: string): InFlight => ({
+    runId,
+    controller: new AbortController(),
+    release: () => {
+      if (inflight.delete(job.id)) wake?.();
+    },
+  });
+  /** Starts waiting jobs while slots are free. */
+  const pump = () => {
+    while (!stopping && ahead.length > 0 && handles.size < concurrency) {
+      const { job, data, run, entry } = ahead.shift() as Ahead;
+      start(job, data, run, entry);
+    }
+  };
+  const start = (job: BossJob, data: NodeJobData, run: QueuedRun | undefined, entry: InFlight) => {
     inflight.set(job.id, entry);
-    const handle = runJob(ctx, job.id, data, run, entry, workflowOf, slots, settler)
+    // A run found stopped while its job waited for a slot: drop the job, its node does not start.
+    const handle = (entry.controller.signal.aborted ? settler.drop(job.id) : runJob(ctx, job.id, data, run, entry, workflowOf, slots, settler))
       .catch(async (error: unknown) => {
         report(error);
         const info = toAtomError(databaseError("worker", error));
         await ctx.boss.fail(ctx.queue, job.id, { code: info.code, message: info.message }).catch(report);
       })
       .finally(() => {
-        inflight.delete(job.id);
         handles.delete(handle);
+        entry.release();
+        pump();
         wake?.();
       });
     handles.add(handle);
@@ -161,9 +193,11 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       report(error);
     }
     while (!stopping) {
-      const free = concurrency - inflight.size;
-      // Refill in batches (half the slots, or when idle): one fetch per freed slot would cost a round trip per job.
-      if (free <= 0 || (inflight.size > 0 && free < Math.ceil(concurrency / 2))) {
+      // Slots held by running nodes or by jobs waiting to start are taken; a node whose result is being recorded
+      // frees its slot for fetching (not yet for starting). Refill in batches (half the slots, or when idle): one
+      // fetch per freed slot would cost a round trip per job.
+      const free = concurrency - inflight.size - ahead.length;
+      if (free <= 0 || (inflight.size + ahead.length > 0 && free < Math.ceil(concurrency / 2))) {
         await nap(pollMs);
         continue;
       }
@@ -193,22 +227,29 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       let runs: Map<string, QueuedRun> | undefined;
       if (valid.length > 0) {
         try {
-          runs = await ctx.rows.readMany(ctx.sql, [...new Set(valid.map((v) => v.data.runId))]);
+          const runIds = [...new Set(valid.map((v) => v.data.runId))];
+          // Read with the COMMIT of the settle in flight if there is one (a round trip saved), else on its own.
+          const carried = settler.carry(runIds);
+          runs = await (carried?.catch(() => ctx.rows.readMany(ctx.sql, runIds)) ?? ctx.rows.readMany(ctx.sql, runIds));
         } catch (error) {
           report(error);
           for (const { job } of valid) await ctx.boss.fail(ctx.queue, job.id, { message: "run store unavailable" }).catch(report);
         }
       }
-      if (runs) for (const { job, data } of valid) start(job, data, runs.get(data.runId));
+      if (runs) for (const { job, data } of valid) ahead.push({ job, data, run: runs.get(data.runId), entry: entryOf(job, data.runId) });
+      pump();
       if (jobs.length === 0) await nap(pollMs);
     }
+    // Stopping: the jobs that did not start go back at once, for another worker.
+    for (const { job } of ahead.splice(0)) await ctx.boss.fail(ctx.queue, job.id, { message: "worker stopping" }).catch(report);
   })();
 
   const cancelTimer = setInterval(() => {
-    if (inflight.size === 0) return;
-    const runIds = [...new Set([...inflight.values()].map((entry) => entry.runId))];
+    const entries = [...inflight.values(), ...ahead.map((waiting) => waiting.entry)];
+    if (entries.length === 0) return;
+    const runIds = [...new Set(entries.map((entry) => entry.runId))];
     ctx.rows.stopped(ctx.sql, runIds).then((stopped) => {
-      for (const entry of inflight.values()) if (stopped.has(entry.runId)) entry.controller.abort(new RunCancelledError({ reason: "aborted" }));
+      for (const entry of entries) if (stopped.has(entry.runId)) entry.controller.abort(new RunCancelledError({ reason: "aborted" }));
     }, report);
   }, opts.cancelPollMs ?? 1000);
   cancelTimer.unref();
@@ -216,7 +257,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   let stopped: Promise<void> | undefined;
   return {
     get active() {
-      return inflight.size;
+      return handles.size;
     },
     stop(stopOptions = {}) {
       const { timeoutMs = 30_000 } = parseInput(z.object({ timeoutMs: z.number().int().min(0).max(3_600_000).optional() }).strict(), stopOptions, "[@atom/workflow-engine] [pg-boss] stop");
@@ -274,6 +315,7 @@ async function runJob(
   if (signal.reason === SHUTDOWN) throw new RunCancelledError({ reason: "aborted" }); // retried by another worker
   if (result.status === "paused") return pause(ctx, jobId, data.runId, workflow, run, result);
   const settled = result.nodes[data.nodeId];
+  entry.release();
   if (result.status === "cancelled" || !settled) return settler.drop(jobId);
   return settler.settle({ jobId, runId: data.runId, node: compiled, workflow, run, result: settled });
 }

@@ -51,5 +51,14 @@ ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN input TYPE json USING input
 ALTER TABLE ${prefix}atom_workflow_node_results ALTER COLUMN result TYPE json USING result::json;
 `,
     },
+    {
+      version: 4,
+      name: "workflow_nodes_version",
+      // Bumped by the pg-boss adapter whenever it records nodes of a run, in the transaction that holds the run's row
+      // lock: a worker that finds the version it read still there knows the run's nodes without reading them again.
+      sql: `
+ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS nodes_version integer NOT NULL DEFAULT 0;
+`,
+    },
   ];
 }
