@@ -42,40 +42,29 @@ async function main() {
       const base = await start(host, "default");
       const atom = await start(host, "atom");
       children.push(base.child, atom.child);
-      const contenders = [[host, atom]];
-      // On Fastify, a third server answers errors with a constant body of the envelope's size and the envelope's
-      // headers: the floor any handler sending those bytes can reach, beside the default handler.
-      if (host === "fastify") {
-        const floor = await start(host, "floor");
-        children.push(floor.child);
-        contenders.push(["floor", floor]);
-      }
       const url = (port, path) => `http://127.0.0.1:${port}${path}`;
-      for (const [name, server] of contenders) {
-        for (const [label, atomPath, basePath] of [
-          ["happy path GET /ok", "/ok", "/ok"],
-          ["error path: host's 404 thrown", "/missing", "/missing"],
-          ["error path: UserNotFoundError thrown", "/atom-404", host === "hono" ? "/missing" : "/atom-404"],
-        ]) {
-          if (server !== atom && atomPath === "/ok") continue;
-          const comparison = { host: name, label, base: [], atom: [], ratios: [], cpuRatios: [] };
-          const runBase = () => measure(host, "default", base, url(base.port, basePath), basePath, seconds);
-          const runAtom = () => measure(host, "atom", server, url(server.port, atomPath), atomPath, seconds);
-          await runBase();
-          await runAtom();
-          // Each round measures both back to back, in alternating order, and keeps their ratio: load from other
-          // processes drifts over seconds, and a ratio of neighbours cancels most of it.
-          for (let round = 0; round < rounds; round++) {
-            const first = round % 2 === 0 ? await runBase() : await runAtom();
-            const second = round % 2 === 0 ? await runAtom() : await runBase();
-            const [b, a] = round % 2 === 0 ? [first, second] : [second, first];
-            comparison.base.push(b.rps);
-            comparison.atom.push(a.rps);
-            comparison.ratios.push(a.rps / b.rps);
-            comparison.cpuRatios.push(b.cpu / a.cpu);
-          }
-          comparisons.push(comparison);
+      for (const [label, atomPath, basePath] of [
+        ["happy path GET /ok", "/ok", "/ok"],
+        ["error path: host's 404 thrown", "/missing", "/missing"],
+        ["error path: UserNotFoundError thrown", "/atom-404", host === "hono" ? "/missing" : "/atom-404"],
+      ]) {
+        const comparison = { host, label, base: [], atom: [], ratios: [], cpuRatios: [] };
+        const runBase = () => measure(host, "default", base, url(base.port, basePath), basePath, seconds);
+        const runAtom = () => measure(host, "atom", atom, url(atom.port, atomPath), atomPath, seconds);
+        await runBase();
+        await runAtom();
+        // Each round measures both back to back, in alternating order, and keeps their ratio: load from other
+        // processes drifts over seconds, and a ratio of neighbours cancels most of it.
+        for (let round = 0; round < rounds; round++) {
+          const first = round % 2 === 0 ? await runBase() : await runAtom();
+          const second = round % 2 === 0 ? await runAtom() : await runBase();
+          const [b, a] = round % 2 === 0 ? [first, second] : [second, first];
+          comparison.base.push(b.rps);
+          comparison.atom.push(a.rps);
+          comparison.ratios.push(a.rps / b.rps);
+          comparison.cpuRatios.push(b.cpu / a.cpu);
         }
+        comparisons.push(comparison);
       }
     }
   } finally {
@@ -87,8 +76,7 @@ async function main() {
 function report(comparisons, rounds, seconds, connections) {
   console.log(
     `\n@atom/errors vs each framework's default handler, autocannon on 127.0.0.1, ${connections} connections, ` +
-      `${rounds} rounds of ${seconds}s per side, alternating.\n  floor: Fastify answering each error with a constant ` +
-      `string as long as Atom's body, with Atom's headers (what sending those bytes costs, with no handler work).\n  req/s: medians; ratio: median of the per-round ` +
+      `${rounds} rounds of ${seconds}s per side, alternating.\n  req/s: medians; ratio: median of the per-round ` +
       `atom/default ratios; cpu ratio: the same for the server's CPU time per request (default/atom), which other ` +
       `processes on a shared machine disturb less`,
   );
@@ -149,21 +137,6 @@ async function serve(host, variant) {
     const { atomErrors } = await import("@atom/errors/fastify");
     const app = Fastify();
     if (atom) await app.register(atomErrors);
-    if (variant === "floor") {
-      const { toErrorResponse } = await import("@atom/errors");
-      const sample = (error) => {
-        const { status, headers, body } = toErrorResponse(error, { requestId: "req-1000" });
-        return { status, headers, text: JSON.stringify(body) };
-      };
-      const floors = {
-        "/missing": sample(createHttpError(404, "User not found")),
-        "/atom-404": sample(new UserNotFoundError({ userId: "abc123" })),
-      };
-      app.setErrorHandler((_error, request, reply) => {
-        const { status, headers, text } = floors[request.url];
-        return reply.status(status).headers({ ...headers, "x-request-id": request.id }).send(text);
-      });
-    }
     app.get("/ok", async () => ({ ok: true }));
     app.get("/missing", async () => {
       throw createHttpError(404, "User not found");
