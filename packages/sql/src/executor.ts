@@ -1,4 +1,4 @@
-import type { PGliteLike, PgPoolLike, Queryable, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
+import type { PGliteLike, PgPoolLike, PooledClient, Queryable, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
 
 const RETRYABLE = new Set(["40001", "40P01"]);
 
@@ -7,7 +7,8 @@ export function isRetryableSqlError(error: unknown): boolean {
   return RETRYABLE.has(String((error as { code?: unknown } | null)?.code ?? ""));
 }
 
-function isPool(db: SqlDatabase): db is PgPoolLike {
+/** @internal True for a `pg.Pool` (or anything with its `connect` and `totalCount`). */
+export function isPool(db: SqlDatabase): db is PgPoolLike {
   return typeof (db as PgPoolLike).connect === "function" && typeof (db as PgPoolLike).totalCount === "number";
 }
 
@@ -29,7 +30,8 @@ async function runScript(db: Queryable, script: string): Promise<void> {
 
 let savepointCounter = 0;
 
-function savepointExecutor(db: Queryable, kind: SqlExecutor["kind"]): SqlExecutor {
+/** @internal An executor on one connection (or transaction) whose nested transactions are savepoints. */
+export function savepointExecutor(db: Queryable, kind: SqlExecutor["kind"]): SqlExecutor {
   const self: SqlExecutor = {
     kind,
     query: (text, params) => run(db, text, params),
@@ -54,7 +56,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function withRetries<T>(attempt: () => Promise<T>, retries: number): Promise<T> {
+/** @internal Runs `attempt` again (up to `retries` more times, with jittered backoff) on a serialization failure or deadlock. */
+export async function withRetries<T>(attempt: () => Promise<T>, retries: number): Promise<T> {
   for (let tries = 0; ; tries++) {
     try {
       return await attempt();
@@ -62,6 +65,27 @@ async function withRetries<T>(attempt: () => Promise<T>, retries: number): Promi
       if (!isRetryableSqlError(error) || tries >= retries) throw error;
       await delay(Math.random() * 5 * 2 ** Math.min(tries, 6));
     }
+  }
+}
+
+/**
+ * @internal Runs `body` (which begins and commits a transaction) on one client of `pool`. When `body` fails the
+ * transaction is rolled back; a client whose `ROLLBACK` fails is discarded rather than returned to the pool.
+ */
+export async function onPooledClient<T>(pool: PgPoolLike, body: (client: PooledClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await body(client);
+  } catch (error) {
+    try {
+      await client.query("ROLLBACK");
+    } catch (rollbackError) {
+      broken = rollbackError as Error;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
   }
 }
 
@@ -89,25 +113,16 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
       query: (text, params) => run(db, text, params),
       exec: (script) => runScript(db, script),
       transaction(fn, options) {
-        return withRetries(async () => {
-          const client = await db.connect();
-          let broken: Error | undefined;
-          try {
-            await client.query(beginStatement(options));
-            const result = await fn(savepointExecutor(client, "client"));
-            await client.query("COMMIT");
-            return result;
-          } catch (error) {
-            try {
-              await client.query("ROLLBACK");
-            } catch (rollbackError) {
-              broken = rollbackError as Error;
-            }
-            throw error;
-          } finally {
-            client.release(broken);
-          }
-        }, options?.retries ?? 5);
+        return withRetries(
+          () =>
+            onPooledClient(db, async (client) => {
+              await client.query(beginStatement(options));
+              const result = await fn(savepointExecutor(client, "client"));
+              await client.query("COMMIT");
+              return result;
+            }),
+          options?.retries ?? 5,
+        );
       },
     };
   }

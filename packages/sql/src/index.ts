@@ -18,6 +18,7 @@
  * @packageDocumentation
  */
 export { createSqlExecutor, isRetryableSqlError } from "./executor.js";
+export { pipelinedTransaction, type CommitRead } from "./pipelined-transaction.js";
 export { quoteIdentifier } from "./identifier.js";
 export { migrationChecksum } from "./checksum.js";
 export { runMigrations, type ChangedMigration, type MigrationResult } from "./migrate.js";

@@ -1,9 +1,8 @@
-import type { SqlExecutor } from "@atom/sql";
+import { type CommitRead, pipelinedTransaction, type SqlExecutor } from "@atom/sql";
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { bossDb, type QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
-import { type AfterCommit, transactionWith } from "./begin-with.js";
 import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
 import type { QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
@@ -73,7 +72,7 @@ export class Settler {
   }
 
   /** At commit: one read for every carried request. */
-  private afterCommit(): AfterCommit | undefined {
+  private afterCommit(): CommitRead | undefined {
     const carried = this.carried;
     this.carried = [];
     this.open = false;
@@ -148,7 +147,7 @@ export class Settler {
     const statement = ctx.rows.settleStatement(items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })), planned.map((p) => p.plan));
     const events: (() => void)[] = [];
     this.open = true;
-    await transactionWith(ctx.tables.db, ctx.sql, statement, async (rows, tx) => {
+    await pipelinedTransaction(ctx.tables.db, statement, async (rows, tx) => {
       this.open = true;
       events.length = 0;
       const settled = ctx.rows.settled(rows);
