@@ -97,17 +97,18 @@ export class RunRows {
 
   /** {@link RunRows.readMany} as one parameterless statement (to travel with another); read its rows with {@link RunRows.runs}. */
   readStatement(runIds: string[]): string {
-    return `SELECT r.run_id, r.status, ${WORKFLOW_REF} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
-       FROM ${this.tables.runs} r WHERE r.run_id = ANY(${textArray(runIds)})`;
+    return this.selectRuns(WORKFLOW_REF, textArray(runIds));
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
-    const { rows } = await sql.query<RunRow>(
-      `SELECT r.run_id, r.status, ${workflow} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
-       FROM ${this.tables.runs} r WHERE r.run_id = ANY($1::text[])`,
-      [runIds],
-    );
+    const { rows } = await sql.query<RunRow>(this.selectRuns(workflow, "$1::text[]"), [runIds]);
     return this.runs(rows);
+  }
+
+  /** The read of {@link RunRow}s whose run id is in `ids` (a `text[]` expression), `workflow` as the workflow column. */
+  private selectRuns(workflow: string, ids: string): string {
+    return `SELECT r.run_id, r.status, ${workflow} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
+       FROM ${this.tables.runs} r WHERE r.run_id = ANY(${ids})`;
   }
 
   /** The runs in the rows of {@link RunRows.readStatement} (or of the reads), by run id. */
