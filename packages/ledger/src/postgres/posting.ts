@@ -76,7 +76,7 @@ export async function postFast(
     request.entries.map((e) => e.currency),
   ]);
   const currencies = rows[0]?.currencies;
-  if (!currencies) {
+  if (currencies === undefined || currencies === null) {
     const outcome = await conflictOutcome(db, t, request);
     // Neither the key nor the reversal target: the random id itself was taken; the core retries with a new one.
     if (!outcome) throw Object.assign(new Error("[@atom/ledger] [postgres] transaction id taken"), { code: "23505" });
