@@ -6,6 +6,8 @@ import {
   isProduction,
   negotiateFormat,
   renderAtomError,
+  renderAtomErrorText,
+  type RenderedError,
   type ToErrorResponseOptions,
 } from "./response.js";
 import { resolveRequestId } from "./request-id.js";
@@ -87,6 +89,8 @@ export interface RenderContext {
 export interface ErrorRenderer {
   /** Converts anything thrown into the status, headers and body to send. */
   render(error: unknown, context: RenderContext): ErrorResponse;
+  /** Same as {@link ErrorRenderer.render}, with the body already written as JSON text: what the Atom hosts send. */
+  renderText(error: unknown, context: RenderContext): RenderedError;
 }
 
 /**
@@ -126,17 +130,26 @@ export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappe
   if (options.problemTypeBase !== undefined) fixed.problemTypeBase = options.problemTypeBase;
   if (options.redact !== undefined) fixed.redact = options.redact;
   if (options.now !== undefined) fixed.now = options.now;
+  // Converts, notifies `onError` and negotiates: what both renderings share.
+  const prepare = (error: unknown, context: RenderContext) => {
+    const atom = toAtomError(error, mappers);
+    const requestId = resolveRequestId(context.requestIdHeader, context.requestId);
+    // The default hook ignores all but severe errors: skip building its event for the rest.
+    if (onError !== logSevereErrors || atom.severity === "critical" || atom.severity === "high") {
+      notify(onError, eventOf(atom, error, requestId, context, options.logger ?? context.logger));
+    }
+    const accept = Array.isArray(context.accept) ? context.accept.join(",") : context.accept;
+    const format = negotiate ? negotiateFormat(accept) : (options.format as ErrorFormat);
+    return { atom, requestId, format };
+  };
   return {
     render(error, context) {
-      const atom = toAtomError(error, mappers);
-      const requestId = resolveRequestId(context.requestIdHeader, context.requestId);
-      // The default hook ignores all but severe errors: skip building its event for the rest.
-      if (onError !== logSevereErrors || atom.severity === "critical" || atom.severity === "high") {
-        notify(onError, eventOf(atom, error, requestId, context, options.logger ?? context.logger));
-      }
-      const accept = Array.isArray(context.accept) ? context.accept.join(",") : context.accept;
-      const format = negotiate ? negotiateFormat(accept) : (options.format as ErrorFormat);
+      const { atom, requestId, format } = prepare(error, context);
       return renderAtomError(atom, fixed, requestId, format, context.path);
+    },
+    renderText(error, context) {
+      const { atom, requestId, format } = prepare(error, context);
+      return renderAtomErrorText(atom, fixed, requestId, format, context.path);
     },
   };
 }

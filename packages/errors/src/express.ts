@@ -18,7 +18,6 @@
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
 import { readProperty } from "./read-property.js";
-import { type ErrorEnvelope, type ProblemDetails, serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -84,12 +83,12 @@ function send(
   res: ExpressResponseLike,
   status: number,
   headers: Record<string, string>,
-  body: ErrorEnvelope | ProblemDetails,
+  text: string,
 ): void {
   res.status(status);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (closesConnection(status, req.httpVersionMajor)) res.setHeader("connection", "close");
-  res.end(serializeErrorBody(body));
+  res.end(text);
 }
 
 /**
@@ -107,8 +106,8 @@ export function errorHandler<Req extends ExpressRequestLike = ExpressRequestLike
     next: NextFunctionLike,
   ): void {
     if (res.headersSent) return next(error);
-    const { status, headers, body } = renderer.render(error, contextOf(req, options));
-    send(req, res, status, headers, body);
+    const { status, headers, text } = renderer.renderText(error, contextOf(req, options));
+    send(req, res, status, headers, text);
   };
 }
 
@@ -120,8 +119,8 @@ export function notFoundHandler<Req extends ExpressRequestLike = ExpressRequestL
   return function atomNotFound(req: Req, res: ExpressResponseLike): void {
     const context = contextOf(req, options);
     const error = new NotFoundError({ message: `Route ${req.method} ${context.path} not found` });
-    const { status, headers, body } = renderer.render(error, context);
-    send(req, res, status, headers, body);
+    const { status, headers, text } = renderer.renderText(error, context);
+    send(req, res, status, headers, text);
   };
 }
 

@@ -16,7 +16,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError, ValidationError } from "./builtins.js";
 import { readProperty } from "./read-property.js";
-import { serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -58,8 +57,8 @@ function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest, res: FastifyReply) {
-  const { status, headers, body } = renderer.render(error, {
+function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest, res: FastifyReply): void {
+  const { status, headers, text } = renderer.renderText(error, {
     requestIdHeader: request.headers["x-request-id"],
     accept: request.headers.accept,
     method: request.method,
@@ -67,7 +66,8 @@ function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest,
     requestId: request.id,
     logger: request.log,
   });
-  return res.status(status).headers(headers).send(serializeErrorBody(body));
+  // Nothing is returned: Fastify would treat a returned reply as a thenable and wait on it.
+  res.status(status).headers(headers).send(text);
 }
 
 /**
@@ -79,7 +79,7 @@ export function atomErrors(fastify: FastifyInstance, options: ErrorHandlerOption
   fastify.setErrorHandler((error, request, res) => reply(renderer, error, request, res));
   fastify.setNotFoundHandler((request, res) => {
     const path = pathOf(request.url);
-    return reply(renderer, new NotFoundError({ message: `Route ${request.method} ${path} not found` }), request, res);
+    reply(renderer, new NotFoundError({ message: `Route ${request.method} ${path} not found` }), request, res);
   });
   done();
 }

@@ -19,11 +19,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
-import { serializeErrorBody } from "./response.js";
 import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
-  const { status, headers, body } = renderer.render(error, {
+  const { status, headers, text } = renderer.renderText(error, {
     requestIdHeader: c.req.header("x-request-id"),
     accept: c.req.header("accept"),
     method: c.req.method,
@@ -33,7 +32,7 @@ function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response 
   const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
   const major = typeof incoming?.httpVersionMajor === "number" ? incoming.httpVersionMajor : undefined;
   if (closesConnection(status, major)) headers.connection = "close";
-  return new Response(serializeErrorBody(body), { status, headers });
+  return new Response(text, { status, headers });
 }
 
 /** `app.onError(errorHandler(options))`. */

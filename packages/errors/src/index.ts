@@ -47,6 +47,7 @@ export {
   type ErrorFormat,
   type ErrorResponse,
   type ProblemDetails,
+  type RenderedError,
   type ToErrorResponseOptions,
 } from "./response.js";
 export {

@@ -1,3 +1,5 @@
+import { jsonString } from "./json-text.js";
+
 /** Keys whose values are replaced by `[REDACTED]` in rendered details (matched case-insensitively, anywhere in the key). */
 export const DEFAULT_REDACT_PATTERN =
   /pass(word|wd)?|secret|token|authorization|api[-_]?key|cookie|credential|private[-_]?key|code[-_]?verifier/i;
@@ -5,19 +7,40 @@ export const DEFAULT_REDACT_PATTERN =
 const MAX_DEPTH = 8;
 
 /**
- * `details` itself when it is already safe JSON: every value a string, boolean, finite number or `null`, and no key
- * matching `pattern`. Saves the deep copy for the common case of a few flat fields; `undefined` means "walk it".
+ * `pattern.test(key)` from the start of the key: a global or sticky pattern keeps `lastIndex` between tests, so the
+ * same key could match once and then miss.
+ */
+function isRedactedKey(pattern: RegExp, key: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(key);
+}
+
+/**
+ * The JSON text of `details` when it is already safe JSON: a plain object whose own values are strings, booleans,
+ * finite numbers or `null`, with no key matching `pattern`; `""` when it has no keys. It writes exactly what
+ * `JSON.stringify` writes, in one pass that also checks. `undefined` means "walk it with {@link toSafeJson}".
  * @internal
  */
-export function flatSafeJson(details: Record<string, unknown>, pattern: RegExp): Record<string, unknown> | undefined {
+export function flatDetailsJson(details: Record<string, unknown>, pattern: RegExp): string | undefined {
   if (Object.getPrototypeOf(details) !== Object.prototype) return undefined;
-  for (const key in details) {
-    if (!Object.hasOwn(details, key) || pattern.test(key)) return undefined;
-    const value = details[key];
-    if (value === null || typeof value === "string" || typeof value === "boolean") continue;
-    if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+  let json = "";
+  try {
+    for (const key in details) {
+      if (!Object.hasOwn(details, key) || isRedactedKey(pattern, key)) return undefined;
+      const value = details[key];
+      let text: string;
+      if (typeof value === "string") text = jsonString(value);
+      else if (typeof value === "number" && Number.isFinite(value)) text = String(value);
+      else if (typeof value === "boolean") text = value ? "true" : "false";
+      else if (value === null) text = "null";
+      else return undefined;
+      json += `${json === "" ? "{" : ","}${jsonString(key)}:${text}`;
+    }
+  } catch {
+    // A getter that throws: the walker reads it again and records it as unreadable.
+    return undefined;
   }
-  return details;
+  return json === "" ? "" : `${json}}`;
 }
 
 /**
@@ -47,7 +70,7 @@ export function toSafeJson(value: unknown, pattern: RegExp = DEFAULT_REDACT_PATT
         } catch {
           item = "[Unreadable]";
         }
-        const safe = pattern.test(key) ? "[REDACTED]" : walk(item, depth + 1);
+        const safe = isRedactedKey(pattern, key) ? "[REDACTED]" : walk(item, depth + 1);
         if (safe !== undefined) out[key] = safe;
       }
       return out;

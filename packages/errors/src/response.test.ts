@@ -3,6 +3,7 @@ import { z } from "zod";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   AtomError,
+  createErrorRenderer,
   DatabaseError,
   errorEnvelopeSchema,
   negotiateFormat,
@@ -15,7 +16,6 @@ import {
   UserNotFoundError,
   ValidationError,
 } from "./index.js";
-import { serializeErrorBody } from "./response.js";
 
 const fixed = { requestId: "req-1", now: () => new Date("2026-01-02T03:04:05.000Z") };
 
@@ -137,6 +137,23 @@ describe("toErrorResponse", () => {
       when: "2026-01-01T00:00:00.000Z",
       self: "[Circular]",
     });
+  });
+
+  it("redacts every matching key, every time, with a global or sticky redact pattern and a remembered one", () => {
+    for (const redact of [/secret/gi, /secret/iy, /secret/i]) {
+      for (let round = 0; round < 3; round++) {
+        const details = { secret: "a", secretKey: "b", nested: { secret: "c" }, userId: "u1" };
+        const { body } = toErrorResponse(new AtomError({ code: "X", message: "x", details }), { ...fixed, redact });
+        const flat = toErrorResponse(new AtomError({ code: "X", message: "x", details: { secret: "d" } }), { ...fixed, redact });
+        expect(body.details, `${redact} round ${round}`).toEqual({
+          secret: "[REDACTED]",
+          secretKey: "[REDACTED]",
+          nested: { secret: "[REDACTED]" },
+          userId: "u1",
+        });
+        expect(flat.body.details).toEqual({ secret: "[REDACTED]" });
+      }
+    }
   });
 
   it("sends clients the plain message and details.field, keeping the package prefix in message and logs", () => {
@@ -264,6 +281,8 @@ describe("negotiateFormat", () => {
     ["application/problem+json;q=0.5, application/json", "envelope"],
     ["application/problem+json;q=0", "envelope"],
     ["*/*", "envelope"],
+    ["APPLICATION/PROBLEM+JSON", "problem"],
+    ["text/html, Application/Problem+Json;q=0.9, application/json;q=0.8", "problem"],
   ])("Accept %s → %s", (accept, format) => {
     expect(negotiateFormat(accept)).toBe(format);
   });
@@ -297,18 +316,42 @@ describe("parseErrorResponse", () => {
   });
 });
 
-describe("serializeErrorBody", () => {
-  it("writes exactly what JSON.stringify writes, for envelopes and problem documents", () => {
+describe("renderText", () => {
+  it("writes exactly JSON.stringify of what render returns, for envelopes and problem documents", () => {
     const odd = new AtomError({
       code: 'Q"\u2028\\',
-      message: "line\nbreak \u0000 \"quoted\" \ud800",
+      message: "line\nbreak \u0000 \"quoted\" \ud800 \ud83d\ude00 </script>",
       status: 409,
       details: { nested: { list: [1, "two", null] }, big: 3n, text: "</script>" },
     });
-    for (const format of ["envelope", "problem"] as const) {
-      for (const error of [odd, new UserNotFoundError({ userId: "u1" }), new DatabaseError()]) {
-        const { body } = toErrorResponse(error, { ...fixed, format, requestId: 'r"1' });
-        expect(serializeErrorBody(body)).toBe(JSON.stringify(body));
+    const flat = new AtomError({
+      code: "FLAT",
+      message: "é ü \u2028",
+      status: 422,
+      details: { "key \"q\"": 'v"\\', n: -0, f: 1.5e-7, big: 1e21, t: true, no: false, nil: null, 2: "two", 1: "one" },
+    });
+    const getter = new AtomError({
+      code: "GETTER",
+      message: "m",
+      status: 400,
+      details: Object.defineProperty({ a: 1 }, "b", {
+        enumerable: true,
+        get: () => {
+          throw new Error("no");
+        },
+      }),
+    });
+    const errors = [odd, flat, getter, new UserNotFoundError({ userId: "u1" }), new DatabaseError(), new AtomError({ code: "E", message: "", status: 418 })];
+    for (const production of [true, false]) {
+      for (const format of ["envelope", "problem"] as const) {
+        const renderer = createErrorRenderer({ now: fixed.now, production, format, onError: () => undefined });
+        for (const error of errors) {
+          for (const context of [{ requestId: 'r"1' }, { requestId: "req-7" }, { requestIdHeader: "abc" }]) {
+            const { status, headers, body } = renderer.render(error, context);
+            const text = renderer.renderText(error, context);
+            expect(text).toEqual({ status, headers, text: JSON.stringify(body) });
+          }
+        }
       }
     }
   });

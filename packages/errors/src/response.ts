@@ -1,7 +1,8 @@
 import type { AtomError } from "./atom-error.js";
 import { genericMessage, statusPhrase } from "./http-status.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
-import { DEFAULT_REDACT_PATTERN, flatSafeJson, toSafeJson } from "./redact.js";
+import { jsonString } from "./json-text.js";
+import { DEFAULT_REDACT_PATTERN, flatDetailsJson, toSafeJson } from "./redact.js";
 import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id.js";
 import type { Severity } from "./severity.js";
 
@@ -84,6 +85,16 @@ export interface ErrorResponse<B = ErrorEnvelope | ProblemDetails> {
   body: B;
 }
 
+/** A rendered error with its body already written as JSON text: what a host sends. */
+export interface RenderedError {
+  /** The HTTP status to send. */
+  status: number;
+  /** Headers to send, `content-type` included. */
+  headers: Record<string, string>;
+  /** The body: `JSON.stringify` of the envelope or problem document, byte for byte. */
+  text: string;
+}
+
 function describe(value: unknown, redact: RegExp): Record<string, unknown> {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack ?? "" };
   return { value: toSafeJson(value, redact) ?? null };
@@ -115,12 +126,53 @@ function responseHeaders(own: Readonly<Record<string, string>>, requestId: strin
 function visibleDetails(atom: AtomError, production: boolean, redact: RegExp): Record<string, unknown> {
   let details: Record<string, unknown> = EMPTY;
   for (const _ in atom.details) {
-    details = flatSafeJson(atom.details, redact) ?? (toSafeJson(atom.details, redact) as Record<string, unknown>);
+    details =
+      flatDetailsJson(atom.details, redact) === undefined ? (toSafeJson(atom.details, redact) as Record<string, unknown>) : atom.details;
     break;
   }
   if (!production && !atom.expose) details = { ...details, cause: describe(atom.cause ?? atom, redact) };
   return details;
 }
+
+/** The JSON text of the details a client may see, `""` when there are none. Flat details are written in one pass. */
+function visibleDetailsJson(atom: AtomError, production: boolean, redact: RegExp): string {
+  if (production || atom.expose) {
+    const flat = flatDetailsJson(atom.details, redact);
+    if (flat !== undefined) return flat;
+  }
+  const details = visibleDetails(atom, production, redact);
+  for (const _ in details) return JSON.stringify(details);
+  return "";
+}
+
+/** What every rendering of an error shares: the message and details clients may see, the time and the headers. */
+interface PublicParts {
+  production: boolean;
+  redact: RegExp;
+  visible: boolean;
+  message: string;
+  timestamp: string;
+  headers: Record<string, string>;
+}
+
+function publicParts(atom: AtomError, options: ToErrorResponseOptions, requestId: string, contentType: string): PublicParts {
+  const production = options.production ?? isProduction();
+  const visible = atom.expose || !production;
+  const headers = responseHeaders(atom.headers, requestId);
+  headers["content-type"] = contentType;
+  return {
+    production,
+    redact: options.redact ?? DEFAULT_REDACT_PATTERN,
+    visible,
+    message: visible ? (atom.publicMessage ?? atom.message) : genericMessage(atom.status),
+    timestamp: options.now ? options.now().toISOString() : isoNow(),
+    headers,
+  };
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const PROBLEM_MENTIONED = /application\/problem\+json/i;
+const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
 
 /**
  * Whether production mode (the safe body) is on by default: always, unless `NODE_ENV` is exactly `development`.
@@ -156,20 +208,15 @@ export function renderAtomError(
   format: ErrorFormat | undefined = options.format,
   instance: string | undefined = options.instance,
 ): ErrorResponse {
-  const production = options.production ?? isProduction();
-  const redact = options.redact ?? DEFAULT_REDACT_PATTERN;
-  const visible = atom.expose || !production;
-  const details = visible ? visibleDetails(atom, production, redact) : EMPTY;
-  const message = visible ? (atom.publicMessage ?? atom.message) : genericMessage(atom.status);
-  const timestamp = options.now ? options.now().toISOString() : isoNow();
+  const parts = publicParts(atom, options, requestId, format === "problem" ? PROBLEM_TYPE : JSON_TYPE);
+  const { message, timestamp, headers } = parts;
+  const details = parts.visible ? visibleDetails(atom, parts.production, parts.redact) : EMPTY;
   let hasDetails = false;
   for (const _ in details) {
     hasDetails = true;
     break;
   }
-  const headers = responseHeaders(atom.headers, requestId);
   if (format === "problem") {
-    headers["content-type"] = "application/problem+json; charset=utf-8";
     const body: ProblemDetails = {
       type: options.problemTypeBase ? `${options.problemTypeBase}${atom.code}` : "about:blank",
       title: statusPhrase(atom.status),
@@ -184,13 +231,41 @@ export function renderAtomError(
     };
     return { status: atom.status, headers, body };
   }
-  headers["content-type"] = "application/json; charset=utf-8";
-  // Two literals rather than a spread of `{ details }`: the envelope is built on every error response, and the spread
-  // allocates and copies an object to keep the key order.
-  const body: ErrorEnvelope = hasDetails
-    ? { success: false, error_code: atom.code, message, severity: atom.severity, details, timestamp, request_id: requestId }
-    : { success: false, error_code: atom.code, message, severity: atom.severity, timestamp, request_id: requestId };
+  const body: ErrorEnvelope = {
+    success: false,
+    error_code: atom.code,
+    message,
+    severity: atom.severity,
+    ...(hasDetails ? { details } : {}),
+    timestamp,
+    request_id: requestId,
+  };
   return { status: atom.status, headers, body };
+}
+
+/**
+ * @internal {@link renderAtomError} with the body as JSON text, which is what the hosts send. The envelope is
+ * written out directly, without building the body object and walking it again to serialize it: this is the path
+ * every error response takes.
+ */
+export function renderAtomErrorText(
+  atom: AtomError,
+  options: ToErrorResponseOptions,
+  requestId: string,
+  format: ErrorFormat,
+  instance: string | undefined,
+): RenderedError {
+  if (format === "problem") {
+    const { status, headers, body } = renderAtomError(atom, options, requestId, format, instance);
+    return { status, headers, text: JSON.stringify(body) };
+  }
+  const parts = publicParts(atom, options, requestId, JSON_TYPE);
+  const details = parts.visible ? visibleDetailsJson(atom, parts.production, parts.redact) : "";
+  const text =
+    `{"success":false,"error_code":${jsonString(atom.code)},"message":${jsonString(parts.message)},` +
+    `"severity":${jsonString(atom.severity)}${details === "" ? "" : `,"details":${details}`},` +
+    `"timestamp":${jsonString(parts.timestamp)},"request_id":${jsonString(requestId)}}`;
+  return { status: atom.status, headers: parts.headers, text };
 }
 
 /**
@@ -198,7 +273,8 @@ export function renderAtomError(
  * at least as high as `application/json`, else `envelope`.
  */
 export function negotiateFormat(accept: string | null | undefined): ErrorFormat {
-  if (!accept) return "envelope";
+  // Most clients never mention problem+json: answer them without splitting the header.
+  if (!accept || !PROBLEM_MENTIONED.test(accept)) return "envelope";
   let problem = -1;
   let json = -1;
   for (const part of accept.split(",")) {
@@ -210,39 +286,4 @@ export function negotiateFormat(accept: string | null | undefined): ErrorFormat 
     if (type.trim() === "application/json") json = Math.max(json, value);
   }
   return problem > 0 && problem >= json ? "problem" : "envelope";
-}
-
-const quote = JSON.stringify;
-
-/** JSON strings of the values that repeat from one error body to the next (codes, severities), quoted once. */
-const quotedValues = new Map<string, string>();
-const QUOTED_VALUES_MAX = 256;
-let lastTimestamp = "";
-let lastTimestampJson = '""';
-
-function quoteRepeated(value: string): string {
-  let json = quotedValues.get(value);
-  if (json === undefined) {
-    json = quote(value);
-    if (quotedValues.size < QUOTED_VALUES_MAX) quotedValues.set(value, json);
-  }
-  return json;
-}
-
-/**
- * @internal `JSON.stringify(body)`, byte for byte, written out for the envelope's fixed keys: half the cost of
- * walking the object generically, on the path every error response takes. Codes and severities repeat, and the
- * timestamp changes once a millisecond, so their JSON is reused.
- */
-export function serializeErrorBody(body: ErrorEnvelope | ProblemDetails): string {
-  if (!("success" in body)) return JSON.stringify(body);
-  const details = body.details === undefined ? "" : `,"details":${quote(body.details)}`;
-  if (body.timestamp !== lastTimestamp) {
-    lastTimestamp = body.timestamp;
-    lastTimestampJson = quote(body.timestamp);
-  }
-  return (
-    `{"success":false,"error_code":${quoteRepeated(body.error_code)},"message":${quote(body.message)},` +
-    `"severity":${quoteRepeated(body.severity)}${details},"timestamp":${lastTimestampJson},"request_id":${quote(body.request_id)}}`
-  );
 }
