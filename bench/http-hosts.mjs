@@ -1,8 +1,11 @@
 // @atom/errors on a real host under autocannon: for Express, Fastify and Hono, the same routes served with the Atom
 // handlers and with the framework's own default handler, each in its own child process on 127.0.0.1.
-// Rounds are interleaved (Atom and default back to back, the order alternating every round) and the figure is the
-// median of the per-round ratios, since on a shared machine load drifts more between runs than the difference measured. Run by `pnpm bench`; BENCH_HTTP_ROUNDS and BENCH_HTTP_SECONDS bound its length,
-// BENCH_HTTP_HOSTS (comma-separated) picks hosts.
+// Rounds are interleaved (Atom and default back to back, the order alternating every round), every round starts fresh
+// server processes, and the figure is the median of the per-round ratios, since on a shared machine load drifts more
+// between runs than the difference measured. A control row compares two processes of the same default server: its
+// distance from 1.000× is the noise of the run. Run by `pnpm bench`; BENCH_HTTP_ROUNDS and BENCH_HTTP_SECONDS bound
+// its length (BENCH_HTTP_WARMUP: seconds of load before each pair is measured), BENCH_HTTP_HOSTS (comma-separated) picks
+// hosts.
 //
 // Routes, identical in both variants of a host:
 //   GET /ok       returns {"ok":true} (the happy path: what registering the Atom handlers costs a request)
@@ -23,12 +26,12 @@ async function main() {
   const autocannon = (await import("autocannon")).default;
   const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 7);
   const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 1);
+  // A fresh server takes about three seconds of load to reach its steady rate (the JIT tiers up, the heap grows).
+  const warmup = Number(process.env.BENCH_HTTP_WARMUP ?? 4);
   const connections = 16;
-  const children = [];
-  const comparisons = [];
-  const measure = async (host, variant, server, url, path, duration) => {
+  const measure = async (host, variant, server, path, duration) => {
     const cpuBefore = await server.cpu();
-    const result = await autocannon({ url, connections, duration, pipelining: 1 });
+    const result = await autocannon({ url: `http://127.0.0.1:${server.port}${path}`, connections, duration, pipelining: 1 });
     const cpu = (await server.cpu()) - cpuBefore;
     const expected = path === "/ok" ? result["2xx"] : result["4xx"];
     if (result.errors > 0 || result.timeouts > 0 || expected !== result.requests.total) {
@@ -37,38 +40,46 @@ async function main() {
     }
     return { rps: result.requests.total / duration, cpu: cpu / result.requests.total };
   };
-  try {
-    for (const host of HOSTS) {
-      const base = await start(host, "default");
-      const atom = await start(host, "atom");
-      children.push(base.child, atom.child);
-      const url = (port, path) => `http://127.0.0.1:${port}${path}`;
-      for (const [label, atomPath, basePath] of [
-        ["happy path GET /ok", "/ok", "/ok"],
-        ["error path: host's 404 thrown", "/missing", "/missing"],
-        ["error path: UserNotFoundError thrown", "/atom-404", host === "hono" ? "/missing" : "/atom-404"],
-      ]) {
-        const comparison = { host, label, base: [], atom: [], ratios: [], cpuRatios: [] };
-        const runBase = () => measure(host, "default", base, url(base.port, basePath), basePath, seconds);
-        const runAtom = () => measure(host, "atom", atom, url(atom.port, atomPath), atomPath, seconds);
-        await runBase();
-        await runAtom();
-        // Each round measures both back to back, in alternating order, and keeps their ratio: load from other
-        // processes drifts over seconds, and a ratio of neighbours cancels most of it.
-        for (let round = 0; round < rounds; round++) {
-          const first = round % 2 === 0 ? await runBase() : await runAtom();
-          const second = round % 2 === 0 ? await runAtom() : await runBase();
+  const comparisons = [];
+  for (const host of HOSTS) {
+    const atomMissing = host === "hono" ? "/missing" : "/atom-404";
+    const rows = [
+      ["happy path GET /ok", "atom", "/ok", "/ok"],
+      ["error path: host's 404 thrown", "atom", "/missing", "/missing"],
+      ["error path: UserNotFoundError thrown", "atom", "/atom-404", atomMissing],
+      // Two processes of the same default server: how far apart identical contenders land (the noise floor).
+      ["control: default vs default, error path", "default", atomMissing, atomMissing],
+    ].map(([label, variant, atomPath, basePath]) => ({ host, label, variant, atomPath, basePath, base: [], atom: [], ratios: [], cpuRatios: [] }));
+    for (let round = 0; round < rounds; round++) {
+      for (const row of rows) {
+        // Fresh processes for every measurement, with the same history: one process of a server can run a few
+        // percent faster or slower than another of the same server for its whole life (where the scheduler and the
+        // JIT happen to put it, how far its heap has grown), which interleaving alone does not cancel.
+        const [base, other] = await Promise.all([start(host, "default"), start(host, row.variant)]);
+        try {
+          const runBase = () => measure(host, "default", base, row.basePath, seconds);
+          const runOther = () => measure(host, row.variant, other, row.atomPath, seconds);
+          // Both warm up at once, to a steady rate, before either is measured.
+          await Promise.all([
+            autocannon({ url: `http://127.0.0.1:${base.port}${row.basePath}`, connections, duration: warmup }),
+            autocannon({ url: `http://127.0.0.1:${other.port}${row.atomPath}`, connections, duration: warmup }),
+          ]);
+          // Both back to back, in alternating order, keeping their ratio: load from other processes drifts over
+          // seconds, and a ratio of neighbours cancels most of it.
+          const first = round % 2 === 0 ? await runBase() : await runOther();
+          const second = round % 2 === 0 ? await runOther() : await runBase();
           const [b, a] = round % 2 === 0 ? [first, second] : [second, first];
-          comparison.base.push(b.rps);
-          comparison.atom.push(a.rps);
-          comparison.ratios.push(a.rps / b.rps);
-          comparison.cpuRatios.push(b.cpu / a.cpu);
+          row.base.push(b.rps);
+          row.atom.push(a.rps);
+          row.ratios.push(a.rps / b.rps);
+          row.cpuRatios.push(b.cpu / a.cpu);
+        } finally {
+          base.child.kill();
+          other.child.kill();
         }
-        comparisons.push(comparison);
       }
     }
-  } finally {
-    for (const child of children) child.kill();
+    comparisons.push(...rows);
   }
   report(comparisons, rounds, seconds, connections);
 }
@@ -76,16 +87,16 @@ async function main() {
 function report(comparisons, rounds, seconds, connections) {
   console.log(
     `\n@atom/errors vs each framework's default handler, autocannon on 127.0.0.1, ${connections} connections, ` +
-      `${rounds} rounds of ${seconds}s per side, alternating.\n  req/s: medians; ratio: median of the per-round ` +
+      `${rounds} rounds of ${seconds}s per side, alternating, fresh server processes every round.\n  req/s: medians; ratio: median of the per-round ` +
       `atom/default ratios; cpu ratio: the same for the server's CPU time per request (default/atom), which other ` +
       `processes on a shared machine disturb less`,
   );
   console.log(
-    `  ${"host".padEnd(8)} ${"route".padEnd(38)} ${"default".padStart(9)} ${"atom".padStart(9)}  ${"ratio".padStart(6)}  cpu ratio`,
+    `  ${"host".padEnd(8)} ${"route".padEnd(40)} ${"default".padStart(9)} ${"atom".padStart(9)}  ${"ratio".padStart(6)}  cpu ratio`,
   );
   for (const { host, label, base, atom, ratios, cpuRatios } of comparisons) {
     console.log(
-      `  ${host.padEnd(8)} ${label.padEnd(38)} ${median(base).toFixed(0).padStart(9)} ${median(atom).toFixed(0).padStart(9)}  ` +
+      `  ${host.padEnd(8)} ${label.padEnd(40)} ${median(base).toFixed(0).padStart(9)} ${median(atom).toFixed(0).padStart(9)}  ` +
         `${median(ratios).toFixed(3)}×  ${median(cpuRatios).toFixed(3)}×`,
     );
   }
