@@ -1,6 +1,6 @@
 // @atom/errors on a real host under autocannon: for Express, Fastify and Hono, the same routes served with the Atom
 // handlers and with the framework's own default handler, each in its own child process on 127.0.0.1.
-// Rounds are interleaved (Atom and default back to back, the order alternating every round), every round starts fresh
+// Rounds are interleaved (Atom and default measured twice each, mirrored: ABBA, then BAAB), every round starts fresh
 // server processes, and the figure is the median of the per-round ratios, since on a shared machine load drifts more
 // between runs than the difference measured. A control row compares two processes of the same default server: its
 // distance from 1.000× is the noise of the run. Run by `pnpm bench`; BENCH_HTTP_ROUNDS and BENCH_HTTP_SECONDS bound
@@ -24,9 +24,9 @@ else await main();
 
 async function main() {
   const autocannon = (await import("autocannon")).default;
-  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 7);
+  const rounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
   const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 1);
-  // A fresh server takes about three seconds of load to reach its steady rate (the JIT tiers up, the heap grows).
+  // A fresh server is slower until the JIT has tiered up and the heap has grown to its load.
   const warmup = Number(process.env.BENCH_HTTP_WARMUP ?? 4);
   const connections = 16;
   const measure = async (host, variant, server, path, duration) => {
@@ -52,9 +52,9 @@ async function main() {
     ].map(([label, variant, atomPath, basePath]) => ({ host, label, variant, atomPath, basePath, base: [], atom: [], ratios: [], cpuRatios: [] }));
     for (let round = 0; round < rounds; round++) {
       for (const row of rows) {
-        // Fresh processes for every measurement, with the same history: one process of a server can run a few
-        // percent faster or slower than another of the same server for its whole life (where the scheduler and the
-        // JIT happen to put it, how far its heap has grown), which interleaving alone does not cancel.
+        // Fresh processes for every measurement, with the same history: one process of a server can run faster or
+        // slower than another of the same server for its whole life (where the scheduler and the JIT happen to put
+        // it, how far its heap has grown), which interleaving alone does not cancel. The control row shows how much.
         const [base, other] = await Promise.all([start(host, "default"), start(host, row.variant)]);
         try {
           const runBase = () => measure(host, "default", base, row.basePath, seconds);
@@ -64,11 +64,15 @@ async function main() {
             autocannon({ url: `http://127.0.0.1:${base.port}${row.basePath}`, connections, duration: warmup }),
             autocannon({ url: `http://127.0.0.1:${other.port}${row.atomPath}`, connections, duration: warmup }),
           ]);
-          // Both back to back, in alternating order, keeping their ratio: load from other processes drifts over
-          // seconds, and a ratio of neighbours cancels most of it.
-          const first = round % 2 === 0 ? await runBase() : await runOther();
-          const second = round % 2 === 0 ? await runOther() : await runBase();
-          const [b, a] = round % 2 === 0 ? [first, second] : [second, first];
+          // Then both twice, mirrored (ABBA, and BAAB the next round), summing each side: whichever goes first in a
+          // pair has no edge, and load drifting over the seconds of a round is weighed equally on both sides.
+          const order = round % 2 === 0 ? [runBase, runOther, runOther, runBase] : [runOther, runBase, runBase, runOther];
+          const runs = [];
+          for (const run of order) runs.push(await run());
+          const [b1, b2] = round % 2 === 0 ? [runs[0], runs[3]] : [runs[1], runs[2]];
+          const [a1, a2] = round % 2 === 0 ? [runs[1], runs[2]] : [runs[0], runs[3]];
+          const b = { rps: (b1.rps + b2.rps) / 2, cpu: (b1.cpu + b2.cpu) / 2 };
+          const a = { rps: (a1.rps + a2.rps) / 2, cpu: (a1.cpu + a2.cpu) / 2 };
           row.base.push(b.rps);
           row.atom.push(a.rps);
           row.ratios.push(a.rps / b.rps);
@@ -87,7 +91,7 @@ async function main() {
 function report(comparisons, rounds, seconds, connections) {
   console.log(
     `\n@atom/errors vs each framework's default handler, autocannon on 127.0.0.1, ${connections} connections, ` +
-      `${rounds} rounds of ${seconds}s per side, alternating, fresh server processes every round.\n  req/s: medians; ratio: median of the per-round ` +
+      `${rounds} rounds of 2 × ${seconds}s per side (ABBA, BAAB), fresh server processes every round.\n  req/s: medians; ratio: median of the per-round ` +
       `atom/default ratios; cpu ratio: the same for the server's CPU time per request (default/atom), which other ` +
       `processes on a shared machine disturb less`,
   );
