@@ -316,6 +316,18 @@ describe("parseErrorResponse", () => {
   });
 });
 
+describe("a broken clock", () => {
+  it("renders with the current time when `now` throws or gives an invalid date", () => {
+    const before = Date.now();
+    for (const now of [() => new Date(Number.NaN), () => { throw new Error("clock down"); }, () => "yesterday" as never]) {
+      const { body } = toErrorResponse(new UserNotFoundError({ userId: "u1" }), { now });
+      expect(Date.parse(body.timestamp)).toBeGreaterThanOrEqual(before - 1);
+      const text = createErrorRenderer({ now, onError: () => undefined }).renderText(new UserNotFoundError({ userId: "u1" }), {});
+      expect(Date.parse((JSON.parse(text.text) as { timestamp: string }).timestamp)).toBeGreaterThanOrEqual(before - 1);
+    }
+  });
+});
+
 describe("renderText", () => {
   it("writes exactly JSON.stringify of what render returns, for envelopes and problem documents", () => {
     const odd = new AtomError({

@@ -113,6 +113,15 @@ function isoNow(): string {
   return lastIso;
 }
 
+/** The `now` option's time; the current time when it throws or gives no valid date, so a bad clock never costs the response. */
+function clockTime(now: () => Date): string {
+  try {
+    return now().toISOString();
+  } catch {
+    return isoNow();
+  }
+}
+
 const EMPTY: Record<string, unknown> = {};
 
 function responseHeaders(own: Readonly<Record<string, string>>, requestId: string): Record<string, string> {
@@ -165,7 +174,7 @@ function publicParts(atom: AtomError, options: ToErrorResponseOptions, requestId
     redact: options.redact ?? DEFAULT_REDACT_PATTERN,
     visible,
     message: visible ? (atom.publicMessage ?? atom.message) : genericMessage(atom.status),
-    timestamp: options.now ? options.now().toISOString() : isoNow(),
+    timestamp: options.now ? clockTime(options.now) : isoNow(),
     headers,
   };
 }
