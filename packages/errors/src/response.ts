@@ -132,24 +132,21 @@ function responseHeaders(own: Readonly<Record<string, string>>, requestId: strin
   return headers;
 }
 
-function visibleDetails(atom: AtomError, production: boolean, redact: RegExp): Record<string, unknown> {
-  let details: Record<string, unknown> = EMPTY;
-  for (const _ in atom.details) {
-    details =
-      flatDetailsJson(atom.details, redact) === undefined ? (toSafeJson(atom.details, redact) as Record<string, unknown>) : atom.details;
-    break;
-  }
+/**
+ * The details a client may see, given `flat`, the verdict of {@link flatDetailsJson} on them: the details themselves
+ * when flat, the walked copy otherwise, and in development the cause of an unexposed error.
+ */
+function visibleDetails(atom: AtomError, production: boolean, redact: RegExp, flat: string | undefined): Record<string, unknown> {
+  let details = flat === "" ? EMPTY : flat === undefined ? (toSafeJson(atom.details, redact) as Record<string, unknown>) : atom.details;
   if (!production && !atom.expose) details = { ...details, cause: describe(atom.cause ?? atom, redact) };
   return details;
 }
 
 /** The JSON text of the details a client may see, `""` when there are none. Flat details are written in one pass. */
 function visibleDetailsJson(atom: AtomError, production: boolean, redact: RegExp): string {
-  if (production || atom.expose) {
-    const flat = flatDetailsJson(atom.details, redact);
-    if (flat !== undefined) return flat;
-  }
-  const details = visibleDetails(atom, production, redact);
+  const flat = flatDetailsJson(atom.details, redact);
+  if (flat !== undefined && (production || atom.expose)) return flat;
+  const details = visibleDetails(atom, production, redact, flat);
   for (const _ in details) return JSON.stringify(details);
   return "";
 }
@@ -219,7 +216,7 @@ export function renderAtomError(
 ): ErrorResponse {
   const parts = publicParts(atom, options, requestId, format === "problem" ? PROBLEM_TYPE : JSON_TYPE);
   const { message, timestamp, headers } = parts;
-  const details = parts.visible ? visibleDetails(atom, parts.production, parts.redact) : EMPTY;
+  const details = parts.visible ? visibleDetails(atom, parts.production, parts.redact, flatDetailsJson(atom.details, parts.redact)) : EMPTY;
   let hasDetails = false;
   for (const _ in details) {
     hasDetails = true;
