@@ -2,6 +2,9 @@ import type { PGliteLike, PgPoolLike, PooledClient, Queryable, SqlDatabase, SqlE
 
 const RETRYABLE = new Set(["40001", "40P01"]);
 
+/** @internal How often a transaction runs again after a serialization failure or deadlock, unless told otherwise. */
+export const DEFAULT_RETRIES = 5;
+
 /** True for a serialization failure or a deadlock: errors a transaction may simply run again after. */
 export function isRetryableSqlError(error: unknown): boolean {
   return RETRYABLE.has(String((error as { code?: unknown } | null)?.code ?? ""));
@@ -121,7 +124,7 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
               await client.query("COMMIT");
               return result;
             }),
-          options?.retries ?? 5,
+          options?.retries ?? DEFAULT_RETRIES,
         );
       },
     };
@@ -138,7 +141,7 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
               if (options?.isolation) await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
               return fn(savepointExecutor(tx, "client"));
             }),
-          options?.retries ?? 5,
+          options?.retries ?? DEFAULT_RETRIES,
         );
       },
     };

@@ -1,4 +1,4 @@
-import { createSqlExecutor, isPool, onPooledClient, savepointExecutor, withRetries } from "./executor.js";
+import { createSqlExecutor, DEFAULT_RETRIES, isPool, onPooledClient, savepointExecutor, withRetries } from "./executor.js";
 import type { PgPoolLike, SqlDatabase, SqlExecutor } from "./types.js";
 
 /**
@@ -11,9 +11,6 @@ export interface CommitRead {
   /** Called once with the read's rows, or with the error that prevented them (nothing committed then). */
   done(rows: unknown[] | undefined, error?: unknown): void;
 }
-
-/** How often a pipelined transaction is run again after a serialization failure or deadlock. */
-const RETRIES = 5;
 
 type Results = { rows: unknown[] }[];
 
@@ -51,7 +48,7 @@ export function pipelinedTransaction<R>(
       return result;
     });
   }
-  return withRetries(() => onPool(db, first, fn, atCommit), RETRIES);
+  return withRetries(() => onPool(db, first, fn, atCommit), DEFAULT_RETRIES);
 }
 
 function onPool<R>(
