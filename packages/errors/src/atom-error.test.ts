@@ -29,3 +29,48 @@ describe("AtomError stacks", () => {
     expect(throwSite(() => new UserNotFoundError({ userId: "u1" })).stack).toContain("throwSite");
   });
 });
+
+describe("AtomError options", () => {
+  const invalid = (options: unknown) => {
+    try {
+      new AtomError(options as never);
+    } catch (error) {
+      return { code: (error as AtomError).code, status: (error as AtomError).status, field: (error as AtomError).details.field };
+    }
+    throw new Error("expected INVALID_ERROR_OPTIONS");
+  };
+
+  it("refuses options a host could not render, naming the field", () => {
+    const base = { code: "X", message: "m" };
+    const cases: [unknown, string][] = [
+      [undefined, "options"],
+      [{ ...base, code: "" }, "code"],
+      [{ ...base, code: 5 }, "code"],
+      [{ ...base, code: "HAS SPACE" }, "code"],
+      [{ ...base, message: { a: 1 } }, "message"],
+      [{ ...base, publicMessage: 1 }, "publicMessage"],
+      [{ ...base, status: 9999 }, "status"],
+      [{ ...base, status: 199 }, "status"],
+      [{ ...base, status: 404.5 }, "status"],
+      [{ ...base, status: "404" }, "status"],
+      [{ ...base, severity: "bogus" }, "severity"],
+      [{ ...base, details: [1, 2] }, "details"],
+      [{ ...base, details: null }, "details"],
+      [{ ...base, expose: "yes" }, "expose"],
+      [{ ...base, captureStack: 1 }, "captureStack"],
+      [{ ...base, headers: { "a b": "x" } }, "headers"],
+      [{ ...base, headers: { "x-a": "x\r\nset-cookie: y" } }, "headers"],
+      [{ ...base, headers: { "retry-after": 5 } }, "headers"],
+    ];
+    for (const [options, field] of cases) {
+      expect(invalid(options), JSON.stringify(options)).toEqual({ code: "INVALID_ERROR_OPTIONS", status: 500, field });
+    }
+    expect(new AtomError({ ...base, status: 200, severity: "info", headers: { "Retry-After": "5" } }).status).toBe(200);
+  });
+
+  it("is named AtomError, whatever the bundler called the class", () => {
+    expect(new AtomError({ code: "X", message: "m" }).name).toBe("AtomError");
+    expect(AtomError.name).toBe("AtomError");
+    expect(new UserNotFoundError({ userId: "u" }).name).toBe("UserNotFoundError");
+  });
+});

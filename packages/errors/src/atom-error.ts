@@ -1,4 +1,5 @@
-import { type Severity, severityForStatus, statusForSeverity } from "./severity.js";
+import { HEADER_NAME, HEADER_VALUE } from "./header-rules.js";
+import { SEVERITIES, type Severity, severityForStatus, statusForSeverity } from "./severity.js";
 
 /** A JSON object carried by an error as `details`. */
 export type ErrorDetails = Record<string, unknown>;
@@ -102,7 +103,12 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
    */
   static captureClientStacks = false;
 
+  /**
+   * @throws AtomError `INVALID_ERROR_OPTIONS` (500) naming the field when an option is not what its type says: an
+   * empty or non-ASCII code, a status outside 200-599, an unknown severity, headers Node could not send...
+   */
   constructor(options: AtomErrorOptions<D>) {
+    assertErrorOptions(options);
     const severity =
       options.severity ?? (options.status === undefined ? "medium" : severityForStatus(options.status));
     const status = options.status ?? statusForSeverity(severity);
@@ -137,7 +143,61 @@ export class AtomError<D extends ErrorDetails = ErrorDetails> extends Error {
   }
 }
 
+// Bundlers rename a class that refers to itself (`_AtomError`); `name` is what logs and `toJSON` show.
+Object.defineProperty(AtomError, "name", { value: "AtomError" });
+
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+const CODE = /^[\x21-\x7e]{1,100}$/;
+
+/** The first option that is not what its type says, as `[field, why]`. */
+function invalidOption(options: AtomErrorOptions): [string, string] | undefined {
+  if (typeof options !== "object" || options === null) return ["options", "must be an object"];
+  const { code, message, publicMessage, status, severity, details, expose, headers, captureStack } = options;
+  if (typeof code !== "string" || !CODE.test(code)) return ["code", "must be 1-100 visible ASCII characters"];
+  if (typeof message !== "string") return ["message", "must be a string"];
+  if (publicMessage !== undefined && typeof publicMessage !== "string") return ["publicMessage", "must be a string"];
+  if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) {
+    return ["status", "must be an integer from 200 to 599"];
+  }
+  if (severity !== undefined && !SEVERITIES.includes(severity)) return ["severity", `must be one of ${SEVERITIES.join(", ")}`];
+  if (details !== undefined && (typeof details !== "object" || details === null || Array.isArray(details))) {
+    return ["details", "must be a plain object"];
+  }
+  if (expose !== undefined && typeof expose !== "boolean") return ["expose", "must be a boolean"];
+  if (captureStack !== undefined && typeof captureStack !== "boolean") return ["captureStack", "must be a boolean"];
+  if (headers !== undefined) {
+    if (typeof headers !== "object" || headers === null) return ["headers", "must be an object"];
+    for (const name of Object.keys(headers)) {
+      const value = headers[name];
+      if (!HEADER_NAME.test(name) || typeof value !== "string" || !HEADER_VALUE.test(value)) {
+        return ["headers", "names must be HTTP tokens and values strings without control characters"];
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The `INVALID_ERROR_OPTIONS` error (500, `critical`) for `subject` (what was invalid) at `field`: a bad error
+ * definition is a programming error, caught where the error is made rather than when a host fails to send it.
+ * @internal
+ */
+export function invalidOptionsError(subject: string, field: string, why: string): AtomError {
+  return new AtomError({
+    code: "INVALID_ERROR_OPTIONS",
+    status: 500,
+    severity: "critical",
+    message: `[@atom/errors] ${subject} invalid at "${field}": ${why}`,
+    details: { field },
+  });
+}
+
+/** Throws {@link invalidOptionsError} for the first option of `options` that is not what its type says. @internal */
+export function assertErrorOptions(options: AtomErrorOptions, subject = "AtomError options are"): void {
+  const problem = invalidOption(options);
+  if (problem) throw invalidOptionsError(subject, ...problem);
+}
 
 const LEADING_TAGS = /^(?:\[[^\]\n]{1,100}\]\s*)+/;
 

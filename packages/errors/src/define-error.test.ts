@@ -51,4 +51,20 @@ describe("defineError", () => {
     expect(status).toBe(402);
     expect(body).toMatchObject({ error_code: "PAYMENT_DECLINED", details: { reason: "card expired" } });
   });
+
+  it("refuses a definition a host could not render when it is defined, not when the error is thrown", () => {
+    const refused = (definition: unknown) => {
+      try {
+        defineError(definition as never);
+      } catch (error) {
+        return { code: (error as AtomError).code, field: (error as AtomError).details.field };
+      }
+      throw new Error("expected INVALID_ERROR_OPTIONS");
+    };
+    expect(refused({ code: "", message: "x" })).toEqual({ code: "INVALID_ERROR_OPTIONS", field: "code" });
+    expect(refused({ code: "X", status: 1000, message: "x" })).toEqual({ code: "INVALID_ERROR_OPTIONS", field: "status" });
+    expect(refused({ code: "X", severity: "fatal", message: "x" })).toEqual({ code: "INVALID_ERROR_OPTIONS", field: "severity" });
+    expect(refused({ code: "X", message: 5 })).toEqual({ code: "INVALID_ERROR_OPTIONS", field: "message" });
+    expect(refused({ code: "X", message: "x", details: { reason: "string" } })).toEqual({ code: "INVALID_ERROR_OPTIONS", field: "details" });
+  });
 });

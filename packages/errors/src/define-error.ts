@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { AtomError, type ErrorDetails } from "./atom-error.js";
+import { AtomError, assertErrorOptions, type ErrorDetails, invalidOptionsError } from "./atom-error.js";
 import { issuesFromZod } from "./zod-issues.js";
 import type { Severity } from "./severity.js";
 
@@ -60,7 +60,8 @@ function pascalName(code: string): string {
 /**
  * Creates a typed error class. Its constructor's `details` argument is type-checked against the zod schema at
  * compile time and validated at run time; invalid details are a programming error and throw
- * `INVALID_ERROR_DETAILS` (500) naming the field.
+ * `INVALID_ERROR_DETAILS` (500) naming the field. A definition whose code, status, severity, `expose`, message or
+ * schema is not what its type says throws `INVALID_ERROR_OPTIONS` (500) here, before any error is made.
  *
  * @example
  * ```ts
@@ -76,7 +77,18 @@ function pascalName(code: string): string {
 export function defineError<const C extends string, S extends DetailsSchema | undefined = undefined>(
   definition: DefineErrorOptions<C, S>,
 ): DefinedErrorClass<C, S> {
-  const schema = definition.details as DetailsSchema | undefined;
+  const { code, status, severity, expose, message, details } = definition;
+  assertErrorOptions({
+    code,
+    message: typeof message === "function" ? "" : message,
+    ...(status === undefined ? {} : { status }),
+    ...(severity === undefined ? {} : { severity }),
+    ...(expose === undefined ? {} : { expose }),
+  }, "the error definition is");
+  if (details !== undefined && typeof (details as { safeParse?: unknown } | null)?.safeParse !== "function") {
+    throw invalidOptionsError("the error definition is", "details", "must be a zod schema");
+  }
+  const schema = details as DetailsSchema | undefined;
   class Defined extends AtomError {
     static readonly code = definition.code;
     constructor(details?: unknown, options: DefinedErrorOptions = {}) {

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { AtomError } from "./atom-error.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
 import {
@@ -10,8 +11,10 @@ import {
   type RenderedError,
   type ToErrorResponseOptions,
 } from "./response.js";
+import { handlerOptionsShape, mapperListSchema } from "./options.js";
 import { resolveRequestId } from "./request-id.js";
 import type { Severity } from "./severity.js";
+import { parseInput } from "./validate.js";
 
 /**
  * A logger the default `onError` writes to: pino's, Fastify's `request.log`, or anything with the same
@@ -121,8 +124,27 @@ export function logSevereErrors(event: ErrorEvent): void {
 /**
  * The host-independent part of every error handler: converts, notifies `onError`, negotiates the format and
  * renders. Host glue (`@atom/errors/express`, `/fastify`, `/hono`) only moves bytes.
+ *
+ * @throws {ValidationError} (`VALIDATION_ERROR`) naming the option when an option is not what its type says, or is unknown
  */
 export function createErrorRenderer(options: ErrorHandlerOptions = {}, hostMappers: readonly ErrorMapper[] = []): ErrorRenderer {
+  const context = "[@atom/errors] createErrorRenderer";
+  parseInput(mapperListSchema, hostMappers, `${context} hostMappers`);
+  return createHostRenderer(options, hostMappers, context);
+}
+
+/**
+ * {@link createErrorRenderer} for a host: `context` names the host's function in validation errors, and `extra`
+ * lists the host's own options (validated too; the host reads them).
+ * @internal
+ */
+export function createHostRenderer(
+  options: ErrorHandlerOptions,
+  hostMappers: readonly ErrorMapper[],
+  context: string,
+  extra: z.ZodRawShape = {},
+): ErrorRenderer {
+  parseInput(z.object({ ...handlerOptionsShape, ...extra }).strict(), options, context);
   const onError = options.onError ?? logSevereErrors;
   const mappers = [...(options.mappers ?? []), ...hostMappers];
   const negotiate = !options.format || options.format === "negotiate";

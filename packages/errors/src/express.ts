@@ -18,7 +18,8 @@
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
 import { readProperty } from "./read-property.js";
-import { createErrorRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
+import { createHostRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
+import { functionOption } from "./options.js";
 import type { ErrorMapper } from "./normalize.js";
 
 /** The parts of an Express request this module reads. */
@@ -68,6 +69,8 @@ export interface ExpressErrorHandlerOptions<Req extends ExpressRequestLike = Exp
   requestId?: (req: Req) => unknown;
 }
 
+const expressShape = { requestId: functionOption };
+
 function contextOf<Req extends ExpressRequestLike>(req: Req, options: ExpressErrorHandlerOptions<Req>): RenderContext {
   return {
     requestId: options.requestId?.(req),
@@ -98,7 +101,7 @@ function send(
 export function errorHandler<Req extends ExpressRequestLike = ExpressRequestLike>(
   options: ExpressErrorHandlerOptions<Req> = {},
 ) {
-  const renderer = createErrorRenderer(options, [bodyParserMapper]);
+  const renderer = createHostRenderer(options, [bodyParserMapper], "[@atom/errors/express] errorHandler", expressShape);
   return function atomErrorHandler(
     error: unknown,
     req: Req,
@@ -115,7 +118,7 @@ export function errorHandler<Req extends ExpressRequestLike = ExpressRequestLike
 export function notFoundHandler<Req extends ExpressRequestLike = ExpressRequestLike>(
   options: ExpressErrorHandlerOptions<Req> = {},
 ) {
-  const renderer = createErrorRenderer(options);
+  const renderer = createHostRenderer(options, [], "[@atom/errors/express] notFoundHandler", expressShape);
   return function atomNotFound(req: Req, res: ExpressResponseLike): void {
     const context = contextOf(req, options);
     const error = new NotFoundError({ message: `Route ${req.method} ${context.path} not found` });

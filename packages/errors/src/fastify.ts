@@ -16,7 +16,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError, ValidationError } from "./builtins.js";
 import { readProperty } from "./read-property.js";
-import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+import { createHostRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+import { fastifyRegisterShape } from "./options.js";
 import type { ErrorMapper } from "./normalize.js";
 
 interface FastifyValidationItem {
@@ -75,7 +76,13 @@ function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest,
  * whole instance.
  */
 export function atomErrors(fastify: FastifyInstance, options: ErrorHandlerOptions, done: (err?: Error) => void): void {
-  const renderer = createErrorRenderer(options, [fastifyMapper]);
+  let renderer: ErrorRenderer;
+  try {
+    renderer = createHostRenderer(options, [fastifyMapper], "[@atom/errors/fastify] atomErrors", fastifyRegisterShape);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
   fastify.setErrorHandler((error, request, res) => reply(renderer, error, request, res));
   fastify.setNotFoundHandler((request, res) => {
     const path = pathOf(request.url);

@@ -1,19 +1,18 @@
 import type { AtomError } from "./atom-error.js";
 import { errorFromHttpStatus } from "./http-status.js";
+import { HEADER_NAME, HEADER_VALUE } from "./header-rules.js";
 import { readProperty } from "./read-property.js";
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Headers that describe the other library's body, which is replaced by the envelope, or the connection. */
 const DROPPED = new Set(["content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"]);
 
 function addHeader(out: Record<string, string> | undefined, name: unknown, value: unknown): Record<string, string> | undefined {
-  if (typeof name !== "string" || !TOKEN.test(name)) return out;
+  if (typeof name !== "string" || !HEADER_NAME.test(name)) return out;
   const key = name.toLowerCase();
   if (DROPPED.has(key)) return out;
   const text = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
   // A CR, LF or NUL would make Node throw while writing the response; such a header is dropped, not sent.
-  if (typeof text !== "string" || !FIELD_VALUE.test(text)) return out;
+  if (typeof text !== "string" || !HEADER_VALUE.test(text)) return out;
   const headers = out ?? {};
   headers[key] = text;
   return headers;

@@ -19,7 +19,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
-import { createErrorRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+import { createHostRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
   const { status, headers, text } = renderer.renderText(error, {
@@ -37,13 +37,13 @@ function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response 
 
 /** `app.onError(errorHandler(options))`. */
 export function errorHandler(options: ErrorHandlerOptions = {}): (error: Error, c: Context) => Response {
-  const renderer = createErrorRenderer(options);
+  const renderer = createHostRenderer(options, [], "[@atom/errors/hono] errorHandler");
   return (error, c) => respond(renderer, error, c);
 }
 
 /** `app.notFound(notFoundHandler(options))`: `NOT_FOUND` (404) in the envelope. */
 export function notFoundHandler(options: ErrorHandlerOptions = {}): (c: Context) => Response {
-  const renderer = createErrorRenderer(options);
+  const renderer = createHostRenderer(options, [], "[@atom/errors/hono] notFoundHandler");
   return (c) => respond(renderer, new NotFoundError({ message: `Route ${c.req.method} ${c.req.path} not found` }), c);
 }
 

@@ -1,3 +1,4 @@
+import { ValidationError } from "./builtins.js";
 import { jsonString } from "./json-text.js";
 
 /** Keys whose values are replaced by `[REDACTED]` in rendered details (matched case-insensitively, anywhere in the key). */
@@ -46,9 +47,13 @@ export function flatDetailsJson(details: Record<string, unknown>, pattern: RegEx
 /**
  * Copies `value` into plain JSON: secrets redacted by key, circular references as `"[Circular]"`, `BigInt` as a
  * string, `Date` as ISO text, errors as `{ name, message }`, functions and symbols dropped, depth capped.
- * Never throws.
+ * Never throws for `value`.
+ * @throws {ValidationError} (`VALIDATION_ERROR`, field `pattern`) when `pattern` is not a `RegExp`
  */
 export function toSafeJson(value: unknown, pattern: RegExp = DEFAULT_REDACT_PATTERN): unknown {
+  if (!(pattern instanceof RegExp)) {
+    throw new ValidationError({ field: "pattern", message: "[@atom/errors] toSafeJson: pattern must be a RegExp" });
+  }
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
     if (v === null || typeof v === "string" || typeof v === "boolean") return v;

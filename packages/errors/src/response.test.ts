@@ -331,7 +331,7 @@ describe("a broken clock", () => {
 describe("renderText", () => {
   it("writes exactly JSON.stringify of what render returns, for envelopes and problem documents", () => {
     const odd = new AtomError({
-      code: 'Q"\u2028\\',
+      code: 'Q"\\',
       message: "line\nbreak \u0000 \"quoted\" \ud800 \ud83d\ude00 </script>",
       status: 409,
       details: { nested: { list: [1, "two", null] }, big: 3n, text: "</script>" },

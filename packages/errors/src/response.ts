@@ -1,10 +1,13 @@
 import type { AtomError } from "./atom-error.js";
 import { genericMessage, statusPhrase } from "./http-status.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
+import { HEADER_NAME, HEADER_VALUE } from "./header-rules.js";
 import { jsonString } from "./json-text.js";
+import { responseOptionsSchema } from "./options.js";
 import { DEFAULT_REDACT_PATTERN, flatDetailsJson, toSafeJson } from "./redact.js";
 import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id.js";
 import type { Severity } from "./severity.js";
+import { parseInput } from "./validate.js";
 
 /** The one JSON error body every Atom host returns. `details` is omitted when empty. */
 export interface ErrorEnvelope {
@@ -126,7 +129,12 @@ const EMPTY: Record<string, unknown> = {};
 
 function responseHeaders(own: Readonly<Record<string, string>>, requestId: string): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const name in own) headers[name.toLowerCase()] = own[name] as string;
+  for (const name in own) {
+    const value = own[name];
+    // Checked when the error was made; one changed since (or from another copy of this package) is dropped, since
+    // Node would throw while sending it.
+    if (HEADER_NAME.test(name) && typeof value === "string" && HEADER_VALUE.test(value)) headers[name.toLowerCase()] = value;
+  }
   headers["cache-control"] = "no-store";
   headers[REQUEST_ID_HEADER] = requestId;
   return headers;
@@ -153,6 +161,8 @@ function visibleDetailsJson(atom: AtomError, production: boolean, redact: RegExp
 
 /** What every rendering of an error shares: the message and details clients may see, the time and the headers. */
 interface PublicParts {
+  /** The error's status, or 500 if it is not one Node can send as an error (changed since the error was made). */
+  status: number;
   production: boolean;
   redact: RegExp;
   visible: boolean;
@@ -163,14 +173,17 @@ interface PublicParts {
 
 function publicParts(atom: AtomError, options: ToErrorResponseOptions, requestId: string, contentType: string): PublicParts {
   const production = options.production ?? isProduction();
-  const visible = atom.expose || !production;
+  const sendable = Number.isInteger(atom.status) && atom.status >= 200 && atom.status <= 599;
+  const status = sendable ? atom.status : 500;
+  const visible = sendable && (atom.expose || !production);
   const headers = responseHeaders(atom.headers, requestId);
   headers["content-type"] = contentType;
   return {
+    status,
     production,
     redact: options.redact ?? DEFAULT_REDACT_PATTERN,
     visible,
-    message: visible ? (atom.publicMessage ?? atom.message) : genericMessage(atom.status),
+    message: visible ? (atom.publicMessage ?? atom.message) : genericMessage(status),
     timestamp: options.now ? clockTime(options.now) : isoNow(),
     headers,
   };
@@ -190,7 +203,9 @@ export function isProduction(): boolean {
 
 /**
  * Renders anything thrown as an HTTP response in the Atom envelope (or RFC 9457 problem+json).
- * Never throws: circular or BigInt details, `null`, strings and foreign errors all render.
+ * Never throws for what was thrown: circular or BigInt details, `null`, strings and foreign errors all render.
+ * @throws {ValidationError} (`VALIDATION_ERROR`) naming the option when `options` has an unknown key or a value
+ * that is not what its type says (a `requestId` must be 1-255 visible ASCII characters: it is sent as a header)
  *
  * @example
  * ```ts
@@ -199,6 +214,7 @@ export function isProduction(): boolean {
  * ```
  */
 export function toErrorResponse(error: unknown, options: ToErrorResponseOptions = {}): ErrorResponse {
+  parseInput(responseOptionsSchema, options, "[@atom/errors] toErrorResponse");
   const atom: AtomError = toAtomError(error, options.mappers);
   return renderAtomError(atom, options);
 }
@@ -225,8 +241,8 @@ export function renderAtomError(
   if (format === "problem") {
     const body: ProblemDetails = {
       type: options.problemTypeBase ? `${options.problemTypeBase}${atom.code}` : "about:blank",
-      title: statusPhrase(atom.status),
-      status: atom.status,
+      title: statusPhrase(parts.status),
+      status: parts.status,
       detail: message,
       ...(instance === undefined ? {} : { instance }),
       error_code: atom.code,
@@ -235,7 +251,7 @@ export function renderAtomError(
       timestamp,
       request_id: requestId,
     };
-    return { status: atom.status, headers, body };
+    return { status: parts.status, headers, body };
   }
   const body: ErrorEnvelope = {
     success: false,
@@ -246,7 +262,7 @@ export function renderAtomError(
     timestamp,
     request_id: requestId,
   };
-  return { status: atom.status, headers, body };
+  return { status: parts.status, headers, body };
 }
 
 /**
@@ -271,7 +287,7 @@ export function renderAtomErrorText(
     `{"success":false,"error_code":${jsonString(atom.code)},"message":${jsonString(parts.message)},` +
     `"severity":${jsonString(atom.severity)}${details === "" ? "" : `,"details":${details}`},` +
     `"timestamp":${jsonString(parts.timestamp)},"request_id":${jsonString(requestId)}}`;
-  return { status: atom.status, headers: parts.headers, text };
+  return { status: parts.status, headers: parts.headers, text };
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ZodIssueLike {
   message: string;
   /** zod's issue code, e.g. `invalid_type`. */
   code?: string;
+  /** The unknown keys of an `unrecognized_keys` issue (a strict object). */
+  keys?: ReadonlyArray<PropertyKey>;
 }
 
 /** True when `value` looks like a `ZodError` (checked by shape, so any zod copy works). */
@@ -24,13 +26,19 @@ export function isZodError(value: unknown): value is ZodErrorLike & Error {
   return (name === "ZodError" || name === "$ZodError") && Array.isArray(readProperty(value, "issues"));
 }
 
-/** Turns zod issues into plain {@link ValidationIssue}s. */
+/**
+ * Turns zod issues into plain {@link ValidationIssue}s. An unknown key of a strict object becomes an issue of its
+ * own at its own path, so the field named is the misspelled key (`options.user_id`), not the object holding it.
+ */
 export function issuesFromZod(error: ZodErrorLike): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map((key) => (typeof key === "number" ? key : String(key))),
-    message: issue.message,
-    code: issue.code ?? "custom",
-  }));
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map((key) => (typeof key === "number" ? key : String(key)));
+    const code = issue.code ?? "custom";
+    if (code === "unrecognized_keys" && Array.isArray(issue.keys) && issue.keys.length > 0) {
+      return issue.keys.map((key) => ({ path: [...path, String(key)], message: "is not a known key", code }));
+    }
+    return [{ path, message: issue.message, code }];
+  });
 }
 
 /** Options of {@link validationErrorFromZod}. */
