@@ -45,7 +45,7 @@ describe("governance approval round trip (@atom/governance)", () => {
     expect(await approvals.getProposal(proposalId)).toMatchObject({ status: "used" });
   });
 
-  it("an approval that is still pending, or used by another run, fails the node with GOVERNANCE_DENIED", async () => {
+  it("an approval that is still pending, asked for another run, or used, fails the node with GOVERNANCE_DENIED", async () => {
     const { engine, governance, sent } = setup();
     const first = await engine.run(def, { id: "c-1" }, { agentId: "intern" });
     const proposalId = first.pendingApproval?.proposalId as string;
@@ -54,10 +54,33 @@ describe("governance approval round trip (@atom/governance)", () => {
 
     await governance.approve(proposalId, { by: "alice" });
     const second = await engine.run(def, { id: "c-2" }, { agentId: "intern" });
-    expect((await engine.resume(second.runId, { approvals: { tag: proposalId } })).status).toBe("success");
+    const replayed = await engine.resume(second.runId, { approvals: { tag: proposalId } });
+    expect(replayed.nodes.tag).toMatchObject({ status: "failed", error: { code: "GOVERNANCE_DENIED" } });
+    expect(sent).toEqual([]);
+    const fresh = await engine.run(def, { id: "c-2" }, { agentId: "intern" });
+    const forFresh = fresh.pendingApproval?.proposalId as string;
+    await governance.approve(forFresh, { by: "alice" });
+    expect((await engine.resume(fresh.runId, { approvals: { tag: forFresh } })).status).toBe("success");
     const third = await engine.run(def, { id: "c-3" }, { agentId: "intern" });
-    const reused = await engine.resume(third.runId, { approvals: { tag: proposalId } });
+    const reused = await engine.resume(third.runId, { approvals: { tag: forFresh } });
     expect(reused.nodes.tag).toMatchObject({ status: "failed", error: { code: "GOVERNANCE_DENIED" } });
+    expect(sent).toEqual([{ id: "c-2" }]);
+  });
+
+  it("an approval is bound to the run, the node and the action's input it was asked for", async () => {
+    const { engine, governance, approvals, sent } = setup();
+    const a = await engine.run(def, { id: "c-1" }, { agentId: "intern" });
+    const b = await engine.run(def, { id: "c-2" }, { agentId: "intern" });
+    const forA = a.pendingApproval?.proposalId as string;
+    const forB = b.pendingApproval?.proposalId as string;
+    expect(await approvals.getProposal(forA)).toMatchObject({ request: { path: `/runs/${a.runId}/nodes/tag`, digest: expect.stringMatching(/^sha256:/) } });
+    await governance.approve(forA, { by: "alice" });
+    await governance.approve(forB, { by: "alice" });
+    // B's approval on A (and A's on B) is refused, so a reviewer who approved tagging c-2 never tags c-1.
+    const crossed = await engine.resume(a.runId, { approvals: { tag: forB } });
+    expect(crossed.nodes.tag).toMatchObject({ status: "failed", error: { code: "GOVERNANCE_DENIED" } });
+    expect(sent).toEqual([]);
+    expect(await engine.resume(b.runId, { approvals: { tag: forB } })).toMatchObject({ status: "success", outputs: { done: "c-2" } });
     expect(sent).toEqual([{ id: "c-2" }]);
   });
 

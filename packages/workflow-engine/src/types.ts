@@ -177,7 +177,18 @@ export interface GovernanceChecker {
    * Decides whether `agentId` may perform `action` (a run without `agentId` is denied before it is asked). `approvalId` is the approval given to `resume` for this node
    * (`ResumeOptions.approvals`): an approved proposal lets the action run once.
    */
-  check(input: { agentId: string; action: string; complexity: number; feature?: string; approvalId?: string }): Promise<GovernanceVerdict>;
+  check(input: {
+    agentId: string;
+    action: string;
+    complexity: number;
+    feature?: string;
+    approvalId?: string;
+    /**
+     * What an approval is bound to: method `RUN`, path `/runs/<runId>/nodes/<nodeId>` and a SHA-256 `digest` of the
+     * action's input, so an approval asked for one run's node is refused on any other run, node or input.
+     */
+    request: { method: string; path: string; digest: string };
+  }): Promise<GovernanceVerdict>;
 }
 
 /** What a {@link GovernanceChecker} answers (a subset of @atom/governance's decision). */

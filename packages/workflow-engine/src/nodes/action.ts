@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { ApprovalRequired } from "../approval.js";
@@ -44,6 +45,13 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
           agentId: ctx.agentId,
           action: config.action,
           complexity: action.complexity,
+          // What the approval is for: this run's node, with this input. Governance binds an approval to it, so one
+          // given for another run, node or input is refused (a reviewer who approved tagging c-2 never tags c-1).
+          request: {
+            method: "RUN",
+            path: `/runs/${ctx.runId}/nodes/${ctx.node.id}`,
+            digest: `sha256:${hash("sha256", JSON.stringify(parsed.data) ?? "null", "base64url")}`,
+          },
           ...(action.feature === undefined ? {} : { feature: action.feature }),
           ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
         });
