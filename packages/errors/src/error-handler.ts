@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AtomError } from "./atom-error.js";
+import { InternalError } from "./builtins.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
 import {
   type ErrorFormat,
@@ -166,12 +167,21 @@ export function createHostRenderer(
   };
   return {
     render(error, context) {
-      const { atom, requestId, format } = prepare(error, context);
-      return renderAtomError(atom, fixed, requestId, format, context.path);
+      try {
+        const { atom, requestId, format } = prepare(error, context);
+        return renderAtomError(atom, fixed, requestId, format, context.path);
+      } catch {
+        return renderAtomError(new InternalError(), fixed, resolveRequestId(undefined), "envelope", undefined);
+      }
     },
     renderText(error, context) {
-      const { atom, requestId, format } = prepare(error, context);
-      return renderAtomErrorText(atom, fixed, requestId, format, context.path);
+      try {
+        const { atom, requestId, format } = prepare(error, context);
+        return renderAtomErrorText(atom, fixed, requestId, format, context.path);
+      } catch {
+        // The last line of defence: whatever failed (a host context that throws when read), the client gets a 500.
+        return renderAtomErrorText(new InternalError(), fixed, resolveRequestId(undefined), "envelope", undefined);
+      }
     },
   };
 }

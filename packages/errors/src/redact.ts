@@ -23,9 +23,9 @@ function isRedactedKey(pattern: RegExp, key: string): boolean {
  * @internal
  */
 export function flatDetailsJson(details: Record<string, unknown>, pattern: RegExp): string | undefined {
-  if (Object.getPrototypeOf(details) !== Object.prototype) return undefined;
   let json = "";
   try {
+    if (Object.getPrototypeOf(details) !== Object.prototype) return undefined;
     for (const key in details) {
       if (!Object.hasOwn(details, key) || isRedactedKey(pattern, key)) return undefined;
       const value = details[key];
@@ -38,7 +38,7 @@ export function flatDetailsJson(details: Record<string, unknown>, pattern: RegEx
       json += `${json === "" ? "{" : ","}${jsonString(key)}:${text}`;
     }
   } catch {
-    // A getter that throws: the walker reads it again and records it as unreadable.
+    // A getter or Proxy trap that throws: the walker reads it again and records it as unreadable.
     return undefined;
   }
   return json === "" ? "" : `${json}}`;
@@ -56,6 +56,14 @@ export function toSafeJson(value: unknown, pattern: RegExp = DEFAULT_REDACT_PATT
   }
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
+    try {
+      return walkValue(v, depth);
+    } catch {
+      // A Proxy whose traps throw (or a revoked one): nothing of it can be read.
+      return "[Unreadable]";
+    }
+  };
+  const walkValue = (v: unknown, depth: number): unknown => {
     if (v === null || typeof v === "string" || typeof v === "boolean") return v;
     if (typeof v === "number") return Number.isFinite(v) ? v : String(v);
     if (typeof v === "bigint") return v.toString();

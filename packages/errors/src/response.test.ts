@@ -368,3 +368,47 @@ describe("renderText", () => {
     }
   });
 });
+
+describe("what was thrown cannot make rendering throw", () => {
+  const throwing = () => {
+    throw new Error("trap");
+  };
+  const trap = new Proxy({}, { get: throwing, has: throwing, getPrototypeOf: throwing, ownKeys: throwing, getOwnPropertyDescriptor: throwing });
+  const revocable = Proxy.revocable({}, {});
+  revocable.revoke();
+  const hostile: [string, unknown, number][] = [
+    ["a Proxy whose traps throw", trap, 500],
+    ["a revoked Proxy", revocable.proxy, 500],
+    ["an Error whose status and message getters throw", Object.create(Error.prototype, { status: { get: throwing }, message: { get: throwing } }), 500],
+    ["an http error whose headers are a throwing Proxy", Object.assign(new Error("m"), { status: 404, headers: trap }), 500],
+    ["an AtomError whose details are a throwing Proxy", new AtomError({ code: "X", message: "m", status: 409, details: trap as never }), 409],
+    ["an Error whose name throws when printed", Object.assign(new Error("m"), { name: { toString: throwing } }), 500],
+  ];
+
+  it("renders each as an error response in both modes, through toErrorResponse and a host's renderer", () => {
+    for (const [what, value, status] of hostile) {
+      for (const production of [true, false]) {
+        expect(toErrorResponse(value, { production }).status, `${what} production=${production}`).toBe(status);
+        const renderer = createErrorRenderer({ production, onError: () => undefined });
+        const text = renderer.renderText(value, { requestId: "r1" });
+        expect(text.status, what).toBe(status);
+        expect(() => JSON.parse(text.text), what).not.toThrow();
+        expect(renderer.render(value, { requestId: "r1" }).status, what).toBe(status);
+      }
+    }
+  });
+
+  it("ignores what a mapper returns unless it is an AtomError, and treats a mapper that throws as no answer", () => {
+    const renderer = createErrorRenderer({ production: true, mappers: [() => ({ code: "FAKE" }) as never, throwing as never] });
+    const { status, body } = renderer.render(Object.assign(new Error("gone"), { status: 410 }), {});
+    expect(status).toBe(410);
+    expect(body).toMatchObject({ error_code: "HTTP_410", message: "gone" });
+  });
+
+  it("answers a 500 when the host's request context cannot be read", () => {
+    const context = Object.defineProperty({}, "accept", { get: throwing });
+    const text = createErrorRenderer({ production: true }).renderText(new UserNotFoundError({ userId: "u" }), context);
+    expect(text.status).toBe(500);
+    expect(JSON.parse(text.text)).toMatchObject({ error_code: "INTERNAL_ERROR", message: "An internal error occurred" });
+  });
+});

@@ -1,5 +1,6 @@
 import type { AtomError } from "./atom-error.js";
 import { genericMessage, statusPhrase } from "./http-status.js";
+import { InternalError } from "./builtins.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
 import { HEADER_NAME, HEADER_VALUE } from "./header-rules.js";
 import { jsonString } from "./json-text.js";
@@ -98,8 +99,13 @@ export interface RenderedError {
   text: string;
 }
 
+/** The development description of a cause: an error's name, message and stack, or the value as safe JSON. */
 function describe(value: unknown, redact: RegExp): Record<string, unknown> {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack ?? "" };
+  try {
+    if (value instanceof Error) return toSafeJson({ name: value.name, message: value.message, stack: value.stack ?? "" }, redact) as Record<string, unknown>;
+  } catch {
+    // A getter or Proxy trap that throws: described as unreadable below.
+  }
   return { value: toSafeJson(value, redact) ?? null };
 }
 
@@ -215,8 +221,12 @@ export function isProduction(): boolean {
  */
 export function toErrorResponse(error: unknown, options: ToErrorResponseOptions = {}): ErrorResponse {
   parseInput(responseOptionsSchema, options, "[@atom/errors] toErrorResponse");
-  const atom: AtomError = toAtomError(error, options.mappers);
-  return renderAtomError(atom, options);
+  try {
+    return renderAtomError(toAtomError(error, options.mappers), options);
+  } catch {
+    // The last line of defence, as in the hosts' renderers.
+    return renderAtomError(new InternalError(), { ...options, format: "envelope" });
+  }
 }
 
 /**
