@@ -25,3 +25,14 @@ describe("parseInput", () => {
     }
   });
 });
+
+describe("parseInput on input that throws while it is read", () => {
+  it("refuses it with VALIDATION_ERROR, not the raw error", () => {
+    const schema = z.object({ a: z.string() });
+    const trap = new Proxy({}, { get: () => { throw new Error("trap"); } });
+    const getter = Object.defineProperty({}, "a", { enumerable: true, get: () => { throw new Error("getter"); } });
+    for (const input of [trap, getter]) {
+      expect(() => parseInput(schema, input, "[@atom/x] f")).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", message: "[@atom/x] f: the input could not be read (a getter or Proxy trap threw)" }));
+    }
+  });
+});
