@@ -17,11 +17,11 @@ export type EncryptionKey = Uint8Array | string;
  */
 export interface EncryptionOptions {
   /**
-   * Keys by id (`[A-Za-z0-9_-]{1,32}`): each 32 random bytes, as a Buffer/Uint8Array or base64/base64url. Generate one
-   * with `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`.
+   * Keys by id (`[A-Za-z0-9_-]{1,32}`, not `__proto__`): each 32 random bytes, as a Buffer/Uint8Array or
+   * base64/base64url. Generate one with `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`.
    */
   keys: Record<string, EncryptionKey>;
-  /** The id of the key new values are encrypted with. Must be in `keys`. */
+  /** The id of the key new values are encrypted with: an own key of `keys` (an inherited name like `toString` is none). */
   current: string;
   /**
    * Whether a stored value that is not encrypted is read as it is. Off by default: a plaintext row in an encrypted
@@ -74,13 +74,39 @@ function isCanonicalBase64Key(key: string): boolean {
   return Buffer.from(unpadded, "base64").toString(url ? "base64url" : "base64").replace(/=$/, "") === unpadded;
 }
 
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const PROTO_KEY = "is not allowed as a key id";
+
+// The record copy drops an own `__proto__` key (JSON.parse makes one) without a word, so look at the input first.
+const keysSchema = z
+  .unknown()
+  .superRefine((keys, ctx) => {
+    if (typeof keys === "object" && keys !== null && Object.hasOwn(keys, "__proto__")) {
+      ctx.addIssue({ code: "custom", message: PROTO_KEY, path: ["__proto__"] });
+    }
+  })
+  .pipe(z.record(z.string().regex(KEY_ID, "key ids are 1-32 characters of [A-Za-z0-9_-]"), keySchema))
+  // Looked up by id from stored values: a Map has no inherited entries ("constructor", "toString") to find.
+  .transform((keys) => new Map(Object.entries(keys)));
+
 const optionsSchema = z
-  .object({
-    keys: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "key ids are 1-32 characters of [A-Za-z0-9_-]"), keySchema),
+  .strictObject({
+    keys: keysSchema,
     current: z.string(),
     allowPlaintext: z.boolean().default(false),
   })
-  .refine((options) => options.current in options.keys, { message: "must name one of the keys", path: ["current"] });
+  // zod runs this refinement even when a key was refused (keys then is not the Map): that issue is reported already.
+  .refine((options) => !(options.keys instanceof Map) || options.keys.has(options.current), {
+    message: "must name one of the keys",
+    path: ["current"],
+  });
+
+/**
+ * `enc:<keyId>:<base64url(iv | tag | ciphertext)>` with a key id of the key-id grammar and at least an IV and a full
+ * tag. Anything else that starts with `enc:` is not a sealed value, and nothing of it is repeated in an error: it
+ * may be a plaintext secret that happens to start that way.
+ */
+const SEALED = /^enc:([A-Za-z0-9_-]{1,32}):((?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?)$/;
 
 // One `randomBytes` call per value cost more than the cipher itself; IVs are taken from a pool of the same CSPRNG
 // output instead, 12 fresh bytes per value, each used once, the pool refilled when spent.
@@ -112,7 +138,7 @@ export function createSealer(options: EncryptionOptions | undefined): Sealer {
     return { enabled: false, seal: (value) => value, open: (stored) => stored, isStale: () => false };
   }
   const { keys, current, allowPlaintext } = parseInput(optionsSchema, options, "[@atom/oauth-store] createOAuthStore encryption");
-  const currentKey = keys[current] as Buffer;
+  const currentKey = keys.get(current) as Buffer;
   const currentPrefix = `${PREFIX}${current}:`;
   return {
     enabled: true,
@@ -128,13 +154,17 @@ export function createSealer(options: EncryptionOptions | undefined): Sealer {
         if (allowPlaintext) return stored;
         throw new OAuthPlaintextRefusedError({ field });
       }
-      const separator = stored.indexOf(":", PREFIX.length);
-      const keyId = stored.slice(PREFIX.length, separator);
-      const key = keys[keyId];
-      if (separator < 0 || key === undefined) throw new OAuthDecryptionFailedError({ keyId });
+      const sealed = SEALED.exec(stored);
+      const packed = sealed === null ? undefined : Buffer.from(sealed[2] as string, "base64url");
+      if (sealed === null || packed === undefined || packed.length < IV_BYTES + TAG_BYTES) {
+        throw new OAuthDecryptionFailedError({ keyId: null });
+      }
+      const keyId = sealed[1] as string;
+      const key = keys.get(keyId);
+      if (key === undefined) throw new OAuthDecryptionFailedError({ keyId });
       try {
-        const packed = Buffer.from(stored.slice(separator + 1), "base64url");
-        const decipher = createDecipheriv("aes-256-gcm", key, packed.subarray(0, IV_BYTES));
+        // authTagLength pins the tag to 16 bytes: GCM would otherwise verify a tag cut to 4, far easier to forge.
+        const decipher = createDecipheriv("aes-256-gcm", key, packed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
         decipher.setAAD(aad(userId, provider, field));
         decipher.setAuthTag(packed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
         return Buffer.concat([decipher.update(packed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString("utf8");

@@ -41,16 +41,32 @@ export const OAuthTokensNotFoundError = defineError({
 });
 
 /**
- * `OAUTH_DECRYPTION_FAILED` (500): a stored secret could not be decrypted: unknown key id, wrong key, or a
- * ciphertext that was altered or moved to another (userId, provider) row.
+ * `OAUTH_DECRYPTION_FAILED` (500): a stored secret could not be decrypted: unknown key id, wrong key, a ciphertext
+ * that was altered or moved to another (userId, provider) row, or a value that starts with `enc:` but is not a
+ * sealed value at all (then `keyId` is null: such a value may be a plaintext secret, and none of it is repeated).
  */
 export const OAuthDecryptionFailedError = defineError({
   code: "OAUTH_DECRYPTION_FAILED",
   status: 500,
-  message: (d) => `[@atom/oauth-store] a stored secret could not be decrypted (key id "${d.keyId}")`,
+  message: (d) =>
+    `[@atom/oauth-store] a stored secret could not be decrypted (${d.keyId === null ? "not a sealed value" : `key id "${d.keyId}"`})`,
   details: z.object({
-    /** The key id stored with the ciphertext. */
-    keyId: z.string(),
+    /** The key id stored with the ciphertext; null when the value is not a well-formed sealed value. */
+    keyId: z.string().nullable(),
+  }),
+});
+
+/**
+ * `OAUTH_STORED_VALUE_INVALID` (500): a stored value opened fine but is not what the store writes: a `raw` that is
+ * not a JSON object (a legacy row kept verbatim, or one written behind the store's back). Never contains the value.
+ */
+export const OAuthStoredValueInvalidError = defineError({
+  code: "OAUTH_STORED_VALUE_INVALID",
+  status: 500,
+  message: (d) => `[@atom/oauth-store] a stored ${d.field} is not a JSON object`,
+  details: z.object({
+    /** Which value of the row. */
+    field: z.literal("raw"),
   }),
 });
 

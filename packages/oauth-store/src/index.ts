@@ -32,6 +32,7 @@ export {
   OAuthStateInvalidError,
   OAuthStateMismatchError,
   OAuthStateUsedError,
+  OAuthStoredValueInvalidError,
   OAuthTokensNotFoundError,
   STATE_ERROR_MESSAGE,
 } from "./errors.js";

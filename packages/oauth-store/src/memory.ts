@@ -91,7 +91,8 @@ export function memoryAdapter(): OAuthStoreAdapter {
         userId: write.userId,
         provider: write.provider,
         accessToken: write.accessToken,
-        refreshToken: write.refreshToken ?? existing?.refreshToken ?? null,
+        // A revoked or failed row's refresh token is dead: it must not come back with a new authorization.
+        refreshToken: write.refreshToken ?? (existing?.status === "active" ? existing.refreshToken : null),
         tokenType: write.tokenType,
         scopes: [...write.scopes],
         expiresAt: write.expiresAt,
@@ -173,8 +174,8 @@ export function memoryAdapter(): OAuthStoreAdapter {
     async replaceSecrets(userId, provider, version, secrets, now) {
       const row = tokens.get(tokenKey(userId, provider));
       if (row === undefined || row.version !== version) return false;
+      // The same secrets under another key: the version and the lock stay, so a refresh in flight still lands.
       Object.assign(row, secrets);
-      row.version++;
       row.updatedAt = now;
       return true;
     },

@@ -87,14 +87,20 @@ async function refreshHoldingLock(ctx: RefreshContext, current: OAuthTokens, lea
     // Authorization header): only a scrubbed copy goes on.
     const cause = scrubError(error, [refreshToken, current.accessToken, ...ctx.redact]);
     const recorded = await ctx.adapter.markRefreshFailed(userId, provider, lease, `${cause.name}: ${cause.message}`.slice(0, 500), ctx.now());
-    if (!recorded) return { superseded: true, failure: cause };
-    throw new OAuthRefreshFailedError({ provider }, { cause });
+    if (recorded) throw new OAuthRefreshFailedError({ provider }, { cause });
+    await release();
+    return { superseded: true, failure: cause };
   }
+  let saved: TokenRecord | null;
   try {
-    const saved = await ctx.adapter.saveRefreshedTokens(ctx.prepare(current, refreshed), lease);
-    return saved === null ? { superseded: true } : { tokens: ctx.open(saved) };
+    saved = await ctx.adapter.saveRefreshedTokens(ctx.prepare(current, refreshed), lease);
   } catch (error) {
     await release();
     throw error;
   }
+  if (saved !== null) return { tokens: ctx.open(saved) };
+  // The write that came first may have left our lock in place (only the version moved): without this release the
+  // next attempt of this very call would wait on its own lock until it timed out.
+  await release();
+  return { superseded: true };
 }

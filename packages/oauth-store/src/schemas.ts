@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { OAUTH_STORE_LIMITS as L } from "./limits.js";
+import type { OAuthStoreAdapter } from "./types.js";
 
-/** Schemas of the public inputs. Every string is capped, free of NUL and lone surrogates. @internal */
+/**
+ * Schemas of the public inputs. Every string is capped, free of NUL and lone surrogates; every object is strict, so a
+ * misspelled key (`user_id`, `expires_in`) is refused by name instead of silently turning a check or an expiry off.
+ * @internal
+ */
 
 const LONE_SURROGATE = /\p{Cs}/u;
 /** No NUL (it breaks Postgres text and jsonb) and no lone UTF-16 surrogate (not valid Unicode). One regex: this runs on every call. */
@@ -55,23 +60,33 @@ function jsonProblem(value: unknown, maxDepth: number, budget: { left: number },
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return { message: "must be a plain JSON object (no Date, Map or class instance)", path };
   for (const [key, item] of Object.entries(value)) {
+    // An own `__proto__` (JSON.parse makes one) is dropped by a copy and sets the prototype of a re-parse: refuse it.
+    if (key === "__proto__") return { message: "is not allowed as a JSON key", path: [...path, key] };
     const problem = jsonProblem(key, maxDepth, budget, [...path, key]) ?? jsonProblem(item, maxDepth, budget, [...path, key]);
     if (problem) return problem;
   }
   return undefined;
 }
 
+// The walk runs on the input itself, before the record copies it: the copy would drop an own `__proto__` key unseen.
 const jsonObject = (maxBytes: number) =>
-  z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    const problem = jsonProblem(value, L.jsonDepth, { left: L.jsonValues });
-    if (problem) {
-      ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
-      return;
-    }
-    if (Buffer.byteLength(JSON.stringify(value), "utf8") > maxBytes) {
-      ctx.addIssue({ code: "custom", message: `must be at most ${maxBytes} bytes as JSON` });
-    }
-  });
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        ctx.addIssue({ code: "custom", message: "must be a plain JSON object" });
+        return;
+      }
+      const problem = jsonProblem(value, L.jsonDepth, { left: L.jsonValues });
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
+        return;
+      }
+      if (Buffer.byteLength(JSON.stringify(value), "utf8") > maxBytes) {
+        ctx.addIssue({ code: "custom", message: `must be at most ${maxBytes} bytes as JSON` });
+      }
+    })
+    .pipe(z.record(z.string(), z.unknown()));
 
 const dateSchema = z
   .date({ error: "must be a valid Date" })
@@ -79,16 +94,20 @@ const dateSchema = z
 
 const positiveInt = (max: number) => z.number().int().positive().max(max);
 
-export const storeOptionsSchema = z.object({
+export const storeOptionsSchema = z.strictObject({
+  adapter: z.custom<OAuthStoreAdapter>((v) => typeof v === "object" && v !== null, "must be an adapter object").optional(),
+  // Checked in full by the sealer, which names the key it refuses.
+  encryption: z.unknown().optional(),
+  clock: z.custom<() => Date>((v) => typeof v === "function", "must be a function returning a Date").optional(),
   stateTtl: z.number().positive().max(L.stateTtl).default(600),
   refreshLockTtl: z.number().positive().max(L.refreshLockTtl).default(30),
   refreshWait: z
-    .object({ intervalMs: positiveInt(60_000).default(50), timeoutMs: positiveInt(600_000).default(10_000) })
+    .strictObject({ intervalMs: positiveInt(60_000).default(50), timeoutMs: positiveInt(600_000).default(10_000) })
     .default({ intervalMs: 50, timeoutMs: 10_000 }),
   redact: z.array(text(L.token)).max(L.redact).default([]),
 });
 
-export const createStateSchema = z.object({
+export const createStateSchema = z.strictObject({
   userId: idSchema,
   provider: idSchema,
   scopes: scopeListSchema.default([]),
@@ -101,8 +120,7 @@ export const createStateSchema = z.object({
 });
 
 export const stateValueSchema = text(L.state);
-export const consumeOptionsSchema = z.object({ provider: idSchema, userId: idSchema.optional() });
-
+export const consumeOptionsSchema = z.strictObject({ provider: idSchema, userId: idSchema.optional() });
 
 const expiry = {
   expiresAt: dateSchema.nullable().optional(),
@@ -113,7 +131,7 @@ const hasOneExpiry = (v: { expiresAt?: Date | null | undefined; expiresIn?: numb
   v.expiresIn === undefined || v.expiresAt === undefined || v.expiresAt === null;
 
 export const saveTokensSchema = z
-  .object({
+  .strictObject({
     userId: idSchema,
     provider: idSchema,
     accessToken: tokenSchema,
@@ -126,7 +144,7 @@ export const saveTokensSchema = z
   .refine(hasOneExpiry, oneExpiry);
 
 export const refreshedSchema = z
-  .object({
+  .strictObject({
     accessToken: tokenSchema,
     refreshToken: tokenSchema.nullable().optional(),
     ...expiry,
@@ -136,21 +154,21 @@ export const refreshedSchema = z
   })
   .refine(hasOneExpiry, oneExpiry);
 
-export const purgeSchema = z.object({
+export const purgeSchema = z.strictObject({
   before: dateSchema.optional(),
   limit: positiveInt(100_000).default(1000),
 });
 
-export const batchSchema = z.object({ batchSize: positiveInt(10_000).default(500) });
+export const batchSchema = z.strictObject({ batchSize: positiveInt(10_000).default(500) });
 
 const skewSeconds = z.number().nonnegative().max(L.skewSeconds).default(60);
 
 export const isExpiredSchema = z.object({
   token: z.object({ expiresAt: dateSchema.nullable() }),
-  options: z.object({ skewSeconds }).default({ skewSeconds: 60 }),
+  options: z.strictObject({ skewSeconds }).default({ skewSeconds: 60 }),
 });
 
-export const validAccessTokenOptionsSchema = z.object({
+export const validAccessTokenOptionsSchema = z.strictObject({
   refresh: z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", "must be a function"),
   skewSeconds,
 });

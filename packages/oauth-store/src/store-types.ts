@@ -100,7 +100,10 @@ export interface SaveTokensInput {
   provider: string;
   /** The access token. */
   accessToken: string;
-  /** Omit (or null) when the provider sent none: the stored refresh token is then kept. */
+  /**
+   * Omit (or null) when the provider sent none: the stored refresh token is then kept if the row is `active`. A
+   * `revoked` or `refresh_failed` row's refresh token is dead and is dropped, never carried into a new authorization.
+   */
   refreshToken?: string | null;
   /** Absolute expiry. Give this or `expiresIn`; neither means "does not expire". */
   expiresAt?: Date | null;
@@ -214,7 +217,11 @@ export interface OAuthStore {
   consumeState(state: string, options: ConsumeStateOptions): Promise<ConsumedState>;
   /** Deletes expired states in batches; returns how many. */
   purgeExpired(options?: PurgeExpiredOptions): Promise<number>;
-  /** Inserts or replaces the tokens of (userId, provider), keeping the old refresh token when none is given. */
+  /**
+   * Inserts or replaces the tokens of (userId, provider), keeping the old refresh token of an `active` row when none
+   * is given. An unknown key in `input` (`expires_in`) is refused, not ignored.
+   * @throws {ValidationError} on bad input or an unknown key (`details.field` names it)
+   */
   saveTokens(input: SaveTokensInput): Promise<OAuthTokens>;
   /** The tokens of (userId, provider), whatever their status, or null. */
   getTokens(userId: string, provider: string): Promise<OAuthTokens | null>;
@@ -247,6 +254,12 @@ export interface OAuthStore {
    * @throws {OAuthRefreshFailedError} `OAUTH_REFRESH_FAILED` no refresh token, or the refresh failed (status becomes `refresh_failed`)
    */
   getValidAccessToken(userId: string, provider: string, options: GetValidAccessTokenOptions): Promise<OAuthTokens>;
-  /** Rewrites every token row not yet under the current key (after a key rotation, or after turning encryption on). */
+  /**
+   * Rewrites every token row not yet under the current key (after a key rotation, or after turning encryption on).
+   * Each write applies only at the version it read, so a concurrent save is never undone (that row counts as not
+   * updated), and it keeps the version and the refresh lock, so a refresh in flight still saves the provider's answer.
+   * @throws {OAuthDecryptionFailedError} `OAUTH_DECRYPTION_FAILED` a row is sealed under a key this store does not hold
+   * @throws {OAuthStoredValueInvalidError} `OAUTH_STORED_VALUE_INVALID` a row's `raw` is not a JSON object
+   */
   reencryptAll(options?: { batchSize?: number }): Promise<ReencryptResult>;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createOAuthStore, memoryAdapter, pkceChallenge } from "./index.js";
 import { createTestClock } from "./testing/index.js";
 
@@ -108,6 +108,44 @@ describe("waiting for another process", () => {
       code: "OAUTH_REFRESH_FAILED",
       message: '[@atom/oauth-store] timed out waiting for another process to refresh provider "p"',
     });
+  });
+});
+
+describe("a refresh whose write was superseded", () => {
+  it("releases its lock, so its own next attempt is not refused by it", async () => {
+    const clock = createTestClock();
+    const base = memoryAdapter();
+    let superseded = false;
+    // A write that moves the version but leaves the lock, as a custom adapter's replaceSecrets might.
+    const adapter = {
+      ...base,
+      name: "version-moving",
+      saveRefreshedTokens: async (write: Parameters<typeof base.saveRefreshedTokens>[0], lease: Parameters<typeof base.saveRefreshedTokens>[1]) => {
+        if (!superseded) {
+          superseded = true;
+          return null;
+        }
+        return base.saveRefreshedTokens(write, lease);
+      },
+    };
+    const store = createOAuthStore({ adapter, clock: clock.now, refreshWait: { intervalMs: 1, timeoutMs: 200 } });
+    await store.saveTokens({ userId: "u", provider: "p", accessToken: "a", refreshToken: "r", expiresIn: 0 });
+    const refresh = vi.fn(async () => ({ accessToken: "b", expiresIn: 3600 }));
+    await expect(store.getValidAccessToken("u", "p", { refresh })).resolves.toMatchObject({ accessToken: "b" });
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
+  it("releases its lock when its failure was superseded too", async () => {
+    const clock = createTestClock();
+    const base = memoryAdapter();
+    const adapter = { ...base, name: "version-moving", markRefreshFailed: async () => false };
+    const store = createOAuthStore({ adapter, clock: clock.now, refreshWait: { intervalMs: 1, timeoutMs: 200 } });
+    await store.saveTokens({ userId: "u", provider: "p", accessToken: "a", refreshToken: "r", expiresIn: 0 });
+    await expect(store.getValidAccessToken("u", "p", { refresh: async () => Promise.reject(new Error("invalid_grant")) })).rejects.toMatchObject({
+      code: "OAUTH_REFRESH_FAILED",
+      message: '[@atom/oauth-store] refreshing the access token of provider "p" failed',
+    });
+    expect(await base.acquireRefreshLock("u", "p", "next", new Date(clock.now().getTime() + 1000), clock.now())).not.toBeNull();
   });
 });
 

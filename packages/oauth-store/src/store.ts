@@ -39,18 +39,15 @@ const consumedView = secretView<ConsumedState>(["codeVerifier"]);
  * // ... redirect; on the callback:
  * const { codeVerifier } = await store.consumeState(query.state, { provider: "github", userId });
  * ```
- * @throws {ValidationError} when the options are invalid (an encryption key that is not 32 bytes, ...)
+ * @throws {ValidationError} when the options are invalid (an encryption key that is not 32 bytes, an unknown
+ * option such as `stateTTL`, ...); `details.field` names it
  */
 export function createOAuthStore(options: OAuthStoreOptions = {}): OAuthStore {
-  const settings = parseInput(
-    storeOptionsSchema,
-    { stateTtl: options.stateTtl, refreshLockTtl: options.refreshLockTtl, refreshWait: options.refreshWait, redact: options.redact },
-    ctx("createOAuthStore"),
-  );
-  const given = options.adapter ?? memoryAdapter();
+  const settings = parseInput(storeOptionsSchema, options, ctx("createOAuthStore"));
+  const given = settings.adapter ?? memoryAdapter();
   const adapter = guardAdapter(given, settings.redact);
   const sealer = createSealer(options.encryption);
-  const now = options.clock ?? (() => new Date());
+  const now = settings.clock ?? (() => new Date());
   const inFlight = new Map<string, Promise<OAuthTokens>>();
 
   const tokenWrite = (

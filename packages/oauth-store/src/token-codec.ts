@@ -1,4 +1,5 @@
 import type { Sealer } from "./encryption.js";
+import { OAuthStoredValueInvalidError } from "./errors.js";
 import { secretView } from "./secret-view.js";
 import type { OAuthConnection, OAuthTokens } from "./store-types.js";
 import type { ConnectionRecord, TokenRecord, TokenSecrets } from "./types.js";
@@ -19,6 +20,21 @@ export function sealSecrets(
   };
 }
 
+/**
+ * The stored provider response, which must be the JSON object the store wrote. A `SyntaxError` quotes the text it
+ * choked on, and the text is a secret, so neither the error nor its message goes on.
+ */
+function parseRaw(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new OAuthStoredValueInvalidError({ field: "raw" });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new OAuthStoredValueInvalidError({ field: "raw" });
+  return value as Record<string, unknown>;
+}
+
 /** Opens a stored row into the public shape, whose JSON and `util.inspect` hide the secrets. @internal */
 export function openTokens(sealer: Sealer, row: TokenRecord): OAuthTokens {
   const { userId, provider } = row;
@@ -32,7 +48,7 @@ export function openTokens(sealer: Sealer, row: TokenRecord): OAuthTokens {
     expiresAt: row.expiresAt,
     status: row.status,
     lastError: row.lastError,
-    raw: row.raw === null ? null : (JSON.parse(sealer.open(row.raw, userId, provider, "raw")) as Record<string, unknown>),
+    raw: row.raw === null ? null : parseRaw(sealer.open(row.raw, userId, provider, "raw")),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   });

@@ -39,7 +39,10 @@ export interface TokenWrite {
   provider: string;
   /** The access token. */
   accessToken: string;
-  /** null keeps the stored refresh token (providers often omit it on refresh). */
+  /**
+   * null keeps the stored refresh token of an `active` row (providers often omit it on refresh); a `revoked` or
+   * `refresh_failed` row's refresh token is dropped instead.
+   */
   refreshToken: string | null;
   /** The token type, usually `Bearer`. */
   tokenType: string;
@@ -75,7 +78,10 @@ export interface TokenRecord {
   status: TokenStatus;
   /** Why the last refresh failed (never contains a secret). */
   lastError: string | null;
-  /** Incremented by every write; the compare-and-set key. */
+  /**
+   * Incremented by every write that changes what the row says (tokens, status), the compare-and-set key. A
+   * re-encryption ({@link OAuthStoreAdapter.replaceSecrets}) changes no secret, only how it is sealed, and keeps it.
+   */
   version: number;
   /** When the row was first written. */
   createdAt: Date;
@@ -97,6 +103,7 @@ export interface TokenSecrets {
  * What a write that ends a refresh must still find: the writer holds the refresh lock (`owner`) and the row has
  * the `version` it had when the lock was taken. Every other write (save, revoke, delete, a takeover that
  * finished) clears the lock or changes the version, so a refresh that lost its lock or raced a revoke writes nothing.
+ * A re-encryption does neither: it changes no secret, so it does not defeat the refresh.
  */
 export interface RefreshLease {
   /** The lock owner passed to {@link OAuthStoreAdapter.acquireRefreshLock}. */
@@ -160,8 +167,9 @@ export interface OAuthStoreAdapter {
   purgeStates(before: Date, limit: number): Promise<number>;
 
   /**
-   * Inserts or replaces the row of (userId, provider), atomically. Keeps the stored refresh token when
-   * `refreshToken` is null. Sets status `active`, clears `lastError` and any refresh lock, increments `version`.
+   * Inserts or replaces the row of (userId, provider), atomically. When `refreshToken` is null, keeps the stored
+   * refresh token only if the row was `active`: a revoked or failed refresh token must not come back with a new
+   * authorization. Sets status `active`, clears `lastError` and any refresh lock, increments `version`.
    */
   upsertTokens(write: TokenWrite): Promise<TokenRecord>;
   /** The row of (userId, provider), or null. */
@@ -190,7 +198,11 @@ export interface OAuthStoreAdapter {
    * lock, increments `version`. False when there is no row.
    */
   setTokenStatus(userId: string, provider: string, status: TokenStatus, lastError: string | null, now: Date): Promise<boolean>;
-  /** Replaces the sealed secrets only if the row still has `version` (compare-and-set). False when it changed. */
+  /**
+   * Replaces the sealed secrets only if the row still has `version` (compare-and-set), atomically; false when it
+   * changed, so a save that came first is never undone. The secrets are the same ones sealed under another key, so
+   * it **keeps `version` and the refresh lock**: a refresh in flight then still ends with its conditional write.
+   */
   replaceSecrets(userId: string, provider: string, version: number, secrets: TokenSecrets, now: Date): Promise<boolean>;
 
   /**

@@ -117,3 +117,66 @@ describe("sizes are capped", () => {
     );
   });
 });
+
+describe("unknown keys are refused by name, never ignored", () => {
+  const known = { userId: "u", provider: "p", accessToken: "at" };
+  it.each<[string, () => Promise<unknown>, string]>([
+    ["consumeState options.user_id (the user check would be off)", () => store.consumeState("s", { provider: "p", user_id: "victim" } as never), "options.user_id"],
+    ["consumeState options.redirectUri", () => store.consumeState("s", { provider: "p", userId: "u", redirectUri: "https://x.example" } as never), "options.redirectUri"],
+    ["createState redirect_uri", () => store.createState({ userId: "u", provider: "p", redirect_uri: "https://x.example/cb" } as never), "redirect_uri"],
+    ["saveTokens expires_in (the token would never expire)", () => store.saveTokens({ ...known, expires_in: 60 } as never), "expires_in"],
+    ["saveTokens an inherited-looking key", () => store.saveTokens(JSON.parse('{"userId":"u","provider":"p","accessToken":"at","__proto__":{"expiresIn":0}}') as never), "__proto__"],
+    ["getValidAccessToken options.skew", () => store.getValidAccessToken("u", "p", { refresh, skew: 0 } as never), "options.skew"],
+    ["purgeExpired beforeDate", () => store.purgeExpired({ beforeDate: new Date() } as never), "beforeDate"],
+    ["reencryptAll batch", () => store.reencryptAll({ batch: 10 } as never), "batch"],
+  ])("%s", async (_name, call, field) => {
+    await rejectsField(call, field);
+    await expect(call()).rejects.toMatchObject({ message: expect.stringContaining(`"${field}" is not a known key`) });
+  });
+
+  it("refuses an unknown key in what refresh returns, and keeps the stored tokens", async () => {
+    const s = createOAuthStore();
+    await s.saveTokens({ userId: "u", provider: "p", accessToken: "old", refreshToken: "r", expiresIn: 0 });
+    const answer = { accessToken: "new", expires_in: 3600 } as never;
+    await expect(s.getValidAccessToken("u", "p", { refresh: async () => answer })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "expires_in" },
+    });
+    expect(await s.getTokens("u", "p")).toMatchObject({ accessToken: "old", status: "active" });
+  });
+
+  it("refuses an unknown key in isExpired options and in the store options", () => {
+    expect(() => store.isExpired({ expiresAt: null }, { skew: 5 } as never)).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "options.skew" }) }),
+    );
+    for (const [options, field] of [
+      [{ stateTTL: 60 }, "stateTTL"],
+      [{ refreshWait: { timeout: 5 } }, "refreshWait.timeout"],
+      [{ encryption: { keys: { v1: Buffer.alloc(32) }, current: "v1", allowPlainText: true } }, "allowPlainText"],
+    ] as const) {
+      expect(() => createOAuthStore(options as never)).toThrow(
+        expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field }) }),
+      );
+    }
+  });
+
+  it("refuses an adapter or clock of the wrong type", () => {
+    expect(() => createOAuthStore({ adapter: "memory" } as never)).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "adapter" }) }),
+    );
+    expect(() => createOAuthStore({ clock: new Date() } as never)).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "clock" }) }),
+    );
+  });
+});
+
+describe("__proto__ keys in metadata and raw are refused, not dropped", () => {
+  const withProto = (json: string) => JSON.parse(json) as Record<string, unknown>;
+  it.each<[string, () => Promise<unknown>, string]>([
+    ["metadata", () => store.createState({ userId: "u", provider: "p", metadata: withProto('{"__proto__":{"isAdmin":true},"returnTo":"/"}') }), "metadata.__proto__"],
+    ["raw", () => store.saveTokens({ userId: "u", provider: "p", accessToken: "a", raw: withProto('{"__proto__":{"scope":"admin"}}') }), "raw.__proto__"],
+    ["nested raw", () => store.saveTokens({ userId: "u", provider: "p", accessToken: "a", raw: withProto('{"a":[{"__proto__":1}]}') }), "raw.a.0.__proto__"],
+  ])("in %s", async (_name, call, field) => {
+    await rejectsField(call, field);
+  });
+});

@@ -1,5 +1,6 @@
-import { DatabaseError } from "@atom/errors";
+import { DatabaseError, parseInput } from "@atom/errors";
 import type { Collection, Db, Filter } from "mongodb";
+import { z } from "zod";
 import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus, TokenWrite } from "../types.js";
 import { createIndexes } from "./indexes.js";
 
@@ -37,6 +38,8 @@ interface TokenDoc extends TokenRecord {
 }
 
 const DUPLICATE_KEY = 11000;
+/** Rounds of a save without a refresh token that each lost an insert race before it gives up. */
+const MAX_SAVE_ATTEMPTS = 3;
 const NO_POST_IMAGE = '[@atom/oauth-store] [mongodb] upsertTokens: the server returned no document for an upsert with returnDocument "after"';
 
 function toState(doc: StateDoc): StateRecord {
@@ -89,6 +92,18 @@ function toConnection(doc: TokenDoc): ConnectionRecord {
 
 const unlocked = { lockOwner: null, lockedUntil: null };
 
+/** MongoDB's rules for a collection name: not empty, no `$` and no NUL, not in the reserved `system.` namespace. */
+const collectionName = z
+  .string()
+  .min(1, "must be a non-empty string")
+  .max(200, "must be at most 200 characters")
+  .regex(/^(?!system\.)[^$\u0000]*$/, "must not contain $ or NUL, nor start with system.");
+
+const optionsSchema = z.strictObject({
+  db: z.custom<Db>((v) => typeof v === "object" && v !== null && typeof (v as { collection?: unknown }).collection === "function", "must be a mongodb Db (client.db(name))"),
+  collections: z.strictObject({ states: collectionName.optional(), tokens: collectionName.optional() }).optional(),
+});
+
 /**
  * The MongoDB adapter on the official `mongodb` driver. Consume and lock are each one `findOneAndUpdate` whose
  * filter carries every condition (unused, `expiresAt > now`, lock free), so they are atomic on the server.
@@ -105,12 +120,17 @@ const unlocked = { lockOwner: null, lockedUntil: null };
  * await adapter.ensureIndexes();
  * const store = createOAuthStore({ adapter });
  * ```
+ * @throws {ValidationError} when `db` is not a `Db`, a collection name is not valid, or an option is unknown
  */
 export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStoreAdapter {
-  const states: Collection<StateDoc> = options.db.collection<StateDoc>(options.collections?.states ?? "oauth_states");
-  const tokens: Collection<TokenDoc> = options.db.collection<TokenDoc>(options.collections?.tokens ?? "oauth_tokens");
+  const { db, collections } = parseInput(optionsSchema, options, "[@atom/oauth-store] [mongodb] mongodbAdapter");
+  const states: Collection<StateDoc> = db.collection<StateDoc>(collections?.states ?? "oauth_states");
+  const tokens: Collection<TokenDoc> = db.collection<TokenDoc>(collections?.tokens ?? "oauth_tokens");
   const byKey = (userId: string, provider: string): Filter<TokenDoc> => ({ userId, provider });
-  /** The fields a save or a successful refresh sets: new tokens, active, unlocked (a null refresh token keeps the old). */
+  /**
+   * The fields a save or a successful refresh sets: new tokens, active, unlocked. A null refresh token is left out,
+   * which keeps the stored one: right for a refresh (under its lease) and for a save onto an `active` row only.
+   */
   const activeTokens = (w: TokenWrite) => ({
     accessToken: w.accessToken,
     ...(w.refreshToken === null ? {} : { refreshToken: w.refreshToken }),
@@ -128,17 +148,43 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
   const upsertOnce = async (w: TokenWrite): Promise<TokenRecord> => {
     const doc = await tokens.findOneAndUpdate(
       byKey(w.userId, w.provider),
-      {
-        $set: activeTokens(w),
-        $inc: { version: 1 },
-        $setOnInsert: { createdAt: w.now, ...(w.refreshToken === null ? { refreshToken: null } : {}) },
-      },
+      { $set: activeTokens(w), $inc: { version: 1 }, $setOnInsert: { createdAt: w.now } },
       { upsert: true, returnDocument: "after" },
     );
     // MongoDB always returns the post-image of an upsert; a server that does not (SecantusDB 0.7.0b3, when a racing
     // upsert turns into an update) applied the write but cannot say what it wrote, so refuse rather than guess.
     if (doc === null) throw new DatabaseError({ message: NO_POST_IMAGE });
     return toTokens(doc);
+  };
+  const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === DUPLICATE_KEY;
+  /**
+   * A save without a refresh token keeps the stored one only on an `active` row. Each step is one atomic write whose
+   * filter carries the status it decided on: update the row while active (keeping it), else update it while not
+   * active (dropping it), else insert it. An insert that finds the row created meanwhile (`E11000`) starts over, so
+   * the choice is always made on the row as it is when written.
+   */
+  const saveWithoutRefreshToken = async (w: TokenWrite): Promise<TokenRecord> => {
+    for (let attempt = 1; ; attempt++) {
+      const kept = await tokens.findOneAndUpdate(
+        { ...byKey(w.userId, w.provider), status: "active" },
+        { $set: activeTokens(w), $inc: { version: 1 } },
+        { returnDocument: "after" },
+      );
+      if (kept !== null) return toTokens(kept);
+      const dropped = await tokens.findOneAndUpdate(
+        { ...byKey(w.userId, w.provider), status: { $ne: "active" } },
+        { $set: { ...activeTokens(w), refreshToken: null }, $inc: { version: 1 } },
+        { returnDocument: "after" },
+      );
+      if (dropped !== null) return toTokens(dropped);
+      const doc: TokenDoc = { ...activeTokens(w), userId: w.userId, provider: w.provider, refreshToken: null, version: 1, createdAt: w.now };
+      try {
+        await tokens.insertOne(doc);
+        return toTokens(doc);
+      } catch (error) {
+        if (!isDuplicateKey(error) || attempt >= MAX_SAVE_ATTEMPTS) throw error;
+      }
+    }
   };
 
   return {
@@ -167,12 +213,13 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
       return deletedCount;
     },
     async upsertTokens(write) {
+      if (write.refreshToken === null) return saveWithoutRefreshToken(write);
       try {
         return await upsertOnce(write);
       } catch (error) {
         // Two first-time upserts of one key race to insert; the loser retries as an update. (MongoDB 4.2+ does this
         // retry itself for an equality filter on a unique index; the fallback serves servers that do not.)
-        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
         return upsertOnce(write);
       }
     },
@@ -227,10 +274,8 @@ export function mongodbAdapter(options: MongodbAdapterOptions): MongodbOAuthStor
       return matchedCount > 0;
     },
     async replaceSecrets(userId, provider, version, secrets, now) {
-      const { matchedCount } = await tokens.updateOne(
-        { userId, provider, version },
-        { $set: { ...secrets, updatedAt: now }, $inc: { version: 1 } },
-      );
+      // The same secrets under another key: the version and the lock stay, so a refresh in flight still lands.
+      const { matchedCount } = await tokens.updateOne({ userId, provider, version }, { $set: { ...secrets, updatedAt: now } });
       return matchedCount > 0;
     },
     async acquireRefreshLock(userId, provider, owner, until, now) {

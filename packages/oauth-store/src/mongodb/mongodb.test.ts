@@ -171,3 +171,17 @@ describe.skipIf(server === undefined)(server === undefined ? "mongodb adapter: M
       );
   });
 });
+
+describe("mongodb adapter options (no server needed)", () => {
+  const fakeDb = { collection: () => ({}) } as unknown as Db;
+  const refused = (field: string) => expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field }) });
+
+  it("refuses a missing db, an unknown option and a bad collection name with VALIDATION_ERROR naming it", () => {
+    expect(() => mongodbAdapter({} as never)).toThrow(refused("db"));
+    expect(() => mongodbAdapter({ db: {} } as never)).toThrow(refused("db"));
+    expect(() => mongodbAdapter({ db: fakeDb, collection: { tokens: "t" } } as never)).toThrow(refused("collection"));
+    expect(() => mongodbAdapter({ db: fakeDb, collections: { token: "t" } } as never)).toThrow(refused("collections.token"));
+    expect(() => mongodbAdapter({ db: fakeDb, collections: { tokens: "a$b" } })).toThrow(refused("collections.tokens"));
+    expect(() => mongodbAdapter({ db: fakeDb, collections: { states: "" } })).toThrow(refused("collections.states"));
+  });
+});

@@ -1,7 +1,10 @@
+import { parseInput } from "@atom/errors";
 import { createSqlExecutor, runMigrations, type MigrationResult, type SqlDatabase } from "@atom/sql";
+import { z } from "zod";
+import { parseArgument } from "../arguments.js";
 import type { ConnectionRecord, OAuthStoreAdapter, StateRecord, TokenRecord, TokenStatus } from "../types.js";
 import { atomMigrations } from "./atom-migrations.js";
-import { tableNames, type PostgresTableOptions } from "./tables.js";
+import { tableNames, tableOptionsSchema, type PostgresTableOptions } from "./tables.js";
 
 /** Options of {@link postgresAdapter}. */
 export interface PostgresAdapterOptions extends PostgresTableOptions {
@@ -11,6 +14,13 @@ export interface PostgresAdapterOptions extends PostgresTableOptions {
    */
   pool: SqlDatabase;
 }
+
+/** What the adapter can run queries on; checked up front so a missing pool is not a TypeError at the first query. */
+const poolSchema = z.custom<SqlDatabase>(
+  (v) => typeof v === "object" && v !== null && typeof (v as { query?: unknown }).query === "function",
+  "must be a pg.Pool, a PGlite instance or a client: an object with a query method",
+);
+const adapterOptionsSchema = tableOptionsSchema.extend({ pool: poolSchema });
 
 const STATE_COLUMNS =
   "state, user_id, provider, scopes, redirect_uri, code_verifier, metadata, created_at, expires_at, used_at";
@@ -117,9 +127,11 @@ function toConnection(row: ConnectionRow): ConnectionRecord {
  * ```ts
  * await migrate(pool); // { applied: [1] } the first time, { applied: [] } after
  * ```
+ * @throws {ValidationError} (as a rejection) when `pool` has no `query` method or an option is unknown or invalid
  */
-export function migrate(pool: SqlDatabase, options: PostgresTableOptions = {}): Promise<MigrationResult> {
-  return runMigrations(createSqlExecutor(pool), atomMigrations(options));
+export async function migrate(pool: SqlDatabase, options: PostgresTableOptions = {}): Promise<MigrationResult> {
+  const db = parseArgument(poolSchema, pool, "pool", "[@atom/oauth-store] [postgres] migrate");
+  return runMigrations(createSqlExecutor(db), atomMigrations(options));
 }
 
 /**
@@ -136,11 +148,14 @@ export function migrate(pool: SqlDatabase, options: PostgresTableOptions = {}): 
  * await migrate(pool);
  * const store = createOAuthStore({ adapter: postgresAdapter({ pool }) });
  * ```
- * @throws {ValidationError} when `schema` or `tablePrefix` is not a plain identifier
+ * @throws {ValidationError} when `pool` is missing or has no `query` method, `schema` or `tablePrefix` is not a plain
+ * identifier, or an option is unknown (`details.field` names it)
  */
 export function postgresAdapter(options: PostgresAdapterOptions): OAuthStoreAdapter {
-  const { states, tokens } = tableNames(options, "[@atom/oauth-store] [postgres] postgresAdapter");
-  const sql = createSqlExecutor(options.pool);
+  const context = "[@atom/oauth-store] [postgres] postgresAdapter";
+  const { pool, ...table } = parseInput(adapterOptionsSchema, options, context);
+  const { states, tokens } = tableNames(table, context);
+  const sql = createSqlExecutor(pool);
   const oneToken = async (text: string, params: unknown[]) => {
     const { rows } = await sql.query<TokenRow>(text, params);
     return rows[0] === undefined ? null : toTokens(rows[0]);
@@ -179,7 +194,7 @@ export function postgresAdapter(options: PostgresAdapterOptions): OAuthStoreAdap
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'active', NULL, 1, $9, $9)
          ON CONFLICT (user_id, provider) DO UPDATE SET
            access_token = EXCLUDED.access_token,
-           refresh_token = COALESCE(EXCLUDED.refresh_token, t.refresh_token),
+           refresh_token = COALESCE(EXCLUDED.refresh_token, CASE WHEN t.status = 'active' THEN t.refresh_token END),
            token_type = EXCLUDED.token_type, scopes = EXCLUDED.scopes, expires_at = EXCLUDED.expires_at,
            raw = EXCLUDED.raw, status = 'active', last_error = NULL, version = t.version + 1,
            updated_at = EXCLUDED.updated_at, lock_owner = NULL, locked_until = NULL
@@ -252,7 +267,7 @@ export function postgresAdapter(options: PostgresAdapterOptions): OAuthStoreAdap
     },
     async replaceSecrets(userId, provider, version, s, now) {
       const { rowCount } = await sql.query(
-        `UPDATE ${tokens} SET access_token = $4, refresh_token = $5, raw = $6, version = version + 1, updated_at = $7
+        `UPDATE ${tokens} SET access_token = $4, refresh_token = $5, raw = $6, updated_at = $7
          WHERE user_id = $1 AND provider = $2 AND version = $3`,
         [userId, provider, version, s.accessToken, s.refreshToken, s.raw, now],
       );

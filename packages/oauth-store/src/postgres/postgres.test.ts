@@ -47,6 +47,17 @@ describe("postgres migrations and options", () => {
     );
   });
 
+  it("refuses a missing pool, a pool without query, unknown keys and missing options with VALIDATION_ERROR", async () => {
+    const refused = (field: string) => expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field }) });
+    expect(() => postgresAdapter({} as never)).toThrow(refused("pool"));
+    expect(() => postgresAdapter({ pool: {} } as never)).toThrow(refused("pool"));
+    expect(() => postgresAdapter(undefined as never)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
+    expect(() => postgresAdapter({ pool: db.client, table_prefix: "x_" } as never)).toThrow(refused("table_prefix"));
+    await expect(migrate(undefined as never)).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "pool" } });
+    await expect(migrate(db.client, { prefix: "x_" } as never)).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "prefix" } });
+    expect(() => oauthStoreMigrations({ tablePrefix: "x_", schemaName: "s" } as never)).toThrow(refused("schemaName"));
+  });
+
   it("consumes a state with one statement", async () => {
     const statements: string[] = [];
     const spy = { query: (text: string, params?: unknown[]) => (statements.push(text), sql.query(text, params)) };
@@ -110,6 +121,34 @@ describe("postgres migrations and options", () => {
       client.release();
     }
     expect(await postgresAdapter({ pool: db.client }).getTokens("u-tx", "p")).toBeNull();
+  });
+
+  it("keeps a refresh on one pool that a reencryptAll on another ran during", async () => {
+    const clock = createTestClock();
+    const second = db.newPool() ?? db.client;
+    const v1 = Buffer.alloc(32, 1);
+    const v2 = Buffer.alloc(32, 2);
+    // Tables of its own: reencryptAll scans every row, and the other tests leave plaintext ones.
+    await migrate(db.client, { tablePrefix: "rotate_" });
+    const a = createOAuthStore({
+      adapter: postgresAdapter({ pool: db.client, tablePrefix: "rotate_" }), clock: clock.now, refreshWait: { intervalMs: 2, timeoutMs: 1000 },
+      encryption: { keys: { v1, v2 }, current: "v1" },
+    });
+    const b = createOAuthStore({ adapter: postgresAdapter({ pool: second, tablePrefix: "rotate_" }), clock: clock.now, encryption: { keys: { v2, v1 }, current: "v2" } });
+    await a.saveTokens({ userId: "u-rotate", provider: "p", accessToken: "old", refreshToken: "old-r", expiresIn: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = vi.fn(async () => {
+      await gate;
+      return { accessToken: "new", refreshToken: "rotated-r", expiresIn: 3600 };
+    });
+    const refreshed = Promise.allSettled([a.getValidAccessToken("u-rotate", "p", { refresh: slow })]);
+    await vi.waitFor(() => expect(slow).toHaveBeenCalledTimes(1));
+    expect(await b.reencryptAll()).toMatchObject({ updated: 1 });
+    release();
+    expect(await refreshed).toMatchObject([{ status: "fulfilled", value: { accessToken: "new", refreshToken: "rotated-r" } }]);
+    expect(await b.getTokens("u-rotate", "p")).toMatchObject({ status: "active", accessToken: "new", refreshToken: "rotated-r" });
+    expect(slow).toHaveBeenCalledTimes(1);
   });
 
   it("refreshes once across two adapters on two connection pools", async () => {

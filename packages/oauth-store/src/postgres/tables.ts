@@ -20,14 +20,15 @@ export interface TableNames {
   namespace: string;
 }
 
-const optionsSchema = z.object({
+/** The table options, strict: a misspelled `tablePrefix` would otherwise put the tables somewhere else. @internal */
+export const tableOptionsSchema = z.strictObject({
   schema: z.string().optional(),
   tablePrefix: z.string().regex(/^[A-Za-z0-9_]{0,40}$/, "must be at most 40 characters of [A-Za-z0-9_]").default(""),
 });
 
 /** Resolves and validates the names, so configuration can never inject SQL. @internal */
-export function tableNames(options: PostgresTableOptions, context: string): TableNames {
-  const { schema, tablePrefix } = parseInput(optionsSchema, options, context);
+export function tableNames(options: unknown, context: string): TableNames {
+  const { schema, tablePrefix } = parseInput(tableOptionsSchema, options, context);
   const qualify = (table: string) => {
     const quoted = quoteIdentifier(`${tablePrefix}${table}`, "tablePrefix");
     return schema === undefined ? quoted : `${quoteIdentifier(schema, "schema")}.${quoted}`;

@@ -10,6 +10,7 @@ import { createTestClock, type TestClock } from "./clock.js";
 import { registerConnectionCases } from "./connection-cases.js";
 import { deferred, expectCode, type KitContext } from "./kit-context.js";
 import { registerRaceCases } from "./race-cases.js";
+import { registerRotationCases } from "./rotation-cases.js";
 
 /** Options of {@link runOAuthStoreConformance}. */
 export interface OAuthStoreConformanceOptions {
@@ -49,9 +50,11 @@ function counting(adapter: OAuthStoreAdapter, method: keyof OAuthStoreAdapter): 
 /**
  * Registers the vitest suite every {@link OAuthStoreAdapter} must pass: state round trips, expiry on an injected
  * clock, wrong provider or user, 100 parallel consumes with exactly one winner, purge, token upsert and
- * refresh-token retention, revocation, deletion, connection listing without secrets, encryption round trip, tamper
- * detection, plaintext refusal and key rotation, single-flight refresh across two stores sharing the adapter, and
- * the refresh races: a revoke or delete during a refresh wins, and a refresher whose lock expired writes nothing.
+ * refresh-token retention (never across a revoke or a failed refresh), revocation, deletion, connection listing
+ * without secrets, encryption round trip, tamper detection, plaintext refusal and key rotation, single-flight refresh
+ * across two stores sharing the adapter, the refresh races (a revoke, delete or save during a refresh wins, and a
+ * refresher whose lock expired writes nothing) and the rotation races (a re-encryption never undoes a save and never
+ * defeats a refresh).
  * Call it at the top level of a test file.
  *
  * @example
@@ -212,15 +215,28 @@ export function runOAuthStoreConformance(options: OAuthStoreConformanceOptions):
         expect((await store.listByUser(userId)).map((t) => [t.provider, t.accessToken])).toEqual([["github", "g"], ["slack", "s"]]);
       });
 
-      it("revokes tokens, and a new save reactivates them", async () => {
+      it("revokes tokens, and a new save reactivates them without the revoked refresh token", async () => {
         const store = makeStore();
         await store.saveTokens({ userId, provider, accessToken: "at-1", refreshToken: "rt-1" });
         expect(await store.revokeTokens(userId, provider)).toBe(true);
         expect(await store.revokeTokens(userId, "google")).toBe(false);
         expect(await store.getTokens(userId, provider)).toMatchObject({ status: "revoked" });
-        await expectCode(store.getValidAccessToken(userId, provider, { refresh: vi.fn() }), "OAUTH_TOKENS_NOT_FOUND");
+        const refresh = vi.fn();
+        await expectCode(store.getValidAccessToken(userId, provider, { refresh }), "OAUTH_TOKENS_NOT_FOUND");
+        await store.saveTokens({ userId, provider, accessToken: "at-2", expiresIn: 0 });
+        expect(await store.getTokens(userId, provider)).toMatchObject({ status: "active", accessToken: "at-2", refreshToken: null });
+        expect((await store.listConnections(userId))[0]).toMatchObject({ hasRefreshToken: false });
+        await expectCode(store.getValidAccessToken(userId, provider, { refresh }), "OAUTH_REFRESH_FAILED", '[@atom/oauth-store] no refresh token stored for provider "github"');
+        expect(refresh).not.toHaveBeenCalled();
+      });
+
+      it("does not carry the refresh token of a failed refresh into a new save without one", async () => {
+        const store = makeStore();
+        await store.saveTokens({ userId, provider, accessToken: "at-1", refreshToken: "rt-dead", expiresIn: 0 });
+        await expectCode(store.getValidAccessToken(userId, provider, { refresh: async () => Promise.reject(new Error("invalid_grant")) }), "OAUTH_REFRESH_FAILED");
+        expect(await store.getTokens(userId, provider)).toMatchObject({ status: "refresh_failed", refreshToken: "rt-dead" });
         await store.saveTokens({ userId, provider, accessToken: "at-2" });
-        expect(await store.getTokens(userId, provider)).toMatchObject({ status: "active", refreshToken: "rt-1" });
+        expect(await store.getTokens(userId, provider)).toMatchObject({ status: "active", accessToken: "at-2", refreshToken: null, lastError: null });
       });
 
       it("tells expiry with a skew", async () => {
@@ -361,6 +377,7 @@ export function runOAuthStoreConformance(options: OAuthStoreConformanceOptions):
     });
 
     registerRaceCases(kit);
+    registerRotationCases(kit);
     registerConnectionCases(kit);
   });
 }

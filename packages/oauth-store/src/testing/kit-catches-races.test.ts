@@ -44,13 +44,19 @@ it("fails each broken adapter on exactly the race cases it gets wrong, and passe
     "saves refreshed tokens without the lease": [
       "a revoke during a refresh wins: the refreshed tokens are not written back",
       "a delete during a refresh wins: the row is not recreated",
+      "a saveTokens during a refresh wins: the refreshed tokens are not written back",
       "a refresher whose lock expired cannot overwrite the tokens of the one that took over",
       "writes that end a refresh (saveRefreshedTokens, markRefreshFailed) hold only while the lease does",
     ],
     "marks a failed refresh without the lease": [
       "a revoke during a failing refresh wins: the row stays revoked, not refresh_failed",
+      "a saveTokens during a failing refresh wins: the new tokens stay active, not refresh_failed",
       "a refresher whose lock expired cannot mark the fresh tokens of the one that took over refresh_failed",
       "writes that end a refresh (saveRefreshedTokens, markRefreshFailed) hold only while the lease does",
+    ],
+    "replaces secrets without the version": [
+      "replaceSecrets applies only at the version it is given, and keeps the version and the refresh lock",
+      "a reencryptAll racing a saveTokens never writes the old tokens back over the new ones",
     ],
   });
 }, 200_000);

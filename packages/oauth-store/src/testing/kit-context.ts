@@ -1,5 +1,5 @@
-import { expect } from "vitest";
-import type { OAuthStore, OAuthStoreOptions } from "../store-types.js";
+import { expect, vi } from "vitest";
+import type { OAuthStore, OAuthStoreOptions, RefreshedTokens } from "../store-types.js";
 import type { OAuthStoreAdapter } from "../types.js";
 import type { TestClock } from "./clock.js";
 
@@ -15,6 +15,29 @@ export interface KitContext {
   clock: TestClock;
   /** The provider the cases use. */
   provider: string;
+}
+
+/**
+ * Wraps an adapter so that each call of `method` runs `hook` after the adapter answered and before the caller sees
+ * the answer: the window in which another process's write lands. Keeps `this` for class-based adapters. @internal
+ */
+export function afterCall<M extends keyof OAuthStoreAdapter>(
+  adapter: OAuthStoreAdapter,
+  method: M,
+  hook: (result: unknown) => Promise<void>,
+): OAuthStoreAdapter {
+  return new Proxy(adapter, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (prop !== method) return value.bind(target);
+      return async (...args: unknown[]) => {
+        const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        await hook(result);
+        return result;
+      };
+    },
+  });
 }
 
 /** Asserts that `promise` rejects with `code` (and `message` when given). @internal */
@@ -36,4 +59,20 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => voi
 /** Settles `promise` into a value to assert on later, so a rejection is never reported as unhandled meanwhile. @internal */
 export function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
   return Promise.allSettled([promise]).then(([result]) => result as PromiseSettledResult<T>);
+}
+
+/**
+ * Saves expired tokens (`at-1`, `rt-1`) for a new user and starts a refresh in store `a` that hangs in the provider
+ * until the returned gate is settled; `b` is a second store on the same adapter (another process). @internal
+ */
+export async function refreshInFlight(k: KitContext, options: { a?: Partial<OAuthStoreOptions>; b?: Partial<OAuthStoreOptions> } = {}) {
+  const a = k.store(options.a);
+  const b = k.store(options.b);
+  const userId = k.userId();
+  await a.saveTokens({ userId, provider: k.provider, accessToken: "at-1", refreshToken: "rt-1", expiresIn: 0 });
+  const gate = deferred<RefreshedTokens>();
+  const refresh = vi.fn((_refreshToken: string) => gate.promise);
+  const pending = settle(a.getValidAccessToken(userId, k.provider, { refresh }));
+  await vi.waitFor(() => expect(refresh).toHaveBeenCalledTimes(1));
+  return { a, b, userId, gate, refresh, pending };
 }

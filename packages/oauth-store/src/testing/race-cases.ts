@@ -1,34 +1,20 @@
 import { describe, expect, it, vi } from "vitest";
-import type { RefreshedTokens } from "../store-types.js";
 import type { TokenWrite } from "../types.js";
-import { deferred, expectCode, settle, type KitContext } from "./kit-context.js";
+import { expectCode, refreshInFlight, type KitContext } from "./kit-context.js";
 
 const LOCK_TTL_MS = 30_000;
 
 /**
- * The refresh races every adapter must settle the same way: a revoke or delete wins over a refresh in flight, and
- * a refresher whose lock expired and was taken over writes nothing, neither its tokens nor its failure.
+ * The refresh races every adapter must settle the same way: a revoke, a delete or a save wins over a refresh in
+ * flight, and a refresher whose lock expired and was taken over writes nothing, neither its tokens nor its failure.
  * @internal
  */
 export function registerRaceCases(k: KitContext): void {
   const { provider } = k;
 
-  /** Starts a refresh in store `a` that hangs in the provider until the returned gate is settled. */
-  async function refreshInFlight() {
-    const a = k.store();
-    const b = k.store();
-    const userId = k.userId();
-    await a.saveTokens({ userId, provider, accessToken: "at-1", refreshToken: "rt-1", expiresIn: 0 });
-    const gate = deferred<RefreshedTokens>();
-    const refresh = vi.fn(() => gate.promise);
-    const pending = settle(a.getValidAccessToken(userId, provider, { refresh }));
-    await vi.waitFor(() => expect(refresh).toHaveBeenCalledTimes(1));
-    return { a, b, userId, gate, refresh, pending };
-  }
-
   describe("refresh races", () => {
     it("a revoke during a refresh wins: the refreshed tokens are not written back", async () => {
-      const { b, userId, gate, refresh, pending } = await refreshInFlight();
+      const { b, userId, gate, refresh, pending } = await refreshInFlight(k);
       expect(await b.revokeTokens(userId, provider)).toBe(true);
       gate.resolve({ accessToken: "at-2", refreshToken: "rt-2", expiresIn: 3600 });
       expect(await pending).toMatchObject({ status: "rejected", reason: { code: "OAUTH_TOKENS_NOT_FOUND" } });
@@ -38,7 +24,7 @@ export function registerRaceCases(k: KitContext): void {
     });
 
     it("a revoke during a failing refresh wins: the row stays revoked, not refresh_failed", async () => {
-      const { b, userId, gate, pending } = await refreshInFlight();
+      const { b, userId, gate, pending } = await refreshInFlight(k);
       await b.revokeTokens(userId, provider);
       gate.reject(new Error("invalid_grant"));
       expect(await pending).toMatchObject({ status: "rejected", reason: { code: "OAUTH_TOKENS_NOT_FOUND" } });
@@ -46,15 +32,33 @@ export function registerRaceCases(k: KitContext): void {
     });
 
     it("a delete during a refresh wins: the row is not recreated", async () => {
-      const { b, userId, gate, pending } = await refreshInFlight();
+      const { b, userId, gate, pending } = await refreshInFlight(k);
       expect(await b.deleteTokens(userId, provider)).toBe(1);
       gate.resolve({ accessToken: "at-2", refreshToken: "rt-2", expiresIn: 3600 });
       expect(await pending).toMatchObject({ status: "rejected", reason: { code: "OAUTH_TOKENS_NOT_FOUND" } });
       expect(await b.getTokens(userId, provider)).toBeNull();
     });
 
+    it("a saveTokens during a refresh wins: the refreshed tokens are not written back", async () => {
+      const { b, userId, gate, refresh, pending } = await refreshInFlight(k);
+      await b.saveTokens({ userId, provider, accessToken: "at-new", refreshToken: "rt-new", expiresIn: 3600 });
+      gate.resolve({ accessToken: "at-2", refreshToken: "rt-2", expiresIn: 3600 });
+      expect(await pending).toMatchObject({ status: "fulfilled", value: { accessToken: "at-new", refreshToken: "rt-new" } });
+      expect(await b.getTokens(userId, provider)).toMatchObject({ status: "active", accessToken: "at-new", refreshToken: "rt-new" });
+      expect(refresh).toHaveBeenCalledTimes(1);
+    });
+
+    it("a saveTokens during a failing refresh wins: the new tokens stay active, not refresh_failed", async () => {
+      const { b, userId, gate, refresh, pending } = await refreshInFlight(k);
+      await b.saveTokens({ userId, provider, accessToken: "at-new", refreshToken: "rt-new", expiresIn: 3600 });
+      gate.reject(new Error("invalid_grant"));
+      expect(await pending).toMatchObject({ status: "fulfilled", value: { accessToken: "at-new" } });
+      expect(await b.getTokens(userId, provider)).toMatchObject({ status: "active", accessToken: "at-new", refreshToken: "rt-new", lastError: null });
+      expect(refresh).toHaveBeenCalledTimes(1);
+    });
+
     it("a refresher whose lock expired cannot overwrite the tokens of the one that took over", async () => {
-      const { b, userId, gate, pending } = await refreshInFlight();
+      const { b, userId, gate, pending } = await refreshInFlight(k);
       k.clock.advance(LOCK_TTL_MS);
       const takeover = vi.fn(async () => ({ accessToken: "at-b", refreshToken: "rt-b", expiresIn: 3600 }));
       await expect(b.getValidAccessToken(userId, provider, { refresh: takeover })).resolves.toMatchObject({ accessToken: "at-b" });
@@ -65,7 +69,7 @@ export function registerRaceCases(k: KitContext): void {
     });
 
     it("a refresher whose lock expired cannot mark the fresh tokens of the one that took over refresh_failed", async () => {
-      const { b, userId, gate, pending } = await refreshInFlight();
+      const { b, userId, gate, pending } = await refreshInFlight(k);
       k.clock.advance(LOCK_TTL_MS);
       const takeover = vi.fn(async () => ({ accessToken: "at-b", refreshToken: "rt-b", expiresIn: 3600 }));
       await b.getValidAccessToken(userId, provider, { refresh: takeover });
