@@ -116,10 +116,13 @@ describe.each(stores)("durability (%s store)", (_, makeStore) => {
     expect(sent).toEqual([]);
     const resumed = await engine.resume(paused.runId);
     expect(resumed).toMatchObject({ status: "success", outputs: { tag: { tagged: "c-1" } } });
+    // Both checks ask for the same thing: this run's node with this input (what an approval is bound to).
+    const request = { method: "RUN", path: `/runs/${paused.runId}/nodes/tag`, digest: expect.stringMatching(/^sha256:[\w-]{43}$/) };
     expect(seen).toEqual([
-      { agentId: "agent-7", action: "crm.tag", complexity: 3, feature: "crm" },
-      { agentId: "agent-7", action: "crm.tag", complexity: 3, feature: "crm" },
+      { agentId: "agent-7", action: "crm.tag", complexity: 3, feature: "crm", request },
+      { agentId: "agent-7", action: "crm.tag", complexity: 3, feature: "crm", request },
     ]);
+    expect((seen[0] as { request: { digest: string } }).request.digest).toBe((seen[1] as { request: { digest: string } }).request.digest);
     const denied = await engine.run(def, { id: "c-2" }, { agentId: "agent-7" });
     expect(denied.status).toBe("failed");
     expect(denied.nodes.tag?.error).toMatchObject({
@@ -127,6 +130,56 @@ describe.each(stores)("durability (%s store)", (_, makeStore) => {
       status: 403,
       message: '[@atom/workflow-engine] action "crm.tag" denied: policy P1',
     });
+  });
+
+  it("ends a resumed run failed when a node failed without an error edge while it was paused, and starts no new node", async () => {
+    const store = makeStore();
+    let reject: (error: Error) => void = () => undefined;
+    const charge = defineNode({
+      type: "charge",
+      config: z.object({}),
+      execute: () => new Promise((_, fail) => (reject = fail)),
+    });
+    const governance: GovernanceChecker = {
+      check: async ({ approvalId }) => {
+        if (approvalId === "p-1") return { outcome: "allow", reason: "approved" };
+        // `charge` fails once this answer has paused the run (a macrotask runs after the pause's microtasks).
+        setImmediate(() => reject(new Error("card declined")));
+        return { outcome: "approval_required", reason: "needs a human", proposalId: "p-1" };
+      },
+    };
+    const engine = createWorkflowEngine({ store, governance, nodes: [charge] });
+    const posted: unknown[] = [];
+    engine.registerAction("ledger.post", {
+      input: z.object({ note: z.string() }),
+      complexity: 1,
+      execute: async ({ input }) => {
+        posted.push(input.note);
+        return { ok: true };
+      },
+    });
+    const def: WorkflowDefinition = {
+      id: "pay",
+      version: 1,
+      nodes: [
+        { id: "charge", type: "charge", config: {} },
+        { id: "afterCharge", type: "action", config: { action: "ledger.post", input: { note: "charged" } } },
+        { id: "approve", type: "action", config: { action: "ledger.post", input: { note: "approved" } } },
+        { id: "done", type: "transform", config: { operation: "extract", path: "" } },
+      ],
+      edges: [
+        { from: "charge", to: "afterCharge" },
+        { from: "approve", to: "done" },
+      ],
+    };
+    const paused = await engine.run(def, {}, { agentId: "agent-1" });
+    expect(paused).toMatchObject({ status: "paused", pendingApproval: { nodeId: "approve" }, nodes: { charge: { status: "failed" } } });
+
+    const resumed = await engine.resume(paused.runId, { approvals: { approve: "p-1" } });
+    expect(resumed).toMatchObject({ status: "failed", error: { code: "INTERNAL_ERROR" } });
+    expect(Object.keys(resumed.nodes)).toEqual(["charge"]);
+    expect(posted).toEqual([]);
+    expect(await store.getRun(paused.runId)).toMatchObject({ status: "failed", error: { code: "INTERNAL_ERROR" } });
   });
 
   it("refuses unknown runs", async () => {
