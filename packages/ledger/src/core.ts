@@ -11,7 +11,20 @@ import {
   LedgerTransactionManagedError,
   LedgerTransactionNotFoundError,
 } from "./errors.js";
-import { accountSchema, postSchema, reverseSchema, statementSchema } from "./schemas.js";
+import { MAX_AMOUNT } from "./money.js";
+import {
+  accountArgumentSchema,
+  accountSchema,
+  asOfSchema,
+  assertionSchema,
+  isStorableDate,
+  postSchema,
+  reverseSchema,
+  sourceRefSchema,
+  statementSchema,
+  transactionIdSchema,
+} from "./schemas.js";
+import { type ScopeLifetime, scopeLifetime } from "./scope-lifetime.js";
 import type {
   Account,
   AccountBalance,
@@ -67,7 +80,10 @@ export interface Statement {
   nextCursor: string | null;
 }
 
-/** The posting operations available inside one storage transaction (what `Ledger.withTransaction` hands its callback). */
+/**
+ * The posting operations available inside one storage transaction (what `Ledger.withTransaction` hands its
+ * callback). Usable only while the callback runs: afterwards every call is refused with `LEDGER_SCOPE_CLOSED`.
+ */
 export interface LedgerScope {
   /** Posts a balanced transaction (see `Ledger.post`). */
   post(input: PostInput): Promise<Transaction>;
@@ -109,8 +125,10 @@ export interface PostingOperations {
    */
   post(input: PostInput, options?: LedgerCallOptions): Promise<Transaction>;
   /**
-   * Posts the mirror of a transaction, linked to it. A transaction is reversed at most once; reversals and the
-   * transactions the invoice operations posted (`LEDGER_TRANSACTION_MANAGED`: void the invoice instead) cannot be.
+   * Posts the mirror of a transaction, linked to it, effective now — or at the original's `effectiveAt` when that is
+   * later, so a reversal never takes effect before what it reverses. A transaction is reversed at most once;
+   * reversals and the transactions the invoice operations posted (`LEDGER_TRANSACTION_MANAGED`: void the invoice
+   * instead) cannot be.
    * @throws ValidationError naming `reason` when it is missing
    */
   reverse(transactionId: string, options: { reason: string } & LedgerCallOptions): Promise<Transaction>;
@@ -127,6 +145,12 @@ export interface PostingOperations {
   /**
    * Runs several operations in one storage transaction: all of them commit, or none (when `fn` throws). The scope
    * offers the posting operations only; balances change by posting, never directly.
+   *
+   * The transaction ends only once every scope call `fn` started has settled, awaited or not; a scope call made
+   * after `fn` returned or threw is refused with `LEDGER_SCOPE_CLOSED` and writes nothing. On Postgres, a scope call
+   * the database failed (a `DATABASE_ERROR` to `fn`) aborts the transaction: if `fn` catches it and returns,
+   * nothing is committed and `withTransaction` rejects with `TRANSACTION_ABORTED` (from `@atom/sql`).
+   * @throws LedgerScopeClosedError, TransactionAbortedError, and what `fn` throws
    */
   withTransaction<T>(fn: (scope: LedgerScope) => Promise<T>, options?: LedgerCallOptions): Promise<T>;
 }
@@ -161,7 +185,8 @@ function decodeCursor(cursor: string): { effectiveAt: Date; seq: bigint } {
   try {
     const [at, seq] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [string, string];
     const effectiveAt = new Date(at);
-    if (Number.isNaN(effectiveAt.getTime()) || !/^\d+$/.test(seq)) throw new Error("bad cursor");
+    // Only positions a storage can hold: a storable date and a seq within Postgres' bigint.
+    if (!isStorableDate(effectiveAt) || !/^\d{1,19}$/.test(seq) || BigInt(seq) > MAX_AMOUNT) throw new Error("bad cursor");
     return { effectiveAt, seq: BigInt(seq) };
   } catch {
     throw new ValidationError({ field: "cursor", message: "[@atom/ledger] statement: cursor is not one this ledger issued" });
@@ -199,6 +224,22 @@ function sameAccount(stored: AccountBalance, wanted: Account): boolean {
 /** Balance from the stored one, minus what entries effective after `asOf` contributed. */
 function balanceAsOf(account: AccountBalance, later: EntryTotals | undefined): bigint {
   return later ? account.balance - balanceFromTotals(account.type, later) : account.balance;
+}
+
+/** The validated account code of a positional argument. @throws {ValidationError} naming `account` */
+function accountArgument(account: unknown, operation: string): string {
+  return parseInput(accountArgumentSchema, { account }, `[@atom/ledger] ${operation}`).account;
+}
+
+/** The validated `asOf` of a read's options (without `client`). @throws {ValidationError} naming `asOf` or an unknown key */
+function asOfOption(options: unknown, operation: string): Date | undefined {
+  return parseInput(asOfSchema, options ?? {}, `[@atom/ledger] ${operation}`).asOf;
+}
+
+/** The validated id and reason of a reversal. @throws {ValidationError} naming `transactionId`, `reason` or an unknown key */
+function reversalArguments(transactionId: unknown, options: unknown): { transactionId: string; reason: string } {
+  const id = parseInput(transactionIdSchema, { transactionId }, "[@atom/ledger] reverse").transactionId;
+  return { transactionId: id, reason: parseInput(reverseSchema, options ?? {}, "[@atom/ledger] reverse").reason };
 }
 
 /** @internal Builds the posting core. Every other layer uses only its operations. */
@@ -247,8 +288,10 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
   const callerKey = (input: z.output<typeof postSchema>): ScopedKey | null =>
     input.idempotencyKey === undefined ? null : { scope: "caller", key: input.idempotencyKey };
 
+  /** The mirror of `original`, effective now, or at the original's `effectiveAt` when that is later (never before it). */
   const reversalInput = (original: StoredTransaction, reason: string): z.output<typeof postSchema> => ({
     description: `Reversal of ${original.id}: ${reason}`,
+    ...(original.effectiveAt.getTime() > clock().getTime() ? { effectiveAt: new Date(original.effectiveAt) } : {}),
     entries: original.entries.map((e) => ({ account: e.account, side: e.side === "debit" ? "credit" : "debit", amount: e.amount, currency: e.currency })),
     ...(original.sourceRef ? { sourceRef: original.sourceRef } : {}),
     metadata: { reverses: original.id, reason },
@@ -273,30 +316,54 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
     return balanceAsOf(account, (await tx.totalsAfter(clock(), code)).get(code));
   };
 
-  const scope = (tx: LedgerStorageTx): LedgerScope => ({
-    post: async (input) => {
-      const parsed = parseInput(postSchema, input, "[@atom/ledger] post");
-      return (await postIn(tx, parsed, callerKey(parsed))).transaction;
-    },
-    reverse: async (transactionId, options) => {
-      const { reason } = parseInput(reverseSchema, options ?? {}, "[@atom/ledger] reverse");
-      return reverseIn(tx, transactionId, reason, false);
-    },
-    balance: (account, options) => readBalance(tx, account, options?.asOf),
-    createAccount: async (input) => createIn(tx, parseInput(accountSchema, input, "[@atom/ledger] createAccount")),
-    transactionsBySource: async (type, id) => (await tx.transactionsBySource({ type, id })).map(publicTransaction),
+  const transactionsBySourceIn = async (tx: LedgerStorageTx, type: unknown, id: unknown): Promise<Transaction[]> => {
+    const source = parseInput(sourceRefSchema, { type, id }, "[@atom/ledger] transactionsBySource");
+    return (await tx.transactionsBySource(source)).map(publicTransaction);
+  };
+
+  const scope = (tx: LedgerStorageTx, life: ScopeLifetime): LedgerScope => ({
+    post: (input) =>
+      life.operation(async () => {
+        const parsed = parseInput(postSchema, input, "[@atom/ledger] post");
+        return (await postIn(tx, parsed, callerKey(parsed))).transaction;
+      }),
+    reverse: (transactionId, options) =>
+      life.operation(async () => {
+        const { transactionId: id, reason } = reversalArguments(transactionId, options);
+        return reverseIn(tx, id, reason, false);
+      }),
+    balance: (account, options) => life.operation(async () => readBalance(tx, accountArgument(account, "balance"), asOfOption(options, "balance"))),
+    createAccount: (input) => life.operation(async () => createIn(tx, parseInput(accountSchema, input, "[@atom/ledger] createAccount"))),
+    transactionsBySource: (type, id) => life.operation(() => transactionsBySourceIn(tx, type, id)),
   });
 
-  const managedScope = (tx: LedgerStorageTx): ManagedScope => ({
-    ...scope(tx),
-    postManaged: async (key, input) => postIn(tx, parseInput(postSchema, input, "[@atom/ledger] post"), { scope: "ledger", key }),
-    findManaged: async (key) => {
-      const found = await tx.findByIdempotencyKey({ scope: "ledger", key });
-      return found && publicTransaction(found);
-    },
-    reverseManaged: (transactionId, reason) => reverseIn(tx, transactionId, reason, true),
+  const managedScope = (tx: LedgerStorageTx, life: ScopeLifetime): ManagedScope => ({
+    ...scope(tx, life),
+    postManaged: (key, input) => life.operation(async () => postIn(tx, parseInput(postSchema, input, "[@atom/ledger] post"), { scope: "ledger", key })),
+    findManaged: (key) =>
+      life.operation(async () => {
+        const found = await tx.findByIdempotencyKey({ scope: "ledger", key });
+        return found && publicTransaction(found);
+      }),
+    reverseManaged: (transactionId, reason) => life.operation(() => reverseIn(tx, transactionId, reason, true)),
     records: tx,
   });
+
+  /**
+   * Runs `fn` with a scope on one storage transaction. The transaction ends only once the operations `fn` started
+   * have settled (awaited or not), and the scope refuses any call after that.
+   */
+  const within = <S, T>(make: (tx: LedgerStorageTx, life: ScopeLifetime) => S, fn: (scope: S) => Promise<T>, options?: LedgerCallOptions): Promise<T> =>
+    guard(() =>
+      run(async (tx) => {
+        const life = scopeLifetime();
+        try {
+          return await fn(make(life.guard(tx), life));
+        } finally {
+          await life.settle();
+        }
+      }, options),
+    );
 
   /** One try, and a second when a concurrent writer won a unique key (the second sees its row and answers from it). */
   const once = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -328,15 +395,22 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
     },
     post,
     reverse: async (transactionId, options) => {
-      const { reason } = parseInput(reverseSchema, options ?? {}, "[@atom/ledger] reverse");
-      const client = options?.client;
-      return guard(() => once(() => run((tx) => reverseIn(tx, transactionId, reason, false), { client })));
+      const { client, ...rest }: Partial<typeof options> = options ?? {};
+      const { transactionId: id, reason } = reversalArguments(transactionId, rest);
+      return guard(() => once(() => run((tx) => reverseIn(tx, id, reason, false), { client })));
     },
-    balance: (account, opts = {}) => guard(() => run((tx) => readBalance(tx, account, opts.asOf), opts)),
-    trialBalance: (opts = {}) =>
-      guard(() =>
+    balance: async (account, opts = {}) => {
+      const { client, ...rest } = opts;
+      const code = accountArgument(account, "balance");
+      const asOf = asOfOption(rest, "balance");
+      return guard(() => run((tx) => readBalance(tx, code, asOf), { client }));
+    },
+    trialBalance: async (opts = {}) => {
+      const { client, ...rest } = opts;
+      const asOf = asOfOption(rest, "trialBalance");
+      return guard(() =>
         run(async (tx) => {
-          const later = await tx.totalsAfter(opts.asOf ?? clock());
+          const later = await tx.totalsAfter(asOf ?? clock());
           const rows: TrialBalanceRow[] = [];
           const totals: TrialBalance["totals"] = {};
           for (const account of await tx.listAccounts()) {
@@ -351,10 +425,12 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
             totals[account.currency] = total;
           }
           return { rows, totals, balanced: Object.values(totals).every((t) => t.debit === t.credit) };
-        }, opts),
-      ),
-    async statement(code, opts = {}) {
+        }, { client }),
+      );
+    },
+    async statement(account, opts = {}) {
       const { client, ...paging } = opts;
+      const code = accountArgument(account, "statement");
       const { from, to, cursor, limit } = parseInput(statementSchema, paging, "[@atom/ledger] statement");
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       return guard(() =>
@@ -374,20 +450,23 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
         }, { client }),
       );
     },
-    transactionsBySource: (type, id, options) => guard(() => run((tx) => scope(tx).transactionsBySource(type, id), options)),
+    transactionsBySource: async (type, id, options) => guard(() => run((tx) => transactionsBySourceIn(tx, type, id), options)),
     async assertBalance(account, expected, opts = {}) {
-      const actual = await guard(() => run((tx) => readBalance(tx, account, opts.asOf), opts));
-      if (actual !== expected) {
+      const { client, ...rest } = opts;
+      const checked = parseInput(assertionSchema, { account, expected }, "[@atom/ledger] assertBalance");
+      const asOf = asOfOption(rest, "assertBalance");
+      const actual = await guard(() => run((tx) => readBalance(tx, checked.account, asOf), { client }));
+      if (actual !== checked.expected) {
         throw new LedgerBalanceAssertionError({
-          account,
-          expected: expected.toString(),
+          account: checked.account,
+          expected: checked.expected.toString(),
           actual: actual.toString(),
-          ...(opts.asOf ? { asOf: opts.asOf.toISOString() } : {}),
+          ...(asOf ? { asOf: asOf.toISOString() } : {}),
         });
       }
     },
-    withTransaction: (fn, options) => guard(() => run((tx) => fn(scope(tx)), options)),
-    managed: (fn, options) => guard(() => run((tx) => fn(managedScope(tx)), options)),
+    withTransaction: (fn, options) => within(scope, fn, options),
+    managed: (fn, options) => within(managedScope, fn, options),
     guard,
   };
 }

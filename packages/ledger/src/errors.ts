@@ -235,3 +235,16 @@ export const LedgerImmutableError = defineError({
   status: 409,
   message: () => "[@atom/ledger] posted entries and transactions are append-only, and balances change only by posting",
 });
+
+/**
+ * `LEDGER_SCOPE_CLOSED` (500): a `withTransaction` scope was used after its callback returned (or threw). The
+ * transaction has committed or rolled back by then, so the call would write outside it; it is refused and writes
+ * nothing. Use the scope only inside the callback, and await its calls there.
+ */
+export const LedgerScopeClosedError = defineError({
+  code: "LEDGER_SCOPE_CLOSED",
+  status: 500,
+  message: () =>
+    "[@atom/ledger] withTransaction: the scope was used after its callback returned and its transaction ended; " +
+    "nothing was written (use the scope only inside the callback, and await its calls)",
+});

@@ -49,6 +49,7 @@ export {
   LedgerNothingDeferredError,
   LedgerRecognitionScheduledError,
   LedgerRevenueRecognizedError,
+  LedgerScopeClosedError,
   LedgerTransactionManagedError,
   LedgerTransactionNotFoundError,
   LedgerUnbalancedError,

@@ -2,13 +2,14 @@ import { InvoiceNotFoundError, InvoiceStateError } from "./errors.js";
 import type { ManagedScope } from "./core.js";
 import { type InvoiceSource, readInvoice } from "./invoice-source.js";
 import { recognitionAccount } from "./recognition-accounts.js";
-import type { Invoice } from "./types.js";
+import type { Invoice, Transaction } from "./types.js";
 
 /** @internal The keys the invoice operations post with, in the ledger's own namespace (never the caller's). */
 export const invoiceKeys = {
   deferral: (id: string) => `invoice:${id}:deferral`,
   recognition: (id: string) => `invoice:${id}:recognition`,
   period: (id: string, period: number) => `invoice:${id}:recognition:${period}`,
+  voiding: (id: string) => `invoice:${id}:void`,
 };
 
 /** @internal An invoice's deferred sub-ledger: what was credited to its deferred account, and what is left. */
@@ -49,4 +50,32 @@ export async function loadInvoice(source: InvoiceSource, scope: ManagedScope, id
   if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
   if (invoice.status === "VOID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation });
   return invoice;
+}
+
+/**
+ * Cancels what a voided invoice still has deferred, never more: the exact reversal of its deferral when its
+ * sub-ledger still holds all of it; after a credit note (or anything else posted with its `sourceRef`) drew part of
+ * it, Dr `2200-<cur>` / Cr the deferral's debit account for the rest only; nothing once nothing is left. The shared
+ * deferred revenue account then keeps every other invoice's part.
+ * @internal
+ */
+export async function cancelDeferral(scope: ManagedScope, invoice: Invoice, deferral: Transaction): Promise<void> {
+  const deferredCode = recognitionAccount("deferredRevenue", invoice.currency).code;
+  const deferred = deferral.entries.find((e) => e.side === "credit" && e.account === deferredCode);
+  const debited = deferral.entries.find((e) => e.side === "debit");
+  if (!deferred || !debited) return;
+  const { outstanding } = await deferredBalance(scope, invoice);
+  if (outstanding >= deferred.amount) {
+    await scope.reverseManaged(deferral.id, `invoice ${invoice.id} voided`);
+    return;
+  }
+  if (outstanding <= 0n) return;
+  await scope.postManaged(invoiceKeys.voiding(invoice.id), {
+    description: `Invoice ${invoice.id} voided: the deferred revenue it still holds`,
+    sourceRef: { type: "invoice", id: invoice.id },
+    entries: [
+      { account: deferredCode, side: "debit", amount: outstanding, currency: invoice.currency },
+      { account: debited.account, side: "credit", amount: outstanding, currency: invoice.currency },
+    ],
+  });
 }

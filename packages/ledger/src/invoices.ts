@@ -9,10 +9,10 @@ import {
   LedgerRecognitionScheduledError,
   LedgerRevenueRecognizedError,
 } from "./errors.js";
-import { deferredBalance, invoiceKeys, loadInvoice } from "./invoice-ledger.js";
+import { cancelDeferral, deferredBalance, invoiceKeys, loadInvoice } from "./invoice-ledger.js";
 import { type InvoiceSource, readInvoice, sourceContext } from "./invoice-source.js";
 import { recognitionAccount } from "./recognition-accounts.js";
-import { invoiceSchema } from "./schemas.js";
+import { invoiceIdSchema, invoiceSchema } from "./schemas.js";
 import type { Invoice, LedgerCallOptions, Transaction } from "./types.js";
 
 /** Input of {@link InvoiceOperations.createInvoice}. */
@@ -35,8 +35,10 @@ export interface InvoiceOperations {
   /** @throws InvoiceNotFoundError */
   getInvoice(id: string, options?: LedgerCallOptions): Promise<Invoice>;
   /**
-   * Marks a DRAFT or OPEN invoice VOID. An outstanding deferral is reversed in the same transaction (exactly what
-   * was posted: Cr 1200/1000, Dr 2200 in the invoice's currency).
+   * Marks a DRAFT or OPEN invoice VOID, cancelling in the same transaction what its deferred sub-ledger still
+   * holds, never more: the exact reversal of its deferral (Dr 2200 / Cr 1200 or 1000, in the invoice's currency)
+   * when all of it is left; after a credit note drew part of it, Dr 2200 / Cr the same account for the rest only;
+   * nothing when nothing is left. Another invoice's deferred revenue is never touched.
    * @throws InvoiceStateError for a PAID or VOID invoice, LedgerRecognitionScheduledError for a scheduled one,
    *   LedgerRevenueRecognizedError once revenue is recognized (issue a credit note instead) — all 409, writing nothing
    */
@@ -44,8 +46,9 @@ export interface InvoiceOperations {
   /**
    * Records a service billed or paid in advance, in the invoice's currency: Dr `1200-<cur>` Accounts Receivable
    * (`via: "receivable"`) or Dr `1000-<cur>` Cash (`via: "cash"`), Cr `2200-<cur>` Deferred Revenue, for the
-   * invoice amount. Once per invoice; the accounts are created on first use.
-   * @throws ValidationError naming `via` for anything but `receivable` or `cash`
+   * invoice amount. Once per invoice; the accounts are created on first use. A repeat with the same `via` returns
+   * the first deferral (`repeated: true`); one with the other `via` is refused (`INVOICE_STATE_INVALID`).
+   * @throws ValidationError naming `via` for anything but `receivable` or `cash`; InvoiceStateError for the other `via`
    */
   recordDeferral(invoiceId: string, options: { via: "receivable" | "cash" } & LedgerCallOptions): Promise<InvoicePosting>;
   /**
@@ -58,7 +61,12 @@ export interface InvoiceOperations {
   recognizeRevenue(invoiceId: string, options?: LedgerCallOptions): Promise<InvoicePosting>;
 }
 
-const deferralOptions = z.object({ via: z.enum(["receivable", "cash"]) });
+const deferralOptions = z.strictObject({ via: z.enum(["receivable", "cash"]) });
+
+/** The validated invoice id of a positional argument. @throws {ValidationError} naming `invoiceId` */
+function invoiceIdArgument(id: unknown, operation: string): string {
+  return parseInput(invoiceIdSchema, { invoiceId: id }, `[@atom/ledger] ${operation}`).invoiceId;
+}
 
 /** @internal Builds the invoice operations on the posting core. */
 export function invoiceOperations(core: PostingCore, clock: () => Date, isUniqueViolation: (error: unknown) => boolean, source: InvoiceSource): InvoiceOperations {
@@ -85,33 +93,44 @@ export function invoiceOperations(core: PostingCore, clock: () => Date, isUnique
       }
       return invoice;
     },
-    getInvoice: (id, options) =>
-      core.managed(async (scope) => {
+    getInvoice: async (raw, options) => {
+      const id = invoiceIdArgument(raw, "getInvoice");
+      return core.managed(async (scope) => {
         const invoice = await readInvoice(source, scope.records, id, false);
         if (!invoice) throw new InvoiceNotFoundError({ invoiceId: id });
         return invoice;
-      }, options),
-    voidInvoice: (id, options) =>
-      core.managed(async (scope) => {
+      }, options);
+    },
+    voidInvoice: async (raw, options) => {
+      const id = invoiceIdArgument(raw, "voidInvoice");
+      return core.managed(async (scope) => {
         const invoice = await loadInvoice(source, scope, id, "void");
         if (invoice.status === "PAID") throw new InvoiceStateError({ invoiceId: id, status: invoice.status, operation: "void" });
         if (await scope.records.getSchedule(id)) throw new LedgerRecognitionScheduledError({ invoiceId: id, operation: "void it" });
         if (await scope.findManaged(invoiceKeys.recognition(id))) throw new LedgerRevenueRecognizedError({ invoiceId: id, operation: "void it" });
         const deferral = await scope.findManaged(invoiceKeys.deferral(id));
-        if (deferral) await scope.reverseManaged(deferral.id, `invoice ${id} voided`);
+        if (deferral) await cancelDeferral(scope, invoice, deferral);
         await source.setInvoiceStatus(id, "VOID", sourceContext(scope.records));
-        return { ...invoice, status: "VOID" };
-      }, options),
-    async recordDeferral(invoiceId, options) {
-      const { via } = parseInput(deferralOptions, { via: options?.via }, "[@atom/ledger] recordDeferral");
+        return { ...invoice, status: "VOID" as const };
+      }, options);
+    },
+    async recordDeferral(raw, options) {
+      const invoiceId = invoiceIdArgument(raw, "recordDeferral");
+      const { client, ...rest }: Partial<typeof options> = options ?? {};
+      const { via } = parseInput(deferralOptions, rest, "[@atom/ledger] recordDeferral");
       return core.managed(async (scope) => {
         const invoice = await loadInvoice(source, scope, invoiceId, "record a deferral");
+        const debit = recognitionAccount(via, invoice.currency);
         const previous = await scope.findManaged(invoiceKeys.deferral(invoiceId));
-        if (previous) return { invoice, transaction: previous, repeated: true };
+        if (previous) {
+          const debited = previous.entries.find((e) => e.side === "debit")?.account;
+          if (debited === debit.code) return { invoice, transaction: previous, repeated: true };
+          const other = via === "cash" ? "receivable" : "cash";
+          throw new InvoiceStateError({ invoiceId, status: invoice.status, operation: `record a deferral via ${via}: its deferral was recorded via ${other}` });
+        }
         if (await scope.findManaged(invoiceKeys.recognition(invoiceId))) {
           throw new InvoiceStateError({ invoiceId, status: invoice.status, operation: "defer revenue already recognized" });
         }
-        const debit = recognitionAccount(via, invoice.currency);
         const deferred = recognitionAccount("deferredRevenue", invoice.currency);
         for (const account of [debit, deferred]) await scope.createAccount(account);
         const { transaction } = await scope.postManaged(invoiceKeys.deferral(invoiceId), {
@@ -123,10 +142,11 @@ export function invoiceOperations(core: PostingCore, clock: () => Date, isUnique
           ],
         });
         return { invoice, transaction, repeated: false };
-      }, options?.client === undefined ? {} : { client: options.client });
+      }, client === undefined ? {} : { client });
     },
-    recognizeRevenue: (invoiceId, options) =>
-      core.managed(async (scope) => {
+    recognizeRevenue: async (raw, options) => {
+      const invoiceId = invoiceIdArgument(raw, "recognizeRevenue");
+      return core.managed(async (scope) => {
         const invoice = await loadInvoice(source, scope, invoiceId, "recognize revenue");
         const previous = await scope.findManaged(invoiceKeys.recognition(invoiceId));
         if (previous) return { invoice, transaction: previous, repeated: true };
@@ -158,6 +178,7 @@ export function invoiceOperations(core: PostingCore, clock: () => Date, isUnique
         const status = invoice.status === "DRAFT" ? "OPEN" : invoice.status;
         if (status !== invoice.status) await source.setInvoiceStatus(invoiceId, status, sourceContext(scope.records));
         return { invoice: { ...invoice, status }, transaction, repeated: false };
-      }, options),
+      }, options);
+    },
   };
 }

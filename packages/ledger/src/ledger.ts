@@ -19,7 +19,7 @@ export interface LedgerOptions {
 /** A double-entry ledger with invoices; see {@link createLedger}. */
 export interface Ledger extends PostingOperations, InvoiceOperations, RecognitionScheduleOperations {}
 
-const ledgerOptionsSchema = z.object({
+const ledgerOptionsSchema = z.strictObject({
   storage: z.custom<LedgerStorage>(
     (v) => typeof (v as LedgerStorage | null)?.transaction === "function" && typeof (v as LedgerStorage).isUniqueViolation === "function",
     "must implement transaction and isUniqueViolation",

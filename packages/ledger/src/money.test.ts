@@ -60,3 +60,20 @@ describe("currencyExponent (complete ISO 4217 table)", () => {
     expect(money("1.234", "IQD")).toEqual({ amount: 1234n, currency: "IQD" });
   });
 });
+
+describe("formatMoney", () => {
+  it.each([12.5, Number.NaN, 1e21, -0, "abc", null])("refuses %s, which is not a bigint amount", (amount) => {
+    expect(() => formatMoney(amount as never, "USD")).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "amount" }) }),
+    );
+  });
+
+  it.each([
+    [1234n, "USD", "12.34"],
+    [-5n, "BHD", "-0.005"],
+    [5000n, "JPY", "5000"],
+    [0n, "USD", "0.00"],
+  ])("formats %s %s as %s", (amount, currency, text) => {
+    expect(formatMoney(amount, currency)).toBe(text);
+  });
+});

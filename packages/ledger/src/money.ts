@@ -60,9 +60,15 @@ export function money(value: string, currency: string): Money {
   return { amount, currency };
 }
 
-/** Formats minor units as a decimal string: `formatMoney(1234n, "USD")` is `"12.34"`; negatives keep their sign. */
+/**
+ * Formats minor units as a decimal string: `formatMoney(1234n, "USD")` is `"12.34"`; negatives keep their sign.
+ * @throws {ValidationError} naming `amount` when it is not a `bigint` (a number such as `12.5` has no exact minor units)
+ */
 export function formatMoney(amount: bigint, currency: string): string {
   const exponent = currencyExponent(currency);
+  if (typeof amount !== "bigint") {
+    throw new ValidationError({ field: "amount", message: `[@atom/ledger] formatMoney: amount must be a bigint of minor units such as 1234n, not ${typeof amount}` });
+  }
   const negative = amount < 0n;
   const digits = (negative ? -amount : amount).toString().padStart(exponent + 1, "0");
   const whole = exponent === 0 ? digits : digits.slice(0, -exponent);

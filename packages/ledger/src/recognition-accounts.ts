@@ -1,3 +1,5 @@
+import { ValidationError } from "@atom/errors";
+import { currencyExponent } from "./money.js";
 import type { Account, AccountType } from "./types.js";
 
 /**
@@ -33,8 +35,16 @@ export interface RecognitionAccount {
 /**
  * The account a kind of recognition account has in a currency: `recognitionAccount("deferredRevenue", "JPY")` is
  * `{ code: "2200-JPY", name: "Deferred Revenue (JPY)", type: "liability", currency: "JPY", allowNegative: false }`.
+ * @throws {ValidationError} naming `kind` for an unknown kind, or `currency` for a code that is not ISO 4217
  */
 export function recognitionAccount(kind: keyof typeof RECOGNITION_ACCOUNTS, currency: string): Account {
+  if (typeof kind !== "string" || !Object.hasOwn(RECOGNITION_ACCOUNTS, kind)) {
+    throw new ValidationError({
+      field: "kind",
+      message: `[@atom/ledger] recognitionAccount: kind must be one of ${Object.keys(RECOGNITION_ACCOUNTS).join(", ")}`,
+    });
+  }
+  currencyExponent(currency);
   const base = RECOGNITION_ACCOUNTS[kind];
   return { code: `${base.code}-${currency}`, name: `${base.name} (${currency})`, type: base.type, currency, allowNegative: false };
 }

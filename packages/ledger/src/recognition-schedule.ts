@@ -6,6 +6,7 @@ import { deferredBalance, invoiceKeys, loadInvoice } from "./invoice-ledger.js";
 import { type InvoiceSource, readInvoice, sourceContext } from "./invoice-source.js";
 import { countPeriods, MAX_PERIODS, periodAmount, periodBoundary, type RecognitionPeriod } from "./periods.js";
 import { recognitionAccount } from "./recognition-accounts.js";
+import { dateSchema, isStorableDate, textSchema } from "./schemas.js";
 import type { DueSchedule, LedgerCallOptions, RecognitionSchedule, Transaction } from "./types.js";
 
 /** Options of {@link RecognitionScheduleOperations.scheduleRecognition}. */
@@ -87,16 +88,18 @@ export interface RecognitionScheduleOperations {
   getSchedule(invoiceId: string, options?: LedgerCallOptions): Promise<RecognitionSchedule | null>;
 }
 
-const invoiceIdSchema = z.string().min(1).max(64);
+const invoiceIdSchema = textSchema(1, 64);
 
-const scheduleSchema = z.object({
+const invoiceArgumentSchema = z.strictObject({ invoiceId: invoiceIdSchema });
+
+const scheduleSchema = z.strictObject({
   invoiceId: invoiceIdSchema,
-  start: z.date(),
-  end: z.date(),
+  start: dateSchema,
+  end: dateSchema,
   period: z.enum(["day", "month"]),
 });
 
-const runSchema = z.object({ asOf: z.date(), limit: z.number().int().min(1).max(10_000).default(100), cursor: z.string().max(300).optional() });
+const runSchema = z.strictObject({ asOf: dateSchema, limit: z.number().int().min(1).max(10_000).default(100), cursor: z.string().max(300).optional() });
 
 function encodeCursor(position: DueSchedule): string {
   return Buffer.from(JSON.stringify([position.nextDueAt.toISOString(), position.invoiceId])).toString("base64url");
@@ -106,7 +109,7 @@ function decodeCursor(cursor: string): DueSchedule {
   try {
     const [at, invoiceId] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [unknown, unknown];
     const nextDueAt = new Date(String(at));
-    if (typeof at !== "string" || Number.isNaN(nextDueAt.getTime()) || typeof invoiceId !== "string") throw new Error("bad cursor");
+    if (typeof at !== "string" || !isStorableDate(nextDueAt) || typeof invoiceId !== "string") throw new Error("bad cursor");
     return { invoiceId, nextDueAt };
   } catch {
     throw new ValidationError({ field: "cursor", message: "[@atom/ledger] runRecognition: cursor is not one this ledger issued" });
@@ -228,7 +231,7 @@ export function recognitionScheduleOperations(core: PostingCore, clock: () => Da
     },
 
     async getSchedule(invoiceId, options) {
-      const id = parseInput(invoiceIdSchema, invoiceId, "[@atom/ledger] getSchedule");
+      const id = parseInput(invoiceArgumentSchema, { invoiceId }, "[@atom/ledger] getSchedule").invoiceId;
       return (await core.managed((scope) => scope.records.getSchedule(id), options)) ?? null;
     },
   };

@@ -1,4 +1,5 @@
-import type { PGliteLike, PgPoolLike, PooledClient, Queryable, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
+import { isInFailedTransaction, TransactionAbortedError } from "./transaction-errors.js";
+import type { DriverResult, PGliteLike, PgPoolLike, PooledClient, Queryable, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
 
 const RETRYABLE = new Set(["40001", "40P01"]);
 
@@ -33,24 +34,53 @@ async function runScript(db: Queryable, script: string): Promise<void> {
 
 let savepointCounter = 0;
 
+/**
+ * @internal Sends `COMMIT` (with `before`, parameterless statements sent in the same message, if any) and throws
+ * `TRANSACTION_ABORTED` when Postgres rolled back instead: `pg` answers the `COMMIT` of an aborted transaction with a
+ * `ROLLBACK` command tag and no error, and a statement sent before it fails with SQLSTATE 25P02.
+ * @returns the results of the statements in `before`, in order
+ */
+export async function commit(client: Queryable, before?: string): Promise<DriverResult[]> {
+  let answered: DriverResult | DriverResult[];
+  try {
+    answered = await client.query(before === undefined ? "COMMIT" : `${before}; COMMIT`);
+  } catch (error) {
+    if (isInFailedTransaction(error)) throw new TransactionAbortedError({ scope: "transaction" }, { cause: error });
+    throw error;
+  }
+  const results = Array.isArray(answered) ? answered : [answered];
+  if (results.at(-1)?.command === "ROLLBACK") throw new TransactionAbortedError({ scope: "transaction" });
+  return results.slice(0, -1);
+}
+
+/** Runs `fn` in a savepoint: released when `fn` returns, rolled back when it throws or a statement in it failed. */
+async function inSavepoint<T>(db: Queryable, fn: () => Promise<T>): Promise<T> {
+  const name = `atom_sp_${++savepointCounter}`;
+  await db.query(`SAVEPOINT ${name}`);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    await db.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    throw error;
+  }
+  try {
+    await db.query(`RELEASE SAVEPOINT ${name}`);
+  } catch (error) {
+    await db.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    if (isInFailedTransaction(error)) throw new TransactionAbortedError({ scope: "savepoint" }, { cause: error });
+    throw error;
+  }
+  return result;
+}
+
 /** @internal An executor on one connection (or transaction) whose nested transactions are savepoints. */
 export function savepointExecutor(db: Queryable, kind: SqlExecutor["kind"]): SqlExecutor {
   const self: SqlExecutor = {
     kind,
     query: (text, params) => run(db, text, params),
     exec: (script) => runScript(db, script),
-    async transaction(fn) {
-      const name = `atom_sp_${++savepointCounter}`;
-      await db.query(`SAVEPOINT ${name}`);
-      try {
-        const result = await fn(self);
-        await db.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
-      } catch (error) {
-        await db.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw error;
-      }
-    },
+    transaction: (fn) => inSavepoint(db, () => fn(self)),
   };
   return self;
 }
@@ -103,6 +133,10 @@ function beginStatement(options: TransactionOptions | undefined): string {
  * - PGlite: uses its single connection; transactions are serialized by PGlite.
  * - A client: assumed to be inside the caller's transaction; `transaction` uses savepoints and never commits.
  *
+ * A transaction (or savepoint) in which a statement failed is rolled back even when `fn` caught the error and
+ * returned: `transaction` then rejects with {@link TransactionAbortedError} (`TRANSACTION_ABORTED`) instead of
+ * resolving as if it had committed.
+ *
  * @example
  * ```ts
  * const sql = createSqlExecutor(pool);
@@ -121,7 +155,7 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
             onPooledClient(db, async (client) => {
               await client.query(beginStatement(options));
               const result = await fn(savepointExecutor(client, "client"));
-              await client.query("COMMIT");
+              await commit(client);
               return result;
             }),
           options?.retries ?? DEFAULT_RETRIES,
@@ -135,14 +169,21 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
       query: (text, params) => run(db, text, params),
       exec: (script) => runScript(db, script),
       transaction(fn, options) {
-        return withRetries(
-          () =>
-            db.transaction(async (tx) => {
+        return withRetries(async () => {
+          let returned = false;
+          try {
+            return await db.transaction(async (tx) => {
               if (options?.isolation) await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
-              return fn(savepointExecutor(tx, "client"));
-            }),
-          options?.retries ?? DEFAULT_RETRIES,
-        );
+              const result = await fn(savepointExecutor(tx, "client"));
+              returned = true;
+              return result;
+            });
+          } catch (error) {
+            // PGlite's own COMMIT saw the ROLLBACK and threw 25P02 after `fn` had returned.
+            if (returned && isInFailedTransaction(error)) throw new TransactionAbortedError({ scope: "transaction" }, { cause: error });
+            throw error;
+          }
+        }, options?.retries ?? DEFAULT_RETRIES);
       },
     };
   }

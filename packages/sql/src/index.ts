@@ -19,6 +19,7 @@
  */
 export { createSqlExecutor, isRetryableSqlError } from "./executor.js";
 export { pipelinedTransaction, type CommitRead } from "./pipelined-transaction.js";
+export { TransactionAbortedError } from "./transaction-errors.js";
 export { quoteIdentifier } from "./identifier.js";
 export { migrationChecksum } from "./checksum.js";
 export { runMigrations, type ChangedMigration, type MigrationResult } from "./migrate.js";

@@ -1,4 +1,5 @@
-import { createSqlExecutor, DEFAULT_RETRIES, isPool, onPooledClient, savepointExecutor, withRetries } from "./executor.js";
+import { commit, createSqlExecutor, DEFAULT_RETRIES, isPool, onPooledClient, savepointExecutor, withRetries } from "./executor.js";
+import { isInFailedTransaction, TransactionAbortedError } from "./transaction-errors.js";
 import type { PgPoolLike, SqlDatabase, SqlExecutor } from "./types.js";
 
 /**
@@ -19,7 +20,8 @@ type Results = { rows: unknown[] }[];
  * and the read `atCommit()` returns when `fn` is done (if any) travels with `COMMIT` in another. The simple query
  * protocol takes several statements in one message when they have no parameters, so both must inline their values.
  * On anything but a `pg.Pool` it is an ordinary transaction that runs `first` first and the commit read last.
- * Retried on a serialization failure or deadlock, like {@link SqlExecutor.transaction}.
+ * Retried on a serialization failure or deadlock, like {@link SqlExecutor.transaction}; rejects with
+ * `TRANSACTION_ABORTED` (and tells the commit read so) when a statement failed and `fn` caught the error.
  *
  * @param first a parameterless statement; `fn` receives its rows
  * @param fn the rest of the transaction, on an executor whose nested transactions are savepoints
@@ -40,8 +42,9 @@ export function pipelinedTransaction<R>(
         try {
           rows = (await tx.query(read.statement)).rows;
         } catch (error) {
-          read.done(undefined, error);
-          throw error;
+          const failure = isInFailedTransaction(error) ? new TransactionAbortedError({ scope: "transaction" }, { cause: error }) : error;
+          read.done(undefined, failure);
+          throw failure;
         }
         read.done(rows);
       }
@@ -64,10 +67,10 @@ function onPool<R>(
       const begun = (await client.query(`BEGIN; ${first}`)) as unknown as Results;
       const result = await fn(begun[1]?.rows ?? [], savepointExecutor(client, "client"));
       read = atCommit();
-      if (!read) await client.query("COMMIT");
+      if (!read) await commit(client);
       else {
-        const committed = (await client.query(`${read.statement}; COMMIT`)) as unknown as Results;
-        read.done(committed[0]?.rows ?? []);
+        const [committed] = await commit(client, read.statement);
+        read.done(committed?.rows ?? []);
         read = undefined;
       }
       return result;

@@ -20,6 +20,8 @@ export interface DriverResult {
   rowCount?: number | null;
   /** PGlite: rows touched. */
   affectedRows?: number;
+  /** `pg`: the command tag (`ROLLBACK` for the `COMMIT` of an aborted transaction). */
+  command?: string;
 }
 
 /** A `pg.Pool` (or anything shaped like one). */
@@ -76,6 +78,8 @@ export interface SqlExecutor {
   /**
    * Runs `fn` in a transaction: `BEGIN`/`COMMIT` on a connection of its own, or a savepoint when already inside
    * one. Rolls back when `fn` throws.
+   * @throws TransactionAbortedError (`TRANSACTION_ABORTED`) when a statement in it failed and `fn` caught the error
+   *   and returned: Postgres rolled the transaction (or savepoint) back, so nothing it wrote was kept
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }

@@ -70,6 +70,15 @@ export async function mapDriverErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** @internal `methods` with every function wrapped in {@link mapDriverErrors}; other properties as they are. */
+export function mappingDriverErrors<T extends object>(methods: T): T {
+  const mapped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(methods)) {
+    mapped[key] = typeof value === "function" ? (...args: unknown[]) => mapDriverErrors(async () => (value as (...a: unknown[]) => unknown).apply(methods, args)) : value;
+  }
+  return mapped as T;
+}
+
 /** @internal Runs one statement outside a transaction, again after a serialization failure or deadlock (at most 5 times). */
 export async function retried<T>(work: () => Promise<T>): Promise<T> {
   for (let tries = 0; ; tries++) {

@@ -108,6 +108,11 @@ describe("postgres ledger schema", () => {
     }
   });
 
+  it("refuses unknown options of migrate and postgresLedger, naming them, instead of using the default schema", async () => {
+    await expect(migrate(db.client, { shema: "elsewhere" } as never)).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "shema" }) });
+    expect(() => postgresLedger({ pool: db.client, shema: "elsewhere" } as never)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "shema" }) }));
+  });
+
   it("refuses a schema name that is not a plain identifier", () => {
     expect(() => postgresLedger({ pool: db.client, schema: "x; DROP TABLE y" })).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR" }));
   });

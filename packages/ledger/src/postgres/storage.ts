@@ -12,7 +12,7 @@ import type {
   NormalSide,
 } from "../types.js";
 import { atomMigrations } from "./atom-migrations.js";
-import { isUniqueViolation, mapDriverErrors, retried } from "./driver-errors.js";
+import { isUniqueViolation, mapDriverErrors, mappingDriverErrors, retried } from "./driver-errors.js";
 import { fastPostingSql, isRefusedFastPosting, postChecked, postFast } from "./posting.js";
 import { ACCOUNT_COLUMNS, type AccountRow, names, toAccount, toTransaction, type TransactionRow, transactionSelect } from "./rows.js";
 import { scheduleStorage } from "./schedules.js";
@@ -25,7 +25,7 @@ export interface PostgresLedgerOptions {
   schema?: string;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   pool: z.custom<SqlDatabase>((v) => typeof (v as { query?: unknown } | null)?.query === "function", "must be a pg.Pool, PGlite or client"),
   schema: z.string().optional(),
 });
@@ -85,9 +85,10 @@ function totalsOf(rows: { side: NormalSide; total: string }[]): EntryTotals {
 
 /**
  * Creates or upgrades the ledger tables (versioned, idempotent, safe to run from several processes at once).
+ * @throws {ValidationError} for an unknown option (`shema`) or a `schema` that is not a plain identifier
  * @example await migrate(pool);
  */
-export function migrate(pool: SqlDatabase, options: { schema?: string } = {}): Promise<MigrationResult> {
+export async function migrate(pool: SqlDatabase, options: { schema?: string } = {}): Promise<MigrationResult> {
   return runMigrations(createSqlExecutor(pool), atomMigrations(options));
 }
 
@@ -112,7 +113,9 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
   const fastText = fastPostingSql(t);
   const runFast = preparedRunner(parsed.pool, fastText, sql);
 
-  const open = (tx: SqlExecutor): LedgerStorageTx => ({
+  // Every operation maps its driver errors, so a failure inside `withTransaction` reaches the callback typed too.
+  // The connection handed to an `InvoiceSource` stays raw: the host's own queries, the host's own errors.
+  const open = (tx: SqlExecutor): LedgerStorageTx => mappingDriverErrors({
     connection: { query: (text, params) => tx.query(text, params) },
     ...scheduleStorage(tx, t.schedules),
     post: (request) => postChecked(tx, t, request),
@@ -218,7 +221,7 @@ export function postgresLedger(options: PostgresLedgerOptions): LedgerStorage {
     async setInvoiceStatus(id, status) {
       await tx.query(`UPDATE ${t.invoices} SET status = $2 WHERE id = $1`, [id, status]);
     },
-  });
+  } satisfies LedgerStorageTx);
 
   return {
     transaction: (fn, options) => mapDriverErrors(() => callerExecutor(options?.client, sql).transaction((tx) => fn(open(tx)))),

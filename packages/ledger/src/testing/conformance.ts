@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createLedger, type Ledger } from "../ledger.js";
 import type { LedgerStorage } from "../types.js";
+import { boundaryCases } from "./boundary-cases.js";
 import { faultCases } from "./fault-cases.js";
 import { scheduleCases } from "./schedule-cases.js";
+import { scopeLifetimeCases } from "./scope-lifetime-cases.js";
 
 /** Options of {@link runLedgerStorageConformance}. */
 export interface LedgerConformanceOptions {
@@ -215,6 +217,8 @@ export function runLedgerStorageConformance(options: LedgerConformanceOptions): 
 
     scheduleCases((clock) => fresh(clock));
     faultCases((clock) => fresh(clock));
+    boundaryCases((clock) => fresh(clock));
+    scopeLifetimeCases((clock) => fresh(clock));
 
     it("keeps balances equal to the sum of entries under concurrent writers", async () => {
       const ledger = await fresh();

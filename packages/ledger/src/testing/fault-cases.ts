@@ -104,6 +104,77 @@ export function faultCases(fresh: (clock?: () => Date) => Promise<Ledger>): void
     expect(history[1]?.reverses).toBe(history[0]?.id);
   });
 
+  it("voids only what the invoice still has deferred after a credit note, never another invoice's deferred revenue", async () => {
+    const ledger = await fresh();
+    for (const id of ["a", "b", "c"]) {
+      await ledger.createInvoice({ id, customerId: `customer-${id}`, amount: 100_000n, currency: "USD" });
+      await ledger.recordDeferral(id, { via: "receivable" });
+    }
+    const creditNote = (invoiceId: string, amount: bigint) =>
+      ledger.post({
+        description: `Credit note on ${invoiceId}`,
+        sourceRef: { type: "invoice", id: invoiceId },
+        entries: [
+          { account: "2200-USD", side: "debit", amount },
+          { account: "1200-USD", side: "credit", amount },
+        ],
+      });
+    await creditNote("a", 30_000n);
+    expect((await ledger.voidInvoice("a")).status).toBe("VOID");
+    const voiding = (await ledger.transactionsBySource("invoice", "a")).at(-1);
+    expect(voiding?.entries.map((e) => `${e.side} ${e.account} ${e.amount}`)).toEqual(["debit 2200-USD 70000", "credit 1200-USD 70000"]);
+    expect(voiding?.reverses).toBeNull();
+    expect(await ledger.balance("2200-USD")).toBe(200_000n);
+    expect(await ledger.balance("1200-USD")).toBe(200_000n);
+
+    await creditNote("b", 100_000n);
+    const before = (await ledger.transactionsBySource("invoice", "b")).length;
+    expect((await ledger.voidInvoice("b")).status).toBe("VOID");
+    expect(await ledger.transactionsBySource("invoice", "b")).toHaveLength(before);
+    expect(await ledger.balance("2200-USD")).toBe(100_000n);
+
+    const { transaction } = await ledger.recognizeRevenue("c");
+    expect(transaction?.entries.map((e) => `${e.side} ${e.account} ${e.amount}`)).toEqual(["debit 2200-USD 100000", "credit 4000-USD 100000"]);
+    expect(await ledger.balance("2200-USD")).toBe(0n);
+    expect((await ledger.trialBalance()).balanced).toBe(true);
+  });
+
+  it("answers a repeated recordDeferral with the first deferral only when it asks for the same via", async () => {
+    const ledger = await fresh();
+    await ledger.createInvoice({ id: "inv-via", customerId: "c", amount: 5_000n, currency: "USD" });
+    const first = await ledger.recordDeferral("inv-via", { via: "receivable" });
+    expect(await ledger.recordDeferral("inv-via", { via: "receivable" })).toMatchObject({ repeated: true, transaction: { id: first.transaction?.id } });
+    await expect(ledger.recordDeferral("inv-via", { via: "cash" })).rejects.toMatchObject({
+      code: "INVOICE_STATE_INVALID",
+      status: 409,
+      message: "[@atom/ledger] invoice inv-via is DRAFT; cannot record a deferral via cash: its deferral was recorded via receivable",
+    });
+    expect(await ledger.transactionsBySource("invoice", "inv-via")).toHaveLength(1);
+  });
+
+  it("dates the reversal of a future-dated transaction at the original's effectiveAt, never before it", async () => {
+    const ledger = await fresh(() => utc("2026-03-01"));
+    const due = utc("2027-06-30");
+    const original = await ledger.post({
+      description: "capital call due 2027-06-30",
+      effectiveAt: due,
+      entries: [
+        { account: "1000", side: "debit", amount: 50_000n },
+        { account: "3000", side: "credit", amount: 50_000n },
+      ],
+    });
+    const reversal = await ledger.reverse(original.id, { reason: "cancelled" });
+    expect(reversal.effectiveAt).toEqual(due);
+    expect(await ledger.balance("1000", { asOf: utc("2027-07-01") })).toBe(0n);
+    expect((await ledger.statement("1000")).lines.map((line) => line.balance)).toEqual([50_000n, 0n]);
+
+    const past = await ledger.post({ description: "past", effectiveAt: utc("2026-01-15"), entries: [
+      { account: "1000", side: "debit", amount: 10n },
+      { account: "3000", side: "credit", amount: 10n },
+    ] });
+    expect((await ledger.reverse(past.id, { reason: "entered twice" })).effectiveAt).toEqual(utc("2026-03-01"));
+  });
+
   it("creates accounts idempotently on first use, under concurrency", async () => {
     const ledger = await fresh();
     const ids = Array.from({ length: 8 }, (_, i) => `race-${i}`);
