@@ -191,3 +191,21 @@ describe("defineFlags: onChange", () => {
     expect(listener).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("defineFlags: keys that name Object.prototype members are unknown flags", () => {
+  const flags = defineFlags({ newCheckout: flag.boolean({ default: false }) }, { env: {} });
+  const unknown = (key: string) => ({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "key" }), message: `[@atom/flags] unknown flag "${key}"` });
+
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])("get, evaluate and onChange refuse %s", (key) => {
+    expect(() => flags.get(key as never)).toThrow(expect.objectContaining(unknown(key)));
+    expect(() => flags.evaluate(key as never)).toThrow(expect.objectContaining(unknown(key)));
+    expect(() => flags.onChange(key as never, () => undefined)).toThrow(expect.objectContaining(unknown(key)));
+  });
+
+  it("override refuses them, from an object literal or parsed JSON", () => {
+    const refused = (key: string) =>
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: key }), message: `[@atom/flags] override: unknown flag "${key}"` });
+    expect(() => flags.override({ constructor: true } as never, () => 0)).toThrow(refused("constructor"));
+    expect(() => flags.override(JSON.parse('{"__proto__": true}') as never, () => 0)).toThrow(refused("__proto__"));
+  });
+});

@@ -68,7 +68,11 @@ export type FlagOverrides<D extends FlagDefinitions> = { [K in keyof D]?: FlagVa
 
 /** The typed flags made by {@link defineFlags}. */
 export interface Flags<D extends FlagDefinitions> {
-  /** The flag's value. With a context, a boolean flag's rollout and allow/deny rules apply. */
+  /**
+   * The flag's value. With a context, a boolean flag's rollout and allow/deny rules apply.
+   * @throws {ValidationError} (`field: "key"`) for a key that is not a defined flag, `constructor` and other
+   * `Object.prototype` names included (likewise `evaluate` and `onChange`)
+   */
   get<K extends keyof D & string>(key: K, context?: EvaluationContext): FlagValue<D[K]>;
   /** The flag's value and its source. */
   evaluate<K extends keyof D & string>(key: K, context?: EvaluationContext): FlagEvaluation<FlagValue<D[K]>>;
@@ -140,11 +144,15 @@ export function defineFlags<const D extends FlagDefinitions>(definitions: D, opt
     return undefined;
   };
 
+  // Own properties only: `constructor`, `__proto__` and other Object.prototype members are not flags.
+  const definitionOf = (key: string): FlagDefinition<unknown> | undefined =>
+    Object.hasOwn(definitions, key) ? (definitions[key] as FlagDefinition<unknown>) : undefined;
+
   const resolve = (key: string): FlagEvaluation<unknown> => {
+    const definition = definitionOf(key);
+    if (definition === undefined) throw new ValidationError({ field: "key", message: `[@atom/flags] unknown flag "${key}"` });
     const overrides = scope.getStore();
     if (overrides !== undefined && Object.hasOwn(overrides, key)) return { value: overrides[key], source: "override" };
-    const definition = definitions[key] as FlagDefinition<unknown> | undefined;
-    if (definition === undefined) throw new ValidationError({ field: "key", message: `[@atom/flags] unknown flag "${key}"` });
     if (providers.length > 0) {
       const provided = fromProviders(key, definition);
       if (provided) return provided;
@@ -195,7 +203,7 @@ export function defineFlags<const D extends FlagDefinitions>(definitions: D, opt
     evaluate: evaluate as Flags<D>["evaluate"],
     override(values, fn) {
       for (const [key, value] of Object.entries(values)) {
-        const definition = definitions[key] as FlagDefinition<unknown> | undefined;
+        const definition = definitionOf(key);
         if (definition === undefined) {
           throw new ValidationError({ field: key, message: `[@atom/flags] override: unknown flag "${key}"` });
         }

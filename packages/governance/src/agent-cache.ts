@@ -22,8 +22,6 @@ interface Entry {
 export class AgentCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<AgentRecord | null>>();
-  readonly #generation = new Map<string, number>();
-  #epoch = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -70,15 +68,16 @@ export class AgentCache {
   load(agentId: string, load: () => Promise<AgentRecord | null>): Promise<AgentRecord | null> {
     const pending = this.#inflight.get(agentId);
     if (pending) return pending;
-    const version = this.#version(agentId);
-    const settle = () => {
-      if (this.#inflight.get(agentId) === promise) this.#inflight.delete(agentId);
+    /** Whether this load is still the agent's registered one: `invalidate` detaches it (nothing kept per agent). */
+    const settle = (): boolean => {
+      if (this.#inflight.get(agentId) !== promise) return false;
+      this.#inflight.delete(agentId);
+      return true;
     };
     const promise: Promise<AgentRecord | null> = load().then(
       (record) => {
-        settle();
         // An invalidate() during the load means the record may be stale: return it to this caller, do not cache it.
-        if (record && this.ttlMs > 0 && this.#version(agentId) === version) this.#store(agentId, record);
+        if (settle() && record && this.ttlMs > 0) this.#store(agentId, record);
         return record;
       },
       (error: unknown) => {
@@ -93,14 +92,11 @@ export class AgentCache {
   /** Drops the agent's entry (or every entry) and detaches in-flight loads from the cache. */
   invalidate(agentId?: string): void {
     if (agentId === undefined) {
-      this.#epoch += 1;
-      this.#generation.clear();
       for (const entry of this.#entries.values()) clearTimeout(entry.timer);
       this.#entries.clear();
       this.#inflight.clear();
       return;
     }
-    this.#bump(agentId);
     this.#drop(agentId);
     this.#inflight.delete(agentId);
   }
@@ -124,13 +120,5 @@ export class AgentCache {
     if (entry === undefined) return;
     clearTimeout(entry.timer);
     this.#entries.delete(agentId);
-  }
-
-  #bump(agentId: string): void {
-    this.#generation.set(agentId, (this.#generation.get(agentId) ?? 0) + 1);
-  }
-
-  #version(agentId: string): string {
-    return `${this.#epoch}:${this.#generation.get(agentId) ?? 0}`;
   }
 }

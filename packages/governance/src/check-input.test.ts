@@ -9,6 +9,7 @@ const edgy = fc.oneof(
   fc.constant(undefined),
   fc.constant(null),
   fc.constantFrom("", "a", "x".repeat(256), "x".repeat(257), "send_email"),
+  fc.constantFrom("a\u0000", "a\u0007b", "\u009f", " a", "a ", "a\u00a0", "a\n", "\u2028a"),
   fc.string(),
   fc.constantFrom(0, 1, 3, 4, 5, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
   fc.integer(),
@@ -66,5 +67,7 @@ describe("check input: the fast guard never accepts what zod refuses", () => {
     expect(() => readCheckInput({ agentId: "a", complexity: Number.NaN })).toThrow(/complexity/);
     expect(() => readCheckInput({ agentId: "x".repeat(257), complexity: 1 })).toThrow(/agentId/);
     expect(() => readCheckInput({ agentId: "a" })).toThrow(/complexity or action/);
+    expect(() => readCheckInput({ agentId: "a\u0000", complexity: 1 })).toThrow(/agentId/);
+    expect(() => readCheckInput({ agentId: "a ", complexity: 1 })).toThrow(/agentId/);
   });
 });

@@ -1,6 +1,15 @@
 import { parseInput } from "@atom/errors";
 import { z } from "zod";
-import { AGENT_ID_MAX_LENGTH, agentIdSchema, PROPOSAL_ID_MAX_LENGTH, proposalIdInputSchema } from "./schemas.js";
+import {
+  AGENT_ID_MAX_LENGTH,
+  agentIdSchema,
+  hasNoControl,
+  isIdText,
+  nameSchema,
+  PROPOSAL_ID_MAX_LENGTH,
+  proposalIdInputSchema,
+  textSchema,
+} from "./schemas.js";
 import type { GovernedRequestInfo } from "./types.js";
 
 /** What `governance.check` takes: an agent and either a `complexity` or an `action` from the table. */
@@ -36,15 +45,15 @@ export const checkSchema = z
   .object({
     agentId: agentIdSchema,
     complexity: z.number().optional(),
-    action: z.string().min(1).optional(),
-    feature: z.string().min(1).optional(),
-    actionName: z.string().min(1).optional(),
+    action: nameSchema.optional(),
+    feature: nameSchema.optional(),
+    actionName: nameSchema.optional(),
     request: z
       .object({
-        method: z.string().min(1).max(REQUEST_FIELD_MAX_LENGTH),
-        path: z.string().max(REQUEST_FIELD_MAX_LENGTH),
-        route: z.string().min(1).max(REQUEST_FIELD_MAX_LENGTH).optional(),
-        digest: z.string().min(1).max(DIGEST_MAX_LENGTH).optional(),
+        method: nameSchema.max(REQUEST_FIELD_MAX_LENGTH),
+        path: textSchema.max(REQUEST_FIELD_MAX_LENGTH),
+        route: nameSchema.max(REQUEST_FIELD_MAX_LENGTH).optional(),
+        digest: nameSchema.max(DIGEST_MAX_LENGTH).optional(),
       })
       .optional(),
     approvalId: proposalIdInputSchema.optional(),
@@ -57,8 +66,12 @@ export const checkSchema = z
 /** @internal `check`'s input after validation. */
 export type ValidCheckInput = z.output<typeof checkSchema>;
 
-const boundedName = (value: unknown, max: number): boolean => typeof value === "string" && value.length > 0 && value.length <= max;
-const optionalName = (value: unknown): boolean => value === undefined || (typeof value === "string" && value.length > 0);
+const boundedName = (value: unknown, max: number): boolean =>
+  typeof value === "string" && value.length > 0 && value.length <= max && hasNoControl(value);
+const boundedId = (value: unknown, max: number): boolean =>
+  typeof value === "string" && value.length > 0 && value.length <= max && isIdText(value);
+const optionalName = (value: unknown): boolean =>
+  value === undefined || (typeof value === "string" && value.length > 0 && hasNoControl(value));
 
 /**
  * A guard that accepts a subset of what {@link checkSchema} accepts, with no allocation. Anything it does not
@@ -68,11 +81,11 @@ const optionalName = (value: unknown): boolean => value === undefined || (typeof
 export function isWellFormedCheckInput(input: unknown): input is GovernanceCheckInput {
   if (typeof input !== "object" || input === null) return false;
   const { agentId, complexity, action, feature, actionName, request, approvalId } = input as Record<string, unknown>;
-  if (!boundedName(agentId, AGENT_ID_MAX_LENGTH)) return false;
+  if (!boundedId(agentId, AGENT_ID_MAX_LENGTH)) return false;
   if (complexity !== undefined && !(typeof complexity === "number" && Number.isFinite(complexity))) return false;
   if (complexity === undefined && action === undefined) return false;
   if (!optionalName(action) || !optionalName(feature) || !optionalName(actionName)) return false;
-  if (approvalId !== undefined && !boundedName(approvalId, PROPOSAL_ID_MAX_LENGTH)) return false;
+  if (approvalId !== undefined && !boundedId(approvalId, PROPOSAL_ID_MAX_LENGTH)) return false;
   if (request === undefined) return true;
   if (typeof request !== "object" || request === null) return false;
   const { method, path, route, digest } = request as Record<string, unknown>;
@@ -80,6 +93,7 @@ export function isWellFormedCheckInput(input: unknown): input is GovernanceCheck
     boundedName(method, REQUEST_FIELD_MAX_LENGTH) &&
     typeof path === "string" &&
     path.length <= REQUEST_FIELD_MAX_LENGTH &&
+    hasNoControl(path) &&
     (route === undefined || boundedName(route, REQUEST_FIELD_MAX_LENGTH)) &&
     (digest === undefined || boundedName(digest, DIGEST_MAX_LENGTH))
   );

@@ -147,3 +147,33 @@ describe("bounded and audited edges", () => {
     expect(events[4]).toMatchObject({ agentId: "i", actionName: "one", proposalId: first, decidedBy: "alice" });
   });
 });
+
+describe("options and inputs that would break at use are refused where they are given", () => {
+  const registry = STUDENT();
+  const refused = (field: string) => expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field }) });
+
+  it("timeoutMs beyond what a Node timer holds (it would fire at once: every check a 503)", async () => {
+    expect(() => createGovernance({ registry, timeoutMs: 3_000_000_000 })).toThrow(refused("timeoutMs"));
+    const slow: AgentRegistry = {
+      getAgent: async (id) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return { id, status: "AUTONOMOUS" };
+      },
+      adjustConfidence: async () => 1,
+    };
+    const longest = createGovernance({ registry: slow, timeoutMs: 2_147_483_647 });
+    await expect(longest.check({ agentId: "a", complexity: 1 })).resolves.toMatchObject({ outcome: "allow" });
+  });
+
+  it("proposal and approval lifetimes past what a Date holds", () => {
+    expect(() => createGovernance({ registry, proposalTtlMs: 1e15 })).toThrow(refused("proposalTtlMs"));
+    expect(() => createGovernance({ registry, approvalTtlMs: 1e15 })).toThrow(refused("approvalTtlMs"));
+  });
+
+  it("denyUnidentified validates its input instead of throwing a TypeError", async () => {
+    const governance = createGovernance({ registry });
+    await expect(governance.denyUnidentified(undefined as never)).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+    await expect(governance.denyUnidentified({ complexity: 1, actionName: "x", request: 5 as never })).rejects.toThrow(refused("request"));
+    await expect(governance.denyUnidentified({ complexity: 3, actionName: "x" })).resolves.toMatchObject({ code: "GOVERNANCE_DENIED" });
+  });
+});

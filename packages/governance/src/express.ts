@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
-import { auditedMethods, guardCovers, isEveryMethod, isGuard, markAsGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
+import { auditedMethods, guardCovers, isEveryMethod, isGuard, markAsGuard, prefixCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** The parts of an Express request the middleware reads. */
@@ -102,7 +102,10 @@ const join = (prefix: string, path: string) => (prefix === "" || prefix === "/" 
 /**
  * Lists every state-changing route of an Express 5 app (every method but GET, HEAD and OPTIONS; `app.all` routes as
  * method `ALL`), including routes of nested routers with their mount path, and whether a governance guard checks it
- * (on the route, or `use`d before it on a covering path, for that method). Fail CI on unguarded mutations.
+ * for that method. A guard counts only when it provably runs before the route's handlers: `use`d before the route on
+ * a covering path (a static prefix such as `/admin`, or the root), or on the route before its other handlers. A
+ * route with several paths (`app.post(["/a", "/b"], ...)`) is listed once per path; a regular-expression path (or
+ * mount) is covered only by the route's own guard or one covering its whole router. Fail CI on unguarded mutations.
  * @example
  * ```ts
  * const unguarded = auditRoutes(app).filter((route) => !route.guarded);
@@ -120,32 +123,67 @@ interface Mounted {
   guard: unknown;
 }
 
+/** A path as Express was given it: a string pattern, or a regular expression (listed as its source, proving nothing). */
+interface LayerPath {
+  path: string;
+  pattern: boolean;
+}
+
+/** The paths a layer is mounted or routed at: one per element of an array path. */
+function layerPaths(path: unknown): LayerPath[] {
+  const all = Array.isArray(path) ? (path as unknown[]).flat(Infinity) : [path];
+  return all.map((one) => (typeof one === "string" ? { path: one, pattern: true } : { path: String(one), pattern: false }));
+}
+
+/**
+ * Whether a guard among the route's own handlers runs before any other handler for `method`: a handler before it
+ * could answer (or skip to the next route) unguarded. A guard that does not check `method` lets it through.
+ */
+function routeGuards(inner: readonly { handle?: unknown; method?: string }[], method: string): boolean {
+  for (const handler of inner) {
+    if (method !== "ALL" && handler.method !== undefined && handler.method.toUpperCase() !== method) continue;
+    if (guardCovers(handler.handle, method)) return true;
+    if (!isGuard(handler.handle)) return false;
+  }
+  return false;
+}
+
+/** Whether a mounted guard runs for every request the router at `prefix` handles. */
+const coversRouter = (mount: Mounted, prefix: string): boolean => prefixCovers(mount.path, prefix === "" ? "/" : prefix);
+
 function walk(stack: ExpressLayerLike[], prefix: string, inherited: Mounted[], entries: RouteAuditEntry[], depth: number): void {
   // Bounded: routers nest a few levels; a cycle (a router mounted in itself) stops here.
   if (depth > 32) return;
   const mounted = [...inherited];
   for (const layer of stack) {
-    const at = typeof layer.rawPath === "string" ? layer.rawPath : "/";
     if (!layer.route) {
       const nested = (layer.handle as { stack?: unknown } | undefined)?.stack;
-      if (isGuard(layer.handle)) mounted.push({ path: join(prefix, at), guard: layer.handle });
-      else if (Array.isArray(nested)) walk(nested as ExpressLayerLike[], join(prefix, at), mounted, entries, depth + 1);
+      const at = layer.rawPath === undefined ? [{ path: "/", pattern: true }] : layerPaths(layer.rawPath);
+      for (const { path, pattern } of at) {
+        // A guard mounted at a regular expression covers nothing provably.
+        if (isGuard(layer.handle)) {
+          if (pattern) mounted.push({ path: join(prefix, path), guard: layer.handle });
+        } else if (Array.isArray(nested)) {
+          // Below a regular-expression mount, only the guards covering this whole router are known to run.
+          const parents = pattern ? mounted : mounted.filter((mount) => coversRouter(mount, prefix));
+          walk(nested as ExpressLayerLike[], join(prefix, path), parents, entries, depth + 1);
+        }
+      }
       continue;
     }
-    const path = join(prefix, String(layer.route.path));
     const inner = layer.route.stack ?? [];
     // `app.all` registers the route for every method Node knows, PURGE included.
     const declared = Object.keys(layer.route.methods ?? {});
     const methods = isEveryMethod(declared) ? ["ALL"] : auditedMethods(declared);
-    for (const method of methods) {
-      const guarded =
-        mounted.some((mount) => mountCovers(mount.path, path) && guardCovers(mount.guard, method)) ||
-        inner.some(
-          (handler) =>
-            (method === "ALL" || handler.method === undefined || handler.method.toUpperCase() === method) &&
-            guardCovers(handler.handle, method),
-        );
-      entries.push({ method, path, guarded });
+    for (const { path: own, pattern } of layerPaths(layer.route.path)) {
+      const path = join(prefix, own);
+      for (const method of methods) {
+        const guarded =
+          mounted.some(
+            (mount) => (pattern ? prefixCovers(mount.path, path) : coversRouter(mount, prefix)) && guardCovers(mount.guard, method),
+          ) || routeGuards(inner, method);
+        entries.push({ method, path, guarded });
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { AtomError } from "@atom/errors";
 import { z } from "zod";
-import { agentIdSchema, agentRecordSchema, proposalIdInputSchema } from "./schemas.js";
+import { agentIdSchema, agentRecordSchema, freeTextSchema, idSchema, nameSchema, proposalIdInputSchema, textSchema } from "./schemas.js";
 import type {
   AgentRegistry,
   ApprovalStore,
@@ -13,6 +13,9 @@ import type {
 /** The schemas `createGovernance` validates its options and calls with. @internal */
 /** The longest delay a Node timer holds. */
 export const MAX_TIMER_MS = 2_147_483_647;
+
+/** The longest proposal or approval lifetime: ten years, far inside what a `Date` can hold. */
+export const MAX_TTL_MS = 10 * 365 * 86_400_000;
 
 /** A memoized decision and the settled promise the hot path hands out for it (immutable, so shared). */
 export interface Memo {
@@ -43,10 +46,11 @@ export const optionsSchema = z.object({
   actions: z.record(z.string(), z.number()).optional(),
   cacheTtlMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   watchRegistry: z.boolean().optional(),
-  approvalTtlMs: z.number().int().positive().optional(),
-  proposalTtlMs: z.number().int().positive().optional(),
+  approvalTtlMs: z.number().int().positive().max(MAX_TTL_MS).optional(),
+  proposalTtlMs: z.number().int().positive().max(MAX_TTL_MS).optional(),
   allowAgentApprovers: z.boolean().optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  // A longer timer fires at once (Node clamps it to 1 ms): every check would time out.
+  timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
   clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
 });
 
@@ -78,6 +82,14 @@ export type ProposalSummary = z.output<typeof proposalSummarySchema>;
 /** @internal */
 export const decisionSchema = z.object({
   proposalId: proposalIdInputSchema,
-  by: z.string().min(1).max(256),
-  note: z.string().max(2_000).optional(),
+  by: idSchema(256),
+  note: freeTextSchema.max(2_000).optional(),
+});
+
+/** @internal What `denyUnidentified` takes: it records a denial, so its fields must be storable. */
+export const unidentifiedSchema = z.object({
+  actionName: nameSchema,
+  complexity: z.number(),
+  feature: nameSchema.optional(),
+  request: z.object({ method: nameSchema, path: textSchema }).optional(),
 });

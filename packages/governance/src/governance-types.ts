@@ -57,11 +57,11 @@ export interface GovernanceOptions {
    * @default true
    */
   watchRegistry?: boolean;
-  /** How long an approval stays usable after it was approved, in ms. @default 86_400_000 (24 hours) */
+  /** How long an approval stays usable after it was approved, in ms, at most ten years. @default 86_400_000 (24 hours) */
   approvalTtlMs?: number;
   /**
    * How long a proposal stays pending, in ms: after that nobody can approve it, and the agent's retry records a new
-   * one. @default 86_400_000 (24 hours)
+   * one. At most ten years. @default 86_400_000 (24 hours)
    */
   proposalTtlMs?: number;
   /**
@@ -69,7 +69,10 @@ export interface GovernanceOptions {
    * decide its own. @default false
    */
   allowAgentApprovers?: boolean;
-  /** A registry or approval-store call slower than this fails closed with `GOVERNANCE_UNAVAILABLE`. @default 2_000 */
+  /**
+   * A registry or approval-store call slower than this fails closed with `GOVERNANCE_UNAVAILABLE`; at most
+   * 2_147_483_647 (the longest Node timer). @default 2_000
+   */
   timeoutMs?: number;
   /** Milliseconds since the epoch, for the cache and audit timestamps. @default Date.now */
   clock?: () => number;
@@ -83,9 +86,12 @@ export interface RecordOutcomeOptions {
 
 /** Who approves or rejects a proposal, and why. */
 export interface ProposalDecisionInput {
-  /** The deciding user's id or name, recorded with the proposal. */
+  /**
+   * The deciding user's id or name, recorded with the proposal: 1–256 characters, no control characters, no
+   * whitespace at either end (compared exactly with the asking agent's id).
+   */
   by: string;
-  /** Why, recorded with the proposal. */
+  /** Why, recorded with the proposal (up to 2,000 characters, no NUL). */
   note?: string;
 }
 
@@ -108,7 +114,8 @@ export interface Governance {
    * @throws {AgentNotFoundError} `AGENT_NOT_FOUND` (404) when the registry has no such agent
    * @throws {GovernanceUnavailableError} `GOVERNANCE_UNAVAILABLE` (503) when the registry or approval store throws,
    * times out, or returns an invalid record: never an allow
-   * @throws {ValidationError} when the input is invalid
+   * @throws {ValidationError} when the input is invalid, an agent or approval id with a control character or
+   * whitespace at either end included
    */
   check(input: GovernanceCheckInput): Promise<GovernanceDecision>;
   /**
@@ -126,6 +133,7 @@ export interface Governance {
    * @throws {ProposalAlreadyDecidedError} `PROPOSAL_ALREADY_DECIDED` (409) unless the proposal is pending
    * @throws {ApprovalsUnsupportedError} when the approval store cannot decide proposals
    * @throws {GovernanceUnavailableError} when the approval store fails
+   * @throws {ValidationError} for a malformed proposal id, `by` or `note` (a control character, surrounding whitespace)
    */
   approve(proposalId: string, decision: ProposalDecisionInput): Promise<Proposal>;
   /** Rejects a pending proposal for good. Throws as {@link Governance.approve} does. */
@@ -133,6 +141,7 @@ export interface Governance {
   /**
    * Audits a request that named no agent where one is required (a `decision` event with `agentId: null`, outcome
    * `deny`) and returns the `GOVERNANCE_DENIED` (403) error to throw. The host helpers call it.
+   * @throws {ValidationError} when the input is invalid
    */
   denyUnidentified(input: UnidentifiedRequest): Promise<AtomError>;
   /**

@@ -24,6 +24,7 @@ import {
   type ProposalSummary,
   proposalSummarySchema,
   statusInputSchema,
+  unidentifiedSchema,
 } from "./governance-schemas.js";
 import type { Governance, GovernanceOptions, ProposalDecisionInput } from "./governance-types.js";
 import { isInactiveStatus, MATURITY_CONFIDENCE_FLOOR } from "./maturity.js";
@@ -460,7 +461,8 @@ export function createGovernance(options: GovernanceOptions): Governance {
       return confidence;
     },
 
-    async denyUnidentified(input) {
+    async denyUnidentified(request) {
+      const input = parseInput(unidentifiedSchema, request, "[@atom/governance] denyUnidentified");
       const complexity = toComplexity(input.complexity);
       const error = unidentifiedError(input.actionName, complexity);
       await emit({

@@ -17,7 +17,7 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { type RequireGovernanceOptions, requireGovernance as createGuard } from "./http.js";
-import { auditedMethods, guardCovers, isGuard, markAsGuard, mountCovers, type RouteAuditEntry } from "./route-audit.js";
+import { auditedMethods, guardCovers, isGuard, markAsGuard, patternCovers, type RouteAuditEntry } from "./route-audit.js";
 import type { GovernanceDecision } from "./types.js";
 
 /** The Hono environment {@link requireGovernance} declares: `c.get("governance")` is typed. */
@@ -52,7 +52,10 @@ export function requireGovernance(
   const guard = createGuard(options);
   return markAsGuard(guard, async function governanceMiddleware(c, next) {
     let body: Promise<unknown> | undefined;
-    const route = c.req.matchedRoutes.at(-1)?.path;
+    // The pattern this guard was registered with (its own handler index), not the last route matching the URL: a
+    // later catch-all may match the same URL without being the route that runs. A wildcard `use` names no single
+    // route, so such a guard binds to the concrete path.
+    const route = c.req.routePath;
     const decision = await guard({
       method: c.req.method,
       path: c.req.path,
@@ -73,27 +76,34 @@ export function requireGovernance(
 
 /**
  * Lists every state-changing route of a Hono app (every method but GET, HEAD and OPTIONS; `app.all` routes as method
- * `ALL`) and whether a governance guard checks that method (on the route, or `app.use`d on a covering path). Fail CI
- * on unguarded mutations.
+ * `ALL`) and whether a governance guard checks that method. A guard counts only when it provably runs before the
+ * route's handler: registered earlier (on the route itself, or `app.use`d) on a pattern that covers the route's, as
+ * Hono matches it: `app.use("/admin/*", guard)` covers `/admin` and `/admin/users`, `app.use("/admin", guard)` covers
+ * `/admin` only. A method and path registered more than once is guarded only when each of its handlers is (a
+ * handler before the guard could answer unguarded). Fail CI on unguarded mutations.
  * @example expect(auditRoutes(app).filter((route) => !route.guarded)).toEqual([]);
  */
 export function auditRoutes(app: Pick<Hono, "routes">): RouteAuditEntry[] {
-  const guards = app.routes.filter((route) => isGuard(route.handler));
+  const routes = app.routes;
   const seen = new Map<string, RouteAuditEntry>();
-  for (const route of app.routes) {
+  routes.forEach((route, index) => {
     // `app.use` middleware is registered as ALL on a wildcard path: not a route of its own.
-    if (isGuard(route.handler) || (route.method === "ALL" && route.path.endsWith("*"))) continue;
+    if (isGuard(route.handler) || (route.method === "ALL" && route.path.endsWith("*"))) return;
     const methods = route.method === "ALL" ? ["ALL"] : auditedMethods([route.method]);
     for (const method of methods) {
-      const guarded = guards.some(
-        (guard) =>
-          (guard.method === "ALL" || guard.method === method) &&
-          (guard.path === route.path || mountCovers(guard.path, route.path)) &&
-          guardCovers(guard.handler, method),
-      );
-      seen.set(`${method} ${route.path}`, { method, path: route.path, guarded });
+      // Hono runs matching handlers in registration order: only a guard registered before this handler runs first.
+      const guarded = routes
+        .slice(0, index)
+        .some(
+          (guard) =>
+            (guard.method === "ALL" || guard.method === method) &&
+            guardCovers(guard.handler, method) &&
+            patternCovers(guard.path, route.path),
+        );
+      const key = `${method} ${route.path}`;
+      seen.set(key, { method, path: route.path, guarded: guarded && (seen.get(key)?.guarded ?? true) });
     }
-  }
+  });
   return [...seen.values()];
 }
 

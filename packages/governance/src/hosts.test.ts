@@ -293,7 +293,7 @@ const SCENARIOS: [string, Call, number, Record<string, unknown>][] = [
     "a malformed agent id → 400",
     { method: "POST", path: "/by-body", body: { agent_id: 42 } },
     400,
-    invalid("agent_id (body)", "agent_id (body) must be an agent id of 1 to 256 characters"),
+    invalid("agent_id (body)", "agent_id (body) must be an agent id of 1 to 256 characters, with no control characters and no whitespace at either end"),
   ],
   [
     "two different query ids → 400",

@@ -118,7 +118,7 @@ describe("requireGovernance (framework-agnostic)", () => {
     await expect(byQuery(request({ query: { agent_id: "" } }).req)).rejects.toMatchObject({
       code: "VALIDATION_ERROR",
       status: 400,
-      message: "[@atom/governance] agent_id (query) must be an agent id of 1 to 256 characters",
+      message: "[@atom/governance] agent_id (query) must be an agent id of 1 to 256 characters, with no control characters and no whitespace at either end",
       details: expect.objectContaining({ field: "agent_id (query)" }),
     });
     await expect(guard(request({ headers: { "x-agent-id": "x".repeat(257) } }).req)).rejects.toMatchObject({

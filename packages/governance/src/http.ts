@@ -5,7 +5,7 @@ import { withTimeout } from "./timeout.js";
 import type { Governance } from "./governance-types.js";
 import { toComplexity } from "./complexity.js";
 import { isInactiveStatus } from "./maturity.js";
-import { agentIdSchema, proposalIdInputSchema } from "./schemas.js";
+import { agentIdSchema, ID_TEXT_RULE, nameSchema, proposalIdInputSchema } from "./schemas.js";
 import { unidentifiedError } from "./denials.js";
 import { defaultActionName } from "./fingerprint.js";
 import { GOVERNED_METHODS } from "./methods.js";
@@ -103,9 +103,9 @@ const optionsSchema = z
   .object({
     governance: z.custom<Governance>((v) => typeof (v as Governance | null)?.check === "function", "must be a governance gate"),
     complexity: z.number().optional(),
-    action: z.string().min(1).optional(),
-    feature: z.string().min(1).optional(),
-    actionName: z.string().min(1).optional(),
+    action: nameSchema.optional(),
+    feature: nameSchema.optional(),
+    actionName: nameSchema.optional(),
     allowUserInitiated: z.boolean().default(false),
     requestDigest: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
     resolveAgentId: z.custom<(request: unknown) => unknown>((v) => typeof v === "function", "must be a function").optional(),
@@ -260,7 +260,7 @@ function agentIdOrThrow(value: unknown, field: string): string {
   if (parsed.success) return parsed.data;
   throw new ValidationError({
     field,
-    message: `[@atom/governance] ${field} must be an agent id of 1 to 256 characters`,
+    message: `[@atom/governance] ${field} must be an agent id of 1 to 256 characters, with ${ID_TEXT_RULE}`,
   });
 }
 
@@ -268,5 +268,8 @@ function approvalIdOf(value: unknown, header: string): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   const parsed = proposalIdInputSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ValidationError({ field: header, message: `[@atom/governance] ${header} must be a proposal id of 1 to 256 characters` });
+  throw new ValidationError({
+    field: header,
+    message: `[@atom/governance] ${header} must be a proposal id of 1 to 256 characters, with ${ID_TEXT_RULE}`,
+  });
 }

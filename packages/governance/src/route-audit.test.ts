@@ -132,3 +132,95 @@ describe("auditRoutes edge cases", () => {
     ]);
   });
 });
+
+describe("auditRoutes fails closed: guarded only when the guard provably runs first", () => {
+  const guard = () => honoGuard({ ...base, complexity: 4 });
+
+  it("Hono: app.use on a path without a wildcard covers that exact path, not the paths below it", () => {
+    const app = new Hono();
+    app.use("/admin", guard());
+    app.post("/admin", (c) => c.text("ok"));
+    app.delete("/admin/users/:id", (c) => c.text("ok"));
+    app.use("/ops/*", guard());
+    app.post("/ops", (c) => c.text("ok"));
+    app.post("/ops/restart", (c) => c.text("ok"));
+    app.post("/opsx", (c) => c.text("ok"));
+    expect(sort(auditHono(app))).toEqual([
+      { method: "POST", path: "/admin", guarded: true },
+      { method: "DELETE", path: "/admin/users/:id", guarded: false },
+      { method: "POST", path: "/ops", guarded: true },
+      { method: "POST", path: "/ops/restart", guarded: true },
+      { method: "POST", path: "/opsx", guarded: false },
+    ]);
+  });
+
+  it("Hono: a route-level guard covers its own route only, and only from handlers registered after it", () => {
+    const app = new Hono();
+    app.post("/invoices", guard(), (c) => c.text("ok"));
+    app.post("/invoices/:id/pay", (c) => c.text("ok"));
+    app.post("/late", (c) => c.text("ok"));
+    app.use("/late", guard());
+    app.post("/tail", (c) => c.text("ok"), guard());
+    app.use("/:tenant/*", guard());
+    app.post("/acme/users", (c) => c.text("ok"));
+    expect(sort(auditHono(app))).toEqual([
+      { method: "POST", path: "/acme/users", guarded: false },
+      { method: "POST", path: "/invoices", guarded: true },
+      { method: "POST", path: "/invoices/:id/pay", guarded: false },
+      { method: "POST", path: "/late", guarded: false },
+      { method: "POST", path: "/tail", guarded: false },
+    ]);
+  });
+
+  it("Hono: the audit agrees with what the app does for the same requests", async () => {
+    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "s", status: "STUDENT" }]) });
+    const app = new Hono();
+    app.use("/admin", honoGuard({ governance, complexity: 4, resolveAgentId: () => "s" }));
+    app.delete("/admin/users/:id", (c) => c.text("deleted"));
+    app.onError((_e, c) => c.text("refused", 403));
+    expect(auditHono(app)).toEqual([{ method: "DELETE", path: "/admin/users/:id", guarded: false }]);
+    expect((await app.request("/admin/users/1", { method: "DELETE" })).status).toBe(200);
+  });
+
+  it("Express: a route with an array of paths is listed once per path, each judged on its own", () => {
+    const app = express();
+    const noop = (_req: express.Request, res: express.Response) => void res.end();
+    app.use("/admin", expressGuard({ ...base, complexity: 4 }));
+    app.post(["/admin/users", "/public/users"], noop);
+    app.put(["/a", "/b"], expressGuard({ ...base, complexity: 3 }), noop);
+    expect(sort(auditExpress(app))).toEqual([
+      { method: "PUT", path: "/a", guarded: true },
+      { method: "POST", path: "/admin/users", guarded: true },
+      { method: "PUT", path: "/b", guarded: true },
+      { method: "POST", path: "/public/users", guarded: false },
+    ]);
+  });
+
+  it("Express: array and regular-expression mounts, and guards after a route's own handler, prove nothing more", () => {
+    const app = express();
+    const noop = (_req: express.Request, res: express.Response) => void res.end();
+    app.use(["/admin", "/ops"], expressGuard({ ...base, complexity: 4 }));
+    app.use(/^\/legacy/, expressGuard({ ...base, complexity: 4 }));
+    app.post("/admin/users", noop);
+    app.post("/ops/restart", noop);
+    app.post("/public", noop);
+    app.post("/legacy/users", noop);
+    app.post(/^\/admin\/raw$/, noop);
+    app.post("/tail", noop, expressGuard({ ...base, complexity: 4 }));
+    app.use("/:tenant", expressGuard({ ...base, complexity: 4 }));
+    app.post("/acme/users", noop);
+    const regex = express.Router();
+    regex.post("/admin", noop);
+    app.use(/^\/x/, regex);
+    expect(sort(auditExpress(app))).toEqual([
+      { method: "POST", path: "/^\\/admin\\/raw$/", guarded: false },
+      { method: "POST", path: "/^\\/x//admin", guarded: false },
+      { method: "POST", path: "/acme/users", guarded: false },
+      { method: "POST", path: "/admin/users", guarded: true },
+      { method: "POST", path: "/legacy/users", guarded: false },
+      { method: "POST", path: "/ops/restart", guarded: true },
+      { method: "POST", path: "/public", guarded: false },
+      { method: "POST", path: "/tail", guarded: false },
+    ]);
+  });
+});

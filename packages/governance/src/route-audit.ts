@@ -51,13 +51,40 @@ export function isEveryMethod(methods: Iterable<string>): boolean {
   return ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].every((m) => set.has(m));
 }
 
+/** Characters with a meaning in Express or Hono path patterns: a path holding none matches only itself. */
+const PATTERN_SYNTAX = /[:*?{}()[\]+!\\]/;
+
+const isStatic = (path: string): boolean => !PATTERN_SYNTAX.test(path);
+
+const withoutTrailingSlash = (path: string): string => (path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
+
+/** Whether `path` can only match requests under the static `prefix` (itself, or below it after a `/`). */
+const under = (prefix: string, path: string): boolean => path === prefix || path.startsWith(`${prefix}/`);
+
 /**
- * Whether a middleware mounted at `mount` (`*`, `/*`, `/admin/*`, `/admin`) covers `path`. @internal
+ * Whether middleware `use`d at `mount` on Express, which matches by prefix, provably runs for every request the route
+ * pattern `path` matches: a root mount, the same pattern, or a static mount (`/admin`) the route lies under
+ * (`/admin`, `/admin/users/:id`). A mount with parameters or a pattern covers only its own pattern: fail closed.
+ * @internal
  */
-export function mountCovers(mount: string, path: string): boolean {
-  if (mount === "*" || mount === "/*" || mount === "/" || mount === "") return true;
-  const prefix = mount.endsWith("/*") ? mount.slice(0, -2) : mount;
-  return path === prefix || path.startsWith(`${prefix}/`);
+export function prefixCovers(mount: string, path: string): boolean {
+  if (mount === "/" || mount === "") return true;
+  if (mount === path) return true;
+  return isStatic(mount) && under(withoutTrailingSlash(mount), path);
+}
+
+/**
+ * Whether a Hono guard registered at the pattern `guard`, which Hono matches like a route (exactly, unless it ends
+ * with a wildcard), provably runs for every request the route pattern `path` matches: the same pattern, `*` or `/*`,
+ * or a static prefix with a trailing wildcard (`/admin/*`) the route lies under (`/admin`, `/admin/users/:id`).
+ * `app.use("/admin", guard)` covers `/admin` only, never `/admin/users`.
+ * @internal
+ */
+export function patternCovers(guard: string, path: string): boolean {
+  if (guard === path || guard === "*" || guard === "/*") return true;
+  if (!guard.endsWith("/*")) return false;
+  const prefix = guard.slice(0, -2);
+  return isStatic(prefix) && under(prefix, path);
 }
 
 /** Marks `fn` as checking the same methods as the framework-agnostic `guard` it wraps. @internal */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DatabaseError, parseInput } from "@atom/errors";
 import { clockOptionSchema } from "../schemas.js";
 import type { ApprovalStore, Proposal, ProposalInput } from "../types.js";
-import { executor, guarded, type PostgresGovernanceOptions } from "./shared.js";
+import { executor, guarded, type PostgresGovernanceOptions, unstorableId } from "./shared.js";
 
 interface ProposalRow {
   id: string;
@@ -63,6 +63,7 @@ export function postgresApprovalStore(options: PostgresGovernanceOptions & { clo
     parseInput(clockOptionSchema, { clock: options.clock }, "[@atom/governance] [postgres] postgresApprovalStore")
       .clock ?? (() => new Date());
   const getProposal = async (id: string, now: Date = clock()): Promise<Proposal | null> => {
+    if (unstorableId(id)) return null;
     const { rows } = await guarded("getProposal", () =>
       sql.query<ProposalRow>(`SELECT ${PROPOSAL_COLUMNS} FROM atom_governance_proposals WHERE id = $1`, [id]),
     );
@@ -119,6 +120,7 @@ export function postgresApprovalStore(options: PostgresGovernanceOptions & { clo
     },
     getProposal: (id) => getProposal(id),
     async decideProposal(id, decision) {
+      if (unstorableId(id)) return null;
       // The conditional UPDATE decides a race; the loser reads the row afresh to report what it became.
       const { rows } = await guarded("decideProposal", () =>
         sql.query<ProposalRow>(
@@ -133,6 +135,7 @@ export function postgresApprovalStore(options: PostgresGovernanceOptions & { clo
       return current ? { proposal: current, changed: false } : null;
     },
     async consumeApproval(id, use) {
+      if (unstorableId(id) || unstorableId(use.agentId)) return null;
       const { rows } = await guarded("consumeApproval", () =>
         sql.query<ProposalRow>(
           `UPDATE atom_governance_proposals SET status = 'used', used_at = $5::timestamptz

@@ -18,6 +18,20 @@ describe("@atom/governance/postgres", () => {
     expect((await migrate(db.client)).applied).toEqual([]);
   });
 
+  it("answers not found for an id Postgres cannot store (NUL), instead of a failing query", async () => {
+    const registry = postgresAgentRegistry({ pool: db.client });
+    const approvals = postgresApprovalStore({ pool: db.client });
+    const at = new Date("2026-03-01T00:00:00Z");
+    expect(await registry.getAgent("pg-a\u0000")).toBeNull();
+    expect(await registry.setStatus?.("pg-a\u0000", "PAUSED")).toBe(false);
+    expect(await registry.adjustConfidence("pg-a\u0000", 0.1, 0)).toBeNull();
+    expect(await approvals.getProposal("x\u0000")).toBeNull();
+    expect(await approvals.decideProposal("x\u0000", { status: "approved", decidedBy: "alice", at })).toBeNull();
+    const use = { agentId: "a", actionName: "x", complexity: 3 as const, fingerprint: "f", decidedAfter: at, at };
+    expect(await approvals.consumeApproval("x\u0000", use)).toBeNull();
+    await expect(registry.upsert({ id: "pg-a\u0000", status: "INTERN" })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+  });
+
   it("stores agents, validates upserts, and adjusts confidence atomically with clamping", async () => {
     const registry = postgresAgentRegistry({ pool: db.client });
     await registry.upsert({ id: "pg-a", status: "SUPERVISED", tenantId: "t1" });

@@ -3,7 +3,7 @@ import { agentRecordSchema } from "../schemas.js";
 import type { AgentRecord, AgentRegistry } from "../types.js";
 import { z } from "zod";
 import { watchAgents } from "./listen.js";
-import { executor, guarded, type PostgresGovernanceOptions } from "./shared.js";
+import { executor, guarded, type PostgresGovernanceOptions, unstorableId } from "./shared.js";
 
 /** The Postgres agent registry, with `upsert` for provisioning agents. */
 export interface PostgresAgentRegistry extends Required<AgentRegistry> {
@@ -55,6 +55,7 @@ export function postgresAgentRegistry(options: PostgresAgentRegistryOptions): Po
   return {
     async setStatus(agentId, status) {
       const valid = parseInput(statusSchema, status, "[@atom/governance] [postgres] setStatus");
+      if (unstorableId(agentId)) return false;
       const { rowCount } = await guarded("setStatus", () =>
         sql.query("UPDATE atom_governance_agents SET status = $2, updated_at = now() WHERE id = $1", [agentId, valid]),
       );
@@ -62,6 +63,7 @@ export function postgresAgentRegistry(options: PostgresAgentRegistryOptions): Po
     },
     watch: (listener) => watchAgents(options.pool, sql.kind, listener, reconnectDelayMs),
     async getAgent(agentId) {
+      if (unstorableId(agentId)) return null;
       const { rows } = await guarded("getAgent", () =>
         sql.query<AgentRow>("SELECT id, status, confidence, tenant_id FROM atom_governance_agents WHERE id = $1", [
           agentId,
@@ -71,6 +73,7 @@ export function postgresAgentRegistry(options: PostgresAgentRegistryOptions): Po
       return row ? { id: row.id, status: row.status as AgentRecord["status"], confidence: row.confidence, tenantId: row.tenant_id } : null;
     },
     async adjustConfidence(agentId, delta, baseline) {
+      if (unstorableId(agentId)) return null;
       const { rows } = await guarded("adjustConfidence", () =>
         sql.query<{ confidence: number }>(
           `UPDATE atom_governance_agents

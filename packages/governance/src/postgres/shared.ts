@@ -25,3 +25,9 @@ export async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T>
     throw new DatabaseError({ message: `[@atom/governance] [postgres] ${what} failed`, cause: error });
   }
 }
+
+/**
+ * Whether `id` can never be a stored key: Postgres text cannot hold NUL (the query itself would fail), so a lookup of
+ * such an id answers "not found" without one. @internal
+ */
+export const unstorableId = (id: unknown): boolean => typeof id === "string" && id.includes("\u0000");
