@@ -7,7 +7,17 @@ export const MAX_NODES = 100_000;
 /** Most edges in one workflow definition. */
 export const MAX_EDGES = 200_000;
 
-const id = z.string().min(1).max(200);
+/**
+ * An id the run store keeps in a `text` column (run, workflow, node, agent and owner ids): 1–200 characters without
+ * NUL, which Postgres `text` cannot hold.
+ * @internal
+ */
+export const storedIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => !value.includes("\u0000"), { message: "must not contain NUL (\\u0000)" });
+const id = storedIdSchema;
 // Results are keyed by node id in plain objects, where "__proto__" would swap the prototype instead of adding a key.
 const nodeId = id.refine((value) => value !== "__proto__", { message: 'node id "__proto__" is reserved' });
 

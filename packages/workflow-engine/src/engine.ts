@@ -4,10 +4,12 @@ import { z } from "zod";
 import { gmailSend } from "./actions/gmail.js";
 import { createActionRegistry } from "./actions/registry.js";
 import { slackPostMessage } from "./actions/slack.js";
+import { storedIdSchema } from "./definition.js";
 import { durationSchema, MAX_TIMER_MS } from "./duration.js";
 import { RunNotFoundError, RunNotResumableError, RunOwnedError, WorkflowInvalidError } from "./errors.js";
 import { executeWorkflow, type ExecuteParams } from "./executor.js";
 import { createHttpClient } from "./http/client.js";
+import { urlProblem } from "./http/request-shape.js";
 import type { HttpClient } from "./http/types.js";
 import { jsonShapeProblem } from "./json-limits.js";
 import { randomRunId } from "./run-id.js";
@@ -149,6 +151,9 @@ export interface WorkflowEngine {
   close(): Promise<void>;
 }
 
+// A base URL's credentials would never be sent (see `urlProblem`); refusing them here fails at start-up, not per run.
+const baseUrlSchema = z.url().refine((url) => urlProblem(url) === undefined, { message: "must be an http(s) URL without credentials" });
+
 const optionsSchema = z.object({
   nodes: z.array(z.object({ type: z.string().min(1), config: z.unknown(), execute: z.unknown() })).optional(),
   http: z.object({ request: z.unknown(), close: z.unknown() }).optional(),
@@ -169,11 +174,11 @@ const optionsSchema = z.object({
   random: z.unknown().optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
   maxDelayMs: durationSchema.optional(),
-  slackBaseUrl: z.url().optional(),
-  gmailBaseUrl: z.url().optional(),
+  slackBaseUrl: baseUrlSchema.optional(),
+  gmailBaseUrl: baseUrlSchema.optional(),
   generateId: z.unknown().optional(),
   tracer: z.object({ startSpan: z.unknown() }).optional(),
-  ownerId: z.string().min(1).max(200).optional(),
+  ownerId: storedIdSchema.optional(),
   leaseMs: z.number().int().min(1000).max(MAX_TIMER_MS).optional(),
   heartbeatMs: z.number().int().min(100).max(MAX_TIMER_MS).optional(),
 }).refine((o) => o.heartbeatMs === undefined || o.heartbeatMs < (o.leaseMs ?? 30_000), {
@@ -198,11 +203,13 @@ function isEmpty(value: unknown): boolean {
 }
 
 const runOptionsSchema = z.object({
-  runId: z.string().min(1).max(200).optional(),
-  agentId: z.string().min(1).optional(),
+  runId: storedIdSchema.optional(),
+  agentId: storedIdSchema.optional(),
   signal: z.instanceof(AbortSignal).optional(),
   deadlineMs: durationSchema.min(1).optional(),
 });
+
+const runIdArgument = z.object({ runId: storedIdSchema });
 
 const resumeOptionsSchema = runOptionsSchema.omit({ runId: true, agentId: true }).extend({
   approvals: z.record(z.string().min(1).max(200), z.string().min(1).max(256)).optional(),
@@ -326,6 +333,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
       }
     },
     async resume(runId, resumeOptions = {}) {
+      parseInput(runIdArgument, { runId }, "[@atom/workflow-engine] resume");
       const run = parseInput(resumeOptionsSchema, resumeOptions, "[@atom/workflow-engine] resume") as ResumeOptions;
       return continueRun(await acquire(runId), run);
     },

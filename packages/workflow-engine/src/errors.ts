@@ -153,6 +153,23 @@ export const NodeInputError = defineError({
   message: (d) => `[@atom/workflow-engine] ${d.field}: ${d.reason}`,
 });
 
+/**
+ * `NODE_OUTPUT_TOO_LARGE` (400): a node produced a value (its output, or a template it rendered) over the JSON limits
+ * (`MAX_JSON_DEPTH`, `MAX_JSON_VALUES`, `MAX_OUTPUT_CHARS`) or one JSON cannot hold (a bigint). Not retried.
+ */
+export const NodeOutputTooLargeError = defineError({
+  code: "NODE_OUTPUT_TOO_LARGE",
+  status: 400,
+  severity: "medium",
+  details: z.object({
+    /** The node, when known. */
+    nodeId: z.string().optional(),
+    /** Which limit, e.g. `output holds more than 1000000 values`. */
+    problem: z.string(),
+  }),
+  message: (d) => `[@atom/workflow-engine] ${d.nodeId === undefined ? "" : `node "${d.nodeId}" `}${d.problem}`,
+});
+
 /** `GOVERNANCE_DENIED` (403): governance refused the action for the run's agent. */
 export const GovernanceDeniedError = defineError({
   code: "GOVERNANCE_DENIED",

@@ -1,6 +1,8 @@
 import { type AtomError, toAtomError, ValidationError } from "@atom/errors";
 import { isBranchOutput } from "./define-node.js";
-import { NodeTimeoutError, RunCancelledError, RunOwnedError } from "./errors.js";
+import { NodeOutputTooLargeError, NodeTimeoutError, RunCancelledError, RunOwnedError } from "./errors.js";
+import { valueSizeProblem } from "./json-limits.js";
+import { settledFailure } from "./settled-failure.js";
 import { ApprovalRequired } from "./approval.js";
 import { resolveTemplates, type TemplateScope } from "./template.js";
 import { backoffDelay, clearLongTimeout, isoTime, type LongTimer, setLongTimeout, sleep } from "./timing.js";
@@ -47,6 +49,7 @@ const NOT_RETRYABLE = new Set([
   "SSRF_BLOCKED",
   "ACTION_NOT_FOUND",
   "HTTP_RESPONSE_TOO_LARGE",
+  "NODE_OUTPUT_TOO_LARGE",
 ]);
 
 function retryable(error: AtomError): boolean {
@@ -56,6 +59,17 @@ function retryable(error: AtomError): boolean {
     return status >= 500 || status === 429 || status === 408;
   }
   return true;
+}
+
+/**
+ * Returns what a node's attempt produced once its output (a branch's output included) fits the JSON limits, so that
+ * no store write, template or successor walks a value that grew past them (e.g. one doubling a shared predecessor).
+ * @throws NodeOutputTooLargeError (`NODE_OUTPUT_TOO_LARGE`) otherwise.
+ */
+function checkedOutput(node: CompiledNode, value: unknown): unknown {
+  const problem = valueSizeProblem(isBranchOutput(value) ? value.output : value);
+  if (problem !== undefined) throw new NodeOutputTooLargeError({ nodeId: node.def.id, problem: `output ${problem}` });
+  return value;
 }
 
 /** @internal */
@@ -169,6 +183,7 @@ class Execution implements TemplateScopes, LeasedRun {
       for (const node of params.workflow.nodes) {
         if (Object.hasOwn(params.settled, node.def.id)) results[node.index] = params.settled[node.def.id];
       }
+      if (!params.only) this.haltOnSettledFailure();
     }
     if (params.only) ready[this.readyEnd++] = params.only;
     else for (const node of params.workflow.nodes) {
@@ -181,6 +196,15 @@ class Execution implements TemplateScopes, LeasedRun {
     this.pump();
     if (!this.completed) params.keeper.add(this);
     return done;
+  }
+
+  /**
+   * A node that failed without an `error` edge in an earlier execution (recorded before a pause, a cancellation or a
+   * crash) fails the run as it would have there: nothing new starts, and the earliest such failure is the run's error.
+   */
+  private haltOnSettledFailure(): void {
+    const failure = settledFailure(this.params.workflow, this.params.settled);
+    if (failure) this.halt("failed", failure.error);
   }
 
   /** Heartbeat (called by the engine's {@link LeaseKeeper}): a lease taken over by another engine cancels this run. */
@@ -430,7 +454,7 @@ class Execution implements TemplateScopes, LeasedRun {
     }
     if (!isThenable(value)) {
       cleanup?.();
-      return value;
+      return checkedOutput(node, value);
     }
     // On the run's own scope an abort abandons the attempt (see `abortRun`); a timed attempt's scope races it.
     if (scope === this.cancel) return value;
@@ -509,7 +533,7 @@ class Execution implements TemplateScopes, LeasedRun {
     try {
       const value = await first;
       if (epoch !== this.epoch) return;
-      result = this.succeeded(value, 1, startedAt);
+      result = this.succeeded(checkedOutput(node, value), 1, startedAt);
     } catch (thrown) {
       if (epoch === this.epoch) void this.afterFailure(node, input, predecessors, startedAt, thrown, epoch);
       return;
@@ -585,7 +609,7 @@ class Execution implements TemplateScopes, LeasedRun {
   }
 
   private async attemptAsync(node: CompiledNode, input: unknown, predecessors: readonly string[], attemptNo: number) {
-    return this.attempt(node, input, predecessors, attemptNo);
+    return checkedOutput(node, await this.attempt(node, input, predecessors, attemptNo));
   }
 }
 

@@ -58,9 +58,9 @@ export {
   type ConditionType,
   type SimpleCondition,
 } from "./nodes/operators.js";
-export { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH } from "./nodes/regex.js";
+export { MatchBudget, MAX_MATCH_INPUT, MAX_MATCH_WORK, MAX_PATTERN_LENGTH, MAX_PATTERN_PROGRAM } from "./nodes/regex.js";
 export { MAX_DURATION_MS } from "./duration.js";
-export { MAX_JSON_DEPTH, MAX_JSON_VALUES } from "./json-limits.js";
+export { MAX_JSON_DEPTH, MAX_JSON_VALUES, MAX_OUTPUT_CHARS } from "./json-limits.js";
 export { MAX_EDGES, MAX_NODES } from "./definition.js";
 export {
   ActionNotFoundError,
@@ -69,6 +69,7 @@ export {
   HttpRequestFailedError,
   HttpStatusError,
   NodeInputError,
+  NodeOutputTooLargeError,
   NodeTimeoutError,
   ResponseTooComplexError,
   ResponseTooLargeError,

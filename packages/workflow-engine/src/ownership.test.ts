@@ -135,6 +135,52 @@ describe.each(stores)("run ownership (%s store)", (_, makeStore, elapse) => {
     expect(await engineB.listStaleRuns()).toEqual([]);
   });
 
+  it("recoverStale fails a run whose node failed without an error edge before the crash, and starts no new node", async () => {
+    const store = makeStore();
+    const stuck = steps();
+    const broken = defineNode({
+      type: "broken",
+      config: z.object({}),
+      execute: () => {
+        throw new Error("charge declined");
+      },
+    });
+    // `bad` fails at once and is recorded while `b` is still in flight; then the owner stops heartbeating.
+    const definition: WorkflowDefinition = {
+      id: "fork",
+      version: 1,
+      nodes: [
+        { id: "bad", type: "broken", config: {} },
+        { id: "b", type: "step", config: { block: true } },
+        { id: "c", type: "step", config: {} },
+        { id: "join", type: "step", config: {} },
+      ],
+      edges: [
+        { from: "bad", to: "join" },
+        { from: "b", to: "join" },
+        { from: "b", to: "c" },
+      ],
+    };
+    const engineA = createWorkflowEngine({ store, nodes: [stuck.step, broken], clock: frozenClock, leaseMs: 1000 });
+    const orphan = engineA.run(definition, {}, { runId: "orphan-failed" });
+    await stuck.blocked;
+    await vi.waitFor(async () =>
+      expect((await store.getRun("orphan-failed"))?.nodes.bad).toMatchObject({ status: "failed", error: { code: "INTERNAL_ERROR" } }),
+    );
+    await elapse(1100);
+    const rescuer = steps();
+    const engineB = createWorkflowEngine({ store, nodes: [rescuer.step, broken] });
+    const recovered = await engineB.recoverStale();
+    expect(recovered.map((run) => run.runId)).toEqual(["orphan-failed"]);
+    const result = await recovered[0]?.result;
+    expect(result).toMatchObject({ status: "failed", error: { code: "INTERNAL_ERROR" } });
+    expect(Object.keys(result?.nodes ?? {})).toEqual(["bad"]);
+    expect(rescuer.calls.size).toBe(0);
+    expect(await store.getRun("orphan-failed")).toMatchObject({ status: "failed", error: { code: "INTERNAL_ERROR" } });
+    stuck.release();
+    await expect(orphan).rejects.toMatchObject({ code: "WORKFLOW_RUN_OWNED", details: { reason: "lease_lost" } });
+  });
+
   it("validates listStaleRuns and recoverStale options", async () => {
     const engine = createWorkflowEngine({ store: makeStore() });
     await expect(engine.listStaleRuns({ limit: 0 })).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field: "limit" } });

@@ -42,6 +42,35 @@ describe("a failing RunStore", () => {
     expect(statuses).toEqual(["failed"]);
   });
 
+  it("leaves a run whose final status write failed recoverable once its lease expires, with the status it reached", async () => {
+    let time = Date.parse("2030-01-01T00:00:00Z");
+    const memory = memoryRunStore({ retainFinished: 10, now: () => time });
+    let outage = true;
+    const store: RunStore = {
+      ...memory,
+      setRunStatus: (...args) => (outage ? Promise.reject(diskFull()) : memory.setRunStatus(...args)),
+    };
+    let calls = 0;
+    const broken = defineNode({
+      type: "broken",
+      config: z.object({}),
+      execute: async () => {
+        calls++;
+        throw new Error("upstream down");
+      },
+    });
+    const definition: WorkflowDefinition = { id: "f", version: 1, nodes: [{ id: "x", type: "broken", config: {} }], edges: [] };
+    const engine = createWorkflowEngine({ nodes: [broken], store, leaseMs: 1000 });
+    await expect(engine.run(definition, {}, { runId: "unrecorded" })).rejects.toThrow("disk full");
+    expect(await memory.getRun("unrecorded")).toMatchObject({ status: "running" });
+    outage = false;
+    time += 1100;
+    const [recovered] = await createWorkflowEngine({ nodes: [broken], store }).recoverStale();
+    expect(await recovered?.result).toMatchObject({ status: "failed", error: { code: "INTERNAL_ERROR" } });
+    expect(await memory.getRun("unrecorded")).toMatchObject({ status: "failed" });
+    expect(calls).toBe(1);
+  });
+
   it("rejects the run when createRun fails, before any node runs", async () => {
     let ran = false;
     const spy = defineNode({ type: "spy", config: z.object({}), execute: () => (ran = true) });

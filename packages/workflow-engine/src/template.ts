@@ -1,4 +1,5 @@
-import { TemplateInvalidError } from "./errors.js";
+import { NodeOutputTooLargeError, TemplateInvalidError } from "./errors.js";
+import { MAX_OUTPUT_CHARS } from "./json-limits.js";
 
 /** What `{{ }}` expressions can read. `$item` exists only inside transform `map`/`filter`. */
 export interface TemplateScope {
@@ -112,12 +113,20 @@ function stringify(value: unknown): string {
  * Resolves one string: a string that is exactly one `{{ expr }}` keeps the value's type; otherwise every expression
  * is interpolated as text (objects as JSON, missing values as "").
  * @throws TemplateInvalidError (`TEMPLATE_INVALID`) on a malformed expression.
+ * @throws NodeOutputTooLargeError (`NODE_OUTPUT_TOO_LARGE`) when the text would exceed `MAX_OUTPUT_CHARS`.
  */
 export function renderTemplate(template: string, scope: TemplateScope): unknown {
   if (!template.includes("{{")) return template;
   const whole = WHOLE.exec(template);
   if (whole) return evaluate(whole[1] ?? "", scope);
-  return template.replace(EXPRESSION, (_, expression: string) => stringify(evaluate(expression, scope)));
+  // Each value in scope fits the JSON limits, but a template may repeat one: what it adds is capped as it grows.
+  let length = 0;
+  return template.replace(EXPRESSION, (_, expression: string) => {
+    const text = stringify(evaluate(expression, scope));
+    length += text.length;
+    if (length > MAX_OUTPUT_CHARS) throw new NodeOutputTooLargeError({ problem: `template renders more than ${MAX_OUTPUT_CHARS} characters` });
+    return text;
+  });
 }
 
 /**

@@ -93,3 +93,13 @@ describe("built-in actions", () => {
     ]);
   });
 });
+
+describe("action base URLs", () => {
+  it("refuses credentials in slackBaseUrl and gmailBaseUrl when the engine is created", () => {
+    for (const field of ["slackBaseUrl", "gmailBaseUrl"] as const) {
+      expect(() => createWorkflowEngine({ [field]: "https://bot:xoxb-secret@gateway.example/api" })).toThrowError(
+        expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field }) }),
+      );
+    }
+  });
+});

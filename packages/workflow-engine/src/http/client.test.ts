@@ -135,6 +135,37 @@ describe("client against an allow-listed local server", () => {
     expect((await client.request({ method: "GET", url: `${server.url}/binary` })).body).toBe("AQID");
   });
 
+  it("refuses a URL with credentials, an invalid URL and malformed headers with VALIDATION_ERROR, sending nothing", async () => {
+    const cases: [Parameters<typeof client.request>[0], string, string][] = [
+      [{ method: "GET", url: `http://svc:hunter2@127.0.0.1:${server.port}/json` }, "url", "[@atom/workflow-engine] [http] url must not contain credentials (user:password@); use headers or auth"],
+      [{ method: "GET", url: new URL(`http://svc@127.0.0.1:${server.port}/json`) }, "url", "[@atom/workflow-engine] [http] url must not contain credentials (user:password@); use headers or auth"],
+      [{ method: "GET", url: "not a url" }, "url", "[@atom/workflow-engine] [http] url is not an absolute URL"],
+      [{ method: "GET", url: `${server.url}/json`, headers: { "a b": "x" } }, "headers.a b", expect.stringContaining('header "a b" is not a valid header name') as never],
+      [{ method: "GET", url: `${server.url}/json`, headers: { "x-a": "v\r\nInjected: 1" } }, "headers.x-a", '[@atom/workflow-engine] [http] header "x-a" value must not contain CR, LF or NUL'],
+      [{ method: "GET", url: `${server.url}/json`, headers: { Host: "internal" } }, "headers.Host", '[@atom/workflow-engine] [http] header "Host" is set by the HTTP client and cannot be configured'],
+    ];
+    for (const [request, field, message] of cases) {
+      const error = await client.request(request).catch((thrown: unknown) => thrown);
+      expect(error).toMatchObject({ code: "VALIDATION_ERROR", status: 400, message, details: { field } });
+      expect(JSON.stringify(error)).not.toContain("hunter2");
+    }
+    expect(server.seen).toEqual([]);
+  });
+
+  it("drops every header but the descriptive ones on a cross-origin redirect, and credentials from a redirect URL", async () => {
+    const headers = { authorization: "Bearer SECRET", "x-api-key": "KEY", cookie: "s=1", accept: "application/json", "idempotency-key": "run:node" };
+    const same = await client.request({ method: "GET", url: `${server.url}/redirect?to=%2Fjson`, headers });
+    expect(same.status).toBe(200);
+    expect(server.seen[1]?.headers).toMatchObject({ authorization: "Bearer SECRET", "x-api-key": "KEY", cookie: "s=1" });
+    server.seen.length = 0;
+    const target = `http://user:pw@loop.test:${server.port}/json`;
+    const moved = await client.request({ method: "GET", url: `${server.url}/redirect?to=${encodeURIComponent(target)}`, headers });
+    expect(moved).toMatchObject({ status: 200, url: `http://loop.test:${server.port}/json` });
+    const hop = server.seen[1]?.headers ?? {};
+    expect([hop.authorization, hop["x-api-key"], hop.cookie]).toEqual([undefined, undefined, undefined]);
+    expect([hop.accept, hop["idempotency-key"]]).toEqual(["application/json", "run:node"]);
+  });
+
   it("resolves allow-listed hostnames and follows redirects", async () => {
     const res = await client.request({ method: "GET", url: `http://loop.test:${server.port}/redirect?to=%2Fjson` });
     expect(res).toMatchObject({ status: 200, url: `http://loop.test:${server.port}/json`, body: { method: "GET" } });

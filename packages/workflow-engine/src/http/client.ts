@@ -7,6 +7,7 @@ import { HttpRequestFailedError, ResponseTooLargeError, SsrfBlockedError } from 
 import { blockedAddressReason } from "./address-policy.js";
 import { guardedLookup } from "./guarded-lookup.js";
 import { parseBody } from "./parse-body.js";
+import { checkedRequestUrl } from "./request-shape.js";
 import { CancelScope, scopeBehind } from "../cancel-scope.js";
 import { clearLongTimeout, setLongTimeout, systemClock } from "../timing.js";
 import type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from "./types.js";
@@ -206,8 +207,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       if (REDIRECTS.has(response.statusCode) && typeof location === "string" && hop < maxRedirects) {
         await response.body.dump();
         const next = new URL(location, url);
+        // Never sent (undici sends origin and path), but a redirect target's credentials must not reach `url`.
+        next.username = "";
+        next.password = "";
         if (next.origin !== url.origin && request.headers) {
-          request = { ...request, headers: withoutCredentials(request.headers) };
+          request = { ...request, headers: crossOriginHeaders(request.headers) };
         }
         if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST")) {
           method = "GET";
@@ -225,7 +229,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
-      let url = new URL(request.url);
+      let url = checkedRequestUrl(request.url, request.headers);
       const limit = request.timeoutMs ?? timeoutMs;
       const attempt = new CancelScope();
       // The engine's own emitter (`ctx.abortEmitter`) links the scopes directly, without listener closures.
@@ -260,11 +264,17 @@ function prematureClose(): Error {
   return Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
 
-function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+// Headers that describe the request rather than authorise it: the only ones a cross-origin redirect keeps.
+const CROSS_ORIGIN_SAFE = new Set(["accept", "accept-encoding", "accept-language", "content-language", "content-type", "user-agent", "idempotency-key"]);
+
+/**
+ * The headers a cross-origin redirect hop sends: any other header (`Authorization`, cookies, `X-Api-Key`, whatever a
+ * definition configured) may carry a secret meant for the first origin only.
+ */
+function crossOriginHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
-    const lower = key.toLowerCase();
-    if (lower !== "authorization" && lower !== "cookie" && lower !== "proxy-authorization") out[key] = value;
+    if (CROSS_ORIGIN_SAFE.has(key.toLowerCase())) out[key] = value;
   }
   return out;
 }

@@ -180,3 +180,42 @@ describe("http_request node", () => {
     expect(engine.validate(one(config)).problems.map((p) => p.field)).toContain(field);
   });
 });
+
+describe("http_request config shape", () => {
+  const engine = createWorkflowEngine({ http });
+
+  it("refuses a malformed URL, another protocol, credentials in the URL and malformed headers at validation", () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ url: "not a url" }, "nodes.0.config.url", "url is not an absolute URL"],
+      [{ url: "not a url", query: { a: 1 } }, "nodes.0.config.url", "url is not an absolute URL"],
+      [{ url: "ftp://example.com/" }, "nodes.0.config.url", "url protocol ftp: is not allowed (http: or https: only)"],
+      [{ url: "http://svc:hunter2@example.com/" }, "nodes.0.config.url", "url must not contain credentials (user:password@); use headers or auth"],
+      [{ url: "https://example.com/", headers: { "a b": "x" } }, "nodes.0.config.headers.a b", `header "a b" is not a valid header name (RFC 9110 token: letters, digits and !#$%&'*+-.^_\`|~)`],
+      [{ url: "https://example.com/", headers: { "x-a": "v\r\nInjected: 1" } }, "nodes.0.config.headers.x-a", 'header "x-a" value must not contain CR, LF or NUL'],
+      [{ url: "https://example.com/", headers: { host: "internal" } }, "nodes.0.config.headers.host", 'header "host" is set by the HTTP client and cannot be configured'],
+    ];
+    for (const [config, field, message] of cases) {
+      expect(engine.validate(one(config)).problems, JSON.stringify(config)).toEqual([{ nodeId: "call", field, message }]);
+    }
+    expect(engine.validate(one({ url: "{{ $input.url }}", headers: { "x-a": "{{ $input.h }}" } })).ok).toBe(true);
+  });
+
+  it("fails a templated URL or header that resolves malformed with VALIDATION_ERROR, once, and never reports a URL password", async () => {
+    const finished: string[] = [];
+    engine.on("node:finish", (event) => finished.push(JSON.stringify(event)));
+    const retry = { maxAttempts: 3, initialDelayMs: 1 };
+    const cases: [Record<string, unknown>, unknown, string][] = [
+      [{ url: "{{ $input.url }}" }, { url: "not a url" }, "config.url"],
+      [{ url: "{{ $input.url }}", query: { a: 1 } }, { url: "not a url" }, "config.url"],
+      [{ url: "{{ $input.url }}" }, { url: `http://svc:hunter2@127.0.0.1:${server.port}/` }, "config.url"],
+      [{ url: `${server.url}/` , headers: { "x-a": "{{ $input.h }}" } }, { h: "v\r\nInjected: 1" }, "config.headers.x-a"],
+    ];
+    for (const [config, input, field] of cases) {
+      const result = await engine.run(one(config, { retry }), input);
+      expect(result.nodes.call, JSON.stringify(config)).toMatchObject({ status: "failed", attempts: 1, error: { code: "VALIDATION_ERROR", details: { field } } });
+      expect(JSON.stringify(result)).not.toContain("hunter2");
+    }
+    expect(finished.some((event) => event.includes("hunter2"))).toBe(false);
+    expect(server.seen).toEqual([]);
+  });
+});

@@ -4,14 +4,18 @@ import { durationSchema } from "../duration.js";
 import { HttpStatusError } from "../errors.js";
 import type { HttpRequest } from "../http/types.js";
 import { credentialToken } from "../credentials.js";
+import { headerProblem, urlProblem } from "../http/request-shape.js";
 
 /** zod schema of the `http_request` config. */
 export const httpRequestConfigSchema = z.object({
   /** The HTTP method. @default "GET" */
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
-  /** The URL (templated); checked by the SSRF guard after DNS resolution and on every redirect. */
+  /**
+   * The absolute `http:`/`https:` URL (templated), without credentials (`user:password@`: use `headers` or `auth`);
+   * checked by the SSRF guard after DNS resolution and on every redirect.
+   */
   url: z.string().min(1),
-  /** Request headers (values templated). */
+  /** Request headers: names are RFC 9110 tokens other than the framing ones (`Host`, `Content-Length`...); values (templated) hold no CR, LF or NUL. */
   headers: z.record(z.string(), z.string()).optional(),
   /** Query parameters added to the URL (values templated). */
   query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -34,6 +38,13 @@ export const httpRequestConfigSchema = z.object({
     .optional(),
 })
   .superRefine((config, ctx) => {
+    // A templated URL is checked once it resolved: the resolved config is parsed by this schema again.
+    const urlWrong = config.url.includes("{{") ? undefined : urlProblem(config.url);
+    if (urlWrong !== undefined) ctx.addIssue({ code: "custom", path: ["url"], message: `url ${urlWrong}` });
+    for (const [name, value] of Object.entries(config.headers ?? {})) {
+      const wrong = headerProblem(name, value);
+      if (wrong !== undefined) ctx.addIssue({ code: "custom", path: ["headers", name], message: `header ${JSON.stringify(name)} ${wrong}` });
+    }
     if (!config.auth || !config.headers) return;
     // Both would send two Authorization headers; which one a server honours is anyone's guess.
     for (const name of Object.keys(config.headers)) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NodeInputError } from "../errors.js";
 import { parsePath, readPath } from "../template.js";
-import { MAX_MATCH_INPUT, MAX_PATTERN_LENGTH, patternProblem, testPattern } from "./regex.js";
+import { MatchBudget, MAX_MATCH_INPUT, MAX_MATCH_WORK, MAX_PATTERN_LENGTH, patternProblem, testPattern } from "./regex.js";
 
 /** Every condition operator. */
 export const CONDITION_TYPES = [
@@ -71,7 +71,8 @@ const simpleSchema = z
   })
   .superRefine((condition, ctx) => {
     if (condition.conditionType !== "matches" || typeof condition.value !== "string") return;
-    const problem = condition.value.includes("{{") && condition.value.length <= MAX_PATTERN_LENGTH ? undefined : patternProblem(condition.value);
+    const problem =
+      condition.value.includes("{{") && condition.value.length <= MAX_PATTERN_LENGTH ? undefined : patternProblem(condition.value, condition.ignoreCase ?? false);
     if (problem) ctx.addIssue({ code: "custom", path: ["value"], message: problem });
   });
 
@@ -123,7 +124,7 @@ function contains(haystack: unknown, needle: unknown, field: string, ignoreCase:
   return fail(field, "field must be a string or an array for contains");
 }
 
-function compare(type: ConditionType, actual: unknown, expected: unknown, field: string, ignoreCase: boolean): boolean {
+function compare(type: ConditionType, actual: unknown, expected: unknown, field: string, ignoreCase: boolean, budget: MatchBudget): boolean {
   switch (type) {
     case "equals":
       return equal(actual, expected, ignoreCase);
@@ -154,10 +155,13 @@ function compare(type: ConditionType, actual: unknown, expected: unknown, field:
       return expected.some((entry) => equal(actual, entry, ignoreCase));
     case "matches": {
       const pattern = text(expected, field, "value", false);
-      const problem = patternProblem(pattern);
+      const problem = patternProblem(pattern, ignoreCase);
       if (problem) fail(field, `value: ${problem}`);
       const subject = text(actual, field, "field", false);
       if (subject.length > MAX_MATCH_INPUT) fail(field, `field longer than ${MAX_MATCH_INPUT} characters for matches`);
+      if (!budget.charge(pattern, ignoreCase, subject)) {
+        fail(field, `matches work over ${MAX_MATCH_WORK} (pattern instructions × field characters) in one node`);
+      }
       return testPattern(pattern, ignoreCase, subject);
     }
   }
@@ -165,12 +169,15 @@ function compare(type: ConditionType, actual: unknown, expected: unknown, field:
 
 /**
  * Evaluates a condition against `data` (fields are own-property paths into it).
- * @throws NodeInputError (`NODE_INPUT_INVALID`) when operand types do not fit the operator.
+ * @param budget the `matches` work this evaluation may spend; share one across the evaluations of one node
+ * execution (a `filter` shares it across items). @default a fresh budget of `MAX_MATCH_WORK`
+ * @throws NodeInputError (`NODE_INPUT_INVALID`) when operand types do not fit the operator, or `matches` tests
+ * would spend more than the budget.
  */
-export function evaluateCondition(condition: Condition, data: unknown): ConditionOutcome {
-  if ("all" in condition) return { condition_met: condition.all.every((c) => evaluateCondition(c, data).condition_met) };
-  if ("any" in condition) return { condition_met: condition.any.some((c) => evaluateCondition(c, data).condition_met) };
+export function evaluateCondition(condition: Condition, data: unknown, budget: MatchBudget = new MatchBudget()): ConditionOutcome {
+  if ("all" in condition) return { condition_met: condition.all.every((c) => evaluateCondition(c, data, budget).condition_met) };
+  if ("any" in condition) return { condition_met: condition.any.some((c) => evaluateCondition(c, data, budget).condition_met) };
   const actual = condition.field === "" ? data : readPath(data, parsePath(condition.field));
-  const met = compare(condition.conditionType, actual, condition.value, condition.field || "input", condition.ignoreCase ?? false);
+  const met = compare(condition.conditionType, actual, condition.value, condition.field || "input", condition.ignoreCase ?? false, budget);
   return { condition_met: met, field: condition.field, value: actual };
 }

@@ -4,6 +4,7 @@ import { NodeInputError } from "../errors.js";
 import { parsePath, readPath, setOwn } from "../template.js";
 import type { NodeContext } from "../types.js";
 import { conditionSchema, evaluateCondition } from "./operators.js";
+import { MatchBudget } from "./regex.js";
 
 const path = z.string().max(500);
 
@@ -86,10 +87,12 @@ export const transformNode = defineNode({
     switch (config.operation) {
       case "map":
         return sourceArray(ctx, config.source).map((item) => ctx.resolve(config.fields, item));
-      case "filter":
+      case "filter": {
+        const budget = new MatchBudget();
         return sourceArray(ctx, config.source).filter(
-          (item) => evaluateCondition(ctx.resolve(config.condition, item), item).condition_met,
+          (item) => evaluateCondition(ctx.resolve(config.condition, item), item, budget).condition_met,
         );
+      }
       case "merge":
         return merge(ctx, config.sources);
       case "format": {

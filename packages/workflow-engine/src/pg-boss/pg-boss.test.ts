@@ -377,4 +377,39 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(effects).toEqual([{ amount: 5 }]);
     expect(checks).toEqual([{ agentId: "agent-7" }, { agentId: "agent-7", approvalId: "proposal-1" }]);
   });
+
+  it("a run resumed after a node failed without an error edge while it was paused ends failed and runs nothing more", async () => {
+    const effects: unknown[] = [];
+    const governance: GovernanceChecker = {
+      check: async (input) => (input.approvalId === "proposal-2" ? { outcome: "allow", reason: "approved" } : { outcome: "approval_required", reason: "needs a human", proposalId: "proposal-2" }),
+    };
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: db.client }), governance, http: createHttpClient({ allowHosts: ["127.0.0.1"] }) });
+    stops.push(() => engine.close());
+    engine.registerAction("test.refund", { input: z.object({ amount: z.number() }), complexity: 3, execute: async ({ input }) => effects.push(input) });
+    // `refund` pauses the run at once; `call`, already running, times out (no error edge) once the run is paused.
+    const definition: WorkflowDefinition = {
+      id: "paused-then-failed",
+      version: 1,
+      nodes: [
+        { id: "start", type: "transform", config: { operation: "format", template: "go" } },
+        { id: "refund", type: "action", config: { action: "test.refund", input: { amount: 5 } } },
+        { id: "call", type: "http_request", config: { url: `${server.url}/slow?ms=2000` }, timeoutMs: 400, retry: { maxAttempts: 1 } },
+      ],
+      edges: [
+        { from: "start", to: "refund" },
+        { from: "start", to: "call" },
+      ],
+    };
+    // Cancellation is polled rarely here, so the running `call` is not aborted when the run pauses.
+    const slowCancel = createWorker({ boss, engine, definitions: [definition], queue: QUEUE, pollIntervalMs: 50, cancelPollMs: 60_000 });
+    stops.push(() => slowCancel.stop({ timeoutMs: 1000 }));
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE, agentId: "agent-7" });
+    const paused = await settled(engine, runId, 20_000, (run) => run.status !== "running" && run.nodes.call !== undefined);
+    expect(paused).toMatchObject({ status: "paused", nodes: { call: { status: "failed" } } });
+    await resumeRun(runId, { boss, engine, queue: QUEUE, approvals: { refund: "proposal-2" } });
+    const done = await settled(engine, runId);
+    expect(done).toMatchObject({ status: "failed", error: { code: paused.nodes.call?.error?.code } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(effects).toEqual([]);
+  });
 });

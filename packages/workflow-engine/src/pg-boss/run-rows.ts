@@ -71,7 +71,7 @@ export class RunRows {
   async insertRun(sql: SqlExecutor, run: { runId: string; workflow: WorkflowDefinition; input: unknown; agentId?: string; owner: string }): Promise<boolean> {
     const { rows } = await sql.query(
       `INSERT INTO ${this.tables.runs} (run_id, workflow_id, workflow, input, agent_id, status, owner, lease_expires_at)
-       VALUES ($1, $2, $3::jsonb, $4::json, $5, 'running', $6, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+       VALUES ($1, $2, $3::json, $4::json, $5, 'running', $6, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
       [run.runId, run.workflow.id, JSON.stringify(run.workflow), JSON.stringify(run.input ?? null), run.agentId ?? null, run.owner],
     );
     return rows.length > 0;
@@ -143,7 +143,7 @@ export class RunRows {
     const ids = textArray(plans.map((plan) => plan.runId));
     return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
-       plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error jsonb)),
+       plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
        locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
        checked AS (SELECT l.run_id, l.status, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
@@ -202,7 +202,7 @@ export class RunRows {
   async setStatus(sql: SqlExecutor, runId: string, status: RunStatus, error?: NodeErrorInfo): Promise<void> {
     const release = status === "success" || status === "failed";
     await sql.query(
-      `UPDATE ${this.tables.runs} SET status = $2, error = $3::jsonb, updated_at = now()${release ? ", owner = NULL, lease_expires_at = NULL" : ""} WHERE run_id = $1`,
+      `UPDATE ${this.tables.runs} SET status = $2, error = $3::json, updated_at = now()${release ? ", owner = NULL, lease_expires_at = NULL" : ""} WHERE run_id = $1`,
       [runId, status, error === undefined ? null : JSON.stringify(error)],
     );
   }

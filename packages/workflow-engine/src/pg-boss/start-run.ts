@@ -5,6 +5,7 @@ import { z } from "zod";
 import { errorInfo } from "../executor.js";
 import { RunCancelledError, RunExistsError, RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "../errors.js";
 import { jsonShapeProblem } from "../json-limits.js";
+import { settledFailure } from "../settled-failure.js";
 import { ensureQueue, guarded, queueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
 import { advance, insertJobs } from "./enqueue.js";
@@ -94,6 +95,12 @@ export async function resumeRun(runId: string, options: ResumeRunOptions): Promi
       if (!run) throw new RunNotFoundError({ runId });
       if (run.status !== "cancelled" && run.status !== "paused") throw new RunNotResumableError({ runId, status: run.status });
       const workflow = ctx.internals.compile(run.workflow);
+      // A node that failed without an `error` edge while the run was paused or cancelled fails it, as in-process.
+      const failure = settledFailure(workflow, run.nodes);
+      if (failure) {
+        await ctx.rows.setStatus(tx, runId, "failed", failure.error);
+        return;
+      }
       await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, nodes_version = nodes_version + 1, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
       const jobs: BossInsertJob[] = [];
       await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
@@ -118,7 +125,7 @@ export async function cancelRun(runId: string, options: CancelRunOptions): Promi
   return guarded("cancelRun", async () => {
     await ctx.tables.ready();
     const { rows } = await ctx.sql.query(
-      `UPDATE ${ctx.tables.runs} SET status = 'cancelled', error = $2::jsonb, updated_at = now() WHERE run_id = $1 AND status = 'running' RETURNING run_id`,
+      `UPDATE ${ctx.tables.runs} SET status = 'cancelled', error = $2::json, updated_at = now() WHERE run_id = $1 AND status = 'running' RETURNING run_id`,
       [runId, JSON.stringify(error)],
     );
     if (rows.length > 0) return true;

@@ -60,5 +60,15 @@ ALTER TABLE ${prefix}atom_workflow_node_results ALTER COLUMN result TYPE json US
 ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS nodes_version integer NOT NULL DEFAULT 0;
 `,
     },
+    {
+      version: 5,
+      name: "workflow_json_definition_and_error",
+      // jsonb refuses the escape \u0000, which JSON text (and so a definition, an error message or its details) may
+      // hold: a run whose error carried one could not be written and stayed `running`. json stores the text as is.
+      sql: `
+ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN workflow TYPE json USING workflow::json;
+ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN error TYPE json USING error::json;
+`,
+    },
   ];
 }

@@ -107,7 +107,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
       await ready();
       const inserted = await sql.query(
         `INSERT INTO ${runs} (run_id, workflow_id, workflow, input, agent_id, status, owner, lease_expires_at)
-         VALUES ($1, $2, $3::jsonb, $4::json, $5, $6, $7, now() + $8::float8 * interval '1 millisecond')
+         VALUES ($1, $2, $3::json, $4::json, $5, $6, $7, now() + $8::float8 * interval '1 millisecond')
          ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
         [
           run.runId,
@@ -170,7 +170,7 @@ export function postgresRunStore(options: PostgresRunStoreOptions): PostgresRunS
     async setRunStatus(runId: string, owner: string, status: RunStatus, error?: NodeErrorInfo) {
       await ready();
       const updated = await sql.query(
-        `UPDATE ${runs} SET status = $3, error = $4::jsonb, owner = NULL, lease_expires_at = NULL, updated_at = now()
+        `UPDATE ${runs} SET status = $3, error = $4::json, owner = NULL, lease_expires_at = NULL, updated_at = now()
          WHERE run_id = $1 AND owner = $2 RETURNING run_id`,
         [runId, owner, status, error === undefined ? null : JSON.stringify(error)],
       );
