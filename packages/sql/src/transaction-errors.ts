@@ -15,7 +15,7 @@ export const TransactionAbortedError = defineError({
     "nothing it wrote was kept (let the error propagate, or run the statement in a nested transaction)",
   details: z.object({
     /** What was rolled back: the whole transaction, or the savepoint of a nested transaction. */
-    scope: z.enum(["transaction", "savepoint"]),
+    scope: z.union([z.literal("transaction"), z.literal("savepoint")]),
   }),
 });
 
