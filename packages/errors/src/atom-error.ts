@@ -150,6 +150,18 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 const CODE = /^[\x21-\x7e]{1,100}$/;
 
+/** An object literal (or `Object.create(null)`): not an array, a Date, a Map or a class instance. @internal */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws.
+    return false;
+  }
+}
+
 /** The first option that is not what its type says, as `[field, why]`. */
 function invalidOption(options: AtomErrorOptions): [string, string] | undefined {
   if (typeof options !== "object" || options === null) return ["options", "must be an object"];
@@ -161,9 +173,7 @@ function invalidOption(options: AtomErrorOptions): [string, string] | undefined 
     return ["status", "must be an integer from 200 to 599"];
   }
   if (severity !== undefined && !SEVERITIES.includes(severity)) return ["severity", `must be one of ${SEVERITIES.join(", ")}`];
-  if (details !== undefined && (typeof details !== "object" || details === null || Array.isArray(details))) {
-    return ["details", "must be a plain object"];
-  }
+  if (details !== undefined && !isPlainObject(details)) return ["details", "must be a plain object"];
   if (expose !== undefined && typeof expose !== "boolean") return ["expose", "must be a boolean"];
   if (captureStack !== undefined && typeof captureStack !== "boolean") return ["captureStack", "must be a boolean"];
   if (headers !== undefined) {

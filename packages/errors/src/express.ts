@@ -19,6 +19,7 @@ import { InvalidJsonError, NotFoundError, PayloadTooLargeError } from "./builtin
 import { closesConnection } from "./connection.js";
 import { readProperty } from "./read-property.js";
 import { createHostRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
+import { BODY_HEADERS } from "./header-rules.js";
 import { functionOption } from "./options.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -44,6 +45,8 @@ export interface ExpressResponseLike {
   status(code: number): unknown;
   /** Sets a header. */
   setHeader(name: string, value: string): unknown;
+  /** Removes a header set earlier (a body header of the route that failed). */
+  removeHeader(name: string): unknown;
   /** Sends the body and ends the response. */
   end(body: string): unknown;
 }
@@ -71,9 +74,18 @@ export interface ExpressErrorHandlerOptions<Req extends ExpressRequestLike = Exp
 
 const expressShape = { requestId: functionOption };
 
+/** Your `requestId` callback's answer; `undefined` when it throws (the request may not have reached your middleware). */
+function frameworkId<Req extends ExpressRequestLike>(req: Req, options: ExpressErrorHandlerOptions<Req>): unknown {
+  try {
+    return options.requestId?.(req);
+  } catch {
+    return undefined;
+  }
+}
+
 function contextOf<Req extends ExpressRequestLike>(req: Req, options: ExpressErrorHandlerOptions<Req>): RenderContext {
   return {
-    requestId: options.requestId?.(req),
+    requestId: frameworkId(req, options),
     requestIdHeader: req.headers["x-request-id"],
     accept: req.headers.accept,
     method: req.method,
@@ -89,6 +101,7 @@ function send(
   text: string,
 ): void {
   res.status(status);
+  for (const name of BODY_HEADERS) res.removeHeader(name);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (closesConnection(status, req.httpVersionMajor)) res.setHeader("connection", "close");
   res.end(text);

@@ -17,6 +17,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InvalidJsonError, NotFoundError, PayloadTooLargeError, ValidationError } from "./builtins.js";
 import { readProperty } from "./read-property.js";
 import { createHostRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+import { closesConnection } from "./connection.js";
+import { BODY_HEADERS } from "./header-rules.js";
 import { fastifyRegisterShape } from "./options.js";
 import type { ErrorMapper } from "./normalize.js";
 
@@ -67,6 +69,8 @@ function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest,
     requestId: request.id,
     logger: request.log,
   });
+  for (const name of BODY_HEADERS) res.removeHeader(name);
+  if (closesConnection(status, request.raw.httpVersionMajor)) headers.connection = "close";
   // Nothing is returned: Fastify would treat a returned reply as a thenable and wait on it.
   res.status(status).headers(headers).send(text);
 }

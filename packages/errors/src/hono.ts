@@ -21,12 +21,23 @@ import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
 import { createHostRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
 
+/**
+ * The request's path as the client sent it (percent-encoded), as the other hosts report it: `c.req.path` is decoded,
+ * so `%0D%0A` would reach the problem's `instance` as a CR LF.
+ */
+function rawPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}
+
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
   const { status, headers, text } = renderer.renderText(error, {
     requestIdHeader: c.req.header("x-request-id"),
     accept: c.req.header("accept"),
     method: c.req.method,
-    path: c.req.path,
+    path: rawPath(c.req.url),
     requestId: c.get("requestId" as never),
   });
   const incoming = (c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined)?.incoming;
@@ -44,7 +55,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): (error: Error, 
 /** `app.notFound(notFoundHandler(options))`: `NOT_FOUND` (404) in the envelope. */
 export function notFoundHandler(options: ErrorHandlerOptions = {}): (c: Context) => Response {
   const renderer = createHostRenderer(options, [], "[@atom/errors/hono] notFoundHandler");
-  return (c) => respond(renderer, new NotFoundError({ message: `Route ${c.req.method} ${c.req.path} not found` }), c);
+  return (c) => respond(renderer, new NotFoundError({ message: `Route ${c.req.method} ${rawPath(c.req.url)} not found` }), c);
 }
 
 /**

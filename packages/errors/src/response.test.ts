@@ -297,9 +297,11 @@ describe("resolveRequestId", () => {
     }
   });
 
-  it("prefers the framework's id when it is visible ASCII of at most 255 characters", () => {
+  it("prefers the framework's id when it is at most 255 token characters (UUIDs, req-1, base64)", () => {
     expect(resolveRequestId("from-header", "req-7")).toBe("req-7");
-    for (const bad of ["has space", "x".repeat(256), "a\r\nb", "", 42, null]) {
+    expect(resolveRequestId("from-header", "AbC+/9=")).toBe("AbC+/9=");
+    const unsafe = ["has space", "x".repeat(256), "a\r\nb", "", 42, null, "<script>alert(1)</script>", "${jndi:ldap://evil/a}", '"},"success":true', "id;evil=1,other"];
+    for (const bad of unsafe) {
       expect(resolveRequestId("from-header", bad)).toBe("from-header");
     }
   });
@@ -358,7 +360,7 @@ describe("renderText", () => {
       for (const format of ["envelope", "problem"] as const) {
         const renderer = createErrorRenderer({ now: fixed.now, production, format, onError: () => undefined });
         for (const error of errors) {
-          for (const context of [{ requestId: 'r"1' }, { requestId: "req-7" }, { requestIdHeader: "abc" }]) {
+          for (const context of [{ requestId: "r=1/2+3" }, { requestId: "req-7" }, { requestIdHeader: "abc" }]) {
             const { status, headers, body } = renderer.render(error, context);
             const text = renderer.renderText(error, context);
             expect(text).toEqual({ status, headers, text: JSON.stringify(body) });
@@ -381,7 +383,7 @@ describe("what was thrown cannot make rendering throw", () => {
     ["a revoked Proxy", revocable.proxy, 500],
     ["an Error whose status and message getters throw", Object.create(Error.prototype, { status: { get: throwing }, message: { get: throwing } }), 500],
     ["an http error whose headers are a throwing Proxy", Object.assign(new Error("m"), { status: 404, headers: trap }), 500],
-    ["an AtomError whose details are a throwing Proxy", new AtomError({ code: "X", message: "m", status: 409, details: trap as never }), 409],
+    ["an AtomError whose details became a throwing Proxy", Object.assign(new AtomError({ code: "X", message: "m", status: 409 }), { details: trap }), 409],
     ["an Error whose name throws when printed", Object.assign(new Error("m"), { name: { toString: throwing } }), 500],
   ];
 
@@ -410,5 +412,31 @@ describe("what was thrown cannot make rendering throw", () => {
     const text = createErrorRenderer({ production: true }).renderText(new UserNotFoundError({ userId: "u" }), context);
     expect(text.status).toBe(500);
     expect(JSON.parse(text.text)).toMatchObject({ error_code: "INTERNAL_ERROR", message: "An internal error occurred" });
+  });
+});
+
+describe("an error changed after it was made never renders as something other than an envelope", () => {
+  it("refuses details that are not a plain object when the error is made", () => {
+    for (const details of [new Date(0), new Map(), [1], new (class Thing {})()]) {
+      expect(() => new AtomError({ code: "X", message: "m", details: details as never })).toThrow(expect.objectContaining({ code: "INVALID_ERROR_OPTIONS", details: { field: "details" } }));
+    }
+    expect(new AtomError({ code: "X", message: "m", details: Object.assign(Object.create(null), { a: 1 }) }).details).toEqual({ a: 1 });
+  });
+
+  it("sends a plain 500 envelope for a code, severity or message that is no longer a string of its kind", () => {
+    const injected = { toString: () => 'CONFLICT","success":true,"x":"' };
+    const changes: Record<string, unknown>[] = [{ code: injected }, { severity: "urgent" }, { publicMessage: injected }, { message: 5, publicMessage: undefined }, { details: new Date(0) }];
+    for (const change of changes) {
+      const error = Object.assign(new AtomError({ code: "CONFLICT", message: "m", status: 409, details: { a: 1 } }), change);
+      for (const production of [true, false]) {
+        const renderer = createErrorRenderer({ production, onError: () => undefined });
+        const body = JSON.parse(renderer.renderText(error, {}).text);
+        expect(parseErrorResponse(body), JSON.stringify(change)).toEqual(body);
+        expect(body.success).toBe(false);
+        expect(parseErrorResponse(toErrorResponse(error, { production }).body)).toBeDefined();
+        if ("details" in change) expect(body).not.toHaveProperty("details");
+        else expect(body).toMatchObject({ error_code: "INTERNAL_ERROR" });
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { AtomError } from "./atom-error.js";
+import { type AtomError, isPlainObject } from "./atom-error.js";
 import { genericMessage, statusPhrase } from "./http-status.js";
 import { InternalError } from "./builtins.js";
 import { type ErrorMapper, toAtomError } from "./normalize.js";
@@ -7,7 +7,7 @@ import { jsonString } from "./json-text.js";
 import { responseOptionsSchema } from "./options.js";
 import { DEFAULT_REDACT_PATTERN, flatDetailsJson, toSafeJson } from "./redact.js";
 import { REQUEST_ID_HEADER, resolveRequestId } from "./request-id.js";
-import type { Severity } from "./severity.js";
+import { SEVERITIES, type Severity } from "./severity.js";
 import { parseInput } from "./validate.js";
 
 /** The one JSON error body every Atom host returns. `details` is omitted when empty. */
@@ -151,9 +151,15 @@ function responseHeaders(own: Readonly<Record<string, string>>, requestId: strin
  * when flat, the walked copy otherwise, and in development the cause of an unexposed error.
  */
 function visibleDetails(atom: AtomError, production: boolean, redact: RegExp, flat: string | undefined): Record<string, unknown> {
-  let details = flat === "" ? EMPTY : flat === undefined ? (toSafeJson(atom.details, redact) as Record<string, unknown>) : atom.details;
+  let details = flat === "" ? EMPTY : flat === undefined ? walkedDetails(atom.details, redact) : atom.details;
   if (!production && !atom.expose) details = { ...details, cause: describe(atom.cause ?? atom, redact) };
   return details;
+}
+
+/** `details` walked into safe JSON; none when that is not an object (details replaced since the error was made). */
+function walkedDetails(details: unknown, redact: RegExp): Record<string, unknown> {
+  const walked = toSafeJson(details, redact);
+  return isPlainObject(walked) ? walked : EMPTY;
 }
 
 /** The JSON text of the details a client may see, `""` when there are none. Flat details are written in one pass. */
@@ -163,6 +169,13 @@ function visibleDetailsJson(atom: AtomError, production: boolean, redact: RegExp
   const details = visibleDetails(atom, production, redact, flat);
   for (const _ in details) return JSON.stringify(details);
   return "";
+}
+
+/** The message an exposed error shows clients; a non-string (set since the error was made) is not rendered. */
+function clientMessage(atom: AtomError): string {
+  const message: unknown = atom.publicMessage ?? atom.message;
+  if (typeof message !== "string") throw new TypeError("not a renderable AtomError");
+  return message;
 }
 
 /** What every rendering of an error shares: the message and details clients may see, the time and the headers. */
@@ -178,6 +191,9 @@ interface PublicParts {
 }
 
 function publicParts(atom: AtomError, options: ToErrorResponseOptions, requestId: string, contentType: string): PublicParts {
+  // Checked when the error was made; an error changed since into something the envelope cannot carry is not
+  // rendered: the caller's fallback sends a plain 500 instead of a body that is not an envelope.
+  if (typeof atom.code !== "string" || !SEVERITIES.includes(atom.severity)) throw new TypeError("not a renderable AtomError");
   const production = options.production ?? isProduction();
   const sendable = Number.isInteger(atom.status) && atom.status >= 200 && atom.status <= 599;
   const status = sendable ? atom.status : 500;
@@ -189,7 +205,7 @@ function publicParts(atom: AtomError, options: ToErrorResponseOptions, requestId
     production,
     redact: options.redact ?? DEFAULT_REDACT_PATTERN,
     visible,
-    message: visible ? (atom.publicMessage ?? atom.message) : genericMessage(status),
+    message: visible ? clientMessage(atom) : genericMessage(status),
     timestamp: options.now ? clockTime(options.now) : isoNow(),
     headers,
   };
