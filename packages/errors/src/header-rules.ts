@@ -5,16 +5,8 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
- * Headers that describe a body: a route that set them and then failed (a `content-length` from a file's size, a
- * `content-encoding: gzip`) would frame or encode the error body wrongly, so the hosts remove them before sending it.
+ * Headers that frame or encode a body: a route that set them and then failed (a `content-length` from a file's size,
+ * a `content-encoding: gzip`) would frame or encode the error body wrongly, so the hosts remove them before sending it.
  * @internal
  */
-export const BODY_HEADERS: readonly string[] = [
-  "content-encoding",
-  "content-language",
-  "content-range",
-  "content-length",
-  "content-disposition",
-  "content-location",
-  "transfer-encoding",
-];
+export const BODY_HEADERS: readonly string[] = ["content-encoding", "content-range", "content-length", "transfer-encoding"];
