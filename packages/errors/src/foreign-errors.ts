@@ -6,10 +6,17 @@ import { readProperty } from "./read-property.js";
 /** Headers that describe the other library's body, which is replaced by the envelope, or the connection. */
 const DROPPED = new Set(["content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"]);
 
-function addHeader(out: Record<string, string> | undefined, name: unknown, value: unknown): Record<string, string> | undefined {
+/**
+ * What a plain `headers` property may pass on: the headers an error response needs. Such a property is what
+ * http-errors sets, but also what an HTTP client's error carries for the *upstream* response (undici's
+ * `ResponseStatusCodeError`), whose `set-cookie` or CORS headers must never reach this server's client.
+ */
+const ERROR_HEADERS = new Set(["www-authenticate", "proxy-authenticate", "retry-after", "allow", "accept-patch", "accept-post"]);
+
+function addHeader(out: Record<string, string> | undefined, name: unknown, value: unknown, only?: Set<string>): Record<string, string> | undefined {
   if (typeof name !== "string" || !HEADER_NAME.test(name)) return out;
   const key = name.toLowerCase();
-  if (DROPPED.has(key)) return out;
+  if (DROPPED.has(key) || (only !== undefined && !only.has(key))) return out;
   const text = typeof value === "number" && Number.isFinite(value) ? String(value) : value;
   // A CR, LF or NUL would make Node throw while writing the response; such a header is dropped, not sent.
   if (typeof text !== "string" || !HEADER_VALUE.test(text)) return out;
@@ -19,15 +26,18 @@ function addHeader(out: Record<string, string> | undefined, name: unknown, value
 }
 
 /**
- * The response headers another library's error asks for: http-errors' `headers`, Boom's `output.headers`, or the
- * headers of Hono's `HTTPException` response (`res`). Body headers (`content-type`...) are dropped since the
- * envelope replaces the body; names that are not HTTP tokens and values with control characters are dropped too.
+ * The response headers another library's error asks for: Boom's `output.headers` and the headers of Hono's
+ * `HTTPException` response (`res`) as they are; of a plain `headers` property (http-errors), only those an error
+ * response needs (`WWW-Authenticate`, `Retry-After`, `Allow`...). Body headers (`content-type`...) are dropped since
+ * the envelope replaces the body; names that are not HTTP tokens and values with control characters are dropped too.
  */
 function headersOf(error: object, boom: BoomOutput): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
   const source = boom === NOT_BOOM ? readProperty(error, "headers") : boom && readProperty(boom, "headers");
+  // Boom's `output.headers` are always this response's; a plain `headers` property may be an upstream response's.
+  const only = boom === NOT_BOOM ? ERROR_HEADERS : undefined;
   if (typeof source === "object" && source !== null) {
-    for (const name of Object.keys(source)) out = addHeader(out, name, (source as Record<string, unknown>)[name]);
+    for (const name of Object.keys(source)) out = addHeader(out, name, (source as Record<string, unknown>)[name], only);
   }
   const res = readProperty(error, "res");
   const fetchHeaders = typeof res === "object" && res !== null ? readProperty(res, "headers") : undefined;

@@ -225,6 +225,19 @@ describe("toErrorResponse", () => {
 });
 
 describe("toAtomError", () => {
+  it("passes on only the error-response headers of a plain headers property, which may be an upstream response's", () => {
+    // As undici's ResponseStatusCodeError carries them: the upstream's headers, not this server's.
+    const upstream = Object.assign(new Error("Response status code 429: Too Many Requests"), {
+      status: 429,
+      headers: { "set-cookie": "sid=upstream", "access-control-allow-origin": "*", location: "https://up/x", "retry-after": "5", "WWW-Authenticate": "Bearer" },
+    });
+    const { headers } = toErrorResponse(upstream, { requestId: "r1" });
+    expect(headers).toMatchObject({ "retry-after": "5", "www-authenticate": "Bearer" });
+    for (const leaked of ["set-cookie", "access-control-allow-origin", "location"]) expect(Object.keys(headers)).not.toContain(leaked);
+    const boom = { isBoom: true, message: "slow", output: { statusCode: 429, headers: { "x-ratelimit-remaining": "0" } } };
+    expect(toErrorResponse(boom, { requestId: "r1" }).headers["x-ratelimit-remaining"]).toBe("0");
+  });
+
   it("keeps the status of http-errors and Boom style errors", () => {
     expect(toAtomError(Object.assign(new Error("Nope"), { status: 403 }))).toMatchObject({
       code: "FORBIDDEN",
