@@ -296,6 +296,11 @@ describe("negotiateFormat", () => {
     ["*/*", "envelope"],
     ["APPLICATION/PROBLEM+JSON", "problem"],
     ["text/html, Application/Problem+Json;q=0.9, application/json;q=0.8", "problem"],
+    ["*/*, application/problem+json;q=0.1", "envelope"],
+    ["application/*;q=0.9, application/problem+json;q=0.5", "envelope"],
+    ["application/problem+json, */*;q=0.5", "problem"],
+    ["application/problem+json;q=5, application/json;q=0.5", "envelope"],
+    ["application/problem+json;q=-1", "envelope"],
   ])("Accept %s → %s", (accept, format) => {
     expect(negotiateFormat(accept)).toBe(format);
   });

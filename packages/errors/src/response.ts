@@ -318,7 +318,7 @@ export function renderAtomErrorText(
 
 /**
  * Picks the format an `Accept` header asks for: `problem` when `application/problem+json` is acceptable and ranked
- * at least as high as `application/json`, else `envelope`.
+ * at least as high as `application/json` (or a wildcard that covers it), else `envelope`.
  */
 export function negotiateFormat(accept: string | null | undefined): ErrorFormat {
   // Most clients never mention problem+json: answer them without splitting the header.
@@ -329,9 +329,12 @@ export function negotiateFormat(accept: string | null | undefined): ErrorFormat 
     const [type = "", ...params] = part.trim().toLowerCase().split(";");
     const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
     const weight = q ? Number.parseFloat(q.slice(2)) : 1;
-    const value = Number.isFinite(weight) ? weight : 0;
-    if (type.trim() === "application/problem+json") problem = Math.max(problem, value);
-    if (type.trim() === "application/json") json = Math.max(json, value);
+    // RFC 9110 §12.4.2: a weight is 0 to 1; anything else is read as 0 (not acceptable), never as a preference.
+    const value = Number.isFinite(weight) && weight >= 0 && weight <= 1 ? weight : 0;
+    const media = type.trim();
+    if (media === "application/problem+json") problem = Math.max(problem, value);
+    // A wildcard accepts the envelope's application/json as much as it says.
+    if (media === "application/json" || media === "*/*" || media === "application/*") json = Math.max(json, value);
   }
   return problem > 0 && problem >= json ? "problem" : "envelope";
 }
