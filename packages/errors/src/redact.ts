@@ -7,6 +7,12 @@ export const DEFAULT_REDACT_PATTERN =
 
 const MAX_DEPTH = 8;
 
+/** Values the walker copies at most; the rest is `"[Truncated]"`, so details of any size render in bounded time. */
+const MAX_VALUES = 10_000;
+
+/** Keys the one-pass writer handles; more go to the walker, which bounds them. */
+const MAX_FLAT_KEYS = 1_000;
+
 /**
  * `pattern.test(key)` from the start of the key: a global or sticky pattern keeps `lastIndex` between tests, so the
  * same key could match once and then miss.
@@ -24,10 +30,11 @@ function isRedactedKey(pattern: RegExp, key: string): boolean {
  */
 export function flatDetailsJson(details: Record<string, unknown>, pattern: RegExp): string | undefined {
   let json = "";
+  let keys = 0;
   try {
     if (Object.getPrototypeOf(details) !== Object.prototype) return undefined;
     for (const key in details) {
-      if (!Object.hasOwn(details, key) || isRedactedKey(pattern, key)) return undefined;
+      if (++keys > MAX_FLAT_KEYS || !Object.hasOwn(details, key) || isRedactedKey(pattern, key)) return undefined;
       const value = details[key];
       let text: string;
       if (typeof value === "string") text = jsonString(value);
@@ -46,7 +53,8 @@ export function flatDetailsJson(details: Record<string, unknown>, pattern: RegEx
 
 /**
  * Copies `value` into plain JSON: secrets redacted by key, circular references as `"[Circular]"`, `BigInt` as a
- * string, `Date` as ISO text, errors as `{ name, message }`, functions and symbols dropped, depth capped.
+ * string, `Date` as ISO text, errors as `{ name, message }`, buffers as `"[Binary N bytes]"`, functions and symbols
+ * dropped, depth (8) and size (10,000 values, then `"[Truncated]"`) capped.
  * Never throws for `value`.
  * @throws {ValidationError} (`VALIDATION_ERROR`, field `pattern`) when `pattern` is not a `RegExp`
  */
@@ -55,7 +63,9 @@ export function toSafeJson(value: unknown, pattern: RegExp = DEFAULT_REDACT_PATT
     throw new ValidationError({ field: "pattern", message: "[@atom/errors] toSafeJson: pattern must be a RegExp" });
   }
   const seen = new WeakSet<object>();
+  let budget = MAX_VALUES;
   const walk = (v: unknown, depth: number): unknown => {
+    if (--budget < 0) return "[Truncated]";
     try {
       return walkValue(v, depth);
     } catch {
@@ -72,11 +82,22 @@ export function toSafeJson(value: unknown, pattern: RegExp = DEFAULT_REDACT_PATT
     if (depth >= MAX_DEPTH) return "[Truncated]";
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
     if (v instanceof Error) return { name: v.name, message: v.message };
+    if (ArrayBuffer.isView(v)) return `[Binary ${v.byteLength} bytes]`;
     seen.add(v);
     try {
-      if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1) ?? null);
+      if (Array.isArray(v)) {
+        // Only as many items as the budget has left: a sparse array of 2³² - 1 holes is read in bounded time.
+        const out: unknown[] = [];
+        for (let i = 0; i < v.length && budget > 0; i++) out.push(walk(v[i], depth + 1) ?? null);
+        if (out.length < v.length) out.push("[Truncated]");
+        return out;
+      }
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(v)) {
+        if (budget <= 0) {
+          out[key] = "[Truncated]";
+          break;
+        }
         let item: unknown;
         try {
           item = (v as Record<string, unknown>)[key];

@@ -13,6 +13,7 @@ import {
   resolveRequestId,
   toAtomError,
   toErrorResponse,
+  toSafeJson,
   UserNotFoundError,
   ValidationError,
 } from "./index.js";
@@ -456,5 +457,20 @@ describe("an error changed after it was made never renders as something other th
         else expect(body).toMatchObject({ error_code: "INTERNAL_ERROR" });
       }
     }
+  });
+});
+
+describe("details of any size render in bounded time and size", () => {
+  it("truncates after 10,000 values, reads a sparse array of 2³² - 1 holes in bounded time, and names buffers", () => {
+    const huge = { buffer: Buffer.alloc(2_000_000), list: new Array(2 ** 32 - 1), wide: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])) };
+    const error = new AtomError({ code: "BIG", message: "m", status: 409, details: huge });
+    const text = createErrorRenderer({ production: true }).renderText(error, {}).text;
+    const body = JSON.parse(text);
+    expect(body.details.buffer).toBe("[Binary 2000000 bytes]");
+    expect(body.details.list.at(-1)).toBe("[Truncated]");
+    expect(text.length).toBeLessThan(400_000);
+    expect(toSafeJson(Object.fromEntries(Array.from({ length: 1_500 }, (_, i) => [`k${i}`, "v"])))).toEqual(
+      expect.objectContaining({ k0: "v", k1499: "v" }),
+    );
   });
 });
