@@ -117,7 +117,7 @@ describe.each(stores)("durability (%s store)", (_, makeStore) => {
     const resumed = await engine.resume(paused.runId);
     expect(resumed).toMatchObject({ status: "success", outputs: { tag: { tagged: "c-1" } } });
     // Both checks ask for the same thing: this run's node with this input (what an approval is bound to).
-    const request = { method: "RUN", path: `/runs/${paused.runId}/nodes/tag`, digest: expect.stringMatching(/^sha256:[\w-]{43}$/) };
+    const request = { method: "RUN", path: `/runs/${encodeURIComponent(paused.runId)}/nodes/tag`, digest: expect.stringMatching(/^sha256:[\w-]{43}$/) };
     expect(seen).toEqual([
       { agentId: "agent-7", action: "crm.tag", complexity: 3, feature: "crm", request },
       { agentId: "agent-7", action: "crm.tag", complexity: 3, feature: "crm", request },

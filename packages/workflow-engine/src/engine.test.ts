@@ -77,6 +77,33 @@ describe("validate", () => {
     expect(engine.validate(wf([node as WorkflowDefinition["nodes"][number]])).problems.map((p) => p.field)).toContain(field);
   });
 
+  it("reports every problem of a graph near MAX_NODES at the declared position of each node", () => {
+    // Unknown types and a duplicate first, so a node's position differs from its rank among the compiled nodes.
+    const nodes = [
+      { id: "u0", type: "teleport", config: {} },
+      { id: "u1", type: "teleport", config: {} },
+      extract("n0"),
+      ...Array.from({ length: 40_000 }, (_, i) => extract(`n${i}`)),
+    ];
+    const dangling = Array.from({ length: 20_000 }, (_, i) => ({ from: `missing${i}`, to: i % 2 === 0 ? "u0" : "n0" }));
+    const { problems } = engine.validate(wf(nodes, [...dangling, { from: "u1", to: "n1" }]));
+    expect(problems.slice(0, 3)).toEqual([
+      { nodeId: "u0", field: "nodes.0.type", message: 'unknown node type "teleport"' },
+      { nodeId: "u1", field: "nodes.1.type", message: 'unknown node type "teleport"' },
+      { nodeId: "n0", field: "nodes.3.id", message: 'duplicate node id "n0"' },
+    ]);
+    const missing = problems.filter((p) => p.message.includes("does not exist"));
+    // Edges to or from a declared node of unknown type name no missing node.
+    expect(missing).toHaveLength(20_000);
+    expect(missing[19_999]).toEqual({ field: "edges.19999.from", message: 'edge source "missing19999" does not exist' });
+    const unreachable = problems.filter((p) => p.message.endsWith("is unreachable (no edges)"));
+    // No edge compiles (each has a missing or uncompiled end), so every compiled node is reported at its first position.
+    expect(unreachable).toHaveLength(40_000);
+    expect(unreachable[0]).toEqual({ nodeId: "n0", field: "nodes.2", message: 'node "n0" is unreachable (no edges)' });
+    expect(unreachable.at(-1)).toEqual({ nodeId: "n39999", field: "nodes.40002", message: 'node "n39999" is unreachable (no edges)' });
+    expect(problems).toHaveLength(3 + 20_000 + 40_000);
+  });
+
   it("reserves the node id __proto__, which would corrupt results keyed by id", () => {
     expect(engine.validate(wf([extract("__proto__")])).problems).toEqual([
       { field: "nodes.0.id", message: 'node id "__proto__" is reserved' },

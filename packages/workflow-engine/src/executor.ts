@@ -4,7 +4,8 @@ import { NodeOutputTooLargeError, NodeTimeoutError, RunCancelledError, RunOwnedE
 import { valueSizeProblem } from "./json-limits.js";
 import { settledFailure } from "./settled-failure.js";
 import { ApprovalRequired } from "./approval.js";
-import { resolveTemplates, type TemplateScope } from "./template.js";
+import { resolveWithin, type TemplateScope } from "./template.js";
+import { TemplateBudget } from "./template-budget.js";
 import { backoffDelay, clearLongTimeout, isoTime, type LongTimer, setLongTimeout, sleep } from "./timing.js";
 import { NodeContextImpl, type TemplateScopes } from "./node-context.js";
 import { CancelScope } from "./cancel-scope.js";
@@ -136,7 +137,8 @@ class Execution implements TemplateScopes, LeasedRun {
   private status: RunResult["status"] = "success";
   private pendingApproval: RunResult["pendingApproval"];
   private deadline: LongTimer | undefined;
-  private passedGates: Set<string> | undefined;
+  // Per node, the request digest governance allowed: a retry is only waved through with the same input.
+  private passedGates: Map<string, string> | undefined;
   private completed = false;
   private onAbort: (() => void) | undefined;
   private finish!: (result: RunResult) => void;
@@ -399,12 +401,12 @@ class Execution implements TemplateScopes, LeasedRun {
     return nodeInput(node, live, this.resultOf, this.params.input);
   }
 
-  gatePassed(nodeId: string): boolean {
-    return this.passedGates?.has(nodeId) === true;
+  gatePassed(nodeId: string, digest: string): boolean {
+    return this.passedGates?.get(nodeId) === digest;
   }
 
-  passGate(nodeId: string): void {
-    (this.passedGates ??= new Set()).add(nodeId);
+  passGate(nodeId: string, digest: string): void {
+    (this.passedGates ??= new Map()).set(nodeId, digest);
   }
 
   approvalFor(nodeId: string): string | undefined {
@@ -445,8 +447,10 @@ class Execution implements TemplateScopes, LeasedRun {
     const { params } = this;
     let value: unknown;
     try {
-      const config = node.hasTemplates && !node.type.resolvesTemplates ? resolveConfig(node, this.scopeOf(input)) : node.parsedConfig;
-      const ctx = new NodeContextImpl(config, input, predecessors, node.def, params.runId, params.agentId, attemptNo, scope, params.services, this);
+      // One budget for all the templates this attempt resolves: its config, then whatever `ctx.resolve` renders.
+      const budget = new TemplateBudget(node.def.id);
+      const config = node.hasTemplates && !node.type.resolvesTemplates ? resolveConfig(node, this.scopeOf(input), budget) : node.parsedConfig;
+      const ctx = new NodeContextImpl(config, input, predecessors, node.def, params.runId, params.agentId, attemptNo, scope, params.services, this, budget);
       value = node.type.execute(ctx);
     } catch (error) {
       cleanup?.();
@@ -656,8 +660,8 @@ export function nodeInput(node: CompiledNode, live: readonly CompiledEdge[], res
 }
 
 /** @internal */
-export function resolveConfig(node: CompiledNode, scope: TemplateScope): unknown {
-  const resolved = resolveTemplates(node.def.config, scope);
+export function resolveConfig(node: CompiledNode, scope: TemplateScope, budget: TemplateBudget = new TemplateBudget(node.def.id)): unknown {
+  const resolved = resolveWithin(node.def.config, scope, budget);
   const parsed = node.type.config.safeParse(resolved);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

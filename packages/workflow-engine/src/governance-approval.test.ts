@@ -1,7 +1,7 @@
 import { createGovernance, memoryAgentRegistry, memoryApprovalStore } from "@atom/governance";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWorkflowEngine, memoryRunStore, type WorkflowDefinition } from "./index.js";
+import { createWorkflowEngine, defineNode, memoryRunStore, type GovernanceChecker, type WorkflowDefinition } from "./index.js";
 
 const def: WorkflowDefinition = {
   id: "gov",
@@ -73,7 +73,7 @@ describe("governance approval round trip (@atom/governance)", () => {
     const b = await engine.run(def, { id: "c-2" }, { agentId: "intern" });
     const forA = a.pendingApproval?.proposalId as string;
     const forB = b.pendingApproval?.proposalId as string;
-    expect(await approvals.getProposal(forA)).toMatchObject({ request: { path: `/runs/${a.runId}/nodes/tag`, digest: expect.stringMatching(/^sha256:/) } });
+    expect(await approvals.getProposal(forA)).toMatchObject({ request: { path: `/runs/${encodeURIComponent(a.runId)}/nodes/tag`, digest: expect.stringMatching(/^sha256:/) } });
     await governance.approve(forA, { by: "alice" });
     await governance.approve(forB, { by: "alice" });
     // B's approval on A (and A's on B) is refused, so a reviewer who approved tagging c-2 never tags c-1.
@@ -119,6 +119,90 @@ describe("governance approval round trip (@atom/governance)", () => {
     const resumed = await engine.resume(paused.runId, { approvals: { call: proposalId } });
     expect(resumed.nodes.call).toMatchObject({ status: "success", attempts: 2, output: { ok: true } });
     expect(calls).toBe(2);
+  });
+
+  it("a retry whose action input changed since governance allowed it asks governance again", async () => {
+    const approvals = memoryApprovalStore();
+    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "intern", status: "INTERN" }]), approvals });
+    // The first run is cancelled once "pay" asks for approval, so "swap" (still held) runs again on resume.
+    const first = new AbortController();
+    let proposalId = "";
+    const checker: GovernanceChecker = {
+      check: async (request) => {
+        const decision = await governance.check(request);
+        if (decision.outcome === "approval_required" && !first.signal.aborted) {
+          proposalId = decision.proposalId ?? "";
+          first.abort();
+        }
+        return decision;
+      },
+    };
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = defineNode({
+      type: "held",
+      config: z.object({}),
+      execute: async ({ signal }) => {
+        await new Promise<void>((resolve, reject) => {
+          void released.then(resolve);
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        });
+        return "ATTACKER";
+      },
+    });
+    const engine = createWorkflowEngine({ governance: checker, nodes: [held], random: () => 0 });
+    const swapped = new Promise<void>((resolve) => engine.on("node:finish", ({ nodeId }) => nodeId === "swap" && resolve()));
+    const sent: unknown[] = [];
+    engine.registerAction("crm.wire", {
+      input: z.object({ to: z.string() }),
+      complexity: 3,
+      execute: async ({ input }) => {
+        sent.push(input);
+        if (sent.length === 1) {
+          // "pay" does not depend on "swap": "swap" settles between pay's attempts.
+          release();
+          await swapped;
+          throw new Error("503 upstream");
+        }
+        return { ok: true };
+      },
+    });
+    const wire: WorkflowDefinition = {
+      id: "wire",
+      version: 1,
+      nodes: [
+        { id: "start", type: "transform", config: { operation: "extract", path: "" } },
+        { id: "pay", type: "action", retry: { maxAttempts: 2, initialDelayMs: 0 }, config: { action: "crm.wire", input: { to: "acct-{{ $node.swap.output }}" } } },
+        { id: "swap", type: "held", config: {} },
+      ],
+      edges: [
+        { from: "start", to: "pay" },
+        { from: "start", to: "swap" },
+      ],
+    };
+    const cancelled = await engine.run(wire, {}, { agentId: "intern", signal: first.signal });
+    expect(cancelled.status).toBe("cancelled");
+    await governance.approve(proposalId, { by: "alice" });
+    const resumed = await engine.resume(cancelled.runId, { approvals: { pay: proposalId } });
+    // The approval covered `{ to: "acct-" }` only: the retry with another input is refused, never executed.
+    expect(sent).toEqual([{ to: "acct-" }]);
+    expect(resumed.nodes.pay).toMatchObject({ status: "failed", attempts: 2, error: { code: "GOVERNANCE_DENIED" } });
+  });
+
+  it("binds an approval to the exact run and node even when their ids contain \"/\"", async () => {
+    const { engine, governance, approvals, sent } = setup();
+    const node = (id: string): WorkflowDefinition => ({ id: "w", version: 1, nodes: [{ ...def.nodes[0]!, id }], edges: [] });
+    const a = await engine.run(node("a/nodes/tag"), { id: "c-1" }, { runId: "R", agentId: "intern" });
+    const b = await engine.run(node("tag"), { id: "c-1" }, { runId: "R/nodes/a", agentId: "intern" });
+    const forA = a.pendingApproval?.proposalId as string;
+    expect(b.pendingApproval?.proposalId).not.toBe(forA);
+    expect(await approvals.getProposal(forA)).toMatchObject({ request: { path: "/runs/R/nodes/a%2Fnodes%2Ftag" } });
+    await governance.approve(forA, { by: "alice" });
+    const crossed = await engine.resume("R/nodes/a", { approvals: { tag: forA } });
+    expect(crossed.nodes.tag).toMatchObject({ status: "failed", error: { code: "GOVERNANCE_DENIED" } });
+    expect(sent).toEqual([]);
+    expect((await engine.resume("R", { approvals: { "a/nodes/tag": forA } })).status).toBe("success");
+    expect(sent).toEqual([{ id: "c-1" }]);
   });
 
   it("validates approvals", async () => {

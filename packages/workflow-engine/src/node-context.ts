@@ -1,5 +1,6 @@
 import { idempotencyKey } from "./idempotency.js";
-import { resolveTemplates, type TemplateScope } from "./template.js";
+import { resolveWithin, type TemplateScope } from "./template.js";
+import { TemplateBudget } from "./template-budget.js";
 import type { NodeContext, NodeDefinition, NodeServices } from "./types.js";
 import type { CancelScope } from "./cancel-scope.js";
 import type { AbortEmitter } from "./http/types.js";
@@ -13,17 +14,31 @@ export interface TemplateScopes {
   scopeOf(input: unknown, item?: unknown): TemplateScope;
   /** The approval id `resume` was given for this node. */
   approvalFor(nodeId: string): string | undefined;
-  /** Whether an earlier attempt of this node in this execution passed the governance gate. */
-  gatePassed(nodeId: string): boolean;
-  /** Records that this node passed the governance gate, so its retries do not ask (and spend an approval) again. */
-  passGate(nodeId: string): void;
+  /** Whether an earlier attempt of this node in this execution passed the governance gate for this request digest. */
+  gatePassed(nodeId: string, digest: string): boolean;
+  /**
+   * Records that this node passed the governance gate for this request digest, so its retries with the same input do
+   * not ask (and spend an approval) again; a retry whose input resolved differently asks again.
+   */
+  passGate(nodeId: string, digest: string): void;
+}
+
+/**
+ * The governance gate's memory across a node's attempts, bound to the digest of the request governance allowed.
+ * @internal
+ */
+export interface GovernanceGate {
+  /** Whether an earlier attempt passed the gate with exactly this request digest. */
+  passed(digest: string): boolean;
+  /** Records that this attempt passed the gate with this request digest. */
+  pass(digest: string): void;
 }
 
 /**
  * The governance gate's memory across a node's attempts, when `ctx` is the engine's own context.
  * @internal
  */
-export function gateOf(ctx: unknown): { passed(): boolean; pass(): void } | undefined {
+export function gateOf(ctx: unknown): GovernanceGate | undefined {
   return ctx instanceof NodeContextImpl ? ctx.gate : undefined;
 }
 
@@ -47,6 +62,7 @@ export class NodeContextImpl implements NodeContext {
     private readonly cancel: CancelScope,
     readonly services: NodeServices,
     private readonly scopes: TemplateScopes,
+    private readonly budget: TemplateBudget = new TemplateBudget(node.id),
   ) {
     this.rawConfig = node.config;
     if (agentId !== undefined) this.agentId = agentId;
@@ -65,10 +81,10 @@ export class NodeContextImpl implements NodeContext {
   }
 
   /** @internal See {@link gateOf}. */
-  get gate(): { passed(): boolean; pass(): void } {
+  get gate(): GovernanceGate {
     const { scopes } = this;
     const id = this.node.id;
-    return { passed: () => scopes.gatePassed(id), pass: () => scopes.passGate(id) };
+    return { passed: (digest) => scopes.gatePassed(id, digest), pass: (digest) => scopes.passGate(id, digest) };
   }
 
   get idempotencyKey(): string {
@@ -76,6 +92,6 @@ export class NodeContextImpl implements NodeContext {
   }
 
   resolve<T>(value: T, item?: unknown): T {
-    return resolveTemplates(value, this.scopes.scopeOf(this.input, item));
+    return resolveWithin(value, this.scopes.scopeOf(this.input, item), this.budget);
   }
 }

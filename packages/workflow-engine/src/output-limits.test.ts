@@ -45,7 +45,7 @@ describe("node outputs are held to the JSON limits", () => {
     expect((result.nodes.n14?.output as string).length).toBe(MAX_OUTPUT_CHARS);
     expect(result.nodes.n15?.error).toMatchObject({
       code: "NODE_OUTPUT_TOO_LARGE",
-      message: `[@atom/workflow-engine] template renders more than ${MAX_OUTPUT_CHARS} characters`,
+      message: `[@atom/workflow-engine] node "n15" template renders more than ${MAX_OUTPUT_CHARS} characters`,
     });
     expect(result.status).toBe("failed");
   });
@@ -81,6 +81,53 @@ describe("node outputs are held to the JSON limits", () => {
       expect(result.nodes.o).toMatchObject({ status: "failed", attempts: 1, error: { code: "NODE_OUTPUT_TOO_LARGE", details: { nodeId: "o", problem } } });
       expect(calls).toBe(1);
     }
+  });
+
+  /** A node "big" whose output is a 4 MiB string, feeding `node`. */
+  function fedByBig(node: WorkflowDefinition["nodes"][number]): WorkflowDefinition {
+    return {
+      id: "budget",
+      version: 1,
+      nodes: [
+        { id: "seed", type: "transform", config: { operation: "format", template: "a".repeat(4096) } },
+        { id: "big", type: "transform", config: { operation: "format", template: "{{ $input }}".repeat(1024) } },
+        node,
+      ],
+      edges: [
+        { from: "seed", to: "big" },
+        { from: "big", to: node.id },
+      ],
+    };
+  }
+  const tooManyChars = `template renders more than ${MAX_OUTPUT_CHARS} characters`;
+
+  it("bounds the characters all the strings of one node config render together, even those its schema strips", async () => {
+    // Five 4 MiB strings: each under the limit, 20 MiB together, in keys `delay` would drop after resolving.
+    const pads = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`p${i}`, `${i}{{ $node.big.output }}`]));
+    const result = await createWorkflowEngine().run(fedByBig({ id: "d", type: "delay", config: { ms: 1, ...pads } }), {});
+    expect(result.nodes.big).toMatchObject({ status: "success" });
+    expect(result.nodes.d).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: { code: "NODE_OUTPUT_TOO_LARGE", message: `[@atom/workflow-engine] node "d" ${tooManyChars}`, details: { nodeId: "d", problem: tooManyChars } },
+    });
+  });
+
+  it("bounds the characters a map renders across all its items, failing as soon as the budget is spent", async () => {
+    const map = { id: "m", type: "transform", config: { operation: "map", source: "{{ $run.input.items }}", fields: { x: "-{{ $node.big.output }}" } } };
+    const result = await createWorkflowEngine().run(fedByBig(map), { items: [1, 2, 3, 4, 5] });
+    expect(result.nodes.m).toMatchObject({ status: "failed", error: { code: "NODE_OUTPUT_TOO_LARGE", details: { nodeId: "m", problem: tooManyChars } } });
+    const fits = await createWorkflowEngine().run(fedByBig(map), { items: [1, 2, 3] });
+    expect(fits.nodes.m).toMatchObject({ status: "success" });
+  });
+
+  it("bounds the values a map resolves across all its items", async () => {
+    const fields = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, "{{ $item }}"]));
+    const definition: WorkflowDefinition = { id: "wide", version: 1, nodes: [{ id: "m", type: "transform", config: { operation: "map", fields } }], edges: [] };
+    const result = await createWorkflowEngine().run(definition, Array.from({ length: 1000 }, (_, i) => i));
+    const problem = `templates resolve more than ${MAX_JSON_VALUES} values`;
+    expect(result.nodes.m).toMatchObject({ status: "failed", error: { code: "NODE_OUTPUT_TOO_LARGE", details: { nodeId: "m", problem } } });
+    expect((await createWorkflowEngine().run(definition, Array.from({ length: 990 }, (_, i) => i))).nodes.m).toMatchObject({ status: "success" });
   });
 
   it("lets outputs at the limits through", async () => {

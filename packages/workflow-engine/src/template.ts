@@ -1,5 +1,5 @@
-import { NodeOutputTooLargeError, TemplateInvalidError } from "./errors.js";
-import { MAX_OUTPUT_CHARS } from "./json-limits.js";
+import { TemplateInvalidError } from "./errors.js";
+import { TemplateBudget } from "./template-budget.js";
 
 /** What `{{ }}` expressions can read. `$item` exists only inside transform `map`/`filter`. */
 export interface TemplateScope {
@@ -116,32 +116,46 @@ function stringify(value: unknown): string {
  * @throws NodeOutputTooLargeError (`NODE_OUTPUT_TOO_LARGE`) when the text would exceed `MAX_OUTPUT_CHARS`.
  */
 export function renderTemplate(template: string, scope: TemplateScope): unknown {
-  if (!template.includes("{{")) return template;
-  const whole = WHOLE.exec(template);
-  if (whole) return evaluate(whole[1] ?? "", scope);
-  // Each value in scope fits the JSON limits, but a template may repeat one: what it adds is capped as it grows.
-  let length = 0;
-  return template.replace(EXPRESSION, (_, expression: string) => {
-    const text = stringify(evaluate(expression, scope));
-    length += text.length;
-    if (length > MAX_OUTPUT_CHARS) throw new NodeOutputTooLargeError({ problem: `template renders more than ${MAX_OUTPUT_CHARS} characters` });
-    return text;
-  });
+  return renderWithin(template, scope, new TemplateBudget());
 }
 
 /**
  * Resolves every string inside `value` (objects and arrays walked, own keys only), returning a new value.
  * @throws TemplateInvalidError (`TEMPLATE_INVALID`) on a malformed expression.
+ * @throws NodeOutputTooLargeError (`NODE_OUTPUT_TOO_LARGE`) when the strings together would exceed
+ * `MAX_OUTPUT_CHARS` interpolated characters, or the walk `MAX_JSON_VALUES` values.
  */
 export function resolveTemplates<T>(value: T, scope: TemplateScope): T {
-  if (typeof value === "string") return renderTemplate(value, scope) as T;
-  if (Array.isArray(value)) return value.map((entry) => resolveTemplates(entry, scope)) as T;
+  return resolveWithin(value, scope, new TemplateBudget());
+}
+
+/**
+ * {@link resolveTemplates} charging `budget`, which one node shares across all its resolutions.
+ * @throws NodeOutputTooLargeError (`NODE_OUTPUT_TOO_LARGE`) as soon as `budget` is spent.
+ * @internal
+ */
+export function resolveWithin<T>(value: T, scope: TemplateScope, budget: TemplateBudget): T {
+  budget.value();
+  if (typeof value === "string") return renderWithin(value, scope, budget) as T;
+  if (Array.isArray(value)) return value.map((entry) => resolveWithin(entry, scope, budget)) as T;
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) setOwn(out, key, resolveTemplates((value as Record<string, unknown>)[key], scope));
+    for (const key of Object.keys(value)) setOwn(out, key, resolveWithin((value as Record<string, unknown>)[key], scope, budget));
     return out as T;
   }
   return value;
+}
+
+function renderWithin(template: string, scope: TemplateScope, budget: TemplateBudget): unknown {
+  if (!template.includes("{{")) return template;
+  const whole = WHOLE.exec(template);
+  if (whole) return evaluate(whole[1] ?? "", scope);
+  // Each value in scope fits the JSON limits, but a template may repeat one: what it adds is charged as it grows.
+  return template.replace(EXPRESSION, (_, expression: string) => {
+    const text = stringify(evaluate(expression, scope));
+    budget.text(text.length);
+    return text;
+  });
 }
 
 /**

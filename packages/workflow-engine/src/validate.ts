@@ -110,8 +110,13 @@ export function compileWorkflow(
       });
     }
   });
-  def.edges.forEach((edge, index) => addEdge(edge, `edges.${index}`, byId, def, problems));
-  problems.push(...graphProblems(def, byId));
+  // Every declared id with its first position, those of unknown type included: lookups stay linear in the graph.
+  const positions = new Map<string, number>();
+  def.nodes.forEach((node, index) => {
+    if (!positions.has(node.id)) positions.set(node.id, index);
+  });
+  def.edges.forEach((edge, index) => addEdge(edge, `edges.${index}`, byId, positions, problems));
+  graphProblems(byId, positions, problems);
   if (problems.length > 0) return { problems };
   const nodes = [...byId.values()];
   return { workflow: { def, nodes, byId, sinks: nodes.filter((node) => node.outgoing.length === 0) }, problems };
@@ -148,10 +153,10 @@ function addEdge(
   edge: EdgeDefinition,
   field: string,
   byId: Map<string, CompiledNode>,
-  def: WorkflowDefinition,
+  positions: ReadonlyMap<string, number>,
   problems: WorkflowProblem[],
 ): void {
-  const known = (id: string) => byId.has(id) || def.nodes.some((node) => node.id === id);
+  const known = (id: string) => positions.has(id);
   const from = byId.get(edge.from);
   const to = byId.get(edge.to);
   if (!known(edge.from)) problems.push({ field: `${field}.from`, message: `edge source "${edge.from}" does not exist` });
@@ -173,8 +178,8 @@ function addEdge(
   if (edge.branch === "error") from.handlesErrors = true;
 }
 
-function graphProblems(def: WorkflowDefinition, byId: Map<string, CompiledNode>): WorkflowProblem[] {
-  const problems: WorkflowProblem[] = [];
+/** Adds to `problems` the nodes on or behind a cycle and, in a graph of several nodes, those without edges. */
+function graphProblems(byId: Map<string, CompiledNode>, positions: ReadonlyMap<string, number>, problems: WorkflowProblem[]): void {
   // Kahn's algorithm: whatever is left unvisited sits on or behind a cycle.
   const indegree = new Map<CompiledNode, number>();
   for (const node of byId.values()) indegree.set(node, node.incoming.length);
@@ -189,7 +194,7 @@ function graphProblems(def: WorkflowDefinition, byId: Map<string, CompiledNode>)
       if (left === 0) queue.push(edge.to);
     }
   }
-  const index = (node: CompiledNode) => def.nodes.findIndex((n) => n.id === node.def.id);
+  const index = (node: CompiledNode) => positions.get(node.def.id) as number;
   for (const node of byId.values()) {
     if (!visited.has(node)) {
       problems.push({ nodeId: node.def.id, field: `nodes.${index(node)}`, message: `node "${node.def.id}" is on a cycle or only reachable through one` });
@@ -201,5 +206,4 @@ function graphProblems(def: WorkflowDefinition, byId: Map<string, CompiledNode>)
       });
     }
   }
-  return problems;
 }

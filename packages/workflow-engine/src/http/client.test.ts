@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../../test/http-server.js";
 import { installTripwire } from "../../test/tripwire.js";
 import { createHttpClient } from "../http.js";
+import { createWorkflowEngine } from "../index.js";
 
 const tripwire = installTripwire();
 
@@ -164,6 +165,25 @@ describe("client against an allow-listed local server", () => {
     const hop = server.seen[1]?.headers ?? {};
     expect([hop.authorization, hop["x-api-key"], hop.cookie]).toEqual([undefined, undefined, undefined]);
     expect([hop.accept, hop["idempotency-key"]]).toEqual(["application/json", "run:node"]);
+  });
+
+  it("rejects a redirect whose Location does not parse with a typed, non-retried error that does not echo it", async () => {
+    const location = encodeURIComponent("http://[::1/secret-token-in-location");
+    const url = `${server.url}/redirect?to=${location}`;
+    const expected = {
+      code: "HTTP_STATUS_ERROR",
+      status: 502,
+      message: "[@atom/workflow-engine] [http] server answered 302 with a Location that is not a valid URL",
+      details: { status: 302 },
+    };
+    const error = await client.request({ method: "GET", url }).catch((e: unknown) => e);
+    expect(error).toMatchObject(expected);
+    expect(JSON.stringify(error)).not.toContain("secret-token");
+    server.seen.length = 0;
+    const engine = createWorkflowEngine({ http: client });
+    const result = await engine.run({ id: "w", version: 1, nodes: [{ id: "h", type: "http_request", retry: { maxAttempts: 3, initialDelayMs: 1 }, config: { url } }], edges: [] });
+    expect(result.nodes.h).toMatchObject({ status: "failed", attempts: 1, error: { code: "HTTP_STATUS_ERROR", details: { status: 302 } } });
+    expect(server.seen).toHaveLength(1);
   });
 
   it("resolves allow-listed hostnames and follows redirects", async () => {

@@ -3,7 +3,7 @@ import { isAtomError, parseInput, TimeoutError } from "@atom/errors";
 import { Agent, type Dispatcher } from "undici";
 import { z } from "zod";
 import { durationSchema } from "../duration.js";
-import { HttpRequestFailedError, ResponseTooLargeError, SsrfBlockedError } from "../errors.js";
+import { HttpRequestFailedError, HttpStatusError, ResponseTooLargeError, SsrfBlockedError } from "../errors.js";
 import { blockedAddressReason } from "./address-policy.js";
 import { guardedLookup } from "./guarded-lookup.js";
 import { parseBody } from "./parse-body.js";
@@ -206,6 +206,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const location = response.headers.location;
       if (REDIRECTS.has(response.statusCode) && typeof location === "string" && hop < maxRedirects) {
         await response.body.dump();
+        // A redirect nobody can follow is the server's answer, not a network failure: not retried, and the raw
+        // header (which may carry a token) stays out of the error.
+        if (!URL.canParse(location, url.href)) {
+          const status = response.statusCode;
+          throw new HttpStatusError({ status }, { message: `[@atom/workflow-engine] [http] server answered ${status} with a Location that is not a valid URL` });
+        }
         const next = new URL(location, url);
         // Never sent (undici sends origin and path), but a redirect target's credentials must not reach `url`.
         next.username = "";

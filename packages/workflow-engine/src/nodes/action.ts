@@ -36,7 +36,15 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
         });
       }
       const gate = gateOf(ctx);
-      if (services.governance && gate?.passed() !== true) {
+      // What an approval is for: this run's node, with this input. Governance binds an approval to it, so one given
+      // for another run, node or input is refused (a reviewer who approved tagging c-2 never tags c-1). Each id is
+      // encoded, so ids holding "/" cannot make two runs' nodes share a path.
+      const request = {
+        method: "RUN",
+        path: `/runs/${encodeURIComponent(ctx.runId)}/nodes/${encodeURIComponent(ctx.node.id)}`,
+        digest: `sha256:${hash("sha256", JSON.stringify(parsed.data) ?? "null", "base64url")}`,
+      };
+      if (services.governance && gate?.passed(request.digest) !== true) {
         // Fail closed: a gate cannot decide for nobody.
         if (ctx.agentId === undefined) {
           throw new GovernanceDeniedError({ action: config.action, reason: "the run has no agentId to check" });
@@ -45,13 +53,7 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
           agentId: ctx.agentId,
           action: config.action,
           complexity: action.complexity,
-          // What the approval is for: this run's node, with this input. Governance binds an approval to it, so one
-          // given for another run, node or input is refused (a reviewer who approved tagging c-2 never tags c-1).
-          request: {
-            method: "RUN",
-            path: `/runs/${ctx.runId}/nodes/${ctx.node.id}`,
-            digest: `sha256:${hash("sha256", JSON.stringify(parsed.data) ?? "null", "base64url")}`,
-          },
+          request,
           ...(action.feature === undefined ? {} : { feature: action.feature }),
           ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
         });
@@ -59,8 +61,9 @@ export function actionNode(registry: ActionRegistry): NodeType<{ action: string;
           throw new GovernanceDeniedError({ action: config.action, reason: decision.reason, agentId: ctx.agentId });
         }
         if (decision.outcome === "approval_required") throw new ApprovalRequired(config.action, decision.reason, decision.proposalId);
-        // A retry of this node repeats the allowed action (same idempotency key): it must not spend a second approval.
-        gate?.pass();
+        // A retry of this node with the same input repeats the allowed action (same idempotency key): it must not
+        // spend a second approval. A retry whose input resolved differently was not allowed, so it asks again.
+        gate?.pass(request.digest);
       }
       const actionCtx: ActionContext<unknown> = {
         input: parsed.data,

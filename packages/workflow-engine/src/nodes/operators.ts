@@ -104,36 +104,83 @@ function number(value: unknown, field: string, role: string): number {
   return value;
 }
 
-function text(value: unknown, field: string, role: string, ignoreCase: boolean): string {
-  if (typeof value !== "string") fail(field, `${role} must be a string`);
-  return ignoreCase ? value.toLowerCase() : value;
+function spend(budget: MatchBudget, work: number, field: string): void {
+  if (!budget.spend(work)) fail(field, `condition work over ${MAX_MATCH_WORK} (characters and values compared) in one node`);
 }
 
-function equal(a: unknown, b: unknown, ignoreCase: boolean): boolean {
-  if (ignoreCase && typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
+/** The string `value`, lowercased for `ignoreCase`: lowercasing copies it, so its length is charged. */
+function text(value: unknown, field: string, role: string, ignoreCase: boolean, budget: MatchBudget): string {
+  if (typeof value !== "string") fail(field, `${role} must be a string`);
+  if (!ignoreCase) return value;
+  spend(budget, value.length, field);
+  return value.toLowerCase();
+}
+
+/**
+ * What `JSON.stringify(value)` reads: one per value, plus the characters of its strings and keys. The walk stops
+ * once past `limit`, so measuring costs no more than the budget it is checked against.
+ */
+function jsonWork(value: unknown, limit: number): number {
+  let work = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && work <= limit) {
+    const next = stack.pop();
+    work++;
+    if (typeof next === "string") work += next.length;
+    else if (Array.isArray(next)) for (const entry of next) stack.push(entry);
+    else if (next !== null && typeof next === "object") {
+      for (const key of Object.keys(next)) {
+        work += key.length;
+        stack.push((next as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return work;
+}
+
+function equal(a: unknown, b: unknown, ignoreCase: boolean, field: string, budget: MatchBudget): boolean {
+  if (typeof a === "string" && typeof b === "string") {
+    if (ignoreCase) return text(a, field, "field", true, budget) === text(b, field, "value", true, budget);
+    spend(budget, Math.min(a.length, b.length) + 1, field);
+    return a === b;
+  }
+  spend(budget, 1, field);
   if (a === b) return true;
   if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) {
+    spend(budget, jsonWork(a, budget.remaining) + jsonWork(b, budget.remaining), field);
     return JSON.stringify(a) === JSON.stringify(b);
   }
   return false;
 }
 
-function contains(haystack: unknown, needle: unknown, field: string, ignoreCase: boolean): boolean {
-  if (Array.isArray(haystack)) return haystack.some((entry) => equal(entry, needle, ignoreCase));
-  if (typeof haystack === "string") return text(haystack, field, "field", ignoreCase).includes(text(needle, field, "value", ignoreCase));
+function contains(haystack: unknown, needle: unknown, field: string, ignoreCase: boolean, budget: MatchBudget): boolean {
+  if (Array.isArray(haystack)) return haystack.some((entry) => equal(entry, needle, ignoreCase, field, budget));
+  if (typeof haystack === "string") {
+    const subject = text(haystack, field, "field", ignoreCase, budget);
+    const search = text(needle, field, "value", ignoreCase, budget);
+    spend(budget, subject.length + 1, field);
+    return subject.includes(search);
+  }
   return fail(field, "field must be a string or an array for contains");
+}
+
+function affix(type: "starts_with" | "ends_with", actual: unknown, expected: unknown, field: string, ignoreCase: boolean, budget: MatchBudget): boolean {
+  const subject = text(actual, field, "field", ignoreCase, budget);
+  const search = text(expected, field, "value", ignoreCase, budget);
+  spend(budget, search.length + 1, field);
+  return type === "starts_with" ? subject.startsWith(search) : subject.endsWith(search);
 }
 
 function compare(type: ConditionType, actual: unknown, expected: unknown, field: string, ignoreCase: boolean, budget: MatchBudget): boolean {
   switch (type) {
     case "equals":
-      return equal(actual, expected, ignoreCase);
+      return equal(actual, expected, ignoreCase, field, budget);
     case "not_equals":
-      return !equal(actual, expected, ignoreCase);
+      return !equal(actual, expected, ignoreCase, field, budget);
     case "contains":
-      return contains(actual, expected, field, ignoreCase);
+      return contains(actual, expected, field, ignoreCase, budget);
     case "not_contains":
-      return !contains(actual, expected, field, ignoreCase);
+      return !contains(actual, expected, field, ignoreCase, budget);
     case "greater_than":
       return number(actual, field, "field") > number(expected, field, "value");
     case "less_than":
@@ -147,17 +194,16 @@ function compare(type: ConditionType, actual: unknown, expected: unknown, field:
     case "not_exists":
       return actual === undefined || actual === null;
     case "starts_with":
-      return text(actual, field, "field", ignoreCase).startsWith(text(expected, field, "value", ignoreCase));
     case "ends_with":
-      return text(actual, field, "field", ignoreCase).endsWith(text(expected, field, "value", ignoreCase));
+      return affix(type, actual, expected, field, ignoreCase, budget);
     case "in":
       if (!Array.isArray(expected)) fail(field, "value must be an array for in");
-      return expected.some((entry) => equal(actual, entry, ignoreCase));
+      return expected.some((entry) => equal(actual, entry, ignoreCase, field, budget));
     case "matches": {
-      const pattern = text(expected, field, "value", false);
+      const pattern = text(expected, field, "value", false, budget);
       const problem = patternProblem(pattern, ignoreCase);
       if (problem) fail(field, `value: ${problem}`);
-      const subject = text(actual, field, "field", false);
+      const subject = text(actual, field, "field", false, budget);
       if (subject.length > MAX_MATCH_INPUT) fail(field, `field longer than ${MAX_MATCH_INPUT} characters for matches`);
       if (!budget.charge(pattern, ignoreCase, subject)) {
         fail(field, `matches work over ${MAX_MATCH_WORK} (pattern instructions × field characters) in one node`);
@@ -169,12 +215,14 @@ function compare(type: ConditionType, actual: unknown, expected: unknown, field:
 
 /**
  * Evaluates a condition against `data` (fields are own-property paths into it).
- * @param budget the `matches` work this evaluation may spend; share one across the evaluations of one node
+ * @param budget the work this evaluation may spend (see `MAX_MATCH_WORK`); share one across the evaluations of one node
  * execution (a `filter` shares it across items). @default a fresh budget of `MAX_MATCH_WORK`
- * @throws NodeInputError (`NODE_INPUT_INVALID`) when operand types do not fit the operator, or `matches` tests
- * would spend more than the budget.
+ * @throws NodeInputError (`NODE_INPUT_INVALID`) when operand types do not fit the operator, or the tests would
+ * spend more than the budget.
  */
 export function evaluateCondition(condition: Condition, data: unknown, budget: MatchBudget = new MatchBudget()): ConditionOutcome {
+  // Every condition, groups included, costs one: a wide or deep `all`/`any` tree is charged even if its tests are not.
+  spend(budget, 1, "field" in condition ? condition.field || "input" : "input");
   if ("all" in condition) return { condition_met: condition.all.every((c) => evaluateCondition(c, data, budget).condition_met) };
   if ("any" in condition) return { condition_met: condition.any.some((c) => evaluateCondition(c, data, budget).condition_met) };
   const actual = condition.field === "" ? data : readPath(data, parsePath(condition.field));

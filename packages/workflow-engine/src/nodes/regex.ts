@@ -11,9 +11,12 @@ export const MAX_MATCH_INPUT = 10_000;
  */
 export const MAX_PATTERN_PROGRAM = 1_000;
 /**
- * Matching work one node execution (a `condition`, or a `filter` over all its items) may spend on `matches`:
- * the sum over its tests of program instructions × (subject characters + 1), plus each distinct pattern's compile
- * (8,000 + 40 per instruction). RE2's matching is linear in subject × program, so this bounds the node's time.
+ * Work one node execution (a `condition`, or a `filter` over all its items) may spend evaluating conditions.
+ * `matches` charges program instructions × (subject characters + 1), plus each distinct pattern's compile
+ * (8,000 + 40 per instruction): RE2's matching is linear in subject × program. Every other operator charges the
+ * characters and values it reads: one per test, plus the strings it lowercases (`ignoreCase`) or searches, the
+ * JSON size of objects `equals` compares, and every entry of an `in` list or an array `contains` scans. So this
+ * bounds the node's time whatever the operators and however many tests or items.
  */
 export const MAX_MATCH_WORK = 5_000_000;
 
@@ -144,7 +147,7 @@ export function patternProblem(pattern: string, ignoreCase = false): string | un
 }
 
 /**
- * The `matches` work one node execution may still spend (see {@link MAX_MATCH_WORK}). Pass one budget to every
+ * The condition work one node execution may still spend (see {@link MAX_MATCH_WORK}). Pass one budget to every
  * `evaluateCondition` call of a node execution, so that the node's tests share it.
  */
 export class MatchBudget {
@@ -166,6 +169,25 @@ export class MatchBudget {
     this.spent += work;
     this.compiled.add(key);
     return true;
+  }
+
+  /**
+   * Charges `work` units of non-`matches` comparison work (about one per character or value an operator reads).
+   * @returns `false` when the work would exceed {@link MAX_MATCH_WORK}; nothing is charged then.
+   * @internal
+   */
+  spend(work: number): boolean {
+    if (this.spent + work > MAX_MATCH_WORK) return false;
+    this.spent += work;
+    return true;
+  }
+
+  /**
+   * The work this budget may still spend.
+   * @internal
+   */
+  get remaining(): number {
+    return MAX_MATCH_WORK - this.spent;
   }
 }
 

@@ -89,8 +89,11 @@ export const transformNode = defineNode({
         return sourceArray(ctx, config.source).map((item) => ctx.resolve(config.fields, item));
       case "filter": {
         const budget = new MatchBudget();
+        // Only a templated condition (one that may read `$item`) is resolved again for each item.
+        const { condition } = config;
+        const perItem = JSON.stringify(condition).includes("{{");
         return sourceArray(ctx, config.source).filter(
-          (item) => evaluateCondition(ctx.resolve(config.condition, item), item, budget).condition_met,
+          (item) => evaluateCondition(perItem ? ctx.resolve(condition, item) : condition, item, budget).condition_met,
         );
       }
       case "merge":
