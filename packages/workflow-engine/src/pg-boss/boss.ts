@@ -23,7 +23,7 @@ export interface BossInsertJob {
   name: string;
   /** The job's data. */
   data: object;
-  /** `runId:nodeId`: pg-boss keeps one queued job per key. */
+  /** The run, node and queue generation as a JSON array (`["run-1","ship",0]`): pg-boss keeps one queued job per key. */
   singletonKey: string;
   /** ISO time (UTC, ending in `Z`) when a delay node's job may start. */
   startAfter?: string;
@@ -47,6 +47,11 @@ export interface BossJob {
   id: string;
   /** The job's data. */
   data: unknown;
+  /**
+   * Seconds the job stays `active` before pg-boss retries it (its lease), as pg-boss 10's `fetch` returns it (a
+   * numeric string). A worker starts the job's node only in the first half of it.
+   */
+  expireInSeconds?: number | string;
 }
 
 /** The queue the adapter creates when it is missing (create it yourself to choose expiry and retention). */

@@ -1,6 +1,7 @@
 import { DatabaseError, isAtomError, ValidationError } from "@atom/errors";
 import { createSqlExecutor, type SqlExecutor } from "@atom/sql";
 import { z } from "zod";
+import { storedIdSchema } from "../definition.js";
 import type { WorkflowEngine } from "../engine.js";
 import { engineInternals, type EngineInternals, storeTables, type StoreTables } from "../internals.js";
 import type { BossDb, BossLike } from "./boss.js";
@@ -28,6 +29,16 @@ export const queueOptionsShape = {
   engine: z.custom<WorkflowEngine>((value) => engineInternals(value) !== undefined, "must be an engine made by createWorkflowEngine"),
   queue: z.string().regex(/^[A-Za-z0-9_.-]{1,50}$/, "letters, digits, _ . - (at most 50)").optional(),
 };
+
+/**
+ * Approval ids by node id, as `resumeRun` takes them and node jobs carry them: node ids are stored ids, and approval
+ * ids hold no NUL either (job data is `jsonb`, which refuses `\u0000`).
+ * @internal
+ */
+export const approvalsSchema = z.record(
+  storedIdSchema,
+  z.string().min(1).max(256).refine((value) => !value.includes("\u0000"), { message: "must not contain NUL (\\u0000)" }),
+);
 
 /** Everything the queue functions share, resolved from {@link QueueOptions}. @internal */
 export interface QueueContext {

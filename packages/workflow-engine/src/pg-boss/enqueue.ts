@@ -3,12 +3,15 @@ import type { NodeResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossInsertJob } from "./boss.js";
 import { bossDb, type QueueContext } from "./context.js";
+import { jobKey } from "./job-key.js";
 import { schedule } from "./schedule.js";
 
 /** The data of one node job. @internal */
 export interface NodeJobData {
   runId: string;
   nodeId: string;
+  /** The run's queue generation when the job was queued (absent in jobs queued before generations: 0). */
+  generation?: number;
   /** A delay node's end (epoch ms). */
   due?: number;
   /** Approval ids by node id, from `resumeRun`. */
@@ -26,6 +29,8 @@ export interface Advance {
 export interface AdvanceRun {
   runId: string;
   workflow: CompiledWorkflow;
+  /** The run's queue generation, read under the run's lock or with the `nodes_version` the plan is checked against. */
+  generation: number;
   input: unknown;
   /** The run's settled nodes; gains the skipped ones. */
   results: Record<string, NodeResult>;
@@ -34,17 +39,17 @@ export interface AdvanceRun {
 
 /**
  * Without touching the database: schedules `candidates` given the run's settled nodes, adds the skipped ones to
- * `run.results`, pushes one job per ready node into `jobs` (singleton `runId:nodeId`; delay nodes start at their
- * end) and reports `finished: "success"` when every node settled.
+ * `run.results`, pushes one job per ready node into `jobs` (singleton key {@link jobKey}; delay nodes start at
+ * their end) and reports `finished: "success"` when every node settled.
  * @internal
  */
 export function planAdvance(ctx: QueueContext, run: AdvanceRun, candidates: Iterable<CompiledNode>, jobs: BossInsertJob[]): Advance {
   const { ready, skipped } = schedule(run.results, candidates, run.input, ctx.internals.services);
   for (const { node, due } of ready) {
-    const data: NodeJobData = { runId: run.runId, nodeId: node.def.id };
+    const data: NodeJobData = { runId: run.runId, nodeId: node.def.id, generation: run.generation };
     if (due !== undefined) data.due = due;
     if (run.approvals !== undefined && Object.hasOwn(run.approvals, node.def.id)) data.approvals = run.approvals;
-    const job: BossInsertJob = { name: ctx.queue, data, singletonKey: `${run.runId}:${node.def.id}` };
+    const job: BossInsertJob = { name: ctx.queue, data, singletonKey: jobKey(run.runId, node.def.id, run.generation) };
     if (due !== undefined) job.startAfter = new Date(due).toISOString();
     jobs.push(job);
   }

@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
+import type { AtomError } from "@atom/errors";
 import type pg from "pg";
 import type PgBoss from "pg-boss";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -58,19 +59,38 @@ function makeEngine(nodes: NodeType[] = [held as NodeType]): WorkflowEngine {
   return engine;
 }
 
-function worker(engine: WorkflowEngine, definitions: unknown[], extra: { boss?: PgBoss; concurrency?: number; typeConcurrency?: Record<string, number> } = {}): WorkflowWorker {
-  const w = createWorker({ boss: extra.boss ?? boss, engine, definitions, queue: QUEUE, pollIntervalMs: 50, cancelPollMs: 50, concurrency: extra.concurrency ?? 4, ...(extra.typeConcurrency ? { typeConcurrency: extra.typeConcurrency } : {}) });
+interface WorkerExtra {
+  boss?: PgBoss;
+  queue?: string;
+  concurrency?: number;
+  typeConcurrency?: Record<string, number>;
+  cancelPollMs?: number;
+  onError?: (error: AtomError) => void;
+}
+
+function worker(engine: WorkflowEngine, definitions: unknown[], extra: WorkerExtra = {}): WorkflowWorker {
+  const w = createWorker({
+    boss: extra.boss ?? boss,
+    engine,
+    definitions,
+    queue: extra.queue ?? QUEUE,
+    pollIntervalMs: 50,
+    cancelPollMs: extra.cancelPollMs ?? 50,
+    concurrency: extra.concurrency ?? 4,
+    ...(extra.typeConcurrency ? { typeConcurrency: extra.typeConcurrency } : {}),
+    ...(extra.onError ? { onError: extra.onError } : {}),
+  });
   stops.push(() => w.stop({ timeoutMs: 1000 }));
   return w;
 }
 
 /** Polls the store until the run leaves `running` (bounded). */
-async function settled(engine: WorkflowEngine, runId: string, timeoutMs = 20_000, until: (run: StoredRun) => boolean = (run) => run.status !== "running"): Promise<StoredRun> {
+async function settled(engine: WorkflowEngine, runId: string, timeoutMs = 20_000, until: (run: StoredRun) => boolean | Promise<boolean> = (run) => run.status !== "running"): Promise<StoredRun> {
   const store = postgresRunStore({ pool: db.client });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await store.getRun(runId);
-    if (run && until(run)) return run;
+    if (run && (await until(run))) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -141,7 +161,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       client.release();
     }
     expect(await postgresRunStore({ pool: db.client }).getRun("rolled-back")).toBeUndefined();
-    const { rows } = await (db.client as pg.Pool).query(`SELECT count(*)::int AS n FROM ${schema}.job WHERE singleton_key LIKE 'rolled-back:%'`);
+    const { rows } = await (db.client as pg.Pool).query(`SELECT count(*)::int AS n FROM ${schema}.job WHERE data->>'runId' = 'rolled-back'`);
     expect(rows[0].n).toBe(0);
   });
 
@@ -411,5 +431,188 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(done).toMatchObject({ status: "failed", error: { code: paused.nodes.call?.error?.code } });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(effects).toEqual([]);
+  });
+  /** The run's node jobs in the queue: singleton key, state, retries. */
+  async function jobsOf(runId: string, queue = QUEUE): Promise<{ id: string; key: string; state: string; retries: number }[]> {
+    const { rows } = await (db.client as pg.Pool).query(
+      `SELECT id, singleton_key AS key, state, retry_count AS retries FROM ${schema}.job WHERE name = $1 AND data->>'runId' = $2 ORDER BY created_on`,
+      [queue, runId],
+    );
+    return rows as { id: string; key: string; state: string; retries: number }[];
+  }
+
+  /** Node ids started for `runId`, one entry per execution, on any of the engines. */
+  function startsOf(engines: WorkflowEngine[]): (runId: string) => string[] {
+    const starts: { runId: string; nodeId: string }[] = [];
+    for (const engine of engines) engine.on("node:start", ({ runId, nodeId }) => starts.push({ runId, nodeId }));
+    return (runId) => starts.filter((start) => start.runId === runId).map((start) => start.nodeId);
+  }
+
+  it("a run resumed while one of its nodes is still active queues its jobs under new keys: no worker stalls, the node is recorded once", async () => {
+    gate.release = [];
+    // A long expiry: the active job of the first generation stays active until its node is released.
+    const queue = "nodes-resume";
+    await createNodeQueue(boss, queue, 60);
+    const definition: WorkflowDefinition = {
+      id: "resume-in-flight",
+      version: 1,
+      nodes: [
+        { id: "hold", type: "held", config: {} },
+        { id: "next", type: "transform", config: { operation: "format", template: "next" } },
+      ],
+      edges: [{ from: "hold", to: "next" }],
+    };
+    const other: WorkflowDefinition = { id: "unrelated", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "hi" } }], edges: [] };
+    const engine = makeEngine();
+    const starts = startsOf([engine]);
+    // Cancellation is polled rarely: the node in flight is not aborted by the cancel.
+    worker(engine, [definition, other], { queue, concurrency: 4, cancelPollMs: 60_000 });
+    const started = gate.started;
+    const runId = await startRun(definition, {}, { boss, engine, queue });
+    await settled(engine, runId, 10_000, () => gate.started > started);
+    expect(await cancelRun(runId, { engine, queue })).toBe(true);
+    await resumeRun(runId, { boss, engine, queue });
+    const jobs = await jobsOf(runId, queue);
+    expect(jobs.map((job) => job.state)).toEqual(["active", "created"]);
+    expect(new Set(jobs.map((job) => job.key)).size).toBe(2);
+    // Every worker on the queue keeps getting jobs while the first generation's job is active.
+    const unrelated = await startRun(other, {}, { boss, engine, queue });
+    expect((await settled(engine, unrelated, 10_000)).status).toBe("success");
+    await settled(engine, runId, 10_000, () => gate.release.length === 2);
+    for (const release of gate.release.splice(0)) release();
+    const done = await settled(engine, runId);
+    expect(done.status).toBe("success");
+    expect(done.nodes.next?.output).toBe("next");
+    expect(starts(runId).filter((nodeId) => nodeId === "next")).toEqual(["next"]);
+  });
+
+  it("runs whose run id and node id join to the same text keep apart jobs: both complete", async () => {
+    const suffix = Date.now().toString(36);
+    const a: WorkflowDefinition = { id: "colon-a", version: 1, nodes: [{ id: "ship", type: "transform", config: { operation: "format", template: "a" } }], edges: [] };
+    const b: WorkflowDefinition = { id: "colon-b", version: 1, nodes: [{ id: "order-9:ship", type: "transform", config: { operation: "format", template: "b" } }], edges: [] };
+    const engine = makeEngine();
+    const first = await startRun(b, {}, { boss, engine, queue: QUEUE, runId: `t-${suffix}` });
+    const second = await startRun(a, {}, { boss, engine, queue: QUEUE, runId: `t-${suffix}:order-9` });
+    expect((await jobsOf(first)).length).toBe(1);
+    expect((await jobsOf(second)).length).toBe(1);
+    worker(engine, [a, b]);
+    expect((await settled(engine, first)).nodes["order-9:ship"]?.output).toBe("b");
+    expect((await settled(engine, second)).nodes.ship?.output).toBe("a");
+  });
+
+  it("a limited node whose job outlived half its lease waiting for a slot is handed back, and runs once", async () => {
+    gate.release = [];
+    const blocker: WorkflowDefinition = { id: "slot-lease-blocker", version: 1, nodes: [{ id: "block", type: "held", config: {} }], edges: [] };
+    const definition: WorkflowDefinition = { id: "slot-lease", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 50 } }], edges: [] };
+    const errors: AtomError[] = [];
+    const engines = [makeEngine(), makeEngine()];
+    const starts = startsOf(engines);
+    const bosses = [await startBoss(schema), await startBoss(schema)] as const;
+    for (const b of bosses) stops.push(() => b.stop({ graceful: false, wait: true }));
+    // The queue's jobs expire after 3 s: worker A holds the only slot, its second job waits for it.
+    worker(engines[0] as WorkflowEngine, [definition, blocker], { boss: bosses[0], concurrency: 2, typeConcurrency: { held: 1 }, onError: (error) => errors.push(error) });
+    const started = gate.started;
+    const holder = await startRun(blocker, {}, { boss, engine: makeEngine(), queue: QUEUE });
+    await settled(makeEngine(), holder, 10_000, () => gate.started > started);
+    const waiting = await startRun(definition, {}, { boss, engine: makeEngine(), queue: QUEUE });
+    await settled(makeEngine(), waiting, 10_000, async () => (await jobsOf(waiting))[0]?.state === "active");
+    // Worker B fetches the job once it went back to the queue (expired, or handed back).
+    worker(engines[1] as WorkflowEngine, [definition, blocker], { boss: bosses[1], concurrency: 2, typeConcurrency: { held: 1 }, onError: (error) => errors.push(error) });
+    await settled(makeEngine(), waiting, 15_000, async () => {
+      const [job] = await jobsOf(waiting);
+      return job !== undefined && job.retries > 0 && job.state === "active";
+    });
+    for (const release of gate.release.splice(0)) release();
+    expect((await settled(makeEngine(), holder)).status).toBe("success");
+    expect((await settled(makeEngine(), waiting)).status).toBe("success");
+    await settled(makeEngine(), waiting, 10_000, async () => (await jobsOf(waiting)).every((job) => job.state === "completed"));
+    expect(starts(waiting)).toEqual(["hold"]);
+    expect(errors.map((error) => error.code)).toContain("TIMEOUT");
+  }, 45_000);
+
+  it("a limited node recorded by a newer generation while its job waited for a slot does not run again", async () => {
+    gate.release = [];
+    const queue = "nodes-slot-recheck";
+    await createNodeQueue(boss, queue, 60);
+    const definition: WorkflowDefinition = { id: "slot-recheck", version: 1, nodes: [{ id: "hold", type: "held", config: {} }], edges: [] };
+    const blocker: WorkflowDefinition = { id: "slot-blocker", version: 1, nodes: [{ id: "block", type: "held", config: {} }], edges: [] };
+    const engines = [makeEngine(), makeEngine()];
+    const starts = startsOf(engines);
+    // Worker A: the only slot of `held` is taken by the blocker, the run's node waits for it (cancel polled rarely).
+    worker(engines[0] as WorkflowEngine, [definition, blocker], { queue, concurrency: 2, typeConcurrency: { held: 1 }, cancelPollMs: 60_000 });
+    const started = gate.started;
+    const block = await startRun(blocker, {}, { boss, engine: makeEngine(), queue });
+    await settled(makeEngine(), block, 10_000, () => gate.started > started);
+    const runId = await startRun(definition, {}, { boss, engine: makeEngine(), queue });
+    await settled(makeEngine(), runId, 10_000, async () => (await jobsOf(runId, queue))[0]?.state === "active");
+    const [first] = await jobsOf(runId, queue);
+    // The run is resumed; worker B, without the limit, runs the new generation's job and records the node.
+    await cancelRun(runId, { engine: makeEngine(), queue });
+    await resumeRun(runId, { boss, engine: makeEngine(), queue });
+    worker(engines[1] as WorkflowEngine, [definition], { queue, concurrency: 1 });
+    await settled(makeEngine(), runId, 10_000, () => gate.release.length === 2);
+    (gate.release.pop() as () => void)();
+    expect((await settled(makeEngine(), runId)).status).toBe("success");
+    for (const release of gate.release.splice(0)) release();
+    expect((await settled(makeEngine(), block)).status).toBe("success");
+    await settled(makeEngine(), runId, 10_000, async () => (await jobsOf(runId, queue)).find((job) => job.id === first?.id)?.state === "completed");
+    expect(starts(runId)).toEqual(["hold"]);
+  });
+
+  it("never runs a node of a run started with another definition under the same id and version, and reports it", async () => {
+    const errors: AtomError[] = [];
+    const mine: WorkflowDefinition = { id: "drifted", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "worker" } }], edges: [] };
+    const callers: WorkflowDefinition = { id: "drifted", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "caller" } }], edges: [] };
+    const engine = makeEngine();
+    const starts = startsOf([engine]);
+    // Jobs other tests left on the queue are reported too: keep this workflow's.
+    worker(engine, [mine], { onError: (error) => (error.details as { workflowId?: string }).workflowId === "drifted" && errors.push(error) });
+    const runId = await startRun(callers, {}, { boss, engine, queue: QUEUE });
+    await settled(engine, runId, 10_000, () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: "WORKFLOW_INVALID", details: { workflowId: "drifted", problems: [{ field: "definitions" }] } });
+    expect(errors[0]?.message).toContain("differs from the one the run was started with");
+    const run = await settled(engine, runId, 1000, () => true);
+    expect(run).toMatchObject({ status: "running", nodes: {} });
+    expect(starts(runId)).toEqual([]);
+    expect((await jobsOf(runId))[0]?.state).not.toBe("completed");
+  });
+
+  it("runs a definition written with its keys in another order, and reports a job naming a node the workflow lacks", async () => {
+    const errors: AtomError[] = [];
+    const definition: WorkflowDefinition = { id: "reordered", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "ok" } }], edges: [] };
+    const reordered = { edges: [], nodes: [{ config: { template: "ok", operation: "format" }, type: "transform", id: "say" }], version: 1, id: "reordered" };
+    const engine = makeEngine();
+    worker(engine, [reordered], { onError: (error) => (error.details as { workflowId?: string }).workflowId === "reordered" && errors.push(error) });
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE });
+    expect((await settled(engine, runId)).nodes.say?.output).toBe("ok");
+    expect(errors).toEqual([]);
+    // A run whose own jobs went to a queue no worker takes, and a job on this queue naming a node it does not have.
+    const ghost = await startRun(definition, {}, { boss, engine, queue: "nodes-unworked" });
+    await boss.insert([{ name: QUEUE, data: { runId: ghost, nodeId: "ghost" } }]);
+    await settled(engine, ghost, 10_000, () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: "WORKFLOW_INVALID", details: { workflowId: "reordered", problems: [{ field: "job.data.nodeId" }] } });
+    expect((await settled(engine, ghost, 1000, () => true)).nodes).toEqual({});
+  });
+
+  it("refuses ids the run store cannot keep and unknown option keys with VALIDATION_ERROR naming the field, writing nothing", async () => {
+    const engine = makeEngine();
+    const definition: WorkflowDefinition = { id: "strict", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
+    const base = { boss, engine, queue: QUEUE };
+    const refused = async (promise: Promise<unknown>, field: string) => expect(promise).rejects.toMatchObject({ code: "VALIDATION_ERROR", details: { field } });
+    await refused(startRun(definition, {}, { ...base, runId: "a\u0000b" }), "runId");
+    await refused(startRun(definition, {}, { ...base, runId: "r".repeat(201) }), "runId");
+    await refused(startRun(definition, {}, { ...base, agentId: "a\u0000b" }), "agentId");
+    await refused(startRun(definition, {}, { ...base, agentId: "a".repeat(1_000_000) }), "agentId");
+    await refused(startRun(definition, {}, { ...base, runid: "typo" } as never), "runid");
+    await refused(resumeRun("a\u0000", base), "runId");
+    await refused(resumeRun("r", { ...base, aprovals: { say: "p" } } as never), "aprovals");
+    await refused(resumeRun("r", { ...base, approvals: { say: "p\u0000" } }), "approvals.say");
+    await refused(cancelRun("a\u0000", { engine }), "runId");
+    await refused(cancelRun("r", { engine, boss } as never), "boss");
+    expect(() => createWorker({ ...base, definitions: [definition], concurency: 2 } as never)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "concurency" }) }));
+    const w = worker(engine, [definition]);
+    expect(() => w.stop({ timeout: 5 } as never)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "timeout" }) }));
+    const { rows } = await (db.client as pg.Pool).query("SELECT count(*)::int AS n FROM atom_workflow_runs WHERE workflow_id = 'strict'");
+    expect(rows[0].n).toBe(0);
   });
 });

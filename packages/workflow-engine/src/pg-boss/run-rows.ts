@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
+import { definitionHash } from "./definition-hash.js";
 
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
@@ -15,6 +16,18 @@ export interface QueuedRun {
   createdAt: number;
   /** The run's `nodes_version` when `nodes` were read: while it is unchanged, so are they. */
   version: number;
+  /** The run's queue generation (bumped by each `resumeRun`), part of every job key of the run. */
+  generation: number;
+  /** The {@link definitionHash} of the definition the run was started with. */
+  hash: string;
+}
+
+/** A node of a run as {@link RunRows.nodeState} reads it. @internal */
+export interface NodeState {
+  status: RunStatus;
+  generation: number;
+  /** True when the node has a result. */
+  settled: boolean;
 }
 
 /** One run's part in {@link RunRows.settleStatement}: what the worker planned from the nodes it knows. @internal */
@@ -37,6 +50,8 @@ export interface SettledRun {
   applied: boolean;
   /** Node ids recorded by this statement (a result already there is not). */
   inserted: Set<string>;
+  /** The run's queue generation under the lock. */
+  generation: number;
 }
 
 /**
@@ -61,6 +76,10 @@ interface RunRow {
   agent_id: string | null;
   created_at: Date | string;
   nodes_version: number;
+  queue_generation: number;
+  workflow_hash: string | null;
+  /** The full definition of a run recorded before `workflow_hash` existed, to hash it here. */
+  legacy_workflow: WorkflowDefinition | null;
   nodes: Record<string, NodeResult>;
 }
 
@@ -68,11 +87,12 @@ interface RunRow {
 export class RunRows {
   constructor(private readonly tables: StoreTables) {}
 
-  async insertRun(sql: SqlExecutor, run: { runId: string; workflow: WorkflowDefinition; input: unknown; agentId?: string; owner: string }): Promise<boolean> {
+  /** Records a new run (generation 0) with its definition's hash: `false` when the run id is taken. */
+  async insertRun(sql: SqlExecutor, run: { runId: string; workflow: WorkflowDefinition; hash: string; input: unknown; agentId?: string; owner: string }): Promise<boolean> {
     const { rows } = await sql.query(
-      `INSERT INTO ${this.tables.runs} (run_id, workflow_id, workflow, input, agent_id, status, owner, lease_expires_at)
-       VALUES ($1, $2, $3::json, $4::json, $5, 'running', $6, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
-      [run.runId, run.workflow.id, JSON.stringify(run.workflow), JSON.stringify(run.input ?? null), run.agentId ?? null, run.owner],
+      `INSERT INTO ${this.tables.runs} (run_id, workflow_id, workflow, workflow_hash, input, agent_id, status, owner, lease_expires_at)
+       VALUES ($1, $2, $3::json, $4, $5::json, $6, 'running', $7, '9999-12-31T00:00:00Z') ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+      [run.runId, run.workflow.id, JSON.stringify(run.workflow), run.hash, JSON.stringify(run.input ?? null), run.agentId ?? null, run.owner],
     );
     return rows.length > 0;
   }
@@ -107,7 +127,8 @@ export class RunRows {
 
   /** The read of {@link RunRow}s whose run id is in `ids` (a `text[]` expression), `workflow` as the workflow column. */
   private selectRuns(workflow: string, ids: string): string {
-    return `SELECT r.run_id, r.status, ${workflow} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, ${NODES(this.tables.results)} AS nodes
+    return `SELECT r.run_id, r.status, ${workflow} AS workflow, r.input, r.agent_id, r.created_at, r.nodes_version, r.queue_generation, r.workflow_hash,
+       CASE WHEN r.workflow_hash IS NULL THEN r.workflow END AS legacy_workflow, ${NODES(this.tables.results)} AS nodes
        FROM ${this.tables.runs} r WHERE r.run_id = ANY(${ids})`;
   }
 
@@ -115,7 +136,16 @@ export class RunRows {
   runs(rows: unknown[]): Map<string, QueuedRun> {
     const runs = new Map<string, QueuedRun>();
     for (const row of rows as RunRow[]) {
-      const run: QueuedRun = { status: row.status, workflow: row.workflow, input: row.input, nodes: row.nodes, createdAt: new Date(row.created_at).getTime(), version: row.nodes_version };
+      const run: QueuedRun = {
+        status: row.status,
+        workflow: row.workflow,
+        input: row.input,
+        nodes: row.nodes,
+        createdAt: new Date(row.created_at).getTime(),
+        version: row.nodes_version,
+        generation: row.queue_generation,
+        hash: row.workflow_hash ?? definitionHash(row.legacy_workflow),
+      };
       if (row.agent_id !== null) run.agentId = row.agent_id;
       runs.set(row.run_id, run);
     }
@@ -144,8 +174,8 @@ export class RunRows {
     return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
-       locked AS (SELECT run_id, status, nodes_version FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
-       checked AS (SELECT l.run_id, l.status, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
+       locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
+       checked AS (SELECT l.run_id, l.status, l.queue_generation, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
                SELECT i.run_id, i.node_id, i.result FROM input i JOIN checked c USING (run_id) WHERE NOT i.planned OR c.applied
@@ -158,16 +188,16 @@ export class RunRows {
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
                WHERE r.run_id = ANY(${ids}) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
-       SELECT c.run_id, c.status, c.applied, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
+       SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */
   settled(rows: unknown[]): Map<string, SettledRun> {
     return new Map(
-      (rows as { run_id: string; status: RunStatus; applied: boolean; inserted: string[] }[]).map((row) => [
+      (rows as { run_id: string; status: RunStatus; applied: boolean; queue_generation: number; inserted: string[] }[]).map((row) => [
         row.run_id,
-        { status: row.status, applied: row.applied, inserted: new Set(row.inserted) },
+        { status: row.status, applied: row.applied, inserted: new Set(row.inserted), generation: row.queue_generation },
       ]),
     );
   }
@@ -198,6 +228,19 @@ export class RunRows {
     return rows.length > 0;
   }
 
+  /**
+   * Sets a stopped run `running` again under the queue's ownership, in a new queue generation (its jobs get new
+   * keys, so none collides with a job of an earlier generation still `active`); returns that generation.
+   */
+  async restart(sql: SqlExecutor, runId: string, owner: string): Promise<number> {
+    const { rows } = await sql.query<{ queue_generation: number }>(
+      `UPDATE ${this.tables.runs} SET status = 'running', error = NULL, owner = $2, nodes_version = nodes_version + 1, queue_generation = queue_generation + 1,
+         lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1 RETURNING queue_generation`,
+      [runId, owner],
+    );
+    return (rows[0] as { queue_generation: number }).queue_generation;
+  }
+
   /** Final statuses release the queue's ownership; `cancelled` and `paused` keep it, so the queue resumes them. */
   async setStatus(sql: SqlExecutor, runId: string, status: RunStatus, error?: NodeErrorInfo): Promise<void> {
     const release = status === "success" || status === "failed";
@@ -205,6 +248,17 @@ export class RunRows {
       `UPDATE ${this.tables.runs} SET status = $2, error = $3::json, updated_at = now()${release ? ", owner = NULL, lease_expires_at = NULL" : ""} WHERE run_id = $1`,
       [runId, status, error === undefined ? null : JSON.stringify(error)],
     );
+  }
+
+  /** A run's status and generation, and whether `nodeId` has a result (a re-check before a node that waited runs). */
+  async nodeState(sql: SqlExecutor, runId: string, nodeId: string): Promise<NodeState | undefined> {
+    const { rows } = await sql.query<{ status: RunStatus; queue_generation: number; settled: boolean }>(
+      `SELECT r.status, r.queue_generation, EXISTS (SELECT 1 FROM ${this.tables.results} n WHERE n.run_id = r.run_id AND n.node_id = $2) AS settled
+       FROM ${this.tables.runs} r WHERE r.run_id = $1`,
+      [runId, nodeId],
+    );
+    const row = rows[0];
+    return row && { status: row.status, generation: row.queue_generation, settled: row.settled };
   }
 
   /** Of `runIds`, those no longer `running` (cancelled, paused, finished or deleted). */

@@ -4,6 +4,7 @@ import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { bossDb, type QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
 import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
+import { nodeKey } from "./job-key.js";
 import type { QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
 export interface SettleItem {
@@ -41,6 +42,14 @@ interface Planned {
   jobs: BossInsertJob[];
   outcome: Advance;
   failed?: NodeResult | undefined;
+}
+
+/** A run whose nodes changed since its plan was made, with the nodes this transaction recorded and its generation. */
+interface Stale {
+  planned: Planned;
+  live: SettleItem[];
+  /** The run's queue generation under the lock: its successors' jobs are keyed with it. */
+  generation: number;
 }
 
 /**
@@ -131,7 +140,7 @@ export class Settler {
     const keys = new Set<string>();
     const groups = new Map<string, SettleItem[]>();
     const items = batch.flatMap((pending) => {
-      const key = pending.item ? `${pending.item.runId}:${pending.item.node.def.id}` : "";
+      const key = pending.item ? nodeKey(pending.item.runId, pending.item.node.def.id) : "";
       if (!pending.item || keys.has(key)) return [];
       keys.add(key);
       groups.set(pending.item.runId, [...(groups.get(pending.item.runId) ?? []), pending.item]);
@@ -152,7 +161,7 @@ export class Settler {
       events.length = 0;
       const settled = ctx.rows.settled(rows);
       const jobs: BossInsertJob[] = [];
-      const stale: { planned: Planned; live: SettleItem[] }[] = [];
+      const stale: Stale[] = [];
       for (const p of planned) {
         const run = settled.get(p.plan.runId);
         if (run?.status !== "running") continue;
@@ -162,7 +171,7 @@ export class Settler {
           continue;
         }
         const live = p.group.filter((item) => run.inserted.has(item.node.def.id));
-        if (live.length > 0) stale.push({ planned: p, live });
+        if (live.length > 0) stale.push({ planned: p, live, generation: run.generation });
       }
       if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
       await insertJobs(ctx, tx, jobs);
@@ -191,18 +200,18 @@ export class Settler {
     if (failed) {
       return { ...base, failed, plan: { runId: first.runId, expected: run.version, skipped: [], final: { status: "failed", error: failed.error } }, outcome: { skipped: [], finished: "failed" } };
     }
-    const outcome = planAdvance(this.ctx, { runId: first.runId, workflow: first.workflow, input: run.input, results: nodes }, successors(live), base.jobs);
+    const outcome = planAdvance(this.ctx, { runId: first.runId, workflow: first.workflow, generation: run.generation, input: run.input, results: nodes }, successors(live), base.jobs);
     const plan: RunPlan = { runId: first.runId, expected: run.version, skipped: outcome.skipped.map(({ node, result }) => ({ nodeId: node.def.id, result })) };
     if (outcome.finished) plan.final = { status: "success" };
     return { ...base, plan, outcome };
   }
 
   /** Runs whose nodes changed since they were read: read them under the lock this transaction holds, and advance. */
-  private async advanceStale(tx: SqlExecutor, stale: { planned: Planned; live: SettleItem[] }[], jobs: BossInsertJob[], events: (() => void)[]): Promise<void> {
+  private async advanceStale(tx: SqlExecutor, stale: Stale[], jobs: BossInsertJob[], events: (() => void)[]): Promise<void> {
     const { ctx } = this;
     const nodesByRun = await ctx.rows.nodes(tx, stale.map((s) => s.planned.plan.runId));
     const succeeded: string[] = [];
-    for (const { planned, live } of stale) {
+    for (const { planned, live, generation } of stale) {
       const runId = planned.plan.runId;
       const nodes = nodesByRun.get(runId) ?? {};
       const failed = live.find((item) => item.result.status === "failed" && !item.node.handlesErrors)?.result;
@@ -212,7 +221,7 @@ export class Settler {
         outcome = { skipped: [], finished: "failed" };
       } else {
         const workflow = (live[0] as SettleItem).workflow;
-        outcome = await advance(ctx, tx, { runId, workflow, input: planned.run.input, results: nodes }, successors(live), jobs, false);
+        outcome = await advance(ctx, tx, { runId, workflow, generation, input: planned.run.input, results: nodes }, successors(live), jobs, false);
         if (outcome.finished) succeeded.push(runId);
       }
       this.report(events, planned, nodes, outcome, failed);

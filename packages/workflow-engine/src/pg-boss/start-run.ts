@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { parseInput } from "@atom/errors";
 import { createSqlExecutor, type SqlDatabase } from "@atom/sql";
 import { z } from "zod";
+import { storedIdSchema } from "../definition.js";
 import { errorInfo } from "../executor.js";
 import { RunCancelledError, RunExistsError, RunNotFoundError, RunNotResumableError, WorkflowInvalidError } from "../errors.js";
 import { jsonShapeProblem } from "../json-limits.js";
 import { settledFailure } from "../settled-failure.js";
-import { ensureQueue, guarded, queueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { approvalsSchema, ensureQueue, guarded, queueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
+import { definitionHash } from "./definition-hash.js";
 import { advance, insertJobs } from "./enqueue.js";
 
 /** Options of {@link startRun}. */
@@ -23,12 +25,15 @@ export interface StartRunOptions extends QueueOptions {
   db?: SqlDatabase;
 }
 
-const startOptionsSchema = z.object({
-  ...queueOptionsShape,
-  runId: z.string().min(1).max(200).optional(),
-  agentId: z.string().min(1).optional(),
-  db: z.custom<SqlDatabase>((value) => typeof (value as { query?: unknown } | null)?.query === "function", "must be a pg client, pool or PGlite").optional(),
-});
+// Strict: a misspelt option (`runid`) would otherwise be dropped and the run get a random id.
+const startOptionsSchema = z
+  .object({
+    ...queueOptionsShape,
+    runId: storedIdSchema.optional(),
+    agentId: storedIdSchema.optional(),
+    db: z.custom<SqlDatabase>((value) => typeof (value as { query?: unknown } | null)?.query === "function", "must be a pg client, pool or PGlite").optional(),
+  })
+  .strict();
 
 /**
  * Records a run and enqueues its start nodes as pg-boss jobs, then returns its id at once: workers in any process
@@ -40,7 +45,8 @@ const startOptionsSchema = z.object({
  * ```
  * @throws WorkflowInvalidError (`WORKFLOW_INVALID`, 400) for a bad definition or input; nothing is written.
  * @throws RunExistsError (`WORKFLOW_RUN_EXISTS`, 409) when `runId` is taken; nothing is written.
- * @throws ValidationError (`VALIDATION_ERROR`) on bad options (`field` names the option).
+ * @throws ValidationError (`VALIDATION_ERROR`) on bad options (`field` names the option), an unknown option
+ * included; `runId` and `agentId` follow the engine's rule for stored ids (1–200 characters, no NUL).
  */
 export async function startRun(definition: unknown, input: unknown, options: StartRunOptions): Promise<string> {
   const opts = parseInput(startOptionsSchema, options, "[@atom/workflow-engine] [pg-boss] startRun");
@@ -52,13 +58,13 @@ export async function startRun(definition: unknown, input: unknown, options: Sta
   }
   const runId = opts.runId ?? randomUUID();
   const sql = opts.db === undefined ? ctx.sql : createSqlExecutor(opts.db);
-  const run = { runId, workflow: workflow.def, input, owner: ctx.owner, ...(opts.agentId === undefined ? {} : { agentId: opts.agentId }) };
+  const run = { runId, workflow: workflow.def, hash: definitionHash(workflow.def), input, owner: ctx.owner, ...(opts.agentId === undefined ? {} : { agentId: opts.agentId }) };
   await guarded("startRun", async () => {
     await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
     await sql.transaction(async (tx) => {
       if (!(await ctx.rows.insertRun(tx, run))) throw new RunExistsError({ runId });
       const jobs: BossInsertJob[] = [];
-      await advance(ctx, tx, { runId, workflow, input, results: {} }, workflow.nodes, jobs);
+      await advance(ctx, tx, { runId, workflow, generation: 0, input, results: {} }, workflow.nodes, jobs);
       await insertJobs(ctx, tx, jobs);
     });
   });
@@ -66,7 +72,7 @@ export async function startRun(definition: unknown, input: unknown, options: Sta
 }
 
 // The run id argument, parsed as an object so a refusal names the field `runId`.
-const runIdArgument = z.object({ runId: z.string().min(1).max(200) });
+const runIdArgument = z.object({ runId: storedIdSchema });
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends QueueOptions {
@@ -74,13 +80,13 @@ export interface ResumeRunOptions extends QueueOptions {
   approvals?: Record<string, string>;
 }
 
-const resumeOptionsSchema = z.object({
-  ...queueOptionsShape,
-  approvals: z.record(z.string().min(1).max(200), z.string().min(1).max(256)).optional(),
-});
+const resumeOptionsSchema = z.object({ ...queueOptionsShape, approvals: approvalsSchema.optional() }).strict();
 
 /**
  * Continues a `cancelled` or `paused` queued run: enqueues every node that can run now; settled nodes never run again.
+ * The run enters a new queue generation: its new jobs never collide with a job of the previous one that is still
+ * `active` (a node in flight when the run stopped), which finds the run moved on and records nothing twice.
+ * @throws ValidationError (`VALIDATION_ERROR`) on bad options (an unknown one included) or run id.
  * @throws RunNotFoundError (`WORKFLOW_RUN_NOT_FOUND`, 404) for an unknown id.
  * @throws RunNotResumableError (`WORKFLOW_RUN_NOT_RESUMABLE`, 409) when it is running, succeeded or failed.
  */
@@ -101,9 +107,9 @@ export async function resumeRun(runId: string, options: ResumeRunOptions): Promi
         await ctx.rows.setStatus(tx, runId, "failed", failure.error);
         return;
       }
-      await tx.query(`UPDATE ${ctx.tables.runs} SET status = 'running', error = NULL, owner = $2, nodes_version = nodes_version + 1, lease_expires_at = '9999-12-31T00:00:00Z', updated_at = now() WHERE run_id = $1`, [runId, ctx.owner]);
+      const generation = await ctx.rows.restart(tx, runId, ctx.owner);
       const jobs: BossInsertJob[] = [];
-      await advance(ctx, tx, { runId, workflow, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
+      await advance(ctx, tx, { runId, workflow, generation, input: run.input, results: run.nodes, ...(opts.approvals ? { approvals: opts.approvals } : {}) }, workflow.nodes, jobs);
       await insertJobs(ctx, tx, jobs);
     });
   });
@@ -112,13 +118,16 @@ export async function resumeRun(runId: string, options: ResumeRunOptions): Promi
 /** Options of {@link cancelRun}. */
 export type CancelRunOptions = Pick<QueueOptions, "engine" | "queue">;
 
+const cancelOptionsSchema = z.object({ engine: queueOptionsShape.engine, queue: queueOptionsShape.queue }).strict();
+
 /**
  * Cancels a running queued run: no node of it starts any more, and workers abort its in-flight nodes within their
  * `cancelPollMs`. Resolves `false` when the run was not running (nothing changes).
+ * @throws ValidationError (`VALIDATION_ERROR`) on bad options (an unknown one included) or run id.
  * @throws RunNotFoundError (`WORKFLOW_RUN_NOT_FOUND`, 404) for an unknown id.
  */
 export async function cancelRun(runId: string, options: CancelRunOptions): Promise<boolean> {
-  const opts = parseInput(z.object({ engine: queueOptionsShape.engine, queue: queueOptionsShape.queue }), options, "[@atom/workflow-engine] [pg-boss] cancelRun");
+  const opts = parseInput(cancelOptionsSchema, options, "[@atom/workflow-engine] [pg-boss] cancelRun");
   parseInput(runIdArgument, { runId }, "[@atom/workflow-engine] [pg-boss] cancelRun");
   const ctx = queueContext({ ...opts, boss: undefined as never }, "cancelRun");
   const error = errorInfo(new RunCancelledError({ reason: "aborted" }));

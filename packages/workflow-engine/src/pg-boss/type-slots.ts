@@ -21,12 +21,17 @@ export class TypeSlots {
     return Object.hasOwn(this.limits, type);
   }
 
-  /** Waits for a slot of `type` (polling every `retryMs`) until one is free or `signal` aborts. */
-  async acquire(type: string, signal: AbortSignal): Promise<ReleaseSlot> {
+  /**
+   * Waits for a slot of `type` (polling every `retryMs`) until one is free, `signal` aborts, or `until` (epoch ms)
+   * passes: then it resolves `undefined` and holds nothing. `waited` tells whether the first try found every slot
+   * taken (what the caller read before may be stale by then).
+   */
+  async acquire(type: string, signal: AbortSignal, until = Number.POSITIVE_INFINITY): Promise<{ release: ReleaseSlot; waited: boolean } | undefined> {
     const limit = this.limits[type] as number;
     const key = `atom-workflow:${this.queue}:${type}`;
-    for (;;) {
+    for (let waited = false; ; waited = true) {
       signal.throwIfAborted();
+      if (waited && Date.now() >= until) return undefined;
       const client: PooledClient = await this.pool.connect();
       let slot: number | undefined;
       try {
@@ -42,20 +47,23 @@ export class TypeSlots {
       }
       if (slot !== undefined) {
         const held = slot;
-        return () => {
+        const release = () => {
           client.query("SELECT pg_advisory_unlock(hashtext($1), $2)", [key, held]).then(
             () => client.release(),
             (error: Error) => client.release(error),
           );
         };
+        return { release, waited };
       }
       client.release();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.retryMs);
-        signal.addEventListener("abort", () => {
+        const done = () => {
           clearTimeout(timer);
+          signal.removeEventListener("abort", done);
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, Math.max(0, Math.min(this.retryMs, until - Date.now())));
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }

@@ -1,11 +1,13 @@
-import { type AtomError, parseInput, toAtomError, ValidationError } from "@atom/errors";
+import { type AtomError, parseInput, TimeoutError, toAtomError, ValidationError } from "@atom/errors";
 import type { PgPoolLike } from "@atom/sql";
 import { z } from "zod";
+import { storedIdSchema } from "../definition.js";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossJob } from "./boss.js";
-import { bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { approvalsSchema, bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { definitionHash } from "./definition-hash.js";
 import type { NodeJobData } from "./enqueue.js";
 import { Settler } from "./settler.js";
 import type { QueuedRun } from "./run-rows.js";
@@ -15,7 +17,10 @@ import { type ReleaseSlot, TypeSlots } from "./type-slots.js";
 export interface WorkerOptions extends QueueOptions {
   /**
    * The workflows this worker executes, identified by `id` and `version` (bump the version when a definition
-   * changes). A job of a run whose workflow is not among them fails and is retried, by this or another worker.
+   * changes). A job of a run whose workflow is not among them, or whose run was started with a definition that
+   * differs from this worker's under the same id and version (compared by a canonical hash: key order does not
+   * matter), is reported to `onError` as `WORKFLOW_INVALID` and fails, to be retried by another worker; none of its
+   * nodes runs here.
    */
   definitions: unknown[];
   /**
@@ -26,7 +31,10 @@ export interface WorkerOptions extends QueueOptions {
   concurrency?: number;
   /**
    * Fleet-wide limits per node type, e.g. `{ action: 2 }`: at most that many nodes of the type run at once across
-   * every worker on the queue (Postgres advisory locks, one pooled connection per running limited node).
+   * every worker on the queue (Postgres advisory locks, one pooled connection per running limited node). pg-boss 10
+   * cannot extend a job's expiry, so a node waits for a slot during the first half of its job's `expireInSeconds`
+   * at most (the rest is the node's to run); then its job is handed back to the queue (reported as `TIMEOUT`). A node
+   * that waited is checked again before it runs: settled meanwhile, or its run stopped, it does not run.
    */
   typeConcurrency?: Record<string, number>;
   /** How long an idle worker waits before polling the queue again, in ms. @default 500 */
@@ -51,22 +59,28 @@ export interface WorkflowWorker {
   stop(options?: StopOptions): Promise<void>;
 }
 
-const workerOptionsSchema = z.object({
-  ...queueOptionsShape,
-  definitions: z.array(z.unknown()).min(1).max(10_000),
-  concurrency: z.number().int().min(1).max(1000).optional(),
-  typeConcurrency: z.record(z.string().min(1).max(200), z.number().int().min(1).max(10_000)).optional(),
-  pollIntervalMs: z.number().int().min(10).max(60_000).optional(),
-  cancelPollMs: z.number().int().min(10).max(60_000).optional(),
-  onError: z.custom<(error: AtomError) => void>((value) => typeof value === "function", "must be a function").optional(),
-});
+// Strict: a misspelt option (`concurency`) would otherwise be dropped and its default used.
+const workerOptionsSchema = z
+  .object({
+    ...queueOptionsShape,
+    definitions: z.array(z.unknown()).min(1).max(10_000),
+    concurrency: z.number().int().min(1).max(1000).optional(),
+    typeConcurrency: z.record(z.string().min(1).max(200), z.number().int().min(1).max(10_000)).optional(),
+    pollIntervalMs: z.number().int().min(10).max(60_000).optional(),
+    cancelPollMs: z.number().int().min(10).max(60_000).optional(),
+    onError: z.custom<(error: AtomError) => void>((value) => typeof value === "function", "must be a function").optional(),
+  })
+  .strict();
+
+const stopOptionsSchema = z.object({ timeoutMs: z.number().int().min(0).max(3_600_000).optional() }).strict();
 
 const jobDataSchema = z
   .object({
-    runId: z.string().min(1).max(200),
-    nodeId: z.string().min(1).max(200),
+    runId: storedIdSchema,
+    nodeId: storedIdSchema,
+    generation: z.number().int().nonnegative().optional(),
     due: z.number().int().nonnegative().optional(),
-    approvals: z.record(z.string().min(1).max(200), z.string().min(1).max(256)).optional(),
+    approvals: approvalsSchema.optional(),
   })
   .strict();
 
@@ -85,6 +99,17 @@ interface Ahead {
   data: NodeJobData;
   run: QueuedRun | undefined;
   entry: InFlight;
+  /** Until when (epoch ms) its node may start: half of the job's lease, counted from its fetch. */
+  startBy: number;
+}
+
+/** What running a job needs from its worker. */
+interface JobEnv {
+  ctx: QueueContext;
+  workflowOf: (run: QueuedRun) => CompiledWorkflow;
+  slots: TypeSlots | undefined;
+  settler: Settler;
+  report: (error: unknown) => void;
 }
 
 /**
@@ -98,15 +123,15 @@ interface Ahead {
  * const worker = createWorker({ boss, engine, definitions: [orderWorkflow], concurrency: 8 });
  * process.on("SIGTERM", () => worker.stop());
  * ```
- * @throws ValidationError (`VALIDATION_ERROR`) on bad options; WorkflowInvalidError for a bad definition.
+ * @throws ValidationError (`VALIDATION_ERROR`) on bad options (an unknown one included); WorkflowInvalidError for a bad definition.
  */
 export function createWorker(options: WorkerOptions): WorkflowWorker {
   const opts = parseInput(workerOptionsSchema, options, "[@atom/workflow-engine] [pg-boss] createWorker");
   const ctx = queueContext(opts, "createWorker");
-  const known = new Map<string, CompiledWorkflow>();
+  const known = new Map<string, { workflow: CompiledWorkflow; hash: string }>();
   for (const definition of opts.definitions) {
     const workflow = ctx.internals.compile(definition);
-    known.set(`${workflow.def.id}@${workflow.def.version}`, workflow);
+    known.set(workflowKey(workflow.def.id, workflow.def.version), { workflow, hash: definitionHash(workflow.def) });
   }
   const concurrency = opts.concurrency ?? 8;
   const pollMs = opts.pollIntervalMs ?? 500;
@@ -144,16 +169,18 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       };
     });
 
+  // Fails closed: a run started with another definition under the same id and version runs none of its nodes here.
   const workflowOf = (run: QueuedRun): CompiledWorkflow => {
-    const workflow = known.get(`${run.workflow.id}@${run.workflow.version}`);
-    if (workflow) return workflow;
-    throw new WorkflowInvalidError({
-      workflowId: run.workflow.id,
-      problems: [{ field: "definitions", message: `this worker has no definition of "${run.workflow.id}" version ${run.workflow.version}` }],
-    });
+    const mine = known.get(workflowKey(run.workflow.id, run.workflow.version));
+    if (mine?.hash === run.hash) return mine.workflow;
+    const message = mine
+      ? `this worker's definition of "${run.workflow.id}" version ${run.workflow.version} differs from the one the run was started with (bump the version when a definition changes)`
+      : `this worker has no definition of "${run.workflow.id}" version ${run.workflow.version}`;
+    throw new WorkflowInvalidError({ workflowId: run.workflow.id, problems: [{ field: "definitions", message }] });
   };
 
   const settler = new Settler(ctx);
+  const env: JobEnv = { ctx, workflowOf, slots, settler, report };
   const entryOf = (job: BossJob, runId: string): InFlight => ({
     runId,
     controller: new AbortController(),
@@ -164,14 +191,14 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   /** Starts waiting jobs while slots are free. */
   const pump = () => {
     while (!stopping && ahead.length > 0 && handles.size < concurrency) {
-      const { job, data, run, entry } = ahead.shift() as Ahead;
-      start(job, data, run, entry);
+      start(ahead.shift() as Ahead);
     }
   };
-  const start = (job: BossJob, data: NodeJobData, run: QueuedRun | undefined, entry: InFlight) => {
+  const start = (waiting: Ahead) => {
+    const { job, entry } = waiting;
     inflight.set(job.id, entry);
     // A run found stopped while its job waited for a slot: drop the job, its node does not start.
-    const handle = (entry.controller.signal.aborted ? settler.drop(job.id) : runJob(ctx, job.id, data, run, entry, workflowOf, slots, settler))
+    const handle = (entry.controller.signal.aborted ? settler.drop(job.id) : runJob(env, waiting))
       .catch(async (error: unknown) => {
         report(error);
         const info = toAtomError(databaseError("worker", error));
@@ -202,8 +229,10 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         continue;
       }
       let jobs: BossJob[];
+      let fetchedAt: number;
       try {
         jobs = (await ctx.boss.fetch(ctx.queue, { batchSize: free })) ?? [];
+        fetchedAt = Date.now();
       } catch (error) {
         report(error);
         await nap(pollMs);
@@ -236,7 +265,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
           for (const { job } of valid) await ctx.boss.fail(ctx.queue, job.id, { message: "run store unavailable" }).catch(report);
         }
       }
-      if (runs) for (const { job, data } of valid) ahead.push({ job, data, run: runs.get(data.runId), entry: entryOf(job, data.runId) });
+      if (runs) for (const { job, data } of valid) ahead.push({ job, data, run: runs.get(data.runId), entry: entryOf(job, data.runId), startBy: fetchedAt + leaseMs(job) / 2 });
       pump();
       if (jobs.length === 0) await nap(pollMs);
     }
@@ -260,7 +289,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       return handles.size;
     },
     stop(stopOptions = {}) {
-      const { timeoutMs = 30_000 } = parseInput(z.object({ timeoutMs: z.number().int().min(0).max(3_600_000).optional() }).strict(), stopOptions, "[@atom/workflow-engine] [pg-boss] stop");
+      const { timeoutMs = 30_000 } = parseInput(stopOptionsSchema, stopOptions, "[@atom/workflow-engine] [pg-boss] stop");
       stopped ??= (async () => {
         stopping = true;
         wake?.();
@@ -277,28 +306,42 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   };
 }
 
-/** Runs one node job to its end: drops it, or has the settler record the node (which completes the job). */
-async function runJob(
-  ctx: QueueContext,
-  jobId: string,
-  data: NodeJobData,
-  run: QueuedRun | undefined,
-  entry: InFlight,
-  workflowOf: (run: QueuedRun) => CompiledWorkflow,
-  slots: TypeSlots | undefined,
-  settler: Settler,
-): Promise<void> {
-  // A run that is gone, stopped, or already has this node: nothing to do (a finished node never runs again).
-  if (!run || run.status !== "running" || Object.hasOwn(run.nodes, data.nodeId)) return settler.drop(jobId);
-  const workflow = workflowOf(run);
+/**
+ * Runs one node job to its end: drops it, or has the settler record the node (which completes the job). A job of
+ * an earlier queue generation of its run is dropped (the resumed run queued its own job for the node).
+ */
+async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): Promise<void> {
+  const { ctx, slots, settler } = env;
+  const jobId = job.id;
+  // A run that is gone, stopped, moved on to a newer generation, or already has this node: nothing to do (a
+  // finished node never runs again).
+  if (!run || run.status !== "running" || (data.generation ?? 0) < run.generation || Object.hasOwn(run.nodes, data.nodeId)) return settler.drop(jobId);
+  const workflow = env.workflowOf(run);
   const compiled = workflow.byId.get(data.nodeId);
-  if (!compiled) return settler.drop(jobId);
+  if (!compiled) {
+    // The run's definition (the worker's, hash-checked) has no such node: not a job this adapter wrote.
+    env.report(new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field: "job.data.nodeId", message: `node job ${jobId} names a node the workflow does not have` }] }));
+    return settler.drop(jobId);
+  }
   const node = data.due === undefined ? compiled : delayRemainder(compiled, Math.max(0, data.due - ctx.internals.services.clock.now()));
   const { signal } = entry.controller;
-  let release: ReleaseSlot | undefined;
+  if (Date.now() >= startBy) throw leaseSpent(job, data);
+  let slot: { release: ReleaseSlot; waited: boolean } | undefined;
   let result: RunResult;
   try {
-    if (slots?.limited(node.def.type)) release = await slots.acquire(node.def.type, signal);
+    if (slots?.limited(node.def.type)) {
+      slot = await slots.acquire(node.def.type, signal, startBy);
+      if (!slot) throw leaseSpent(job, data);
+      if (slot.waited) {
+        // The run was read before the wait: another generation's job may have recorded the node meanwhile.
+        const now = await ctx.rows.nodeState(ctx.sql, data.runId, data.nodeId);
+        if (!now || now.status !== "running" || now.settled || (data.generation ?? 0) < now.generation) {
+          slot.release();
+          slot = undefined;
+          return settler.drop(jobId);
+        }
+      }
+    }
     result = await ctx.internals.runNode({
       workflow,
       node,
@@ -310,7 +353,7 @@ async function runJob(
       ...(data.approvals === undefined ? {} : { approvals: data.approvals }),
     });
   } finally {
-    release?.();
+    slot?.release();
   }
   if (signal.reason === SHUTDOWN) throw new RunCancelledError({ reason: "aborted" }); // retried by another worker
   if (result.status === "paused") return pause(ctx, jobId, data.runId, workflow, run, result);
@@ -318,6 +361,26 @@ async function runJob(
   entry.release();
   if (result.status === "cancelled" || !settled) return settler.drop(jobId);
   return settler.settle({ jobId, runId: data.runId, node: compiled, workflow, run, result: settled });
+}
+
+/** The key of a workflow id and version in a worker's definitions (distinct pairs never share one). */
+function workflowKey(id: string, version: number): string {
+  return JSON.stringify([id, version]);
+}
+
+/** A job's lease (pg-boss expiry) in ms; unbounded when the boss does not report it. */
+function leaseMs(job: BossJob): number {
+  const seconds = Number(job.expireInSeconds);
+  return job.expireInSeconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
+}
+
+/** A job that waited through half its lease before its node could start: it goes back to the queue. */
+function leaseSpent(job: BossJob, data: NodeJobData): TimeoutError {
+  const timeoutMs = leaseMs(job) / 2;
+  return new TimeoutError({
+    message: `[@atom/workflow-engine] [pg-boss] node "${data.nodeId}" waited ${timeoutMs} ms (half its job's expireInSeconds) to start: handed back to the queue`,
+    timeoutMs,
+  });
 }
 
 /** A node waiting for approval pauses its run (resume it with `resumeRun` and the approval). */

@@ -70,5 +70,16 @@ ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN workflow TYPE json USING wo
 ALTER TABLE ${prefix}atom_workflow_runs ALTER COLUMN error TYPE json USING error::json;
 `,
     },
+    {
+      version: 6,
+      name: "workflow_queue_generation_and_hash",
+      // For the pg-boss adapter: `queue_generation` is bumped by each `resumeRun` and is part of every job key of the
+      // run, so a resumed run never queues a second job beside one still active; `workflow_hash` is the canonical
+      // hash of the definition the run was started with, which a worker compares with its own before running a node.
+      sql: `
+ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS queue_generation integer NOT NULL DEFAULT 0;
+ALTER TABLE ${prefix}atom_workflow_runs ADD COLUMN IF NOT EXISTS workflow_hash text;
+`,
+    },
   ];
 }
