@@ -60,6 +60,9 @@ function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+// Fastify clears `content-length` (and `content-type`) itself before it calls an error handler.
+const STALE_HEADERS = BODY_HEADERS.filter((name) => name !== "content-length");
+
 function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest, res: FastifyReply): void {
   const { status, headers, text } = renderer.renderText(error, {
     requestIdHeader: request.headers["x-request-id"],
@@ -69,7 +72,7 @@ function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest,
     requestId: request.id,
     logger: request.log,
   });
-  for (const name of BODY_HEADERS) res.removeHeader(name);
+  for (const name of STALE_HEADERS) res.removeHeader(name);
   if (closesConnection(status, request.raw.httpVersionMajor)) headers.connection = "close";
   // Nothing is returned: Fastify would treat a returned reply as a thenable and wait on it.
   res.status(status).headers(headers).send(text);
