@@ -45,6 +45,8 @@ export interface ExpressResponseLike {
   status(code: number): unknown;
   /** Sets a header. */
   setHeader(name: string, value: string): unknown;
+  /** Whether a header is set. */
+  hasHeader(name: string): boolean;
   /** Removes a header set earlier (a body header of the route that failed). */
   removeHeader(name: string): unknown;
   /** Sends the body and ends the response. */
@@ -101,7 +103,10 @@ function send(
   text: string,
 ): void {
   res.status(status);
-  for (const name of BODY_HEADERS) res.removeHeader(name);
+  // Only headers that are set: Node stops framing the body itself once `content-length` or `transfer-encoding` was
+  // removed, so the length is set explicitly (which also replaces a stale one).
+  for (const name of BODY_HEADERS) if (res.hasHeader(name)) res.removeHeader(name);
+  res.setHeader("content-length", String(Buffer.byteLength(text)));
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (closesConnection(status, req.httpVersionMajor)) res.setHeader("connection", "close");
   res.end(text);

@@ -72,7 +72,7 @@ function reply(renderer: ErrorRenderer, error: unknown, request: FastifyRequest,
     requestId: request.id,
     logger: request.log,
   });
-  for (const name of STALE_HEADERS) res.removeHeader(name);
+  for (const name of STALE_HEADERS) if (res.hasHeader(name)) res.removeHeader(name);
   if (closesConnection(status, request.raw.httpVersionMajor)) headers.connection = "close";
   // Nothing is returned: Fastify would treat a returned reply as a thenable and wait on it.
   res.status(status).headers(headers).send(text);

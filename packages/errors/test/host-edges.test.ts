@@ -6,7 +6,7 @@ import Fastify from "fastify";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConflictError, PayloadTooLargeError } from "../src/index.js";
-import { errorHandler as expressErrorHandler } from "../src/express.js";
+import { errorHandler as expressErrorHandler, notFoundHandler as expressNotFound } from "../src/express.js";
 import { atomErrors } from "../src/fastify.js";
 import { errorHandler as honoErrorHandler, notFoundHandler as honoNotFound } from "../src/hono.js";
 
@@ -35,6 +35,7 @@ async function apps(): Promise<Record<string, string>> {
   exp.get("/too-large", () => {
     throw new PayloadTooLargeError();
   });
+  exp.use(expressNotFound());
   exp.use(expressErrorHandler());
   const fst = Fastify();
   await fst.register(atomErrors);
@@ -56,6 +57,7 @@ async function apps(): Promise<Record<string, string>> {
   hono.get("/too-large", () => {
     throw new PayloadTooLargeError();
   });
+  hono.notFound(honoNotFound());
   hono.onError(honoErrorHandler());
   return {
     express: await listening(exp.listen(0, "127.0.0.1")),
@@ -71,6 +73,17 @@ describe("host glue", () => {
       expect(res.status, host).toBe(409);
       expect(res.headers.get("content-encoding"), host).toBeNull();
       expect(await res.json(), host).toMatchObject({ success: false, error_code: "CONFLICT" });
+    }
+  });
+
+  it("frames every error body with its content-length, so keep-alive clients read it and reuse the connection", async () => {
+    for (const [host, url] of Object.entries(await apps())) {
+      for (const path of ["/stale", "/nope"]) {
+        const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) });
+        const body = await res.arrayBuffer();
+        expect(res.headers.get("content-length"), `${host} ${path}`).toBe(String(body.byteLength));
+        expect(res.headers.get("transfer-encoding"), `${host} ${path}`).toBeNull();
+      }
     }
   });
 
