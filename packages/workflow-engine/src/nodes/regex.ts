@@ -164,9 +164,7 @@ export class MatchBudget {
     const key = cacheKey(pattern, ignoreCase);
     const size = compilePattern(pattern, ignoreCase).programSize();
     const compile = this.compiled.has(key) ? 0 : COMPILE_WORK_BASE + COMPILE_WORK_PER_INSTRUCTION * size;
-    const work = compile + size * (subject.length + 1);
-    if (this.spent + work > MAX_MATCH_WORK) return false;
-    this.spent += work;
+    if (!this.spend(compile + size * (subject.length + 1))) return false;
     this.compiled.add(key);
     return true;
   }
