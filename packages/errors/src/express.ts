@@ -21,6 +21,7 @@ import { readProperty } from "./read-property.js";
 import { createHostRenderer, type ErrorHandlerOptions, type RenderContext } from "./error-handler.js";
 import { BODY_HEADERS } from "./header-rules.js";
 import { functionOption } from "./options.js";
+import { pathOf } from "./request-path.js";
 import type { ErrorMapper } from "./normalize.js";
 
 /** The parts of an Express request this module reads. */
@@ -91,7 +92,7 @@ function contextOf<Req extends ExpressRequestLike>(req: Req, options: ExpressErr
     requestIdHeader: req.headers["x-request-id"],
     accept: req.headers.accept,
     method: req.method,
-    path: (req.originalUrl ?? req.url).split("?")[0] ?? "/",
+    path: pathOf(req.originalUrl ?? req.url),
   };
 }
 

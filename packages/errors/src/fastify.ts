@@ -20,6 +20,7 @@ import { createHostRenderer, type ErrorHandlerOptions, type ErrorRenderer } from
 import { closesConnection } from "./connection.js";
 import { BODY_HEADERS } from "./header-rules.js";
 import { fastifyRegisterShape } from "./options.js";
+import { pathOf } from "./request-path.js";
 import type { ErrorMapper } from "./normalize.js";
 
 interface FastifyValidationItem {
@@ -54,11 +55,6 @@ const fastifyMapper: ErrorMapper = (error) => {
   if (error instanceof SyntaxError && readProperty(error, "statusCode") === 400) return new InvalidJsonError({ cause: error });
   return undefined;
 };
-
-function pathOf(url: string): string {
-  const query = url.indexOf("?");
-  return query === -1 ? url : url.slice(0, query);
-}
 
 // Fastify clears `content-length` (and `content-type`) itself before it calls an error handler.
 const STALE_HEADERS = BODY_HEADERS.filter((name) => name !== "content-length");

@@ -20,16 +20,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { InternalError, InvalidJsonError, NotFoundError } from "./builtins.js";
 import { closesConnection } from "./connection.js";
 import { createHostRenderer, type ErrorHandlerOptions, type ErrorRenderer } from "./error-handler.js";
+import { pathOf } from "./request-path.js";
 
 /**
  * The request's path as the client sent it (percent-encoded), as the other hosts report it: `c.req.path` is decoded,
- * so `%0D%0A` would reach the problem's `instance` as a CR LF.
+ * so `%0D%0A` would reach the problem's `instance` as a CR LF. `url` is absolute: the path starts after the host.
  */
 function rawPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start === -1) return "/";
-  const query = url.indexOf("?", start);
-  return query === -1 ? url.slice(start) : url.slice(start, query);
+  return start === -1 ? "/" : pathOf(url.slice(start));
 }
 
 function respond(renderer: ErrorRenderer, error: unknown, c: Context): Response {
