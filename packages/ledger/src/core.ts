@@ -32,8 +32,10 @@ import type {
   LedgerCallOptions,
   LedgerStorage,
   LedgerStorageTx,
+  PostingEntry,
   PostingRequest,
   ScopedKey,
+  SourceRef,
   StatementLine,
   StoredTransaction,
   Transaction,
@@ -110,6 +112,17 @@ export interface ManagedScope extends LedgerScope {
     LedgerStorageTx,
     "getInvoice" | "insertInvoice" | "setInvoiceStatus" | "connection" | "insertSchedule" | "getSchedule" | "dueSchedules" | "setScheduleProgress"
   >;
+}
+
+/**
+ * @internal A check the posting core runs inside the storage transaction of every posting it applies to, before
+ * the posting is written (the invoice layer's limit on deferred revenue drawn for an invoice).
+ */
+export interface PostingGuard {
+  /** Whether `check` must see this posting (then the core posts it in a transaction of its own, never directly). */
+  applies(sourceRef: SourceRef | null | undefined, entries: readonly Pick<PostingEntry, "account" | "side">[]): boolean;
+  /** Throws to refuse the posting; nothing is written then. */
+  check(tx: LedgerStorageTx, request: PostingRequest): Promise<void>;
 }
 
 /** The posting operations of a `Ledger`: accounts, postings, balances, reversals and reports. */
@@ -243,7 +256,7 @@ function reversalArguments(transactionId: unknown, options: unknown): { transact
 }
 
 /** @internal Builds the posting core. Every other layer uses only its operations. */
-export function createPostingCore(storage: LedgerStorage, clock: () => Date): PostingCore {
+export function createPostingCore(storage: LedgerStorage, clock: () => Date, postingGuard?: PostingGuard): PostingCore {
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -279,9 +292,11 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
     return { ...account };
   };
 
-  const postIn = async (tx: LedgerStorageTx, input: z.output<typeof postSchema>, idempotency: ScopedKey | null, reverses: string | null = null) => {
+  /** `managed`: posted by the invoice layer, which computed it under its own checks, so the guard does not see it. */
+  const postIn = async (tx: LedgerStorageTx, input: z.output<typeof postSchema>, idempotency: ScopedKey | null, reverses: string | null = null, managed = false) => {
     if (input.autoCreate) await ensureAccounts(tx, input.autoCreate);
     const request = postingRequest(input, clock(), idempotency, reverses);
+    if (!managed && postingGuard?.applies(request.sourceRef, request.entries)) await postingGuard.check(tx, request);
     return settle(request, await tx.post(request));
   };
 
@@ -305,7 +320,7 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
       throw new LedgerTransactionManagedError({ transactionId, invoiceId: original.sourceRef?.id ?? "" });
     }
     if (await tx.findReversal(transactionId)) throw new LedgerAlreadyReversedError({ transactionId, reason: "was already reversed" });
-    return (await postIn(tx, reversalInput(original, reason), null, transactionId)).transaction;
+    return (await postIn(tx, reversalInput(original, reason), null, transactionId, allowManaged)).transaction;
   };
 
   /** Now: the stored balance less any future-dated entries (usually none); as of a past time: the entries until then. */
@@ -339,7 +354,7 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
 
   const managedScope = (tx: LedgerStorageTx, life: ScopeLifetime): ManagedScope => ({
     ...scope(tx, life),
-    postManaged: (key, input) => life.operation(async () => postIn(tx, parseInput(postSchema, input, "[@atom/ledger] post"), { scope: "ledger", key })),
+    postManaged: (key, input) => life.operation(async () => postIn(tx, parseInput(postSchema, input, "[@atom/ledger] post"), { scope: "ledger", key }, null, true)),
     findManaged: (key) =>
       life.operation(async () => {
         const found = await tx.findByIdempotencyKey({ scope: "ledger", key });
@@ -379,7 +394,7 @@ export function createPostingCore(storage: LedgerStorage, clock: () => Date): Po
     guard(() => {
       const parsed = parseInput(postSchema, input, "[@atom/ledger] post");
       const direct = storage.post;
-      if (direct && !parsed.autoCreate) {
+      if (direct && !parsed.autoCreate && !postingGuard?.applies(parsed.sourceRef, parsed.entries)) {
         return once(async () => {
           const request = postingRequest(parsed, clock(), callerKey(parsed), null);
           return settle(request, await direct.call(storage, request, options?.client === undefined ? {} : { client: options.client })).transaction;

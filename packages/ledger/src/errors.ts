@@ -153,6 +153,28 @@ export const LedgerNothingDeferredError = defineError({
 });
 
 /**
+ * `LEDGER_DEFERRED_OVERDRAWN` (409): a posting linked to an invoice (`sourceRef: { type: "invoice", id }`) would debit
+ * its deferred revenue account by more than the invoice's deferred sub-ledger still holds, taking other invoices'
+ * deferred revenue. Nothing was written.
+ */
+export const LedgerDeferredOverdrawnError = defineError({
+  code: "LEDGER_DEFERRED_OVERDRAWN",
+  status: 409,
+  message: (d) =>
+    `[@atom/ledger] invoice ${d.invoiceId} holds ${d.outstanding} on ${d.account}; a posting linked to it may not draw ${d.requested} (that would take other invoices' deferred revenue)`,
+  details: z.object({
+    /** The invoice the posting is linked to. */
+    invoiceId: z.string(),
+    /** The deferred revenue account drawn on (`2200-<currency>`). */
+    account: z.string(),
+    /** What the invoice's sub-ledger still holds on it, in minor units. */
+    outstanding: z.string(),
+    /** What the posting would draw (debits less credits on it), in minor units. */
+    requested: z.string(),
+  }),
+});
+
+/**
  * `LEDGER_RECOGNITION_SCHEDULED` (409): the invoice's revenue is recognized by its schedule, so it cannot be
  * scheduled again, recognized at once, or voided.
  */

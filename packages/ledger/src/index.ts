@@ -46,6 +46,7 @@ export {
   LedgerIdempotencyConflictError,
   LedgerInvoiceSourceReadOnlyError,
   LedgerNormalBalanceViolationError,
+  LedgerDeferredOverdrawnError,
   LedgerNothingDeferredError,
   LedgerRecognitionScheduledError,
   LedgerRevenueRecognizedError,

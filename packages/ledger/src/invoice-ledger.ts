@@ -28,11 +28,16 @@ export interface DeferredBalance {
  */
 export async function deferredBalance(scope: ManagedScope, invoice: Invoice): Promise<DeferredBalance> {
   const deferred = recognitionAccount("deferredRevenue", invoice.currency).code;
+  return subLedger(await scope.transactionsBySource("invoice", invoice.id), deferred);
+}
+
+/** @internal Σ credits, and Σ credits − Σ debits, on `account` over an invoice's linked transactions. */
+export function subLedger(transactions: readonly Pick<Transaction, "entries">[], account: string): DeferredBalance {
   let everDeferred = 0n;
   let outstanding = 0n;
-  for (const transaction of await scope.transactionsBySource("invoice", invoice.id)) {
+  for (const transaction of transactions) {
     for (const entry of transaction.entries) {
-      if (entry.account !== deferred) continue;
+      if (entry.account !== account) continue;
       if (entry.side === "credit") {
         everDeferred += entry.amount;
         outstanding += entry.amount;

@@ -2,6 +2,7 @@ import { parseInput } from "@atom/errors";
 import { z } from "zod";
 import { createPostingCore, type PostingOperations } from "./core.js";
 import { type InvoiceSource, storageInvoices } from "./invoice-source.js";
+import { invoicePostingGuard } from "./invoice-posting-guard.js";
 import { type InvoiceOperations, invoiceOperations } from "./invoices.js";
 import { type RecognitionScheduleOperations, recognitionScheduleOperations } from "./recognition-schedule.js";
 import type { LedgerStorage } from "./types.js";
@@ -60,7 +61,7 @@ export function createLedger(options: LedgerOptions): Ledger {
   const { storage } = parseInput(ledgerOptionsSchema, options, "[@atom/ledger] createLedger");
   const invoices = options.invoices ?? storageInvoices;
   const clock = options.clock ?? (() => new Date());
-  const core = createPostingCore(storage, clock);
+  const core = createPostingCore(storage, clock, invoicePostingGuard(invoices));
   return {
     createAccount: core.createAccount,
     post: core.post,

@@ -48,3 +48,10 @@ export function recognitionAccount(kind: keyof typeof RECOGNITION_ACCOUNTS, curr
   const base = RECOGNITION_ACCOUNTS[kind];
   return { code: `${base.code}-${currency}`, name: `${base.name} (${currency})`, type: base.type, currency, allowNegative: false };
 }
+
+const DEFERRED_CODE = new RegExp(`^${RECOGNITION_ACCOUNTS.deferredRevenue.code}-[A-Z]{3}$`);
+
+/** @internal Whether `code` is a deferred revenue account of the recognition chart (`2200-<currency>`). */
+export function isDeferredRevenueCode(code: string): boolean {
+  return DEFERRED_CODE.test(code);
+}

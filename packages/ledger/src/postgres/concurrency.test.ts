@@ -48,3 +48,51 @@ it(`${WRITERS} concurrent writers, ${POSTINGS} postings across ${ACCOUNTS} accou
   }
   expect((await ledger.trialBalance()).balanced).toBe(true);
 }, 300_000);
+
+it("credit notes racing voids and recognitions on separate pools never draw another invoice's deferred revenue", async () => {
+  const INVOICES = real ? 30 : 6;
+  // Separate pools on a real server (db.close() ends them): the racing calls run on different connections, as from
+  // different processes.
+  const pools = real ? Array.from({ length: 3 }, () => db.newPool({ max: 4 }) as NonNullable<ReturnType<TestDatabase["newPool"]>>) : [db.client];
+  const ledgers = pools.map((pool) => createLedger({ storage: postgresLedger({ pool }) }));
+  const [first] = ledgers as [ReturnType<typeof createLedger>];
+  await first.createInvoice({ id: "bystander", customerId: "b", amount: 10_000_000n, currency: "USD" });
+  await first.recordDeferral("bystander", { via: "receivable" });
+  const ids = Array.from({ length: INVOICES }, (_, i) => `race-${i}`);
+  for (const id of ids) {
+    await first.createInvoice({ id, customerId: id, amount: 1_000n, currency: "USD" });
+    await first.recordDeferral(id, { via: "receivable" });
+  }
+  const pick = (n: number) => ledgers[n % ledgers.length] as ReturnType<typeof createLedger>;
+  const creditNote = (id: string, n: number) =>
+    pick(n).post({
+      description: `Credit note ${n} on ${id}`,
+      sourceRef: { type: "invoice", id },
+      entries: [
+        { account: "2200-USD", side: "debit", amount: 600n },
+        { account: "1200-USD", side: "credit", amount: 600n },
+      ],
+    });
+  const outcomes = await Promise.allSettled(
+    ids.flatMap((id, i) => [
+      creditNote(id, i),
+      i % 2 === 0 ? pick(i + 1).voidInvoice(id) : pick(i + 1).recognizeRevenue(id),
+      creditNote(id, i + 2),
+    ]),
+  );
+  for (const outcome of outcomes) {
+    if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "LEDGER_DEFERRED_OVERDRAWN" });
+  }
+  for (const id of ids) {
+    let outstanding = 0n;
+    for (const transaction of await first.transactionsBySource("invoice", id)) {
+      for (const entry of transaction.entries) {
+        if (entry.account === "2200-USD") outstanding += entry.side === "credit" ? entry.amount : -entry.amount;
+      }
+    }
+    expect(outstanding, id).toBeGreaterThanOrEqual(0n);
+  }
+  // Only the bystander's deferral is left: no racing invoice drew on it.
+  expect(await first.balance("2200-USD")).toBe(10_000_000n);
+  expect((await first.trialBalance()).balanced).toBe(true);
+}, 120_000);

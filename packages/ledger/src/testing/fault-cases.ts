@@ -104,6 +104,58 @@ export function faultCases(fresh: (clock?: () => Date) => Promise<Ledger>): void
     expect(history[1]?.reverses).toBe(history[0]?.id);
   });
 
+  it("refuses a posting linked to an invoice that would draw more deferred revenue than the invoice still holds", async () => {
+    const ledger = await fresh();
+    for (const id of ["small", "bystander"]) {
+      await ledger.createInvoice({ id, customerId: id, amount: id === "small" ? 1_000n : 50_000n, currency: "USD" });
+      await ledger.recordDeferral(id, { via: "receivable" });
+    }
+    const draw = (invoiceId: string, amount: bigint, account = "2200-USD") =>
+      ledger.post({
+        description: `Credit note on ${invoiceId}`,
+        sourceRef: { type: "invoice", id: invoiceId },
+        entries: [
+          { account, side: "debit", amount },
+          { account: account.replace("2200", "1200"), side: "credit", amount },
+        ],
+      });
+    await draw("small", 600n);
+    await expect(draw("small", 401n)).rejects.toMatchObject({
+      code: "LEDGER_DEFERRED_OVERDRAWN",
+      status: 409,
+      details: { invoiceId: "small", account: "2200-USD", outstanding: "400", requested: "401" },
+    });
+    // Inside a transaction, and as a reversal of a posting that had credited the invoice's sub-ledger, too.
+    await expect(ledger.withTransaction((scope) => scope.post({
+      description: "Credit note in a transaction",
+      sourceRef: { type: "invoice", id: "small" },
+      entries: [
+        { account: "2200-USD", side: "debit", amount: 500n },
+        { account: "1200-USD", side: "credit", amount: 500n },
+      ],
+    }))).rejects.toMatchObject({ code: "LEDGER_DEFERRED_OVERDRAWN" });
+    await draw("small", 400n);
+    // Another currency's deferred revenue holds nothing of this invoice.
+    await ledger.createInvoice({ id: "eur", customerId: "e", amount: 900n, currency: "EUR" });
+    await ledger.recordDeferral("eur", { via: "receivable" });
+    await expect(draw("small", 1n, "2200-EUR")).rejects.toMatchObject({ code: "LEDGER_DEFERRED_OVERDRAWN", details: { account: "2200-EUR", outstanding: "0" } });
+    expect(await ledger.balance("2200-USD")).toBe(50_000n);
+    expect(await ledger.balance("2200-EUR")).toBe(900n);
+    expect((await ledger.transactionsBySource("invoice", "small")).length).toBe(3);
+    // Postings that add to the sub-ledger, or that name no invoice of this ledger, are not limited.
+    await ledger.post({
+      description: "Adjustment",
+      sourceRef: { type: "invoice", id: "small" },
+      entries: [
+        { account: "1200-USD", side: "debit", amount: 10n },
+        { account: "2200-USD", side: "credit", amount: 10n },
+      ],
+    });
+    await draw("small", 10n);
+    await draw("not-an-invoice-here", 5n);
+    expect(await ledger.balance("2200-USD")).toBe(49_995n);
+  });
+
   it("voids only what the invoice still has deferred after a credit note, never another invoice's deferred revenue", async () => {
     const ledger = await fresh();
     for (const id of ["a", "b", "c"]) {
