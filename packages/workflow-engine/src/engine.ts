@@ -4,6 +4,7 @@ import { z } from "zod";
 import { gmailSend } from "./actions/gmail.js";
 import { createActionRegistry } from "./actions/registry.js";
 import { slackPostMessage } from "./actions/slack.js";
+import { credentialHostsSchema } from "./credential-hosts.js";
 import { storedIdSchema } from "./definition.js";
 import { durationSchema, MAX_TIMER_MS } from "./duration.js";
 import { RunNotFoundError, RunNotResumableError, RunOwnedError, WorkflowInvalidError } from "./errors.js";
@@ -51,6 +52,15 @@ export interface WorkflowEngineOptions {
   store?: RunStore;
   /** Token source for `http_request` `auth` and actions. */
   credentials?: CredentialsProvider;
+  /**
+   * The hosts each provider's token may be sent to by `http_request` `auth`, e.g. `{ crm: ["crm.example.com"] }`
+   * (case-insensitive; `*.example.com` matches its subdomains, not `example.com` itself). A workflow definition names
+   * its URLs, so without this list any definition could send a token anywhere: a provider not listed here sends to
+   * no host (`CREDENTIALS_HOST_NOT_ALLOWED`). Actions (`slack.post_message`, `gmail.send`) send to their own API
+   * base URLs only and are not limited by it.
+   * @default {} (no host for any provider)
+   */
+  credentialHosts?: Record<string, string[]>;
   /** Governance for `action` nodes (structural; `@atom/governance` fits). */
   governance?: GovernanceChecker;
   /** Clock for delays, backoff, timeouts and timestamps. @default the system clock */
@@ -169,6 +179,7 @@ const optionsSchema = z.object({
     })
     .optional(),
   credentials: z.unknown().optional(),
+  credentialHosts: credentialHostsSchema.optional(),
   governance: z.object({ check: z.unknown() }).optional(),
   clock: z.object({ now: z.unknown(), setTimeout: z.unknown(), clearTimeout: z.unknown() }).optional(),
   random: z.unknown().optional(),
@@ -227,7 +238,7 @@ const resumeOptionsSchema = runOptionsSchema.omit({ runId: true, agentId: true }
  * @throws ValidationError (`VALIDATION_ERROR`) on bad options.
  */
 export function createWorkflowEngine(options: WorkflowEngineOptions = {}): WorkflowEngine {
-  parseInput(optionsSchema, options, "[@atom/workflow-engine] createWorkflowEngine");
+  const { credentialHosts } = parseInput(optionsSchema, options, "[@atom/workflow-engine] createWorkflowEngine");
   const actions = createActionRegistry();
   actions.register("slack.post_message", slackPostMessage(options.slackBaseUrl));
   actions.register("gmail.send", gmailSend(options.gmailBaseUrl));
@@ -249,6 +260,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
     maxDelayMs: options.maxDelayMs ?? 86_400_000,
     actions,
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(credentialHosts ? { credentialHosts } : {}),
     ...(options.governance ? { governance: options.governance } : {}),
   };
   const listeners = new Map<keyof EngineEvents, Set<(payload: never) => void>>();

@@ -273,6 +273,22 @@ export const ActionNotFoundError = defineError({
   message: (d) => `[@atom/workflow-engine] action "${d.action}" is not registered`,
 });
 
+/**
+ * `CREDENTIALS_HOST_NOT_ALLOWED` (403): an `http_request` with `auth: { provider }` targets a host the engine's
+ * `credentialHosts` does not list for that provider. The token is never fetched nor sent; not retried.
+ */
+export const CredentialsHostNotAllowedError = defineError({
+  code: "CREDENTIALS_HOST_NOT_ALLOWED",
+  status: 403,
+  details: z.object({
+    /** The credentials provider named by the node. */
+    provider: z.string(),
+    /** The host the request targets. */
+    host: z.string(),
+  }),
+  message: (d) => `[@atom/workflow-engine] credentials of provider "${d.provider}" may not be sent to ${d.host} (list it in the engine's credentialHosts)`,
+});
+
 /** `CREDENTIALS_UNAVAILABLE` (500): no credentials hook, or it failed (the cause is kept, never the token). */
 export const CredentialsUnavailableError = defineError({
   code: "CREDENTIALS_UNAVAILABLE",

@@ -64,6 +64,7 @@ export { MAX_JSON_DEPTH, MAX_JSON_VALUES, MAX_OUTPUT_CHARS } from "./json-limits
 export { MAX_EDGES, MAX_NODES } from "./definition.js";
 export {
   ActionNotFoundError,
+  CredentialsHostNotAllowedError,
   CredentialsUnavailableError,
   GovernanceDeniedError,
   HttpRequestFailedError,

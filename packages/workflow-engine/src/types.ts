@@ -235,6 +235,11 @@ export interface NodeServices {
   http: HttpClient;
   /** Credentials hook, when configured. */
   credentials?: CredentialsProvider;
+  /**
+   * The hosts each provider's token may be sent to by `http_request` (lowercase; `*.` patterns match subdomains).
+   * A provider missing here gets none.
+   */
+  credentialHosts?: Readonly<Record<string, readonly string[]>>;
   /** Governance checker, when configured. */
   governance?: GovernanceChecker;
   /** Clock. */

@@ -50,7 +50,7 @@ const one = (config: Record<string, unknown>, extra: Partial<WorkflowDefinition[
 });
 
 describe("http_request node", () => {
-  const engine = createWorkflowEngine({ http, clock: immediateClock, random: () => 0, credentials: async () => "s3cr3t-token" });
+  const engine = createWorkflowEngine({ http, clock: immediateClock, random: () => 0, credentials: async () => "s3cr3t-token", credentialHosts: { crm: ["127.0.0.1"] } });
 
   it("sends a templated request with query, JSON body, idempotency key and credentials", async () => {
     const result = await engine.run(
@@ -161,7 +161,7 @@ describe("http_request node", () => {
   });
 
   it("fails cleanly without a credentials hook", async () => {
-    const bare = createWorkflowEngine({ http });
+    const bare = createWorkflowEngine({ http, credentialHosts: { crm: ["127.0.0.1"] } });
     const result = await bare.run(one({ url: `${server.url}/x`, auth: { provider: "crm" } }));
     expect(result.nodes.call?.error).toMatchObject({
       code: "CREDENTIALS_UNAVAILABLE",

@@ -3,6 +3,7 @@ import { defineNode } from "../define-node.js";
 import { durationSchema } from "../duration.js";
 import { HttpStatusError } from "../errors.js";
 import type { HttpRequest } from "../http/types.js";
+import { assertCredentialHost } from "../credential-hosts.js";
 import { credentialToken } from "../credentials.js";
 import { headerProblem, urlProblem } from "../http/request-shape.js";
 
@@ -27,7 +28,10 @@ export const httpRequestConfigSchema = z.object({
   timeoutMs: durationSchema.min(1).optional(),
   /** A larger response fails the node. @default the client's cap */
   maxResponseBytes: z.number().int().positive().optional(),
-  /** Credentials from the engine's `credentials(provider)` hook, sent as `Authorization: <scheme> <token>`. */
+  /**
+   * Credentials from the engine's `credentials(provider)` hook, sent as `Authorization: <scheme> <token>`, to a host
+   * the engine's `credentialHosts` lists for the provider only (`CREDENTIALS_HOST_NOT_ALLOWED` otherwise).
+   */
   auth: z
     .object({
       /** The provider passed to the credentials hook. */
@@ -104,6 +108,7 @@ export const httpRequestNode = defineNode({
     const headers: Record<string, string> = { "idempotency-key": ctx.idempotencyKey, ...config.headers };
     const body = encodeBody(config, headers);
     if (config.auth) {
+      assertCredentialHost(services, config.auth.provider, url);
       headers.authorization = `${config.auth.scheme} ${await credentialToken(services, config.auth.provider, ctx)}`;
     }
     const request: HttpRequest = { method: config.method, url, headers, signal: ctx.abortEmitter };
