@@ -127,10 +127,12 @@ interface CatchUp {
 
 /** Posts the schedule's due periods, each capped by what the invoice still has deferred; stops when it runs out. */
 async function catchUpIn(scope: ManagedScope, source: InvoiceSource, invoiceId: string, asOf: Date): Promise<CatchUp> {
+  // The invoice is locked first, as every operation that draws on its deferred sub-ledger does (a credit note
+  // included), so what is left cannot change between reading it here and posting the periods.
+  const invoice = await readInvoice(source, scope.records, invoiceId, true);
   const schedule = await scope.records.getSchedule(invoiceId, { lock: true });
   const recognized: RecognizedPeriod[] = [];
   if (!schedule) return { recognized, failure: null };
-  const invoice = await readInvoice(source, scope.records, invoiceId, false);
   let left = invoice ? (await deferredBalance(scope, invoice)).outstanding : 0n;
   const deferred = recognitionAccount("deferredRevenue", schedule.currency);
   const revenue = recognitionAccount("serviceRevenue", schedule.currency);

@@ -96,3 +96,48 @@ it("credit notes racing voids and recognitions on separate pools never draw anot
   expect(await first.balance("2200-USD")).toBe(10_000_000n);
   expect((await first.trialBalance()).balanced).toBe(true);
 }, 120_000);
+
+it("credit notes racing scheduled recognition on separate pools never draw another invoice's deferred revenue", async () => {
+  const INVOICES = real ? 20 : 4;
+  let now = new Date("2025-12-01T00:00:00Z");
+  const pools = real ? Array.from({ length: 3 }, () => db.newPool({ max: 4 }) as NonNullable<ReturnType<TestDatabase["newPool"]>>) : [db.client];
+  const ledgers = pools.map((pool) => createLedger({ storage: postgresLedger({ pool }), clock: () => now }));
+  const [first] = ledgers as [ReturnType<typeof createLedger>];
+  await first.createInvoice({ id: "bystander-s", customerId: "b", amount: 10_000_000n, currency: "USD" });
+  await first.recordDeferral("bystander-s", { via: "receivable" });
+  const ids = Array.from({ length: INVOICES }, (_, i) => `sched-${i}`);
+  for (const id of ids) {
+    await first.createInvoice({ id, customerId: id, amount: 1_000n, currency: "USD" });
+    await first.recordDeferral(id, { via: "receivable" });
+    await first.scheduleRecognition(id, { start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-05T00:00:00Z"), period: "day" });
+  }
+  now = new Date("2026-01-10T00:00:00Z");
+  const pick = (n: number) => ledgers[n % ledgers.length] as ReturnType<typeof createLedger>;
+  const outcomes = await Promise.allSettled([
+    ...ids.map((id, i) =>
+      pick(i).post({
+        description: `Credit note on ${id}`,
+        sourceRef: { type: "invoice", id },
+        entries: [
+          { account: "2200-USD", side: "debit", amount: 600n },
+          { account: "1200-USD", side: "credit", amount: 600n },
+        ],
+      }),
+    ),
+    ...ledgers.map((ledger) => ledger.runRecognition({ asOf: now })),
+  ]);
+  for (const outcome of outcomes) {
+    if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "LEDGER_DEFERRED_OVERDRAWN" });
+  }
+  for (const id of ids) {
+    let outstanding = 0n;
+    for (const transaction of await first.transactionsBySource("invoice", id)) {
+      for (const entry of transaction.entries) {
+        if (entry.account === "2200-USD") outstanding += entry.side === "credit" ? entry.amount : -entry.amount;
+      }
+    }
+    expect(outstanding, id).toBeGreaterThanOrEqual(0n);
+  }
+  expect(await first.balance("2200-USD")).toBe(10_000_000n);
+  expect((await first.trialBalance()).balanced).toBe(true);
+}, 120_000);
