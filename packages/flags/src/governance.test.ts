@@ -28,6 +28,21 @@ describe("createGovernanceFlags", () => {
     expect(onWarning).toHaveBeenCalledWith('[@atom/flags] unknown governance feature "telepathy": governance is enforced');
   });
 
+  it("reports unknown features within a bound, quoting hostile names, and still enforces every one", () => {
+    const onWarning = vi.fn();
+    const g = createGovernanceFlags({ features, env: {}, onWarning });
+    for (let i = 0; i < 5_000; i++) expect(g.shouldEnforceGovernance(`probe-${i}`)).toBe(true);
+    // A caller that passes request data as the feature cannot grow memory or the log without bound.
+    expect(onWarning.mock.calls.length).toBeLessThanOrEqual(1_001);
+    expect(onWarning).toHaveBeenLastCalledWith(expect.stringContaining("further unknown governance features are not reported"));
+    const messages: string[] = [];
+    const fresh = createGovernanceFlags({ features, env: {}, onWarning: (message) => messages.push(message) });
+    expect(fresh.isGovernanceEnabled(`x\r\nlevel=info forged${"y".repeat(10_000)}`)).toBe(true);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).not.toMatch(/[\r\n]/);
+    expect(messages[0]?.length).toBeLessThan(400);
+  });
+
   it("audits every evaluation while the bypass is active", () => {
     const events: FlagAuditEvent[] = [];
     const time = new Date("2026-03-01T10:00:00Z");

@@ -64,6 +64,11 @@ export function governanceFlag(feature: string): string {
   return `${feature.toUpperCase()}_GOVERNANCE_ENABLED`;
 }
 
+/** Distinct unknown feature names reported, at most: each is remembered, so a caller passing request data cannot grow memory. */
+const MAX_REPORTED_UNKNOWN = 1000;
+/** Characters of an unknown feature name put in its warning. */
+const MAX_REPORTED_NAME = 200;
+
 /**
  * The seed's `FeatureFlags`, done right: one toggle per feature (default on), an emergency bypass (default off) that
  * is audited on every evaluation and must expire (`EMERGENCY_GOVERNANCE_BYPASS_UNTIL`, a full ISO-8601 time with a
@@ -117,14 +122,22 @@ export function createGovernanceFlags(options: GovernanceFlagsOptions): Governan
   const flags = withBypassReads(raw, bypass);
   const known = new Set(features);
   const warned = new Set<string>();
+  const warnUnknown = (feature: string) => {
+    if (warned.size > MAX_REPORTED_UNKNOWN || warned.has(feature)) return;
+    warned.add(feature);
+    if (warned.size > MAX_REPORTED_UNKNOWN) {
+      warn(`[@atom/flags] ${MAX_REPORTED_UNKNOWN} unknown governance features reported; further unknown governance features are not reported (governance is enforced for all of them)`);
+      return;
+    }
+    // Quoted and cut short: the name may come from a request, and must not forge log lines or flood the log.
+    const name = feature.length > MAX_REPORTED_NAME ? `${feature.slice(0, MAX_REPORTED_NAME)}…` : feature;
+    warn(`[@atom/flags] unknown governance feature ${JSON.stringify(name)}: governance is enforced`);
+  };
   const bypassActive = (feature?: string): boolean => bypass.apply(raw.evaluate(BYPASS), feature).value === true;
 
   const enabled = (feature: string): boolean => {
     if (!known.has(feature)) {
-      if (!warned.has(feature)) {
-        warned.add(feature);
-        warn(`[@atom/flags] unknown governance feature "${feature}": governance is enforced`);
-      }
+      warnUnknown(feature);
       return true;
     }
     return raw.get(feature) === true;
