@@ -49,95 +49,87 @@ it(`${WRITERS} concurrent writers, ${POSTINGS} postings across ${ACCOUNTS} accou
   expect((await ledger.trialBalance()).balanced).toBe(true);
 }, 300_000);
 
-it("credit notes racing voids and recognitions on separate pools never draw another invoice's deferred revenue", async () => {
-  const INVOICES = real ? 30 : 6;
-  // Separate pools on a real server (db.close() ends them): the racing calls run on different connections, as from
-  // different processes.
+type Ledger = ReturnType<typeof createLedger>;
+
+/** Ledgers on separate pools on a real server (db.close() ends them), as from different processes; one on PGlite. */
+function racingLedgers(clock?: () => Date): Ledger[] {
   const pools = real ? Array.from({ length: 3 }, () => db.newPool({ max: 4 }) as NonNullable<ReturnType<TestDatabase["newPool"]>>) : [db.client];
-  const ledgers = pools.map((pool) => createLedger({ storage: postgresLedger({ pool }) }));
-  const [first] = ledgers as [ReturnType<typeof createLedger>];
-  await first.createInvoice({ id: "bystander", customerId: "b", amount: 10_000_000n, currency: "USD" });
-  await first.recordDeferral("bystander", { via: "receivable" });
-  const ids = Array.from({ length: INVOICES }, (_, i) => `race-${i}`);
-  for (const id of ids) {
-    await first.createInvoice({ id, customerId: id, amount: 1_000n, currency: "USD" });
-    await first.recordDeferral(id, { via: "receivable" });
-  }
-  const pick = (n: number) => ledgers[n % ledgers.length] as ReturnType<typeof createLedger>;
-  const creditNote = (id: string, n: number) =>
-    pick(n).post({
-      description: `Credit note ${n} on ${id}`,
-      sourceRef: { type: "invoice", id },
-      entries: [
-        { account: "2200-USD", side: "debit", amount: 600n },
-        { account: "1200-USD", side: "credit", amount: 600n },
-      ],
-    });
-  const outcomes = await Promise.allSettled(
-    ids.flatMap((id, i) => [
-      creditNote(id, i),
-      i % 2 === 0 ? pick(i + 1).voidInvoice(id) : pick(i + 1).recognizeRevenue(id),
-      creditNote(id, i + 2),
-    ]),
-  );
+  return pools.map((pool) => createLedger({ storage: postgresLedger({ pool }), ...(clock ? { clock } : {}) }));
+}
+
+const creditNote = (ledger: Ledger, id: string, n: number) =>
+  ledger.post({
+    description: `Credit note ${n} on ${id}`,
+    sourceRef: { type: "invoice", id },
+    entries: [
+      { account: "2200-USD", side: "debit", amount: 600n },
+      { account: "1200-USD", side: "credit", amount: 600n },
+    ],
+  });
+
+/**
+ * Every racing call either succeeded or was refused as an overdraw; no racing invoice's sub-ledger went below zero,
+ * and the deferred revenue account (`held` before the race, each racing invoice's 1,000 included) lost only what
+ * the racing invoices drew from their own sub-ledgers.
+ */
+async function expectNoOverdraw(ledger: Ledger, outcomes: PromiseSettledResult<unknown>[], ids: string[], held: bigint): Promise<void> {
+  let left = 0n;
   for (const outcome of outcomes) {
     if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "LEDGER_DEFERRED_OVERDRAWN" });
   }
   for (const id of ids) {
     let outstanding = 0n;
-    for (const transaction of await first.transactionsBySource("invoice", id)) {
+    for (const transaction of await ledger.transactionsBySource("invoice", id)) {
       for (const entry of transaction.entries) {
         if (entry.account === "2200-USD") outstanding += entry.side === "credit" ? entry.amount : -entry.amount;
       }
     }
     expect(outstanding, id).toBeGreaterThanOrEqual(0n);
+    left += outstanding;
   }
-  // Only the bystander's deferral is left: no racing invoice drew on it.
-  expect(await first.balance("2200-USD")).toBe(10_000_000n);
-  expect((await first.trialBalance()).balanced).toBe(true);
+  expect(await ledger.balance("2200-USD")).toBe(held - 1_000n * BigInt(ids.length) + left);
+  expect((await ledger.trialBalance()).balanced).toBe(true);
+}
+
+it("credit notes racing voids and recognitions on separate pools never draw another invoice's deferred revenue", async () => {
+  const ledgers = racingLedgers();
+  const [first] = ledgers as [Ledger];
+  await first.createInvoice({ id: "bystander", customerId: "b", amount: 10_000_000n, currency: "USD" });
+  await first.recordDeferral("bystander", { via: "receivable" });
+  const ids = Array.from({ length: real ? 30 : 6 }, (_, i) => `race-${i}`);
+  for (const id of ids) {
+    await first.createInvoice({ id, customerId: id, amount: 1_000n, currency: "USD" });
+    await first.recordDeferral(id, { via: "receivable" });
+  }
+  const held = await first.balance("2200-USD");
+  const pick = (n: number) => ledgers[n % ledgers.length] as Ledger;
+  const outcomes = await Promise.allSettled(
+    ids.flatMap((id, i) => [
+      creditNote(pick(i), id, i),
+      i % 2 === 0 ? pick(i + 1).voidInvoice(id) : pick(i + 1).recognizeRevenue(id),
+      creditNote(pick(i + 2), id, i + 2),
+    ]),
+  );
+  await expectNoOverdraw(first, outcomes, ids, held);
 }, 120_000);
 
 it("credit notes racing scheduled recognition on separate pools never draw another invoice's deferred revenue", async () => {
-  const INVOICES = real ? 20 : 4;
   let now = new Date("2025-12-01T00:00:00Z");
-  const pools = real ? Array.from({ length: 3 }, () => db.newPool({ max: 4 }) as NonNullable<ReturnType<TestDatabase["newPool"]>>) : [db.client];
-  const ledgers = pools.map((pool) => createLedger({ storage: postgresLedger({ pool }), clock: () => now }));
-  const [first] = ledgers as [ReturnType<typeof createLedger>];
+  const ledgers = racingLedgers(() => now);
+  const [first] = ledgers as [Ledger];
   await first.createInvoice({ id: "bystander-s", customerId: "b", amount: 10_000_000n, currency: "USD" });
   await first.recordDeferral("bystander-s", { via: "receivable" });
-  const ids = Array.from({ length: INVOICES }, (_, i) => `sched-${i}`);
+  const ids = Array.from({ length: real ? 20 : 4 }, (_, i) => `sched-${i}`);
   for (const id of ids) {
     await first.createInvoice({ id, customerId: id, amount: 1_000n, currency: "USD" });
     await first.recordDeferral(id, { via: "receivable" });
     await first.scheduleRecognition(id, { start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-05T00:00:00Z"), period: "day" });
   }
   now = new Date("2026-01-10T00:00:00Z");
-  const pick = (n: number) => ledgers[n % ledgers.length] as ReturnType<typeof createLedger>;
+  const held = await first.balance("2200-USD");
   const outcomes = await Promise.allSettled([
-    ...ids.map((id, i) =>
-      pick(i).post({
-        description: `Credit note on ${id}`,
-        sourceRef: { type: "invoice", id },
-        entries: [
-          { account: "2200-USD", side: "debit", amount: 600n },
-          { account: "1200-USD", side: "credit", amount: 600n },
-        ],
-      }),
-    ),
+    ...ids.map((id, i) => creditNote(ledgers[i % ledgers.length] as Ledger, id, i)),
     ...ledgers.map((ledger) => ledger.runRecognition({ asOf: now })),
   ]);
-  for (const outcome of outcomes) {
-    if (outcome.status === "rejected") expect(outcome.reason).toMatchObject({ code: "LEDGER_DEFERRED_OVERDRAWN" });
-  }
-  for (const id of ids) {
-    let outstanding = 0n;
-    for (const transaction of await first.transactionsBySource("invoice", id)) {
-      for (const entry of transaction.entries) {
-        if (entry.account === "2200-USD") outstanding += entry.side === "credit" ? entry.amount : -entry.amount;
-      }
-    }
-    expect(outstanding, id).toBeGreaterThanOrEqual(0n);
-  }
-  expect(await first.balance("2200-USD")).toBe(10_000_000n);
-  expect((await first.trialBalance()).balanced).toBe(true);
+  await expectNoOverdraw(first, outcomes, ids, held);
 }, 120_000);
