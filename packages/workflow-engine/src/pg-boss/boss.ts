@@ -5,8 +5,13 @@
 export interface BossLike {
   /** Enqueues several jobs in one statement; a job whose singleton key is already queued is left out. */
   insert(jobs: BossInsertJob[], options?: { db?: BossDb }): Promise<unknown>;
-  /** Takes up to `batchSize` jobs (they become `active`). */
-  fetch(name: string, options: { batchSize: number }): Promise<BossJob[] | null>;
+  /** Takes up to `batchSize` jobs (they become `active`), on `db` when given. */
+  fetch(name: string, options: { batchSize: number; db?: BossDb }): Promise<BossJob[] | null>;
+  /**
+   * The boss's own connection. When present, the worker fetches through it while watching for failures: pg-boss's
+   * `fetch` answers a failed query with no jobs, so an unreachable database would otherwise look like an idle queue.
+   */
+  getDb?(): BossDb;
   /** Marks jobs completed. */
   complete(name: string, id: string | string[], data?: object | null, options?: { db?: BossDb }): Promise<unknown>;
   /** Marks jobs failed (retried while their retry limit allows). */

@@ -5,7 +5,7 @@ import { storedIdSchema } from "../definition.js";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import type { BossJob } from "./boss.js";
+import type { BossDb, BossJob } from "./boss.js";
 import { approvalsSchema, bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { definitionHash } from "./definition-hash.js";
 import type { NodeJobData } from "./enqueue.js";
@@ -213,6 +213,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     handles.add(handle);
   };
 
+  const fetcher = watchedFetch(ctx, report);
   const loop = (async () => {
     try {
       await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
@@ -228,13 +229,9 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         await nap(pollMs);
         continue;
       }
-      let jobs: BossJob[];
-      let fetchedAt: number;
-      try {
-        jobs = (await ctx.boss.fetch(ctx.queue, { batchSize: free })) ?? [];
-        fetchedAt = Date.now();
-      } catch (error) {
-        report(error);
+      const jobs = await fetcher(free);
+      const fetchedAt = Date.now();
+      if (jobs === undefined) {
         await nap(pollMs);
         continue;
       }
@@ -361,6 +358,43 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
   entry.release();
   if (result.status === "cancelled" || !settled) return settler.drop(jobId);
   return settler.settle({ jobId, runId: data.runId, node: compiled, workflow, run, result: settled });
+}
+
+/**
+ * Fetches up to `batchSize` jobs; `undefined` when the fetch failed. A failure is reported once per outage (as
+ * `DATABASE_ERROR` "fetch failed"), however many polls it lasts; pg-boss's own `fetch` answers a failed query with no
+ * jobs, so it is watched through the boss's connection.
+ */
+function watchedFetch(ctx: QueueContext, report: (error: unknown) => void): (batchSize: number) => Promise<BossJob[] | undefined> {
+  const own = ctx.boss.getDb?.();
+  let failure: unknown;
+  let down = false;
+  const db: BossDb | undefined = own && {
+    executeSql: async (text, values) => {
+      try {
+        return await own.executeSql(text, values);
+      } catch (error) {
+        failure ??= error;
+        throw error;
+      }
+    },
+  };
+  return async (batchSize) => {
+    failure = undefined;
+    let jobs: BossJob[] | null = null;
+    try {
+      jobs = await ctx.boss.fetch(ctx.queue, db ? { batchSize, db } : { batchSize });
+    } catch (error) {
+      failure ??= error;
+    }
+    if (failure === undefined) {
+      down = false;
+      return jobs ?? [];
+    }
+    if (!down) report(databaseError("fetch", failure));
+    down = true;
+    return undefined;
+  };
 }
 
 /** The key of a workflow id and version in a worker's definitions (distinct pairs never share one). */
