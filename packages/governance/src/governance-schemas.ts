@@ -92,4 +92,5 @@ export const unidentifiedSchema = z.object({
   complexity: z.number(),
   feature: nameSchema.optional(),
   request: z.object({ method: nameSchema, path: textSchema }).optional(),
+  malformed: nameSchema.max(200).optional(),
 });

@@ -105,6 +105,11 @@ export interface UnidentifiedRequest {
   feature?: string;
   /** The HTTP request. */
   request?: GovernedRequestInfo;
+  /**
+   * Where the request carried an id that is not one (`x-agent-id`, `agent_id (query)`, `x-approval-id`): recorded in
+   * the event's reason, never the value. The host helpers then answer with the `VALIDATION_ERROR` (400) naming it.
+   */
+  malformed?: string;
 }
 
 /** A governance gate made by {@link createGovernance}. */

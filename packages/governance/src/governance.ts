@@ -474,7 +474,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
         complexity,
         agentMaturity: null,
         requiredMaturity: requiredMaturity(complexity),
-        reason: error.message,
+        reason: input.malformed === undefined ? error.message : `${error.message}: the request's ${input.malformed} is not a valid id`,
         feature: input.feature ?? "default",
         ...(input.request ? { request: { method: input.request.method, path: input.request.path } } : {}),
         at: new Date(clock()),

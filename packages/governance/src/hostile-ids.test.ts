@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGovernance, memoryAgentRegistry, memoryApprovalStore } from "./index.js";
+import { createGovernance, type GovernanceAuditEvent, memoryAgentRegistry, memoryApprovalStore } from "./index.js";
 import { requireGovernance } from "./express.js";
 import { migrate, postgresAgentRegistry, postgresApprovalStore, postgresAuditSink } from "./postgres.js";
 
@@ -105,5 +105,40 @@ describe.each(["memory", "postgres"] as const)("ids with control characters or s
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("a malformed agent or approval id at the HTTP guard", () => {
+  it("is audited as a denied, unidentified request (without the value) and answered 400 naming where it was found", async () => {
+    const events: GovernanceAuditEvent[] = [];
+    const governance = createGovernance({
+      registry: memoryAgentRegistry([{ id: "intern-1", status: "INTERN" }]),
+      approvals: memoryApprovalStore(),
+      audit: (event) => void events.push(event),
+    });
+    const app = express();
+    app.post("/emails", requireGovernance({ governance, action: "send_email", feature: "email", agentIdSource: "query" }), (_req, res) => void res.send("sent"));
+    app.use((error: { status?: number; code?: string; details?: unknown }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(error.status ?? 500).json({ code: error.code, details: error.details });
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const bad = await fetch(`${url}/emails?agent_id=probe%00secret`, { method: "POST" });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "agent_id (query)" } });
+      const badApproval = await fetch(`${url}/emails?agent_id=intern-1`, { method: "POST", headers: { "x-approval-id": "p".repeat(300) } });
+      expect(badApproval.status).toBe(400);
+      expect(await badApproval.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "x-approval-id" } });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const denials = events.filter((event) => event.type === "decision" && event.outcome === "deny");
+    expect(denials).toHaveLength(2);
+    expect(denials[0]).toMatchObject({ agentId: null, actionName: "send_email", feature: "email", request: { method: "POST", path: "/emails" } });
+    expect(denials[0]).toMatchObject({ reason: expect.stringContaining("agent_id (query)") });
+    expect(denials[1]).toMatchObject({ reason: expect.stringContaining("x-approval-id") });
+    expect(JSON.stringify(denials)).not.toMatch(/secret|ppppp/);
   });
 });

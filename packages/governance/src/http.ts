@@ -1,4 +1,4 @@
-import { type AtomError, parseInput, ValidationError } from "@atom/errors";
+import { type AtomError, isAtomError, parseInput, ValidationError } from "@atom/errors";
 import { z } from "zod";
 import { GovernanceApprovalRequiredError, GovernanceDeniedError, GovernanceUnavailableError } from "./errors.js";
 import { withTimeout } from "./timeout.js";
@@ -209,20 +209,41 @@ function createGuard<Raw>(options: RequireGovernanceOptions<Raw>): { check: Gove
   };
 
   const every = methods.has("*");
+  /** Audits a request that names no agent (or a malformed id: `malformed` says where) and returns the denial. */
+  const denyUnidentified = async (request: GovernedHttpRequest<Raw>, malformed?: string): Promise<AtomError> => {
+    const info = requestInfo(request);
+    const name = actionName ?? defaultActionName(info, complexity);
+    const { governance } = opts;
+    if (typeof governance.denyUnidentified !== "function") return unidentifiedError(name, complexity);
+    return governance.denyUnidentified({
+      actionName: name,
+      complexity,
+      request: info,
+      ...(opts.feature ? { feature: opts.feature } : {}),
+      ...(malformed === undefined ? {} : { malformed }),
+    });
+  };
+
+  /** The agent and approval ids; a malformed one is audited, then refused with the 400 naming where it was found. */
+  const idsOf = async (request: GovernedHttpRequest<Raw>): Promise<{ agentId: string | undefined; approvalId: string | undefined }> => {
+    try {
+      const agentId = await findAgentId(request);
+      const approvalId = agentId === undefined ? undefined : approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
+      return { agentId, approvalId };
+    } catch (error) {
+      if (!isAtomError(error, "VALIDATION_ERROR")) throw error;
+      await denyUnidentified(request, String(error.details.field ?? "agent id"));
+      throw error;
+    }
+  };
+
   const check: GovernanceGuard<Raw> = async (request) => {
     if (!every && !methods.has(request.method.toUpperCase())) return null;
-    const agentId = await findAgentId(request);
+    const { agentId, approvalId } = await idsOf(request);
     if (agentId === undefined) {
       if (opts.allowUserInitiated) return null;
-      const info = requestInfo(request);
-      const name = actionName ?? defaultActionName(info, complexity);
-      const { governance } = opts;
-      if (typeof governance.denyUnidentified === "function") {
-        throw await governance.denyUnidentified({ actionName: name, complexity, request: info, ...(opts.feature ? { feature: opts.feature } : {}) });
-      }
-      throw unidentifiedError(name, complexity);
+      throw await denyUnidentified(request);
     }
-    const approvalId = approvalIdOf(request.header(opts.approvalHeader.toLowerCase()), opts.approvalHeader);
     const digest = digestOf ? await bounded("request digest", agentId, () => digestOf(request)) : undefined;
     const decision = await opts.governance.check({
       agentId,
