@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGovernance, type GovernanceAuditEvent, memoryAgentRegistry, memoryApprovalStore } from "./index.js";
+import { createGovernance, type Governance, type GovernanceAuditEvent, memoryAgentRegistry, memoryApprovalStore } from "./index.js";
 import { requireGovernance } from "./express.js";
 import { migrate, postgresAgentRegistry, postgresApprovalStore, postgresAuditSink } from "./postgres.js";
 
@@ -40,6 +40,23 @@ function gateOn(store: "memory" | "postgres") {
     watchRegistry: false,
   });
   return { governance, auditErrors, setup: () => registry.upsert({ id: "intern-1", status: "INTERN" }) };
+}
+
+/** Runs `fn` against an Express app with one governed route, `POST /emails` (agent id from the query). */
+async function withEmailsApp(governance: Governance, fn: (url: string) => Promise<void>, feature?: string): Promise<void> {
+  const app = express();
+  const guard = requireGovernance({ governance, action: "send_email", agentIdSource: "query", ...(feature === undefined ? {} : { feature }) });
+  app.post("/emails", guard, (_req, res) => void res.send("sent"));
+  app.use((error: { status?: number; code?: string; details?: unknown }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(error.status ?? 500).json({ code: error.code, details: error.details });
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 describe.each(["memory", "postgres"] as const)("ids with control characters or surrounding whitespace are a 400 at the schema (%s)", (store) => {
@@ -88,23 +105,13 @@ describe.each(["memory", "postgres"] as const)("ids with control characters or s
   it("an HTTP request naming such an agent is a 400 naming where the id was found", async () => {
     const { governance, setup } = gate();
     await setup();
-    const app = express();
-    app.post("/emails", requireGovernance({ governance, action: "send_email", agentIdSource: "query" }), (_req, res) => void res.send("sent"));
-    app.use((error: { status?: number; code?: string; details?: unknown }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(error.status ?? 500).json({ code: error.code, details: error.details });
-    });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await withEmailsApp(governance, async (url) => {
       for (const id of ["nobody%00", "nobody%07", "nobody%20"]) {
         const res = await fetch(`${url}/emails?agent_id=${id}`, { method: "POST" });
         expect(res.status).toBe(400);
         expect(await res.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "agent_id (query)" } });
       }
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
   });
 });
 
@@ -116,24 +123,18 @@ describe("a malformed agent or approval id at the HTTP guard", () => {
       approvals: memoryApprovalStore(),
       audit: (event) => void events.push(event),
     });
-    const app = express();
-    app.post("/emails", requireGovernance({ governance, action: "send_email", feature: "email", agentIdSource: "query" }), (_req, res) => void res.send("sent"));
-    app.use((error: { status?: number; code?: string; details?: unknown }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(error.status ?? 500).json({ code: error.code, details: error.details });
-    });
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const bad = await fetch(`${url}/emails?agent_id=probe%00secret`, { method: "POST" });
-      expect(bad.status).toBe(400);
-      expect(await bad.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "agent_id (query)" } });
-      const badApproval = await fetch(`${url}/emails?agent_id=intern-1`, { method: "POST", headers: { "x-approval-id": "p".repeat(300) } });
-      expect(badApproval.status).toBe(400);
-      expect(await badApproval.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "x-approval-id" } });
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await withEmailsApp(
+      governance,
+      async (url) => {
+        const bad = await fetch(`${url}/emails?agent_id=probe%00secret`, { method: "POST" });
+        expect(bad.status).toBe(400);
+        expect(await bad.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "agent_id (query)" } });
+        const badApproval = await fetch(`${url}/emails?agent_id=intern-1`, { method: "POST", headers: { "x-approval-id": "p".repeat(300) } });
+        expect(badApproval.status).toBe(400);
+        expect(await badApproval.json()).toMatchObject({ code: "VALIDATION_ERROR", details: { field: "x-approval-id" } });
+      },
+      "email",
+    );
     const denials = events.filter((event) => event.type === "decision" && event.outcome === "deny");
     expect(denials).toHaveLength(2);
     expect(denials[0]).toMatchObject({ agentId: null, actionName: "send_email", feature: "email", request: { method: "POST", path: "/emails" } });
