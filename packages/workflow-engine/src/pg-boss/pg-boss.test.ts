@@ -259,7 +259,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(resumed.nodes.next?.output).toBe("next");
   });
 
-  it("stop() drains: an in-flight node finishes and is recorded before stop resolves", async () => {
+  it("stop() drains: an in-flight node finishes and is recorded, and its job completed, before stop resolves", async () => {
     const definition: WorkflowDefinition = { id: "drain", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 400 } }], edges: [] };
     const engine = makeEngine();
     const w = worker(engine, [definition]);
@@ -269,6 +269,51 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     await w.stop({ timeoutMs: 10_000 });
     expect(gate.finished).toBe(finished + 1);
     expect((await postgresRunStore({ pool: db.client }).getRun(runId))?.status).toBe("success");
+    expect((await jobsOf(runId)).map((job) => job.state)).toEqual(["completed"]);
+  });
+
+  it("a recorded node whose job could not be completed does not run again: the job comes back at its lease's end and completes", async () => {
+    const queue = "nodes-complete-lost";
+    await createNodeQueue(boss, queue, 1);
+    const definition: WorkflowDefinition = { id: "complete-lost", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 1 } }], edges: [] };
+    const engines = [makeEngine(), makeEngine()];
+    const starts = startsOf(engines);
+    const errors: AtomError[] = [];
+    // The first worker loses its connection for completions: its jobs stay active once their nodes are recorded.
+    const failing = new Proxy(boss, {
+      get(target, key) {
+        if (key === "complete") return () => Promise.reject(new Error("connection lost"));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const first = worker(engines[0] as WorkflowEngine, [definition], { boss: failing, queue, onError: (error) => errors.push(error) });
+    const runId = await startRun(definition, {}, { boss, engine: makeEngine(), queue });
+    expect((await settled(makeEngine(), runId)).status).toBe("success");
+    await first.stop();
+    expect(errors.map((error) => [error.code, error.message])).toContainEqual(["DATABASE_ERROR", "[@atom/workflow-engine] [pg-boss] complete failed"]);
+    expect((await jobsOf(runId, queue)).map((job) => job.state)).toEqual(["active"]);
+    worker(engines[1] as WorkflowEngine, [definition], { queue });
+    await settled(makeEngine(), runId, 15_000, async () => (await jobsOf(runId, queue))[0]?.state === "completed");
+    expect((await jobsOf(runId, queue))[0]?.retries).toBeGreaterThan(0);
+    expect(starts(runId)).toEqual(["hold"]);
+  });
+
+  it("stop() waits for job completions within its timeoutMs only: a completion that hangs leaves the job to its lease", async () => {
+    const definition: WorkflowDefinition = { id: "complete-hangs", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
+    const hanging = new Proxy(boss, {
+      get(target, key) {
+        if (key === "complete") return () => new Promise(() => undefined);
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const engine = makeEngine();
+    const w = worker(engine, [definition], { boss: hanging });
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE });
+    expect((await settled(engine, runId)).status).toBe("success");
+    await w.stop({ timeoutMs: 200 });
+    expect((await jobsOf(runId)).map((job) => job.state)).toEqual(["active"]);
   });
 
   it("limits a node type across workers and emits each node's events from the worker that ran it", async () => {

@@ -42,6 +42,13 @@ export interface RunPlan {
   final?: { status: "success" | "failed"; error?: NodeErrorInfo | undefined };
 }
 
+/** A node's result, as {@link RunRows.settleStatement} records it. @internal */
+export interface NodeRecord {
+  runId: string;
+  nodeId: string;
+  result: NodeResult;
+}
+
 /** What {@link RunRows.settleStatement} did to one run. @internal */
 export interface SettledRun {
   /** The run's status under the lock (before the plan's final status). */
@@ -158,9 +165,10 @@ export class RunRows {
    * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
    * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
    * `nodes_version`. Without parameters (the values travel as one dollar-quoted JSON literal) so that it can share a
-   * round trip with `BEGIN`; read its rows with {@link RunRows.settled}.
+   * round trip with `BEGIN`; read its rows with {@link RunRows.settled}. `whole`: it writes nothing at all unless
+   * every run still `running` takes its plan (so that, alone, it records a batch or leaves it untouched).
    */
-  settleStatement(results: { runId: string; nodeId: string; result: NodeResult }[], plans: RunPlan[]): string {
+  settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false): string {
     const payload = JSON.stringify({
       rows: [
         ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
@@ -171,6 +179,7 @@ export class RunRows {
     const tag = dollarTag(payload);
     // The run ids as a constant array, so the planner looks the runs up by key instead of scanning the table.
     const ids = textArray(plans.map((plan) => plan.runId));
+    const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
     return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
@@ -178,7 +187,7 @@ export class RunRows {
        checked AS (SELECT l.run_id, l.status, l.queue_generation, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
-               SELECT i.run_id, i.node_id, i.result FROM input i JOIN checked c USING (run_id) WHERE NOT i.planned OR c.applied
+               SELECT i.run_id, i.node_id, i.result FROM input i JOIN checked c USING (run_id) WHERE (NOT i.planned OR c.applied)${untouched}
                ON CONFLICT (run_id, node_id) DO NOTHING RETURNING run_id, node_id),
        upd AS (UPDATE ${this.tables.runs} r SET nodes_version = r.nodes_version + 1,
                  status = COALESCE(c.final, r.status),
@@ -187,7 +196,7 @@ export class RunRows {
                  lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
-               WHERE r.run_id = ANY(${ids}) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins)))
+               WHERE r.run_id = ANY(${ids}) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
   }

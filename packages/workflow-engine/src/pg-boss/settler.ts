@@ -1,11 +1,12 @@
 import { type CommitRead, pipelinedTransaction, type SqlExecutor } from "@atom/sql";
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import { bossDb, type QueueContext } from "./context.js";
+import type { QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
+import type { Completer } from "./completer.js";
 import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
 import { nodeKey } from "./job-key.js";
-import type { QueuedRun, RunPlan } from "./run-rows.js";
+import type { NodeRecord, QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
 export interface SettleItem {
   jobId: string;
@@ -18,8 +19,7 @@ export interface SettleItem {
 }
 
 interface Pending {
-  item: SettleItem | undefined;
-  jobId: string;
+  item: SettleItem;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -53,13 +53,16 @@ interface Stale {
 }
 
 /**
- * Group commit: the nodes (and dropped jobs) that finish while a transaction is in flight are settled together in
- * the next one. Before it, each run's successors, skips and final status are planned from the run's nodes as the
- * worker read them; the transaction's first statement (sent with its `BEGIN`) records the results and, for each run
- * no other worker recorded a node of since (its `nodes_version` is unchanged), the plan; then one insert of the
- * successors' jobs and one completion of every job. A run whose nodes changed meanwhile (fan-in across workers) is read again under its
- * lock and advanced from what it holds. Each caller's promise settles when its transaction commits (or rejects, and
- * its job is retried: results are recorded once, so a retry writes nothing twice).
+ * Group commit: the nodes that finish while a batch is being recorded are settled together in the next one. Before
+ * it, each run's successors, skips and final status are planned from the run's nodes as the worker read them. A
+ * batch that enqueues nothing (its runs end, or wait for other nodes) is one statement: it records the results and
+ * the plans, or nothing at all when another worker recorded a node of one of its runs since (its `nodes_version`
+ * changed), and the batch then takes the transaction. The transaction's first statement (sent with its `BEGIN`)
+ * records the results and, for each run whose `nodes_version` is unchanged, the plan; then one insert of the
+ * successors' jobs. A run whose nodes changed meanwhile (fan-in across workers) is read again under its lock and
+ * advanced from what it holds. Each caller's promise settles when its batch committed (or rejects, and its job is
+ * retried: results are recorded once, so a retry writes nothing twice); the jobs are then completed by the
+ * {@link Completer}.
  * @internal
  */
 export class Settler {
@@ -69,7 +72,10 @@ export class Settler {
   private carried: Carried[] = [];
   private open = false;
 
-  constructor(private readonly ctx: QueueContext) {}
+  constructor(
+    private readonly ctx: QueueContext,
+    private readonly completer: Completer,
+  ) {}
 
   /**
    * Reads `runIds` together with the `COMMIT` of the settle transaction in flight, saving a round trip, or returns
@@ -98,19 +104,16 @@ export class Settler {
     };
   }
 
-  /** Records a node's result, enqueues its ready successors and completes its job, in one transaction. */
-  settle(item: SettleItem): Promise<void> {
-    return this.push(item, item.jobId);
-  }
-
   /** Completes a job that has nothing to record (its run stopped, or the node had settled already). */
   drop(jobId: string): Promise<void> {
-    return this.push(undefined, jobId);
+    this.completer.add([jobId]);
+    return Promise.resolve();
   }
 
-  private push(item: SettleItem | undefined, jobId: string): Promise<void> {
+  /** Records a node's result and enqueues its ready successors, in one transaction; then completes its job. */
+  settle(item: SettleItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, jobId, resolve, reject });
+      this.queue.push({ item, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -124,6 +127,7 @@ export class Settler {
       this.queue = [];
       try {
         const emit = await this.commit(batch);
+        this.completer.add(batch.map((pending) => pending.item.jobId));
         for (const pending of batch) pending.resolve();
         emit();
       } catch (error) {
@@ -133,28 +137,24 @@ export class Settler {
     this.flushing = false;
   }
 
-  /** One transaction for the batch; returns what to emit once it committed. */
+  /** Records the batch; returns what to emit once it committed. */
   private async commit(batch: Pending[]): Promise<() => void> {
     const { ctx } = this;
     // One item per node: a job re-fetched while its first run was still going writes nothing twice.
     const keys = new Set<string>();
     const groups = new Map<string, SettleItem[]>();
-    const items = batch.flatMap((pending) => {
-      const key = pending.item ? nodeKey(pending.item.runId, pending.item.node.def.id) : "";
-      if (!pending.item || keys.has(key)) return [];
+    const items = batch.flatMap(({ item }) => {
+      const key = nodeKey(item.runId, item.node.def.id);
+      if (keys.has(key)) return [];
       keys.add(key);
-      groups.set(pending.item.runId, [...(groups.get(pending.item.runId) ?? []), pending.item]);
-      return [pending.item];
+      groups.set(item.runId, [...(groups.get(item.runId) ?? []), item]);
+      return [item];
     });
-    const completeAll = (tx: SqlExecutor) => ctx.boss.complete(ctx.queue, batch.map((pending) => pending.jobId), null, { db: bossDb(tx) });
-    // Only dropped jobs: nothing to record, one statement.
-    if (items.length === 0) {
-      await completeAll(ctx.sql);
-      return () => undefined;
-    }
     const planned = [...groups.values()].map((group) => this.plan(group));
-    const statement = ctx.rows.settleStatement(items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result })), planned.map((p) => p.plan));
+    const results = items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result }));
     const events: (() => void)[] = [];
+    if (planned.every((p) => p.jobs.length === 0) && (await this.settleAlone(results, planned, events))) return () => emitAll(events);
+    const statement = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
     this.open = true;
     await pipelinedTransaction(ctx.tables.db, statement, async (rows, tx) => {
       this.open = true;
@@ -175,15 +175,25 @@ export class Settler {
       }
       if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
       await insertJobs(ctx, tx, jobs);
-      await completeAll(tx);
     }, () => this.afterCommit()).finally(() => {
       // A transaction that failed before its commit leaves requests behind: they read for themselves.
       this.open = false;
       for (const c of this.carried.splice(0)) c.reject(new Error("settle transaction failed"));
     });
-    return () => {
-      for (const event of events) event();
-    };
+    return () => emitAll(events);
+  }
+
+  /**
+   * A batch that enqueues no job, as one statement: `true` when it was recorded, `false` when it wrote nothing
+   * because a run's nodes changed since they were read (the batch then needs the transaction).
+   */
+  private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[]): Promise<boolean> {
+    const { rows } = await this.ctx.sql.query(this.ctx.rows.settleStatement(results, planned.map((p) => p.plan), true));
+    const settled = this.ctx.rows.settled(rows);
+    const running = planned.filter((p) => settled.get(p.plan.runId)?.status === "running");
+    if (running.some((p) => !settled.get(p.plan.runId)?.applied)) return false;
+    for (const p of running) this.report(events, p, p.nodes, p.outcome, p.failed);
+    return true;
   }
 
   /** A run's plan from the newest of its reads: the results join the nodes it knew; the run fails on an unhandled failure. */
@@ -242,6 +252,10 @@ export class Settler {
       events.push(() => ctx.internals.emit("run:finish", { result }));
     }
   }
+}
+
+function emitAll(events: (() => void)[]): void {
+  for (const event of events) event();
 }
 
 function successors(items: SettleItem[]): CompiledNode[] {

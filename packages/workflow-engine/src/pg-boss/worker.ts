@@ -9,6 +9,7 @@ import type { BossDb, BossJob } from "./boss.js";
 import { approvalsSchema, bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { definitionHash } from "./definition-hash.js";
 import type { NodeJobData } from "./enqueue.js";
+import { Completer } from "./completer.js";
 import { Settler } from "./settler.js";
 import type { QueuedRun } from "./run-rows.js";
 import { type ReleaseSlot, TypeSlots } from "./type-slots.js";
@@ -47,7 +48,11 @@ export interface WorkerOptions extends QueueOptions {
 
 /** Options of {@link WorkflowWorker.stop}. */
 export interface StopOptions {
-  /** How long in-flight nodes may take to finish; then they are aborted and their jobs retried elsewhere. @default 30000 */
+  /**
+   * How long in-flight nodes may take to finish, and the jobs of recorded nodes to be completed; then the nodes are
+   * aborted and their jobs retried elsewhere (a job whose node was recorded completes there without running it).
+   * @default 30000
+   */
   timeoutMs?: number;
 }
 
@@ -115,7 +120,8 @@ interface JobEnv {
 /**
  * Starts a worker: it takes node jobs from the queue and runs each node with the engine's semantics (templates,
  * retries, timeouts, SSRF policy, governance, idempotency keys), then in one transaction records the result, marks
- * the successors whose inputs all settled, enqueues them and completes the job. Run as many as you like, in any
+ * the successors whose inputs all settled and enqueues them; then it completes the job (completions are batched:
+ * a job whose worker was lost before that is retried and completes without running its node). Run as many as you like, in any
  * number of processes.
  *
  * @example
@@ -179,7 +185,9 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     throw new WorkflowInvalidError({ workflowId: run.workflow.id, problems: [{ field: "definitions", message }] });
   };
 
-  const settler = new Settler(ctx);
+  // Completions wait for each other: up to four rounds of `concurrency` jobs in one statement, 20 ms at most.
+  const completer = new Completer(ctx, (error) => report(databaseError("complete", error)), Math.min(1000, 4 * concurrency), 20);
+  const settler = new Settler(ctx, completer);
   const env: JobEnv = { ctx, workflowOf, slots, settler, report };
   const entryOf = (job: BossJob, runId: string): InFlight => ({
     runId,
@@ -291,11 +299,13 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         stopping = true;
         wake?.();
         await loop;
+        const deadline = Date.now() + timeoutMs;
         const timer = setTimeout(() => {
           for (const entry of inflight.values()) entry.controller.abort(SHUTDOWN);
         }, timeoutMs);
         while (handles.size > 0) await Promise.allSettled([...handles]);
         clearTimeout(timer);
+        await completer.flush(Math.max(0, deadline - Date.now()));
         clearInterval(cancelTimer);
       })();
       return stopped;
@@ -304,7 +314,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
 }
 
 /**
- * Runs one node job to its end: drops it, or has the settler record the node (which completes the job). A job of
+ * Runs one node job to its end: drops it, or has the settler record the node (then the job is completed). A job of
  * an earlier queue generation of its run is dropped (the resumed run queued its own job for the node).
  */
 async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): Promise<void> {
