@@ -1,3 +1,4 @@
+import { BoundedCache } from "./bounded-cache.js";
 import { TemplateInvalidError } from "./errors.js";
 import { TemplateBudget } from "./template-budget.js";
 
@@ -32,7 +33,8 @@ const SEGMENT = /^[A-Za-z_$][\w$-]*$|^\d+$/;
 const EXPRESSION = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const WHOLE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
 const ROOTS = new Set(["$input", "$run", "$node", "$item"]);
-const cache = new Map<string, CompiledPath>();
+// Definitions repeat the same few expressions; distinct ones (each workflow a user submits) must not grow it forever.
+const cache = new BoundedCache<CompiledPath>(10_000);
 
 /**
  * Splits a dotted path (`a.b[0].c`) into segments, refusing prototype segments.
@@ -49,8 +51,10 @@ export function parsePath(path: string, expression = path): string[] {
 }
 
 function compile(expression: string): CompiledPath {
-  const hit = cache.get(expression);
-  if (hit) return hit;
+  return cache.get(expression, () => parseExpression(expression));
+}
+
+function parseExpression(expression: string): CompiledPath {
   const [root, ...rest] = parsePath(expression);
   if (root === undefined || !ROOTS.has(root)) {
     throw new TemplateInvalidError({ expression, reason: "must start with $input, $run.input, $node.<id> or $item" });
@@ -59,9 +63,7 @@ function compile(expression: string): CompiledPath {
   if (root === "$node" && (rest.length < 2 || (rest[1] !== "output" && rest[1] !== "status"))) {
     throw new TemplateInvalidError({ expression, reason: "use $node.<id>.output or $node.<id>.status" });
   }
-  const compiled: CompiledPath = { root: root as CompiledPath["root"], segments: rest };
-  cache.set(expression, compiled);
-  return compiled;
+  return { root: root as CompiledPath["root"], segments: rest };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import { BoundedCache } from "../bounded-cache.js";
 
 /** Longest accepted `matches` pattern; longer patterns are refused at validation and at run time. */
 export const MAX_PATTERN_LENGTH = 200;
@@ -24,8 +25,7 @@ const COMPILE_WORK_BASE = 8_000;
 const COMPILE_WORK_PER_INSTRUCTION = 40;
 
 // Compiling costs far more than matching (tens of µs), and a workflow tests the same few patterns over and over.
-const CACHE_SIZE = 256;
-const cache = new Map<string, RE2JS>();
+const cache = new BoundedCache<RE2JS>(256);
 
 const cacheKey = (pattern: string, ignoreCase: boolean) => (ignoreCase ? `i${pattern}` : `-${pattern}`);
 
@@ -37,14 +37,7 @@ const cacheKey = (pattern: string, ignoreCase: boolean) => (ignoreCase ? `i${pat
  * @internal
  */
 export function compilePattern(pattern: string, ignoreCase: boolean): RE2JS {
-  const key = cacheKey(pattern, ignoreCase);
-  let compiled = cache.get(key);
-  if (compiled === undefined) {
-    compiled = RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(key, compiled);
-  }
-  return compiled;
+  return cache.get(cacheKey(pattern, ignoreCase), () => RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0));
 }
 
 // Compiling is linear in the program too (about 1 µs an instruction, 0.3 s for the 32,000 that 196 characters of
