@@ -22,6 +22,38 @@ describe("validate", () => {
     expect(engine.validate(wf([extract("a"), extract("b")], [{ from: "a", to: "b" }]))).toEqual({ ok: true, problems: [] });
   });
 
+  it("lets a template read only nodes upstream of its own: a sibling, itself or a missing node is refused, naming the field", () => {
+    const format = (id: string, template: string) => ({ id, type: "transform", config: { operation: "format", template } });
+    const sibling = (template: string) =>
+      engine.validate(
+        wf([extract("start"), format("a", template), extract("b"), format("c", "{{ $node.start.output }}{{ $node.b.status }}")], [
+          { from: "start", to: "a" },
+          { from: "start", to: "b" },
+          { from: "b", to: "c" },
+        ]),
+      );
+    expect(sibling("{{ $node.b.output }}").problems).toEqual([
+      { nodeId: "a", field: "nodes.1.config.template", message: 'template reads node "b", which is not upstream of "a" (it may not have run yet)' },
+    ]);
+    expect(sibling("{{ $node.a.status }}").problems).toEqual([
+      { nodeId: "a", field: "nodes.1.config.template", message: 'template reads node "a", which is not upstream of "a" (it may not have run yet)' },
+    ]);
+    expect(sibling("x {{ $node.ghost.output.v }}").problems).toEqual([
+      { nodeId: "a", field: "nodes.1.config.template", message: 'template reads node "ghost", which the workflow does not have' },
+    ]);
+    expect(sibling("{{ $node.start.output }}").ok).toBe(true);
+  });
+
+  it("checks what the templates of a long chain read in one walk per node read", () => {
+    const nodes = Array.from({ length: 20_000 }, (_, i) => ({ id: `n${i}`, type: "transform", config: { operation: "format", template: i === 0 ? "x" : "{{ $node.n0.status }}" } }));
+    const edges = nodes.slice(1).map((node, i) => ({ from: `n${i}`, to: node.id }));
+    expect(engine.validate(wf(nodes, edges))).toEqual({ ok: true, problems: [] });
+    nodes[0] = { id: "n0", type: "transform", config: { operation: "format", template: "{{ $node.n19999.status }}" } };
+    expect(engine.validate(wf(nodes, edges)).problems).toEqual([
+      { nodeId: "n0", field: "nodes.0.config.template", message: 'template reads node "n19999", which is not upstream of "n0" (it may not have run yet)' },
+    ]);
+  });
+
   it("lists every problem at once", () => {
     const result = engine.validate(
       wf(

@@ -1,7 +1,7 @@
 import { createGovernance, memoryAgentRegistry, memoryApprovalStore } from "@atom/governance";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWorkflowEngine, defineNode, memoryRunStore, type GovernanceChecker, type WorkflowDefinition } from "./index.js";
+import { createWorkflowEngine, memoryRunStore, type WorkflowDefinition } from "./index.js";
 
 const def: WorkflowDefinition = {
   id: "gov",
@@ -121,72 +121,38 @@ describe("governance approval round trip (@atom/governance)", () => {
     expect(calls).toBe(2);
   });
 
-  it("a retry whose action input changed since governance allowed it asks governance again", async () => {
-    const approvals = memoryApprovalStore();
-    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "intern", status: "INTERN" }]), approvals });
-    // The first run is cancelled once "pay" asks for approval, so "swap" (still held) runs again on resume.
-    const first = new AbortController();
-    let proposalId = "";
-    const checker: GovernanceChecker = {
-      check: async (request) => {
-        const decision = await governance.check(request);
-        if (decision.outcome === "approval_required" && !first.signal.aborted) {
-          proposalId = decision.proposalId ?? "";
-          first.abort();
-        }
-        return decision;
-      },
-    };
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const held = defineNode({
-      type: "held",
-      config: z.object({}),
-      execute: async ({ signal }) => {
-        await new Promise<void>((resolve, reject) => {
-          void released.then(resolve);
-          signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        });
-        return "ATTACKER";
-      },
-    });
-    const engine = createWorkflowEngine({ governance: checker, nodes: [held], random: () => 0 });
-    const swapped = new Promise<void>((resolve) => engine.on("node:finish", ({ nodeId }) => nodeId === "swap" && resolve()));
+  it("an action whose input reads a node that may settle between its attempts is refused before anything runs", async () => {
+    const governance = createGovernance({ registry: memoryAgentRegistry([{ id: "intern", status: "INTERN" }]), approvals: memoryApprovalStore() });
+    const engine = createWorkflowEngine({ governance });
     const sent: unknown[] = [];
     engine.registerAction("crm.wire", {
       input: z.object({ to: z.string() }),
       complexity: 3,
       execute: async ({ input }) => {
         sent.push(input);
-        if (sent.length === 1) {
-          // "pay" does not depend on "swap": "swap" settles between pay's attempts.
-          release();
-          await swapped;
-          throw new Error("503 upstream");
-        }
         return { ok: true };
       },
     });
+    // "pay" does not depend on "swap": were it allowed to read it, its input (and what an approval of it covered)
+    // could change between its attempts.
     const wire: WorkflowDefinition = {
       id: "wire",
       version: 1,
       nodes: [
         { id: "start", type: "transform", config: { operation: "extract", path: "" } },
         { id: "pay", type: "action", retry: { maxAttempts: 2, initialDelayMs: 0 }, config: { action: "crm.wire", input: { to: "acct-{{ $node.swap.output }}" } } },
-        { id: "swap", type: "held", config: {} },
+        { id: "swap", type: "transform", config: { operation: "extract", path: "" } },
       ],
       edges: [
         { from: "start", to: "pay" },
         { from: "start", to: "swap" },
       ],
     };
-    const cancelled = await engine.run(wire, {}, { agentId: "intern", signal: first.signal });
-    expect(cancelled.status).toBe("cancelled");
-    await governance.approve(proposalId, { by: "alice" });
-    const resumed = await engine.resume(cancelled.runId, { approvals: { pay: proposalId } });
-    // The approval covered `{ to: "acct-" }` only: the retry with another input is refused, never executed.
-    expect(sent).toEqual([{ to: "acct-" }]);
-    expect(resumed.nodes.pay).toMatchObject({ status: "failed", attempts: 2, error: { code: "GOVERNANCE_DENIED" } });
+    await expect(engine.run(wire, {}, { agentId: "intern" })).rejects.toMatchObject({
+      code: "WORKFLOW_INVALID",
+      details: { problems: [{ nodeId: "pay", field: "nodes.1.config.input.to", message: 'template reads node "swap", which is not upstream of "pay" (it may not have run yet)' }] },
+    });
+    expect(sent).toEqual([]);
   });
 
   it("binds an approval to the exact run and node even when their ids contain \"/\"", async () => {

@@ -160,6 +160,36 @@ function renderWithin(template: string, scope: TemplateScope, budget: TemplateBu
   });
 }
 
+/** A node a template reads through `$node.<id>`, and the config field holding the template. @internal */
+export interface NodeReference {
+  id: string;
+  field: string;
+}
+
+/**
+ * The nodes the `{{ $node.<id>... }}` expressions inside `value` read (expressions that do not parse are
+ * {@link templateProblems}'), once per id and field.
+ * @internal
+ */
+export function nodeReferences(value: unknown, field: string, found: NodeReference[] = []): NodeReference[] {
+  if (typeof value === "string") {
+    const ids = new Set<string>();
+    for (const match of value.matchAll(EXPRESSION)) {
+      try {
+        const { root, segments } = compile(match[1] ?? "");
+        if (root === "$node") ids.add(segments[0] as string);
+      } catch {
+        // Reported by templateProblems.
+      }
+    }
+    for (const id of ids) found.push({ id, field });
+  } else if (Array.isArray(value)) value.forEach((entry, i) => nodeReferences(entry, `${field}.${i}`, found));
+  else if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) nodeReferences((value as Record<string, unknown>)[key], `${field}.${key}`, found);
+  }
+  return found;
+}
+
 /**
  * Lists the problems of every `{{ }}` expression inside `value`, for definition validation.
  * @internal

@@ -2,7 +2,7 @@ import { issuesFromZod } from "@atom/errors";
 import { MAX_EDGES, MAX_NODES, workflowSchema } from "./definition.js";
 import type { WorkflowProblem } from "./errors.js";
 import { jsonShapeProblem } from "./json-limits.js";
-import { readPath, templateProblems } from "./template.js";
+import { type NodeReference, nodeReferences, readPath, templateProblems } from "./template.js";
 import type { EdgeDefinition, NodeDefinition, NodeType, WorkflowDefinition } from "./types.js";
 
 /** A node ready to execute: its type, parsed config and edges. @internal */
@@ -78,6 +78,7 @@ export function compileWorkflow(
   const def = shape.data;
   const problems: WorkflowProblem[] = [];
   const byId = new Map<string, CompiledNode>();
+  const references = new Map<string, NodeReference[]>();
   def.nodes.forEach((node, index) => {
     const field = `nodes.${index}`;
     if (byId.has(node.id)) problems.push({ nodeId: node.id, field: `${field}.id`, message: `duplicate node id "${node.id}"` });
@@ -97,6 +98,7 @@ export function compileWorkflow(
     }
     const templates = templateProblems(node.config, `${field}.config`);
     for (const problem of templates) problems.push({ nodeId: node.id, ...problem });
+    if (!byId.has(node.id)) references.set(node.id, nodeReferences(node.config, `${field}.config`));
     if (!byId.has(node.id)) {
       byId.set(node.id, {
         index: byId.size,
@@ -117,6 +119,7 @@ export function compileWorkflow(
   });
   def.edges.forEach((edge, index) => addEdge(edge, `edges.${index}`, byId, positions, problems));
   graphProblems(byId, positions, problems);
+  referenceProblems(byId, positions, references, problems);
   if (problems.length > 0) return { problems };
   const nodes = [...byId.values()];
   return { workflow: { def, nodes, byId, sinks: nodes.filter((node) => node.outgoing.length === 0) }, problems };
@@ -176,6 +179,61 @@ function addEdge(
   from.outgoing.push(compiled);
   to.incoming.push(compiled);
   if (edge.branch === "error") from.handlesErrors = true;
+}
+
+/** Edges walked at most, over all nodes read, to check what templates read: bounds validating a huge graph. */
+const MAX_REFERENCE_STEPS = 2_000_000;
+
+/**
+ * Adds to `problems` every `$node.<id>` a template reads that is not upstream of the template's node: a node that
+ * may not have run when it runs (so a run's result would depend on timing, and differ between in-process and
+ * queued runs), itself, or no node at all. Nodes of unknown type were reported already. One walk downstream from
+ * each node read answers every template reading it.
+ */
+function referenceProblems(
+  byId: ReadonlyMap<string, CompiledNode>,
+  positions: ReadonlyMap<string, number>,
+  references: ReadonlyMap<string, NodeReference[]>,
+  problems: WorkflowProblem[],
+): void {
+  const readers = new Map<string, Set<CompiledNode>>();
+  for (const [nodeId, refs] of references) {
+    for (const { id } of refs) {
+      if (!byId.has(id)) continue;
+      let set = readers.get(id);
+      if (!set) readers.set(id, (set = new Set()));
+      set.add(byId.get(nodeId) as CompiledNode);
+    }
+  }
+  let steps = MAX_REFERENCE_STEPS;
+  const downstream = new Map<string, Set<CompiledNode>>();
+  for (const [id, waiting] of readers) {
+    const found = new Set<CompiledNode>();
+    const seen = new Set<CompiledNode>();
+    const stack = [byId.get(id) as CompiledNode];
+    while (stack.length > 0 && found.size < waiting.size) {
+      for (const { to } of (stack.pop() as CompiledNode).outgoing) {
+        if (--steps < 0) {
+          problems.push({ field: "nodes", message: `templates read more of the graph than ${MAX_REFERENCE_STEPS} edges can check` });
+          return;
+        }
+        if (seen.has(to)) continue;
+        seen.add(to);
+        if (waiting.has(to)) found.add(to);
+        stack.push(to);
+      }
+    }
+    downstream.set(id, found);
+  }
+  for (const [nodeId, refs] of references) {
+    const node = byId.get(nodeId) as CompiledNode;
+    for (const { id, field } of refs) {
+      if (!positions.has(id)) problems.push({ nodeId, field, message: `template reads node "${id}", which the workflow does not have` });
+      else if (byId.has(id) && !downstream.get(id)?.has(node)) {
+        problems.push({ nodeId, field, message: `template reads node "${id}", which is not upstream of "${nodeId}" (it may not have run yet)` });
+      }
+    }
+  }
 }
 
 /** Adds to `problems` the nodes on or behind a cycle and, in a graph of several nodes, those without edges. */
