@@ -84,6 +84,17 @@ function worker(engine: WorkflowEngine, definitions: unknown[], extra: WorkerExt
   return w;
 }
 
+/** The test's boss, but its `complete` is `complete`. */
+function completingWith(complete: () => Promise<unknown>): PgBoss {
+  return new Proxy(boss, {
+    get(target, key) {
+      if (key === "complete") return complete;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Polls the store until the run leaves `running` (bounded). */
 async function settled(engine: WorkflowEngine, runId: string, timeoutMs = 20_000, until: (run: StoredRun) => boolean | Promise<boolean> = (run) => run.status !== "running"): Promise<StoredRun> {
   const store = postgresRunStore({ pool: db.client });
@@ -280,13 +291,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     const starts = startsOf(engines);
     const errors: AtomError[] = [];
     // The first worker loses its connection for completions: its jobs stay active once their nodes are recorded.
-    const failing = new Proxy(boss, {
-      get(target, key) {
-        if (key === "complete") return () => Promise.reject(new Error("connection lost"));
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const failing = completingWith(() => Promise.reject(new Error("connection lost")));
     const first = worker(engines[0] as WorkflowEngine, [definition], { boss: failing, queue, onError: (error) => errors.push(error) });
     const runId = await startRun(definition, {}, { boss, engine: makeEngine(), queue });
     expect((await settled(makeEngine(), runId)).status).toBe("success");
@@ -301,13 +306,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
 
   it("stop() waits for job completions within its timeoutMs only: a completion that hangs leaves the job to its lease", async () => {
     const definition: WorkflowDefinition = { id: "complete-hangs", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
-    const hanging = new Proxy(boss, {
-      get(target, key) {
-        if (key === "complete") return () => new Promise(() => undefined);
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const hanging = completingWith(() => new Promise(() => undefined));
     const engine = makeEngine();
     const w = worker(engine, [definition], { boss: hanging });
     const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE });

@@ -185,8 +185,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     throw new WorkflowInvalidError({ workflowId: run.workflow.id, problems: [{ field: "definitions", message }] });
   };
 
-  // Completions wait for each other: up to four rounds of `concurrency` jobs in one statement, 20 ms at most.
-  const completer = new Completer(ctx, (error) => report(databaseError("complete", error)), Math.min(1000, 4 * concurrency), 20);
+  // Completions wait for each other: up to 16 rounds of `concurrency` jobs (1,000 at most) in one statement, 50 ms at most.
+  const completer = new Completer(ctx, (error) => report(databaseError("complete", error)), Math.min(1000, 16 * concurrency), 50);
   const settler = new Settler(ctx, completer);
   const env: JobEnv = { ctx, workflowOf, slots, settler, report };
   const entryOf = (job: BossJob, runId: string): InFlight => ({
