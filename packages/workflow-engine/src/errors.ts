@@ -289,6 +289,22 @@ export const CredentialsHostNotAllowedError = defineError({
   message: (d) => `[@atom/workflow-engine] credentials of provider "${d.provider}" may not be sent to ${d.host} (list it in the engine's credentialHosts)`,
 });
 
+/**
+ * `NODE_LOST` (503): on pg-boss workers, a node whose job ran out of pg-boss retries (lost workers, store outages or
+ * slot waits, each spends one) before its result was recorded. Recorded as the node's failure, so an `error` edge
+ * handles it; the node may or may not have run.
+ */
+export const NodeLostError = defineError({
+  code: "NODE_LOST",
+  status: 503,
+  severity: "high",
+  details: z.object({
+    /** The node whose job was lost. */
+    nodeId: z.string(),
+  }),
+  message: (d) => `[@atom/workflow-engine] node "${d.nodeId}" was lost: its job ran out of pg-boss retries before its result was recorded`,
+});
+
 /** `CREDENTIALS_UNAVAILABLE` (500): no credentials hook, or it failed (the cause is kept, never the token). */
 export const CredentialsUnavailableError = defineError({
   code: "CREDENTIALS_UNAVAILABLE",

@@ -70,6 +70,7 @@ export {
   HttpRequestFailedError,
   HttpStatusError,
   NodeInputError,
+  NodeLostError,
   NodeOutputTooLargeError,
   NodeTimeoutError,
   ResponseTooComplexError,

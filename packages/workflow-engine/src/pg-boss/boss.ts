@@ -20,6 +20,11 @@ export interface BossLike {
   createQueue(name: string, options: BossQueueOptions): Promise<void>;
   /** Reads a queue, `null` when it does not exist. */
   getQueue(name: string): Promise<unknown>;
+  /**
+   * Changes a queue's options (those given). When present, the worker gives a node queue created without a dead
+   * letter queue the adapter's, `<queue>.lost`.
+   */
+  updateQueue?(name: string, options: { name: string; policy: "stately"; deadLetter: string }): Promise<unknown>;
 }
 
 /** One job of {@link BossLike.insert}. */
@@ -59,14 +64,25 @@ export interface BossJob {
   expireInSeconds?: number | string;
 }
 
-/** The queue the adapter creates when it is missing (create it yourself to choose expiry and retention). */
+/** The queues the adapter creates when they are missing (create the node queue yourself to choose expiry and retention). */
 export interface BossQueueOptions {
   /** Queue name. */
   name: string;
-  /** `stately`: one queued and one active job per singleton key. */
-  policy: "stately";
+  /** `stately` for the node queue: one queued and one active job per singleton key; `standard` for its dead letters. */
+  policy: "stately" | "standard";
   /** Retries of a job whose worker was lost. */
-  retryLimit: number;
+  retryLimit?: number;
   /** Seconds between them. */
-  retryDelay: number;
+  retryDelay?: number;
+  /** Where pg-boss moves a job that ran out of retries: the node queue's `<queue>.lost`. */
+  deadLetter?: string;
+}
+
+/**
+ * The dead letter queue of a node queue: pg-boss moves there a node job that ran out of retries, and workers record
+ * its node failed (`NODE_LOST`), so its run moves on instead of staying `running` with no job.
+ * @internal
+ */
+export function lostQueueName(queue: string): string {
+  return `${queue}.lost`;
 }

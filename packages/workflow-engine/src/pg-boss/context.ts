@@ -4,7 +4,7 @@ import { z } from "zod";
 import { storedIdSchema } from "../definition.js";
 import type { WorkflowEngine } from "../engine.js";
 import { engineInternals, type EngineInternals, storeTables, type StoreTables } from "../internals.js";
-import type { BossDb, BossLike } from "./boss.js";
+import { type BossDb, type BossLike, type BossQueueOptions, lostQueueName } from "./boss.js";
 import { queueOwner, RunRows } from "./run-rows.js";
 
 /** The default pg-boss queue of node jobs. */
@@ -70,38 +70,54 @@ export function bossDb(tx: SqlExecutor): BossDb {
   return { executeSql: (text, values) => tx.query(text, values ?? []) };
 }
 
-const ensured = new WeakMap<object, Map<string, Promise<void>>>();
+const ensured = new WeakMap<object, Map<string, Promise<boolean>>>();
 
 /**
  * Creates the node queue once per boss: policy `stately` (one queued and one active job per `runId:nodeId` key),
- * a generous retry limit (a retry is a lost worker, not a node failure: node retries are the node's own policy).
+ * a generous retry limit (a retry is a lost worker, not a node failure: node retries are the node's own policy), and
+ * its dead letter queue ({@link lostQueueName}), which it also gives an existing node queue that has none (when the
+ * boss can `updateQueue`). Resolves `true` when the node queue's dead letters go there (workers then watch it).
  * @internal
  */
-export function ensureQueue(ctx: QueueContext): Promise<void> {
+export function ensureQueue(ctx: QueueContext): Promise<boolean> {
   let byName = ensured.get(ctx.boss);
   if (!byName) ensured.set(ctx.boss, (byName = new Map()));
   let done = byName.get(ctx.queue);
   if (!done) {
     done = (async () => {
-      const existing = (await ctx.boss.getQueue(ctx.queue)) as { policy?: string } | null;
+      const lost = lostQueueName(ctx.queue);
+      const existing = (await ctx.boss.getQueue(ctx.queue)) as { policy?: string; deadLetter?: string | null } | null;
       if (existing) {
-        if (existing.policy === "stately") return;
-        throw new ValidationError({
-          field: "queue",
-          message: `[@atom/workflow-engine] [pg-boss] queue "${ctx.queue}" has policy "${existing.policy}"; node jobs need "stately" (one queued job per node)`,
-        });
+        if (existing.policy !== "stately") {
+          throw new ValidationError({
+            field: "queue",
+            message: `[@atom/workflow-engine] [pg-boss] queue "${ctx.queue}" has policy "${existing.policy}"; node jobs need "stately" (one queued job per node)`,
+          });
+        }
+        if (existing.deadLetter) return existing.deadLetter === lost;
+        if (!ctx.boss.updateQueue) return false;
+        await createMissing(ctx, { name: lost, policy: "standard" });
+        await ctx.boss.updateQueue(ctx.queue, { name: ctx.queue, policy: "stately", deadLetter: lost });
+        return true;
       }
-      try {
-        await ctx.boss.createQueue(ctx.queue, { name: ctx.queue, policy: "stately", retryLimit: 100, retryDelay: 1 });
-      } catch (error) {
-        // Another process created it meanwhile.
-        if (!(await ctx.boss.getQueue(ctx.queue))) throw error;
-      }
+      await createMissing(ctx, { name: lost, policy: "standard" });
+      await createMissing(ctx, { name: ctx.queue, policy: "stately", retryLimit: 100, retryDelay: 1, deadLetter: lost });
+      return true;
     })();
     done.catch(() => byName.delete(ctx.queue));
     byName.set(ctx.queue, done);
   }
   return done;
+}
+
+/** Creates a queue unless it exists (another process may create it meanwhile). */
+async function createMissing(ctx: QueueContext, options: BossQueueOptions): Promise<void> {
+  if (await ctx.boss.getQueue(options.name)) return;
+  try {
+    await ctx.boss.createQueue(options.name, options);
+  } catch (error) {
+    if (!(await ctx.boss.getQueue(options.name))) throw error;
+  }
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { SqlExecutor } from "@atom/sql";
+import { z } from "zod";
+import { storedIdSchema } from "../definition.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossInsertJob } from "./boss.js";
-import { bossDb, type QueueContext } from "./context.js";
+import { approvalsSchema, bossDb, type QueueContext } from "./context.js";
 import { jobKey } from "./job-key.js";
 import { schedule } from "./schedule.js";
 
@@ -17,6 +19,17 @@ export interface NodeJobData {
   /** Approval ids by node id, from `resumeRun`. */
   approvals?: Record<string, string>;
 }
+
+/** {@link NodeJobData} as a worker checks it: a job that does not match was not written by this adapter. @internal */
+export const nodeJobDataSchema = z
+  .object({
+    runId: storedIdSchema,
+    nodeId: storedIdSchema,
+    generation: z.number().int().nonnegative().optional(),
+    due: z.number().int().nonnegative().optional(),
+    approvals: approvalsSchema.optional(),
+  })
+  .strict();
 
 /** What one advance of a run did, for the events emitted after commit. @internal */
 export interface Advance {

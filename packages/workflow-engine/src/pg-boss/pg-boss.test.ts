@@ -315,6 +315,30 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect((await jobsOf(runId)).map((job) => job.state)).toEqual(["active"]);
   });
 
+  it("a node whose job ran out of pg-boss retries is recorded failed with NODE_LOST, and its run moves on", async () => {
+    // No retries and a 1 s lease: a job taken by a worker that is then lost fails for good at its lease's end.
+    const queue = "nodes-out-of-retries";
+    await boss.createQueue(queue, { name: queue, policy: "stately", retryLimit: 0, expireInSeconds: 1 });
+    const say = (id: string) => ({ id, type: "transform", config: { operation: "format", template: id } });
+    const plain: WorkflowDefinition = { id: "lost-plain", version: 1, nodes: [say("only")], edges: [] };
+    const handled: WorkflowDefinition = { id: "lost-handled", version: 1, nodes: [say("first"), say("fallback")], edges: [{ from: "first", to: "fallback", branch: "error" }] };
+    const engine = makeEngine();
+    const runIds = [await startRun(plain, {}, { boss, engine, queue }), await startRun(handled, {}, { boss, engine, queue })];
+    // A worker that takes both jobs and is lost.
+    expect(await boss.fetch(queue, { batchSize: 2 })).toHaveLength(2);
+    const finished: string[] = [];
+    engine.on("node:finish", ({ runId, nodeId, result }) => runIds.includes(runId) && finished.push(`${nodeId}:${result.status}`));
+    worker(engine, [plain, handled], { queue });
+    const lost = await settled(engine, runIds[0] as string, 15_000);
+    expect(lost.status).toBe("failed");
+    expect(lost.nodes.only).toMatchObject({ status: "failed", error: { code: "NODE_LOST", details: { nodeId: "only" } } });
+    const recovered = await settled(engine, runIds[1] as string, 15_000);
+    expect(recovered.status).toBe("success");
+    expect(recovered.nodes.first).toMatchObject({ status: "failed", error: { code: "NODE_LOST" } });
+    expect(recovered.nodes.fallback).toMatchObject({ status: "success", output: "fallback" });
+    expect(finished.sort()).toEqual(["fallback:success", "first:failed", "only:failed"]);
+  }, 30_000);
+
   it("limits a node type across workers and emits each node's events from the worker that ran it", async () => {
     gate.max = 0;
     const definition: WorkflowDefinition = { id: "limited", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 150 } }, { id: "after", type: "transform", config: { operation: "format", template: "ok" } }], edges: [{ from: "hold", to: "after" }] };

@@ -16,6 +16,11 @@ export interface SettleItem {
   /** The run as read before the node ran (input, creation time). */
   run: QueuedRun;
   result: NodeResult;
+  /**
+   * A node whose job ran out of retries: its job is a dead letter the caller completes, and the node's
+   * `node:finish` is emitted with the batch (no attempt of it emitted one).
+   */
+  lost?: true;
 }
 
 interface Pending {
@@ -127,7 +132,7 @@ export class Settler {
       this.queue = [];
       try {
         const emit = await this.commit(batch);
-        this.completer.add(batch.map((pending) => pending.item.jobId));
+        this.completer.add(batch.flatMap(({ item }) => (item.lost ? [] : [item.jobId])));
         for (const pending of batch) pending.resolve();
         emit();
       } catch (error) {
@@ -152,8 +157,13 @@ export class Settler {
     });
     const planned = [...groups.values()].map((group) => this.plan(group));
     const results = items.map((item) => ({ runId: item.runId, nodeId: item.node.def.id, result: item.result }));
+    const lost = items.filter((item) => item.lost);
     const events: (() => void)[] = [];
-    if (planned.every((p) => p.jobs.length === 0) && (await this.settleAlone(results, planned, events))) return () => emitAll(events);
+    const emit = () => {
+      for (const item of lost) ctx.internals.emit("node:finish", { runId: item.runId, nodeId: item.node.def.id, type: item.node.def.type, result: item.result });
+      for (const event of events) event();
+    };
+    if (planned.every((p) => p.jobs.length === 0) && (await this.settleAlone(results, planned, events))) return emit;
     const statement = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
     this.open = true;
     await pipelinedTransaction(ctx.tables.db, statement, async (rows, tx) => {
@@ -180,7 +190,7 @@ export class Settler {
       this.open = false;
       for (const c of this.carried.splice(0)) c.reject(new Error("settle transaction failed"));
     });
-    return () => emitAll(events);
+    return emit;
   }
 
   /**
@@ -252,10 +262,6 @@ export class Settler {
       events.push(() => ctx.internals.emit("run:finish", { result }));
     }
   }
-}
-
-function emitAll(events: (() => void)[]): void {
-  for (const event of events) event();
 }
 
 function successors(items: SettleItem[]): CompiledNode[] {

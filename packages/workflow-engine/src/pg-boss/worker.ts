@@ -1,14 +1,14 @@
 import { type AtomError, parseInput, TimeoutError, toAtomError, ValidationError } from "@atom/errors";
 import type { PgPoolLike } from "@atom/sql";
 import { z } from "zod";
-import { storedIdSchema } from "../definition.js";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import type { BossDb, BossJob } from "./boss.js";
-import { approvalsSchema, bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
+import { type BossDb, type BossJob, lostQueueName } from "./boss.js";
+import { bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { definitionHash } from "./definition-hash.js";
-import type { NodeJobData } from "./enqueue.js";
+import { type NodeJobData, nodeJobDataSchema } from "./enqueue.js";
+import { recoverLostJobs } from "./lost-jobs.js";
 import { Completer } from "./completer.js";
 import { Settler } from "./settler.js";
 import type { QueuedRun } from "./run-rows.js";
@@ -78,16 +78,6 @@ const workerOptionsSchema = z
   .strict();
 
 const stopOptionsSchema = z.object({ timeoutMs: z.number().int().min(0).max(3_600_000).optional() }).strict();
-
-const jobDataSchema = z
-  .object({
-    runId: storedIdSchema,
-    nodeId: storedIdSchema,
-    generation: z.number().int().nonnegative().optional(),
-    due: z.number().int().nonnegative().optional(),
-    approvals: approvalsSchema.optional(),
-  })
-  .strict();
 
 const SHUTDOWN = Symbol("shutdown");
 
@@ -222,12 +212,33 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   };
 
   const fetcher = watchedFetch(ctx, report);
-  const loop = (async () => {
-    try {
-      await Promise.all([ctx.tables.ready(), ensureQueue(ctx)]);
-    } catch (error) {
+  const ready = Promise.all([ctx.tables.ready(), ensureQueue(ctx)]).then(
+    ([, watchLost]) => watchLost,
+    (error: unknown) => {
       report(error);
+      return false;
+    },
+  );
+  // Stops the sweep of lost jobs' sleep at once.
+  const halt = new AbortController();
+  const lostLoop = (async () => {
+    if (!(await ready)) return;
+    const lostPollMs = Math.max(10 * pollMs, 500);
+    while (!stopping) {
+      await sleep(lostPollMs, halt.signal);
+      // After a full batch, the next one at once.
+      for (let more = true; more && !stopping; ) {
+        try {
+          more = await recoverLostJobs(env, lostQueueName(ctx.queue));
+        } catch (error) {
+          report(error);
+          more = false;
+        }
+      }
     }
+  })();
+  const loop = (async () => {
+    await ready;
     while (!stopping) {
       // Slots held by running nodes or by jobs waiting to start are taken; a node whose result is being recorded
       // frees its slot for fetching (not yet for starting). Refill in batches (half the slots, or when idle): one
@@ -250,7 +261,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       }
       const valid: { job: BossJob; data: NodeJobData }[] = [];
       for (const job of jobs) {
-        const parsed = jobDataSchema.safeParse(job.data);
+        const parsed = nodeJobDataSchema.safeParse(job.data);
         if (parsed.success) valid.push({ job, data: parsed.data as NodeJobData });
         else {
           // Not a job this adapter wrote: refuse it for good instead of retrying it forever.
@@ -298,7 +309,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       stopped ??= (async () => {
         stopping = true;
         wake?.();
-        await loop;
+        halt.abort();
+        await Promise.all([loop, lostLoop]);
         const deadline = Date.now() + timeoutMs;
         const timer = setTimeout(() => {
           for (const entry of inflight.values()) entry.controller.abort(SHUTDOWN);
@@ -405,6 +417,19 @@ function watchedFetch(ctx: QueueContext, report: (error: unknown) => void): (bat
     down = true;
     return undefined;
   };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }
 
 /** The key of a workflow id and version in a worker's definitions (distinct pairs never share one). */
