@@ -1,11 +1,13 @@
 import type { SqlExecutor } from "@atom/sql";
 import { z } from "zod";
 import { storedIdSchema } from "../definition.js";
+import { WorkflowInvalidError } from "../errors.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { BossInsertJob } from "./boss.js";
 import { approvalsSchema, bossDb, type QueueContext } from "./context.js";
 import { jobKey } from "./job-key.js";
+import type { QueuedRun } from "./run-rows.js";
 import { schedule } from "./schedule.js";
 
 /** The data of one node job. @internal */
@@ -30,6 +32,25 @@ export const nodeJobDataSchema = z
     approvals: approvalsSchema.optional(),
   })
   .strict();
+
+/**
+ * True when a node job has something left to do: its run exists, is `running` in the job's generation, and has no
+ * result for the node yet (a finished node never runs again).
+ * @internal
+ */
+export function jobIsLive(data: NodeJobData, run: QueuedRun | undefined): run is QueuedRun {
+  return run !== undefined && run.status === "running" && (data.generation ?? 0) >= run.generation && !Object.hasOwn(run.nodes, data.nodeId);
+}
+
+/** The report of a job (`what`: "node job", "lost node job") whose data this adapter did not write. @internal */
+export function malformedJobError(what: string, jobId: string): InstanceType<typeof WorkflowInvalidError> {
+  return new WorkflowInvalidError({ problems: [{ field: "job.data", message: `malformed ${what} ${jobId}` }] });
+}
+
+/** The report of a job (`what`: "node job", "lost node job") naming a node its run's workflow does not have. @internal */
+export function unknownNodeError(workflow: CompiledWorkflow, what: string, jobId: string): InstanceType<typeof WorkflowInvalidError> {
+  return new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field: "job.data.nodeId", message: `${what} ${jobId} names a node the workflow does not have` }] });
+}
 
 /** What one advance of a run did, for the events emitted after commit. @internal */
 export interface Advance {

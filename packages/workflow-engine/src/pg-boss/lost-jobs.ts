@@ -1,9 +1,9 @@
-import { NodeLostError, WorkflowInvalidError } from "../errors.js";
+import { NodeLostError } from "../errors.js";
 import { errorInfo } from "../executor.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledWorkflow } from "../validate.js";
 import type { QueueContext } from "./context.js";
-import { type NodeJobData, nodeJobDataSchema } from "./enqueue.js";
+import { jobIsLive, malformedJobError, type NodeJobData, nodeJobDataSchema, unknownNodeError } from "./enqueue.js";
 import type { QueuedRun } from "./run-rows.js";
 import type { Settler } from "./settler.js";
 
@@ -38,7 +38,7 @@ export async function recoverLostJobs(env: LostJobsEnv, queue: string): Promise<
     parsed.map(async ({ job, data }) => {
       try {
         if (data.success) await recordLost(env, job.id, data.data as NodeJobData, runs.get(data.data.runId));
-        else env.report(new WorkflowInvalidError({ problems: [{ field: "job.data", message: `malformed lost node job ${job.id}` }] }));
+        else env.report(malformedJobError("lost node job", job.id));
         await ctx.boss.complete(queue, job.id);
       } catch (error) {
         env.report(error);
@@ -50,11 +50,11 @@ export async function recoverLostJobs(env: LostJobsEnv, queue: string): Promise<
 }
 
 async function recordLost(env: LostJobsEnv, jobId: string, data: NodeJobData, run: QueuedRun | undefined): Promise<void> {
-  if (!run || run.status !== "running" || (data.generation ?? 0) < run.generation || Object.hasOwn(run.nodes, data.nodeId)) return;
+  if (!jobIsLive(data, run)) return;
   const workflow = env.workflowOf(run);
   const node = workflow.byId.get(data.nodeId);
   if (!node) {
-    env.report(new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field: "job.data.nodeId", message: `lost node job ${jobId} names a node the workflow does not have` }] }));
+    env.report(unknownNodeError(workflow, "lost node job", jobId));
     return;
   }
   const result: NodeResult = { status: "failed", error: errorInfo(new NodeLostError({ nodeId: data.nodeId })), attempts: 0, finishedAt: new Date().toISOString() };

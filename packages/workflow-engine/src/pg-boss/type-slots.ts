@@ -1,4 +1,5 @@
 import type { PgPoolLike, PooledClient } from "@atom/sql";
+import { sleep, systemClock } from "../timing.js";
 
 /** A held slot; `release` gives it back. @internal */
 export type ReleaseSlot = () => void;
@@ -56,15 +57,8 @@ export class TypeSlots {
         return { release, waited };
       }
       client.release();
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.max(0, Math.min(this.retryMs, until - Date.now())));
-        signal.addEventListener("abort", done, { once: true });
-      });
+      // An abort ends the wait; the loop's first line then throws it.
+      await sleep(Math.max(0, Math.min(this.retryMs, until - Date.now())), signal, systemClock).catch(() => undefined);
     }
   }
 }

@@ -2,12 +2,13 @@ import { type AtomError, parseInput, TimeoutError, toAtomError, ValidationError 
 import type { PgPoolLike } from "@atom/sql";
 import { z } from "zod";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
+import { sleep, systemClock } from "../timing.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { type BossDb, type BossJob, lostQueueName } from "./boss.js";
 import { bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { definitionHash } from "./definition-hash.js";
-import { type NodeJobData, nodeJobDataSchema } from "./enqueue.js";
+import { jobIsLive, malformedJobError, type NodeJobData, nodeJobDataSchema, unknownNodeError } from "./enqueue.js";
 import { recoverLostJobs } from "./lost-jobs.js";
 import { Completer } from "./completer.js";
 import { Settler } from "./settler.js";
@@ -219,13 +220,14 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       return false;
     },
   );
-  // Stops the sweep of lost jobs' sleep at once.
+  // Ends the lost-job sweep's wait at once when the worker stops.
   const halt = new AbortController();
   const lostLoop = (async () => {
     if (!(await ready)) return;
     const lostPollMs = Math.max(10 * pollMs, 500);
     while (!stopping) {
-      await sleep(lostPollMs, halt.signal);
+      // Cut short when the worker stops (the loop's condition ends it then).
+      await sleep(lostPollMs, halt.signal, systemClock).catch(() => undefined);
       // After a full batch, the next one at once.
       for (let more = true; more && !stopping; ) {
         try {
@@ -265,7 +267,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         if (parsed.success) valid.push({ job, data: parsed.data as NodeJobData });
         else {
           // Not a job this adapter wrote: refuse it for good instead of retrying it forever.
-          report(new WorkflowInvalidError({ problems: [{ field: "job.data", message: `malformed node job ${job.id}` }] }));
+          report(malformedJobError("node job", job.id));
           await ctx.boss.complete(ctx.queue, job.id).catch(report);
         }
       }
@@ -334,12 +336,12 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
   const jobId = job.id;
   // A run that is gone, stopped, moved on to a newer generation, or already has this node: nothing to do (a
   // finished node never runs again).
-  if (!run || run.status !== "running" || (data.generation ?? 0) < run.generation || Object.hasOwn(run.nodes, data.nodeId)) return settler.drop(jobId);
+  if (!jobIsLive(data, run)) return settler.drop(jobId);
   const workflow = env.workflowOf(run);
   const compiled = workflow.byId.get(data.nodeId);
   if (!compiled) {
     // The run's definition (the worker's, hash-checked) has no such node: not a job this adapter wrote.
-    env.report(new WorkflowInvalidError({ workflowId: workflow.def.id, problems: [{ field: "job.data.nodeId", message: `node job ${jobId} names a node the workflow does not have` }] }));
+    env.report(unknownNodeError(workflow, "node job", jobId));
     return settler.drop(jobId);
   }
   const node = data.due === undefined ? compiled : delayRemainder(compiled, Math.max(0, data.due - ctx.internals.services.clock.now()));
@@ -417,19 +419,6 @@ function watchedFetch(ctx: QueueContext, report: (error: unknown) => void): (bat
     down = true;
     return undefined;
   };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 /** The key of a workflow id and version in a worker's definitions (distinct pairs never share one). */
