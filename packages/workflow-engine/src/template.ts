@@ -166,49 +166,34 @@ export interface NodeReference {
   field: string;
 }
 
+/** What validation learns from the `{{ }}` expressions of a node config. @internal */
+export interface TemplateFacts {
+  /** Expressions that do not parse, with their field. */
+  problems: { field: string; message: string }[];
+  /** The nodes `$node.<id>` expressions read, once per id and field. */
+  references: NodeReference[];
+}
+
 /**
- * The nodes the `{{ $node.<id>... }}` expressions inside `value` read (expressions that do not parse are
- * {@link templateProblems}'), once per id and field.
+ * Walks every string inside `value` once, for definition validation: the problems of its `{{ }}` expressions and
+ * the nodes they read.
  * @internal
  */
-export function nodeReferences(value: unknown, field: string, found: NodeReference[] = []): NodeReference[] {
+export function templateFacts(value: unknown, field: string, facts: TemplateFacts = { problems: [], references: [] }): TemplateFacts {
   if (typeof value === "string") {
     const ids = new Set<string>();
     for (const match of value.matchAll(EXPRESSION)) {
       try {
         const { root, segments } = compile(match[1] ?? "");
         if (root === "$node") ids.add(segments[0] as string);
-      } catch {
-        // Reported by templateProblems.
-      }
-    }
-    for (const id of ids) found.push({ id, field });
-  } else if (Array.isArray(value)) value.forEach((entry, i) => nodeReferences(entry, `${field}.${i}`, found));
-  else if (value !== null && typeof value === "object") {
-    for (const key of Object.keys(value)) nodeReferences((value as Record<string, unknown>)[key], `${field}.${key}`, found);
-  }
-  return found;
-}
-
-/**
- * Lists the problems of every `{{ }}` expression inside `value`, for definition validation.
- * @internal
- */
-export function templateProblems(value: unknown, field: string): { field: string; message: string }[] {
-  if (typeof value === "string") {
-    const problems: { field: string; message: string }[] = [];
-    for (const match of value.matchAll(EXPRESSION)) {
-      try {
-        compile(match[1] ?? "");
       } catch (error) {
-        problems.push({ field, message: (error as Error).message });
+        facts.problems.push({ field, message: (error as Error).message });
       }
     }
-    return problems;
+    for (const id of ids) facts.references.push({ id, field });
+  } else if (Array.isArray(value)) value.forEach((entry, i) => templateFacts(entry, `${field}.${i}`, facts));
+  else if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) templateFacts((value as Record<string, unknown>)[key], `${field}.${key}`, facts);
   }
-  if (Array.isArray(value)) return value.flatMap((entry, i) => templateProblems(entry, `${field}.${i}`));
-  if (value !== null && typeof value === "object") {
-    return Object.keys(value).flatMap((key) => templateProblems((value as Record<string, unknown>)[key], `${field}.${key}`));
-  }
-  return [];
+  return facts;
 }

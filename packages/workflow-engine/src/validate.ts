@@ -2,7 +2,7 @@ import { issuesFromZod } from "@atom/errors";
 import { MAX_EDGES, MAX_NODES, workflowSchema } from "./definition.js";
 import type { WorkflowProblem } from "./errors.js";
 import { jsonShapeProblem } from "./json-limits.js";
-import { type NodeReference, nodeReferences, readPath, templateProblems } from "./template.js";
+import { type NodeReference, readPath, templateFacts } from "./template.js";
 import type { EdgeDefinition, NodeDefinition, NodeType, WorkflowDefinition } from "./types.js";
 
 /** A node ready to execute: its type, parsed config and edges. @internal */
@@ -96,10 +96,10 @@ export function compileWorkflow(
         problems.push({ nodeId: node.id, field: path, message: issue.message });
       }
     }
-    const templates = templateProblems(node.config, `${field}.config`);
-    for (const problem of templates) problems.push({ nodeId: node.id, ...problem });
-    if (!byId.has(node.id)) references.set(node.id, nodeReferences(node.config, `${field}.config`));
+    const templates = templateFacts(node.config, `${field}.config`);
+    for (const problem of templates.problems) problems.push({ nodeId: node.id, ...problem });
     if (!byId.has(node.id)) {
+      references.set(node.id, templates.references);
       byId.set(node.id, {
         index: byId.size,
         def: node,
