@@ -4,11 +4,12 @@ import { storedIdSchema } from "../definition.js";
 import { WorkflowInvalidError } from "../errors.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import type { BossInsertJob } from "./boss.js";
+import type { BossDb, BossInsertJob } from "./boss.js";
 import { approvalsSchema, bossDb, type QueueContext } from "./context.js";
 import { jobKey } from "./job-key.js";
 import type { QueuedRun } from "./run-rows.js";
 import { schedule } from "./schedule.js";
+import { inlineParameters } from "./sql-literals.js";
 
 /** The data of one node job. @internal */
 export interface NodeJobData {
@@ -106,4 +107,27 @@ export async function advance(ctx: QueueContext, tx: SqlExecutor, run: AdvanceRu
 /** Inserts the jobs `advance` collected, in one statement inside `tx`. @internal */
 export async function insertJobs(ctx: QueueContext, tx: SqlExecutor, jobs: BossInsertJob[]): Promise<void> {
   if (jobs.length > 0) await ctx.boss.insert(jobs, { db: bossDb(tx) });
+}
+
+/**
+ * pg-boss's insert of `jobs` as one parameterless statement, to send with the `COMMIT` of `tx` (a round trip
+ * saved); `undefined` when there is nothing to send: no jobs, or pg-boss's insert cannot be written so (it was not
+ * one statement, or its values cannot be inlined), and it then ran on `tx` as {@link insertJobs} does.
+ * @internal
+ */
+export async function insertAtCommit(ctx: QueueContext, tx: SqlExecutor, jobs: BossInsertJob[]): Promise<string | undefined> {
+  if (jobs.length === 0) return undefined;
+  const statements: (string | undefined)[] = [];
+  // Runs nothing: pg-boss only hands over its statement.
+  const capture: BossDb = {
+    executeSql: async (text, values) => {
+      statements.push(inlineParameters(text, values ?? []));
+      return { rows: [] };
+    },
+  };
+  await ctx.boss.insert(jobs, { db: capture });
+  const [statement] = statements;
+  if (statements.length === 1 && statement !== undefined) return statement;
+  await insertJobs(ctx, tx, jobs);
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { createServer, connect, type Socket } from "node:net";
 import type { AtomError } from "@atom/errors";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
+import pg from "pg";
 import PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bossSchema, createNodeQueue, dropSchema } from "../../test/pg-boss-setup.js";
@@ -50,7 +51,10 @@ describe.runIf(Boolean(url))("pg-boss worker: a failing fetch", () => {
     boss.on("error", () => undefined);
     await boss.start();
     await createNodeQueue(boss, "nodes");
-    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: db.client }) });
+    // Runs and jobs share the database, and workers fetch through the run store's connection: both go through the proxy.
+    const pool = new pg.Pool({ connectionString: proxy.url, options: `-c search_path=${db.schema}`, max: 4 });
+    pool.on("error", () => undefined);
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
     const errors: AtomError[] = [];
     const definition = { id: "w", version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
     const worker = createWorker({ boss, engine, definitions: [definition], queue: "nodes", pollIntervalMs: 20, onError: (error) => errors.push(error) });
@@ -70,6 +74,7 @@ describe.runIf(Boolean(url))("pg-boss worker: a failing fetch", () => {
       await worker.stop({ timeoutMs: 1000 });
       await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
       await engine.close();
+      await pool.end().catch(() => undefined);
     }
   });
 });

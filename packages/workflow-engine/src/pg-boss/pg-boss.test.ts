@@ -9,7 +9,7 @@ import { bossSchema, createNodeQueue, dropSchema, startBoss } from "../../test/p
 import { comparable, mixedInput, mixedWorkflows } from "../../test/pg-boss-workflows.js";
 import { createHttpClient } from "../http.js";
 import { createWorkflowEngine, defineNode, type GovernanceChecker, memoryRunStore, type NodeType, type StoredRun, type WorkflowDefinition, type WorkflowEngine } from "../index.js";
-import { cancelRun, createWorker, resumeRun, startRun, type WorkflowWorker } from "../pg-boss.js";
+import { type BossDb, cancelRun, createWorker, resumeRun, startRun, type WorkflowWorker } from "../pg-boss.js";
 import { postgresRunStore } from "../postgres.js";
 
 const real = Boolean(process.env.DATABASE_URL);
@@ -85,14 +85,19 @@ function worker(engine: WorkflowEngine, definitions: unknown[], extra: WorkerExt
 }
 
 /** The test's boss, but its `complete` is `complete`. */
-function completingWith(complete: () => Promise<unknown>): PgBoss {
+/** The test's boss with some of its methods replaced. */
+function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
   return new Proxy(boss, {
     get(target, key) {
-      if (key === "complete") return complete;
+      if (Object.hasOwn(methods, key)) return methods[key as keyof PgBoss];
       const value: unknown = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+function completingWith(complete: () => Promise<unknown>): PgBoss {
+  return bossWith({ complete });
 }
 
 /** Polls the store until the run leaves `running` (bounded). */
@@ -268,6 +273,43 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     const resumed = await settled(other, runId);
     expect(resumed.status).toBe("success");
     expect(resumed.nodes.next?.output).toBe("next");
+  });
+
+  it("fetches with pg-boss's statement as it is when the statement cannot carry the read of its runs", async () => {
+    const queue = "plain-fetch";
+    await createNodeQueue(boss, queue);
+    const format = (id: string) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
+    const definition = { id: "plain-fetch", version: 1, nodes: [format("a"), format("b")], edges: [{ from: "a", to: "b" }] };
+    // A statement ending in a line comment runs alone, but not inside another: it comments out what follows.
+    const fetch = (name: string, options: { batchSize: number; db: BossDb }) =>
+      boss.fetch(name, { ...options, db: { executeSql: (text: string, values?: unknown[]) => options.db.executeSql(`${text}\n-- a later pg-boss`, values) } });
+    const errors: AtomError[] = [];
+    worker(makeEngine(), [definition], { boss: bossWith({ fetch }), queue, onError: (error) => errors.push(error) });
+    const runIds = await Promise.all([1, 2, 3].map((n) => startRun(definition, { n }, { boss, engine: makeEngine(), queue })));
+    for (const [i, runId] of runIds.entries()) {
+      const run = await settled(makeEngine(), runId);
+      expect([run.status, run.nodes.b?.output]).toEqual(["success", `b ${i + 1}`]);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it("enqueues successors with pg-boss's insert inside the settle transaction when the insert is not one statement", async () => {
+    const queue = "plain-insert";
+    await createNodeQueue(boss, queue);
+    const format = (id: string) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
+    const definition = { id: "plain-insert", version: 1, nodes: [format("a"), format("b"), format("c")], edges: [{ from: "a", to: "b" }, { from: "b", to: "c" }] };
+    const insert = async (jobs: object[], options: { db: BossDb }) => {
+      await options.db.executeSql("SELECT 1");
+      return boss.insert(jobs as never, options as never);
+    };
+    const errors: AtomError[] = [];
+    worker(makeEngine(), [definition], { boss: bossWith({ insert }), queue, onError: (error) => errors.push(error) });
+    const runIds = await Promise.all([1, 2].map((n) => startRun(definition, { n }, { boss, engine: makeEngine(), queue })));
+    for (const [i, runId] of runIds.entries()) {
+      const run = await settled(makeEngine(), runId);
+      expect([run.status, run.nodes.c?.output]).toEqual(["success", `c ${i + 1}`]);
+    }
+    expect(errors).toEqual([]);
   });
 
   it("stop() drains: an in-flight node finishes and is recorded, and its job completed, before stop resolves", async () => {

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
 import { definitionHash } from "./definition-hash.js";
+import { quoted, textArray } from "./sql-literals.js";
 
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
@@ -122,9 +122,16 @@ export class RunRows {
     return this.select(sql, runIds, WORKFLOW_REF);
   }
 
-  /** {@link RunRows.readMany} as one parameterless statement (to travel with another); read its rows with {@link RunRows.runs}. */
-  readStatement(runIds: string[]): string {
-    return this.selectRuns(WORKFLOW_REF, textArray(runIds));
+  /**
+   * pg-boss's fetch statement with the read of its jobs' runs ({@link RunRows.readMany}) in the same round trip:
+   * its job rows as pg-boss returns them, the first also with `atom_runs`, the runs' rows as JSON (read them with
+   * {@link RunRows.runs}). The read shares the fetch's snapshot, so it holds every write committed with the
+   * fetched jobs.
+   */
+  fetchWithRunsStatement(fetch: string): string {
+    const runs = this.selectRuns(WORKFLOW_REF, "ARRAY(SELECT DISTINCT f.data->>'runId' FROM fetched f)");
+    return `WITH fetched AS (${fetch})
+       SELECT f.*, CASE WHEN row_number() OVER () = 1 THEN (SELECT json_agg(runs) FROM (${runs}) runs) END AS atom_runs FROM fetched f`;
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
@@ -139,7 +146,7 @@ export class RunRows {
        FROM ${this.tables.runs} r WHERE r.run_id = ANY(${ids})`;
   }
 
-  /** The runs in the rows of {@link RunRows.readStatement} (or of the reads), by run id. */
+  /** The runs in the rows of a read (or in the `atom_runs` of {@link RunRows.fetchWithRunsStatement}), by run id. */
   runs(rows: unknown[]): Map<string, QueuedRun> {
     const runs = new Map<string, QueuedRun>();
     for (const row of rows as RunRow[]) {
@@ -176,11 +183,10 @@ export class RunRows {
       ],
       plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
     });
-    const tag = dollarTag(payload);
     // The run ids as a constant array, so the planner looks the runs up by key instead of scanning the table.
     const ids = textArray(plans.map((plan) => plan.runId));
     const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
-    return `WITH doc AS (SELECT ${tag}${payload}${tag}::json AS d),
+    return `WITH doc AS (SELECT ${quoted(payload)}::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
        locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
@@ -277,20 +283,5 @@ export class RunRows {
       [runIds],
     );
     return new Set(rows.map((row) => row.run_id));
-  }
-}
-
-/** `values` as a constant `text[]` (an array literal, dollar-quoted). */
-function textArray(values: string[]): string {
-  const literal = `{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
-  const tag = dollarTag(literal);
-  return `${tag}${literal}${tag}::text[]`;
-}
-
-/** A dollar-quote tag that does not occur in `text`, so `text` needs no escaping between two of them. */
-function dollarTag(text: string): string {
-  for (;;) {
-    const tag = `$atom_${randomBytes(6).toString("hex")}$`;
-    if (!text.includes(tag)) return tag;
   }
 }

@@ -1,10 +1,10 @@
-import { type CommitRead, pipelinedTransaction, type SqlExecutor } from "@atom/sql";
+import { pipelinedTransaction, type SqlExecutor } from "@atom/sql";
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
 import type { Completer } from "./completer.js";
-import { type Advance, advance, insertJobs, planAdvance } from "./enqueue.js";
+import { type Advance, advance, insertAtCommit, planAdvance } from "./enqueue.js";
 import { nodeKey } from "./job-key.js";
 import type { NodeRecord, QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
@@ -26,13 +26,6 @@ export interface SettleItem {
 interface Pending {
   item: SettleItem;
   resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-/** A read of runs waiting for a settle transaction's `COMMIT`. */
-interface Carried {
-  runIds: string[];
-  resolve: (runs: Map<string, QueuedRun>) => void;
   reject: (error: unknown) => void;
 }
 
@@ -63,51 +56,22 @@ interface Stale {
  * batch that enqueues nothing (its runs end, or wait for other nodes) is one statement: it records the results and
  * the plans, or nothing at all when another worker recorded a node of one of its runs since (its `nodes_version`
  * changed), and the batch then takes the transaction. The transaction's first statement (sent with its `BEGIN`)
- * records the results and, for each run whose `nodes_version` is unchanged, the plan; then one insert of the
- * successors' jobs. A run whose nodes changed meanwhile (fan-in across workers) is read again under its lock and
- * advanced from what it holds. Each caller's promise settles when its batch committed (or rejects, and its job is
- * retried: results are recorded once, so a retry writes nothing twice); the jobs are then completed by the
+ * records the results and, for each run whose `nodes_version` is unchanged, the plan; pg-boss's insert of the
+ * successors' jobs travels with its `COMMIT`, its values inlined. A run whose nodes changed meanwhile (fan-in
+ * across workers) is read again under its lock and advanced from what it holds. Each caller's promise settles when
+ * its batch committed (or rejects, and its job is retried: results are recorded once, so a retry writes nothing
+ * twice); the jobs are then completed by the
  * {@link Completer}.
  * @internal
  */
 export class Settler {
   private queue: Pending[] = [];
   private flushing = false;
-  /** Reads of runs waiting to travel with the `COMMIT` of the transaction in flight (while `open`). */
-  private carried: Carried[] = [];
-  private open = false;
 
   constructor(
     private readonly ctx: QueueContext,
     private readonly completer: Completer,
   ) {}
-
-  /**
-   * Reads `runIds` together with the `COMMIT` of the settle transaction in flight, saving a round trip, or returns
-   * `undefined` when none is about to commit (read them yourself). Rejects when that transaction fails.
-   */
-  carry(runIds: string[]): Promise<Map<string, QueuedRun>> | undefined {
-    if (!this.open) return undefined;
-    return new Promise((resolve, reject) => this.carried.push({ runIds, resolve, reject }));
-  }
-
-  /** At commit: one read for every carried request. */
-  private afterCommit(): CommitRead | undefined {
-    const carried = this.carried;
-    this.carried = [];
-    this.open = false;
-    if (carried.length === 0) return undefined;
-    return {
-      statement: this.ctx.rows.readStatement([...new Set(carried.flatMap((c) => c.runIds))]),
-      done: (rows, error) => {
-        if (!rows) for (const c of carried) c.reject(error);
-        else {
-          const runs = this.ctx.rows.runs(rows);
-          for (const c of carried) c.resolve(runs);
-        }
-      },
-    };
-  }
 
   /** Completes a job that has nothing to record (its run stopped, or the node had settled already). */
   drop(jobId: string): Promise<void> {
@@ -165,31 +129,32 @@ export class Settler {
     };
     if (planned.every((p) => p.jobs.length === 0) && (await this.settleAlone(results, planned, events))) return emit;
     const statement = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
-    this.open = true;
-    await pipelinedTransaction(ctx.tables.db, statement, async (rows, tx) => {
-      this.open = true;
-      events.length = 0;
-      const settled = ctx.rows.settled(rows);
-      const jobs: BossInsertJob[] = [];
-      const stale: Stale[] = [];
-      for (const p of planned) {
-        const run = settled.get(p.plan.runId);
-        if (run?.status !== "running") continue;
-        if (run.applied) {
-          jobs.push(...p.jobs);
-          this.report(events, p, p.nodes, p.outcome, p.failed);
-          continue;
+    // The successors' jobs: inserted by a statement sent with the COMMIT.
+    let insert: string | undefined;
+    await pipelinedTransaction(
+      ctx.tables.db,
+      statement,
+      async (rows, tx) => {
+        events.length = 0;
+        const settled = ctx.rows.settled(rows);
+        const jobs: BossInsertJob[] = [];
+        const stale: Stale[] = [];
+        for (const p of planned) {
+          const run = settled.get(p.plan.runId);
+          if (run?.status !== "running") continue;
+          if (run.applied) {
+            jobs.push(...p.jobs);
+            this.report(events, p, p.nodes, p.outcome, p.failed);
+            continue;
+          }
+          const live = p.group.filter((item) => run.inserted.has(item.node.def.id));
+          if (live.length > 0) stale.push({ planned: p, live, generation: run.generation });
         }
-        const live = p.group.filter((item) => run.inserted.has(item.node.def.id));
-        if (live.length > 0) stale.push({ planned: p, live, generation: run.generation });
-      }
-      if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
-      await insertJobs(ctx, tx, jobs);
-    }, () => this.afterCommit()).finally(() => {
-      // A transaction that failed before its commit leaves requests behind: they read for themselves.
-      this.open = false;
-      for (const c of this.carried.splice(0)) c.reject(new Error("settle transaction failed"));
-    });
+        if (stale.length > 0) await this.advanceStale(tx, stale, jobs, events);
+        insert = await insertAtCommit(ctx, tx, jobs);
+      },
+      () => (insert === undefined ? undefined : { statement: insert, done: () => undefined }),
+    );
     return emit;
   }
 

@@ -5,10 +5,11 @@ import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import { sleep, systemClock } from "../timing.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import { type BossDb, type BossJob, lostQueueName } from "./boss.js";
+import { type BossJob, lostQueueName } from "./boss.js";
 import { bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { definitionHash } from "./definition-hash.js";
 import { jobIsLive, malformedJobError, type NodeJobData, nodeJobDataSchema, unknownNodeError } from "./enqueue.js";
+import { watchedFetch } from "./fetch.js";
 import { recoverLostJobs } from "./lost-jobs.js";
 import { Completer } from "./completer.js";
 import { Settler } from "./settler.js";
@@ -250,12 +251,13 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         await nap(pollMs);
         continue;
       }
-      const jobs = await fetcher(free);
+      const fetched = await fetcher(free);
       const fetchedAt = Date.now();
-      if (jobs === undefined) {
+      if (fetched === undefined) {
         await nap(pollMs);
         continue;
       }
+      const { jobs } = fetched;
       if (stopping) {
         // Fetched while stopping: hand them back at once for another worker.
         for (const job of jobs) await ctx.boss.fail(ctx.queue, job.id, { message: "worker stopping" }).catch(report);
@@ -271,13 +273,10 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
           await ctx.boss.complete(ctx.queue, job.id).catch(report);
         }
       }
-      let runs: Map<string, QueuedRun> | undefined;
-      if (valid.length > 0) {
+      let runs = fetched.runs;
+      if (valid.length > 0 && !runs) {
         try {
-          const runIds = [...new Set(valid.map((v) => v.data.runId))];
-          // Read with the COMMIT of the settle in flight if there is one (a round trip saved), else on its own.
-          const carried = settler.carry(runIds);
-          runs = await (carried?.catch(() => ctx.rows.readMany(ctx.sql, runIds)) ?? ctx.rows.readMany(ctx.sql, runIds));
+          runs = await ctx.rows.readMany(ctx.sql, [...new Set(valid.map((v) => v.data.runId))]);
         } catch (error) {
           report(error);
           for (const { job } of valid) await ctx.boss.fail(ctx.queue, job.id, { message: "run store unavailable" }).catch(report);
@@ -382,43 +381,6 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
   entry.release();
   if (result.status === "cancelled" || !settled) return settler.drop(jobId);
   return settler.settle({ jobId, runId: data.runId, node: compiled, workflow, run, result: settled });
-}
-
-/**
- * Fetches up to `batchSize` jobs; `undefined` when the fetch failed. A failure is reported once per outage (as
- * `DATABASE_ERROR` "fetch failed"), however many polls it lasts; pg-boss's own `fetch` answers a failed query with no
- * jobs, so it is watched through the boss's connection.
- */
-function watchedFetch(ctx: QueueContext, report: (error: unknown) => void): (batchSize: number) => Promise<BossJob[] | undefined> {
-  const own = ctx.boss.getDb?.();
-  let failure: unknown;
-  let down = false;
-  const db: BossDb | undefined = own && {
-    executeSql: async (text, values) => {
-      try {
-        return await own.executeSql(text, values);
-      } catch (error) {
-        failure ??= error;
-        throw error;
-      }
-    },
-  };
-  return async (batchSize) => {
-    failure = undefined;
-    let jobs: BossJob[] | null = null;
-    try {
-      jobs = await ctx.boss.fetch(ctx.queue, db ? { batchSize, db } : { batchSize });
-    } catch (error) {
-      failure ??= error;
-    }
-    if (failure === undefined) {
-      down = false;
-      return jobs ?? [];
-    }
-    if (!down) report(databaseError("fetch", failure));
-    down = true;
-    return undefined;
-  };
 }
 
 /** The key of a workflow id and version in a worker's definitions (distinct pairs never share one). */
