@@ -62,6 +62,21 @@ describe("createSqlExecutor", () => {
     expect(isRetryableSqlError({ code: "23505" })).toBe(false);
   });
 
+  it("runs a statement prepared when asked, on a pool: once per connection, with the same results", async () => {
+    const text = "SELECT label, $1::int AS n FROM items WHERE id = ANY($2::int[]) ORDER BY id";
+    const plain = await sql.query(text, [7, [1, 2]]);
+    expect((await sql.query(text, [7, [1, 2]], { prepare: true })).rows).toEqual(plain.rows);
+    // One connection: the statement prepared by the first call is the one the second reuses.
+    const pool = db.newPool({ max: 1 });
+    if (!pool) return expect(db.kind).toBe("pglite");
+    const single = createSqlExecutor(pool);
+    const prepared = () => single.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements");
+    await single.query(text, [1, [1]]);
+    expect((await prepared()).rows).toEqual([]);
+    for (const id of [1, 2]) expect((await single.query<{ label: string }>(text, [id, [id]], { prepare: true })).rows.map((r) => r.label)).toEqual([id === 1 ? "a" : "b"]);
+    expect((await prepared()).rows.map((r) => r.statement)).toEqual([text]);
+  });
+
   it("joins a caller's transaction when given a client", async () => {
     await sql.transaction(async (outer) => {
       const joined = createSqlExecutor({ query: (text, params) => outer.query(text, params) });

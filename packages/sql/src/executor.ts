@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { isInFailedTransaction, TransactionAbortedError } from "./transaction-errors.js";
-import type { DriverResult, PGliteLike, PgPoolLike, PooledClient, Queryable, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
+import type { DriverResult, PGliteLike, PgPoolLike, PooledClient, Queryable, QueryOptions, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
 
 const RETRYABLE = new Set(["40001", "40P01"]);
 
@@ -21,8 +22,37 @@ function isPGlite(db: SqlDatabase): db is PGliteLike {
 }
 
 async function run<R>(db: Queryable, text: string, params: readonly unknown[] | undefined): Promise<SqlResult<R>> {
-  const result = await db.query(text, params ? [...params] : undefined);
+  return normalized(await db.query(text, params ? [...params] : undefined));
+}
+
+function normalized<R>(result: DriverResult): SqlResult<R> {
   return { rows: result.rows as R[], rowCount: result.rowCount ?? result.affectedRows ?? 0 };
+}
+
+/** `pg`'s query config: a named statement is prepared once per connection. */
+interface PgQueryConfig {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+const preparedNames = new Map<string, string>();
+
+/** A statement's prepared-statement name: a hash of its text (remembered for the texts seen most recently). */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `atom_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+    if (preparedNames.size >= 256) preparedNames.delete(preparedNames.keys().next().value as string);
+    preparedNames.set(text, name);
+  }
+  return name;
+}
+
+async function runOnPool<R>(pool: PgPoolLike, text: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): Promise<SqlResult<R>> {
+  if (!options?.prepare) return run(pool, text, params);
+  const query = pool.query as unknown as (config: PgQueryConfig) => Promise<DriverResult>;
+  return normalized(await query.call(pool, { name: preparedName(text), text, values: params ? [...params] : [] }));
 }
 
 /** Sends a script whole: PGlite (and its transactions) through `exec`, `pg` through a parameterless query. */
@@ -147,7 +177,7 @@ export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
   if (isPool(db)) {
     return {
       kind: "pool",
-      query: (text, params) => run(db, text, params),
+      query: (text, params, options) => runOnPool(db, text, params, options),
       exec: (script) => runScript(db, script),
       transaction(fn, options) {
         return withRetries(

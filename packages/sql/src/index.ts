@@ -32,6 +32,7 @@ export type {
   PgPoolLike,
   PooledClient,
   Queryable,
+  QueryOptions,
   SqlDatabase,
   SqlExecutor,
   SqlResult,

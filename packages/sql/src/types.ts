@@ -64,12 +64,25 @@ export interface TransactionOptions {
   isolation?: "read committed" | "repeatable read" | "serializable";
 }
 
+/** Options of {@link SqlExecutor.query}. */
+export interface QueryOptions {
+  /**
+   * On a `pg.Pool`, run the statement as a named prepared statement (named by a hash of its text): each connection
+   * parses it once, and Postgres may keep a generic plan instead of planning every call. For statements run often
+   * whose text is fixed, their values being parameters: each distinct text stays prepared on each connection for
+   * its life. Leave it off behind a pooler that does not track prepared statements (PgBouncer in transaction mode
+   * before 1.21). Elsewhere (PGlite, a caller's client) the statement runs as usual.
+   * @default false
+   */
+  prepare?: boolean;
+}
+
 /** Runs queries and transactions the same way on `pg` and PGlite. */
 export interface SqlExecutor {
   /** `pool`, `pglite`, or `client` (a caller's connection, possibly inside the caller's transaction). */
   readonly kind: "pool" | "pglite" | "client";
   /** Runs one parameterized statement and normalizes the result across drivers. */
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<R>>;
   /**
    * Runs a script of several statements, without parameters, sent to the server whole (the simple query protocol on
    * `pg`, `exec` on PGlite), so dollar-quoted function bodies, quoted `;` and comments reach the server intact.

@@ -66,6 +66,7 @@ interface WorkerExtra {
   typeConcurrency?: Record<string, number>;
   cancelPollMs?: number;
   onError?: (error: AtomError) => void;
+  preparedStatements?: boolean;
 }
 
 function worker(engine: WorkflowEngine, definitions: unknown[], extra: WorkerExtra = {}): WorkflowWorker {
@@ -79,12 +80,12 @@ function worker(engine: WorkflowEngine, definitions: unknown[], extra: WorkerExt
     concurrency: extra.concurrency ?? 4,
     ...(extra.typeConcurrency ? { typeConcurrency: extra.typeConcurrency } : {}),
     ...(extra.onError ? { onError: extra.onError } : {}),
+    ...(extra.preparedStatements === undefined ? {} : { preparedStatements: extra.preparedStatements }),
   });
   stops.push(() => w.stop({ timeoutMs: 1000 }));
   return w;
 }
 
-/** The test's boss, but its `complete` is `complete`. */
 /** The test's boss with some of its methods replaced. */
 function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
   return new Proxy(boss, {
@@ -96,6 +97,7 @@ function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
   });
 }
 
+/** The test's boss, but its `complete` is `complete`. */
 function completingWith(complete: () => Promise<unknown>): PgBoss {
   return bossWith({ complete });
 }
@@ -310,6 +312,30 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       expect([run.status, run.nodes.c?.output]).toEqual(["success", `c ${i + 1}`]);
     }
     expect(errors).toEqual([]);
+  });
+
+  it("runs its fetch and its settle as prepared statements on the run store's pool, unless preparedStatements is false", async () => {
+    for (const preparedStatements of [true, false]) {
+      const queue = `prepared-${preparedStatements}`;
+      await createNodeQueue(boss, queue);
+      // One connection: what the worker prepared is on it.
+      const pool = db.newPool({ max: 1 }) as pg.Pool;
+      const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
+      stops.push(() => engine.close());
+      const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+      worker(engine, [definition], { queue, preparedStatements });
+      const runId = await startRun(definition, { n: 1 }, { boss, engine: makeEngine(), queue });
+      expect((await settled(makeEngine(), runId)).status).toBe("success");
+      const { rows } = await pool.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements");
+      const statements = rows.map((row) => row.statement);
+      expect([statements.some((text) => text.startsWith("WITH fetched AS")), statements.some((text) => text.startsWith("WITH doc AS"))]).toEqual([preparedStatements, preparedStatements]);
+    }
+  });
+
+  it("refuses a preparedStatements that is not a boolean, naming it", () => {
+    expect(() => createWorker({ boss, engine: makeEngine(), definitions: [{ id: "w", version: 1, nodes: [], edges: [] }], preparedStatements: "yes" as never })).toThrow(
+      expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "preparedStatements" }) }),
+    );
   });
 
   it("stop() drains: an in-flight node finishes and is recorded, and its job completed, before stop resolves", async () => {

@@ -2,7 +2,7 @@ import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
 import { definitionHash } from "./definition-hash.js";
-import { quoted, textArray } from "./sql-literals.js";
+import { arrayLiteral } from "./sql-literals.js";
 
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
@@ -171,11 +171,12 @@ export class RunRows {
    * batches cannot deadlock), records each result once, and, for each run still `running` whose `nodes_version` is
    * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
    * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
-   * `nodes_version`. Without parameters (the values travel as one dollar-quoted JSON literal) so that it can share a
-   * round trip with `BEGIN`; read its rows with {@link RunRows.settled}. `whole`: it writes nothing at all unless
-   * every run still `running` takes its plan (so that, alone, it records a batch or leaves it untouched).
+   * `nodes_version`. Two parameters, both text (the batch as JSON, the run ids as an array literal), so that with
+   * them inlined ({@link inlineParameters}) it can share a round trip with `BEGIN`; read its rows with
+   * {@link RunRows.settled}. `whole`: it writes nothing at all unless every run still `running` takes its plan (so
+   * that, alone, it records a batch or leaves it untouched).
    */
-  settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false): string {
+  settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false): { text: string; values: [string, string] } {
     const payload = JSON.stringify({
       rows: [
         ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
@@ -183,13 +184,11 @@ export class RunRows {
       ],
       plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
     });
-    // The run ids as a constant array, so the planner looks the runs up by key instead of scanning the table.
-    const ids = textArray(plans.map((plan) => plan.runId));
     const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
-    return `WITH doc AS (SELECT ${quoted(payload)}::json AS d),
+    const text = `WITH doc AS (SELECT $1::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
-       locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY(${ids}) ORDER BY run_id FOR UPDATE),
+       locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY($2::text[]) ORDER BY run_id FOR UPDATE),
        checked AS (SELECT l.run_id, l.status, l.queue_generation, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
@@ -202,9 +201,10 @@ export class RunRows {
                  lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
-               WHERE r.run_id = ANY(${ids}) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})
+               WHERE r.run_id = ANY($2::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
+    return { text, values: [payload, arrayLiteral(plans.map((plan) => plan.runId))] };
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */

@@ -6,6 +6,7 @@ import type { BossInsertJob } from "./boss.js";
 import type { Completer } from "./completer.js";
 import { type Advance, advance, insertAtCommit, planAdvance } from "./enqueue.js";
 import { nodeKey } from "./job-key.js";
+import { inlineParameters } from "./sql-literals.js";
 import type { NodeRecord, QueuedRun, RunPlan } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
 export interface SettleItem {
@@ -71,6 +72,8 @@ export class Settler {
   constructor(
     private readonly ctx: QueueContext,
     private readonly completer: Completer,
+    /** Whether a statement sent alone runs prepared (`@atom/sql` `prepare`). */
+    private readonly prepare: boolean,
   ) {}
 
   /** Completes a job that has nothing to record (its run stopped, or the node had settled already). */
@@ -128,7 +131,9 @@ export class Settler {
       for (const event of events) event();
     };
     if (planned.every((p) => p.jobs.length === 0) && (await this.settleAlone(results, planned, events))) return emit;
-    const statement = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
+    const settle = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
+    // Its values are text: they can always be inlined.
+    const statement = inlineParameters(settle.text, settle.values) as string;
     // The successors' jobs: inserted by a statement sent with the COMMIT.
     let insert: string | undefined;
     await pipelinedTransaction(
@@ -163,7 +168,8 @@ export class Settler {
    * because a run's nodes changed since they were read (the batch then needs the transaction).
    */
   private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[]): Promise<boolean> {
-    const { rows } = await this.ctx.sql.query(this.ctx.rows.settleStatement(results, planned.map((p) => p.plan), true));
+    const { text, values } = this.ctx.rows.settleStatement(results, planned.map((p) => p.plan), true);
+    const { rows } = await this.ctx.sql.query(text, values, { prepare: this.prepare });
     const settled = this.ctx.rows.settled(rows);
     const running = planned.filter((p) => settled.get(p.plan.runId)?.status === "running");
     if (running.some((p) => !settled.get(p.plan.runId)?.applied)) return false;

@@ -8,15 +8,15 @@ function dollarTag(text: string): string {
   }
 }
 
-/** `text` as a dollar-quoted string constant: of unknown type until its context gives one, like a parameter. @internal */
-export function quoted(text: string): string {
+/** `text` as a dollar-quoted string constant: of unknown type until its context gives one, like a parameter. */
+function quoted(text: string): string {
   const tag = dollarTag(text);
   return `${tag}${text}${tag}`;
 }
 
-/** `values` as a constant `text[]` (an array literal, dollar-quoted). @internal */
-export function textArray(values: string[]): string {
-  return `${quoted(`{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`)}::text[]`;
+/** `values` as a Postgres array literal (`{"a","b"}`): the text of a `text[]` parameter. @internal */
+export function arrayLiteral(values: string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 }
 
 /** A parameter value as node-postgres sends it (text), or `null`; `undefined` for a value this module cannot write. */

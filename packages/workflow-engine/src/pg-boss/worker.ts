@@ -46,6 +46,14 @@ export interface WorkerOptions extends QueueOptions {
   cancelPollMs?: number;
   /** Called with a job's failure (the job is retried) or a queue error; never with secrets. */
   onError?: (error: AtomError) => void;
+  /**
+   * Run the worker's most frequent statements (the fetch with its runs' read, and a batch's settle when it enqueues
+   * no job) as named prepared statements on the run store's pool: Postgres parses each once per connection and may
+   * keep its plan. Set `false` behind a pooler that does not track prepared statements (PgBouncer in transaction
+   * mode before 1.21).
+   * @default true
+   */
+  preparedStatements?: boolean;
 }
 
 /** Options of {@link WorkflowWorker.stop}. */
@@ -76,6 +84,7 @@ const workerOptionsSchema = z
     pollIntervalMs: z.number().int().min(10).max(60_000).optional(),
     cancelPollMs: z.number().int().min(10).max(60_000).optional(),
     onError: z.custom<(error: AtomError) => void>((value) => typeof value === "function", "must be a function").optional(),
+    preparedStatements: z.boolean().optional(),
   })
   .strict();
 
@@ -179,7 +188,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
 
   // Completions wait for each other: up to 16 rounds of `concurrency` jobs (1,000 at most) in one statement, 50 ms at most.
   const completer = new Completer(ctx, (error) => report(databaseError("complete", error)), Math.min(1000, 16 * concurrency), 50);
-  const settler = new Settler(ctx, completer);
+  const prepare = opts.preparedStatements ?? true;
+  const settler = new Settler(ctx, completer, prepare);
   const env: JobEnv = { ctx, workflowOf, slots, settler, report };
   const entryOf = (job: BossJob, runId: string): InFlight => ({
     runId,
@@ -213,7 +223,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     handles.add(handle);
   };
 
-  const fetcher = watchedFetch(ctx, report);
+  const fetcher = watchedFetch(ctx, report, prepare);
   const ready = Promise.all([ctx.tables.ready(), ensureQueue(ctx)]).then(
     ([, watchLost]) => watchLost,
     (error: unknown) => {
