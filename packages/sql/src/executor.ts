@@ -73,13 +73,17 @@ let savepointCounter = 0;
 export async function commit(client: Queryable, before?: string): Promise<DriverResult[]> {
   let answered: DriverResult | DriverResult[];
   try {
-    answered = await client.query(before === undefined ? "COMMIT" : `${before}; COMMIT`);
+    // After a line break: a line comment ending `before` would otherwise swallow the separator and the COMMIT.
+    answered = await client.query(before === undefined ? "COMMIT" : `${before}\n;\nCOMMIT`);
   } catch (error) {
     if (isInFailedTransaction(error)) throw new TransactionAbortedError({ scope: "transaction" }, { cause: error });
     throw error;
   }
   const results = Array.isArray(answered) ? answered : [answered];
-  if (results.at(-1)?.command === "ROLLBACK") throw new TransactionAbortedError({ scope: "transaction" });
+  const last = results.at(-1)?.command;
+  if (last === "ROLLBACK") throw new TransactionAbortedError({ scope: "transaction" });
+  // Whatever kept the COMMIT from running (the caller's statements), the transaction must not stay open.
+  if (last !== "COMMIT") throw new Error(`COMMIT did not run (the last statement sent with it was ${String(last)})`);
   return results.slice(0, -1);
 }
 

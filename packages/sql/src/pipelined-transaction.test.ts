@@ -63,4 +63,17 @@ describe(`pipelinedTransaction (${process.env.DATABASE_URL ? "postgres" : "pglit
     expect(asked).toBe(false);
     expect(await labels()).toEqual(["first", "second"]);
   });
+
+  it("commits when the first statement or the commit read ends in a line comment", async () => {
+    await pipelinedTransaction(
+      db.client,
+      "INSERT INTO piped VALUES (6, 'commented') -- the first",
+      async () => undefined,
+      () => ({ statement: "SELECT 1 -- the read", done: () => undefined }),
+    );
+    expect(await labels()).toEqual(["first", "second", "commented"]);
+    // Nothing left open: a new transaction on the pool starts cleanly, and the row is there for every connection.
+    const other = db.newPool();
+    if (other) expect((await other.query("SELECT label FROM piped WHERE id = 6")).rows).toEqual([{ label: "commented" }]);
+  });
 });

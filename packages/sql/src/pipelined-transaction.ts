@@ -64,7 +64,7 @@ function onPool<R>(
     let read: CommitRead | undefined;
     try {
       // Two statements, two results: BEGIN's and `first`'s.
-      const begun = (await client.query(`BEGIN; ${first}`)) as unknown as Results;
+      const begun = (await client.query(`BEGIN;\n${first}`)) as unknown as Results;
       const result = await fn(begun[1]?.rows ?? [], savepointExecutor(client, "client"));
       read = atCommit();
       if (!read) await commit(client);
