@@ -86,3 +86,13 @@ export interface BossQueueOptions {
 export function lostQueueName(queue: string): string {
   return `${queue}.lost`;
 }
+
+/** pg-boss's insert of some jobs as it would send it (see `captureInsert`). @internal */
+export interface CapturedInsert {
+  /** The statement. */
+  text: string;
+  /** Its parameters. */
+  values: unknown[];
+  /** The jobs as pg-boss's `insert` sends them (one of `values`). */
+  jobs: string;
+}

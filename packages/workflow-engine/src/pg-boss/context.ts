@@ -1,5 +1,5 @@
 import { DatabaseError, isAtomError, ValidationError } from "@atom/errors";
-import { createSqlExecutor, type SqlExecutor } from "@atom/sql";
+import { createSqlExecutor, isRetryableSqlError, type SqlExecutor } from "@atom/sql";
 import { z } from "zod";
 import { storedIdSchema } from "../definition.js";
 import type { WorkflowEngine } from "../engine.js";
@@ -110,15 +110,28 @@ export function ensureQueue(ctx: QueueContext): Promise<boolean> {
   return done;
 }
 
-/** Creates a queue unless it exists (another process may create it meanwhile). */
+/**
+ * Creates a queue unless it exists. Other processes may create it meanwhile: pg-boss's `createQueue` then fails on
+ * the name taken or deadlocks with theirs (its DDL), and is tried again (a few times, after a short random wait)
+ * until the queue is there.
+ */
 async function createMissing(ctx: QueueContext, options: BossQueueOptions): Promise<void> {
-  if (await ctx.boss.getQueue(options.name)) return;
-  try {
-    await ctx.boss.createQueue(options.name, options);
-  } catch (error) {
-    if (!(await ctx.boss.getQueue(options.name))) throw error;
+  for (let attempt = 1; ; attempt++) {
+    if (await ctx.boss.getQueue(options.name)) return;
+    try {
+      await ctx.boss.createQueue(options.name, options);
+      return;
+    } catch (error) {
+      if (!isRetryableSqlError(error) || attempt >= CREATE_ATTEMPTS) {
+        if (await ctx.boss.getQueue(options.name)) return;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
   }
 }
+
+const CREATE_ATTEMPTS = 5;
 
 /**
  * A driver or pg-boss error as a typed `DATABASE_ERROR` naming the operation (the original is its `cause`); the

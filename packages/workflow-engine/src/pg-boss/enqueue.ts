@@ -4,7 +4,7 @@ import { storedIdSchema } from "../definition.js";
 import { WorkflowInvalidError } from "../errors.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import type { BossDb, BossInsertJob } from "./boss.js";
+import type { BossDb, BossInsertJob, CapturedInsert } from "./boss.js";
 import { approvalsSchema, bossDb, type QueueContext } from "./context.js";
 import { jobKey } from "./job-key.js";
 import type { QueuedRun } from "./run-rows.js";
@@ -110,24 +110,35 @@ export async function insertJobs(ctx: QueueContext, tx: SqlExecutor, jobs: BossI
 }
 
 /**
- * pg-boss's insert of `jobs` as one parameterless statement, to send with the `COMMIT` of `tx` (a round trip
- * saved); `undefined` when there is nothing to send: no jobs, or pg-boss's insert cannot be written so (it was not
- * one statement, or its values cannot be inlined), and it then ran on `tx` as {@link insertJobs} does.
+ * pg-boss's insert of `jobs` (non-empty), captured without running it; `undefined` when it is not one statement
+ * with the jobs as one of its values (a pg-boss whose insert this adapter cannot fold into its own statements).
  * @internal
  */
-export async function insertAtCommit(ctx: QueueContext, tx: SqlExecutor, jobs: BossInsertJob[]): Promise<string | undefined> {
-  if (jobs.length === 0) return undefined;
-  const statements: (string | undefined)[] = [];
-  // Runs nothing: pg-boss only hands over its statement.
+export async function captureInsert(ctx: QueueContext, jobs: BossInsertJob[]): Promise<CapturedInsert | undefined> {
+  const statements: { text: string; values: unknown[] }[] = [];
   const capture: BossDb = {
     executeSql: async (text, values) => {
-      statements.push(inlineParameters(text, values ?? []));
+      statements.push({ text, values: values ?? [] });
       return { rows: [] };
     },
   };
   await ctx.boss.insert(jobs, { db: capture });
   const [statement] = statements;
-  if (statements.length === 1 && statement !== undefined) return statement;
+  const written = JSON.stringify(jobs);
+  return statements.length === 1 && statement?.values.includes(written) ? { ...statement, jobs: written } : undefined;
+}
+
+/**
+ * pg-boss's insert of `jobs` as one parameterless statement, to send with the `COMMIT` of `tx` (a round trip
+ * saved); `undefined` when there is nothing to send: no jobs, or pg-boss's insert cannot be written so, and it then
+ * ran on `tx` as {@link insertJobs} does.
+ * @internal
+ */
+export async function insertAtCommit(ctx: QueueContext, tx: SqlExecutor, jobs: BossInsertJob[]): Promise<string | undefined> {
+  if (jobs.length === 0) return undefined;
+  const captured = await captureInsert(ctx, jobs);
+  const statement = captured && inlineParameters(captured.text, captured.values);
+  if (statement !== undefined) return statement;
   await insertJobs(ctx, tx, jobs);
   return undefined;
 }

@@ -295,23 +295,31 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(errors).toEqual([]);
   });
 
-  it("enqueues successors with pg-boss's insert inside the settle transaction when the insert is not one statement", async () => {
-    const queue = "plain-insert";
-    await createNodeQueue(boss, queue);
+  it("enqueues successors with pg-boss's insert as it is when the insert is not one statement, or cannot be nested", async () => {
     const format = (id: string) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
-    const definition = { id: "plain-insert", version: 1, nodes: [format("a"), format("b"), format("c")], edges: [{ from: "a", to: "b" }, { from: "b", to: "c" }] };
-    const insert = async (jobs: object[], options: { db: BossDb }) => {
-      await options.db.executeSql("SELECT 1");
-      return boss.insert(jobs as never, options as never);
+    const inserts = {
+      // Two statements: nothing to fold into the worker's own, it runs inside the settle transaction.
+      "two-statements": async (jobs: object[], options: { db: BossDb }) => {
+        await options.db.executeSql("SELECT 1");
+        return boss.insert(jobs as never, options as never);
+      },
+      // Ending in a line comment: it runs alone (and sent with a COMMIT), but not nested in another statement.
+      "line-comment": (jobs: object[], options: { db: BossDb }) =>
+        boss.insert(jobs as never, { db: { executeSql: (text: string, values?: unknown[]) => options.db.executeSql(`${text}\n-- a later pg-boss`, values) } } as never),
     };
-    const errors: AtomError[] = [];
-    worker(makeEngine(), [definition], { boss: bossWith({ insert }), queue, onError: (error) => errors.push(error) });
-    const runIds = await Promise.all([1, 2].map((n) => startRun(definition, { n }, { boss, engine: makeEngine(), queue })));
-    for (const [i, runId] of runIds.entries()) {
-      const run = await settled(makeEngine(), runId);
-      expect([run.status, run.nodes.c?.output]).toEqual(["success", `c ${i + 1}`]);
+    for (const [name, insert] of Object.entries(inserts)) {
+      const queue = `insert-${name}`;
+      await createNodeQueue(boss, queue);
+      const definition = { id: queue, version: 1, nodes: [format("a"), format("b"), format("c")], edges: [{ from: "a", to: "b" }, { from: "b", to: "c" }] };
+      const errors: AtomError[] = [];
+      worker(makeEngine(), [definition], { boss: bossWith({ insert }), queue, onError: (error) => errors.push(error) });
+      const runIds = await Promise.all([1, 2].map((n) => startRun(definition, { n }, { boss, engine: makeEngine(), queue })));
+      for (const [i, runId] of runIds.entries()) {
+        const run = await settled(makeEngine(), runId);
+        expect([name, run.status, run.nodes.c?.output]).toEqual([name, "success", `c ${i + 1}`]);
+      }
+      expect(errors).toEqual([]);
     }
-    expect(errors).toEqual([]);
   });
 
   it("runs its fetch and its settle as prepared statements on the run store's pool, unless preparedStatements is false", async () => {
@@ -336,6 +344,16 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(() => createWorker({ boss, engine: makeEngine(), definitions: [{ id: "w", version: 1, nodes: [], edges: [] }], preparedStatements: "yes" as never })).toThrow(
       expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "preparedStatements" }) }),
     );
+  });
+
+  it("creates a missing queue when several processes start on it at once (pg-boss's createQueue can deadlock with itself)", async () => {
+    const definition = { id: "created-at-once", version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
+    for (let round = 0; round < 5; round++) {
+      const queue = `created-at-once-${round}`;
+      // Distinct boss objects each ensure the queue themselves, as separate processes do.
+      const starts = Array.from({ length: 4 }, (_, n) => startRun(definition, { n }, { boss: bossWith({}), engine: makeEngine(), queue }));
+      expect(new Set(await Promise.all(starts)).size).toBe(4);
+    }
   });
 
   it("stop() drains: an in-flight node finishes and is recorded, and its job completed, before stop resolves", async () => {
@@ -460,6 +478,59 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(run.status).toBe("success");
     expect(run.nodes.join?.output).toBe("success+success");
     expect(joins).toEqual([runId]);
+  });
+
+  it("a batch that a join elsewhere made stale enqueues its other runs' successors only with their predecessors' results", async () => {
+    gate.release = [];
+    const queue = "stale-batch";
+    await createNodeQueue(boss, queue);
+    const join: WorkflowDefinition = {
+      id: "stale-join",
+      version: 1,
+      nodes: [
+        { id: "left", type: "held", config: {} },
+        { id: "right", type: "held", config: {} },
+        { id: "join", type: "transform", config: { operation: "format", template: "{{ $node.left.status }}+{{ $node.right.status }}" } },
+      ],
+      edges: [
+        { from: "left", to: "join" },
+        { from: "right", to: "join" },
+      ],
+    };
+    const chain: WorkflowDefinition = {
+      id: "stale-chain",
+      version: 1,
+      nodes: [
+        { id: "b", type: "held", config: {} },
+        { id: "c", type: "transform", config: { operation: "format", template: "after {{ $node.b.status }}" } },
+      ],
+      edges: [{ from: "b", to: "c" }],
+    };
+    const engine = makeEngine();
+    const started = gate.started;
+    const bosses = [await startBoss(schema), await startBoss(schema)];
+    for (const b of bosses) stops.push(() => b.stop({ graceful: false, wait: true }));
+    // The first worker takes one input of the join; the second the other input and the chain's first node.
+    worker(makeEngine(), [join, chain], { boss: bosses[0], queue, concurrency: 1 });
+    const joinId = await startRun(join, {}, { boss, engine, queue });
+    await settled(engine, joinId, 10_000, () => gate.started === started + 1);
+    worker(makeEngine(), [join, chain], { boss: bosses[1], queue, concurrency: 2 });
+    const chainId = await startRun(chain, {}, { boss, engine, queue });
+    await settled(engine, chainId, 10_000, () => gate.started === started + 3);
+    // The first input is recorded; then the second worker's two nodes finish together, in one batch whose read of
+    // the join's run is stale.
+    gate.release.shift()?.();
+    await settled(engine, joinId, 10_000, (run) => Object.keys(run.nodes).length === 1);
+    for (const release of gate.release.splice(0)) release();
+    const [joined, chained] = [await settled(engine, joinId), await settled(engine, chainId)];
+    expect([joined.status, joined.nodes.join?.output, chained.status, chained.nodes.c?.output]).toEqual(["success", "success+success", "success", "after success"]);
+    // The successor's job was written by the transaction that recorded its predecessor, not before it.
+    const { rows } = await (db.client as pg.Pool).query(
+      `SELECT (SELECT created_on FROM ${schema}.job WHERE name = $1 AND data->>'runId' = $2 AND data->>'nodeId' = 'c') = settled_at AS together
+       FROM atom_workflow_node_results WHERE run_id = $2 AND node_id = 'b'`,
+      [queue, chainId],
+    );
+    expect(rows).toEqual([{ together: true }]);
   });
 
   it("records results as written, keys in order, whatever quotes, backslashes or dollar signs they or the run id hold", async () => {

@@ -2,7 +2,8 @@ import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
 import { definitionHash } from "./definition-hash.js";
-import { arrayLiteral } from "./sql-literals.js";
+import { arrayLiteral, replacePlaceholders } from "./sql-literals.js";
+import type { CapturedInsert } from "./boss.js";
 
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
@@ -174,9 +175,13 @@ export class RunRows {
    * `nodes_version`. Two parameters, both text (the batch as JSON, the run ids as an array literal), so that with
    * them inlined ({@link inlineParameters}) it can share a round trip with `BEGIN`; read its rows with
    * {@link RunRows.settled}. `whole`: it writes nothing at all unless every run still `running` takes its plan (so
-   * that, alone, it records a batch or leaves it untouched).
+   * that, alone, it records a batch or leaves it untouched). With `insert` (and `whole`), pg-boss's insert of the
+   * successors' jobs runs in the same statement, inserting the jobs of the runs still `running` only if the batch
+   * is recorded; `undefined` when that statement cannot be written (a placeholder of pg-boss's is not a plain one).
    */
-  settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false): { text: string; values: [string, string] } {
+  settleStatement(results: NodeRecord[], plans: RunPlan[], whole?: boolean): { text: string; values: unknown[] };
+  settleStatement(results: NodeRecord[], plans: RunPlan[], whole: true, insert: CapturedInsert): { text: string; values: unknown[] } | undefined;
+  settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false, insert?: CapturedInsert): { text: string; values: unknown[] } | undefined {
     const payload = JSON.stringify({
       rows: [
         ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
@@ -185,6 +190,18 @@ export class RunRows {
       plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
     });
     const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
+    const values: unknown[] = [payload, arrayLiteral(plans.map((plan) => plan.runId))];
+    let jobs = "";
+    if (insert) {
+      // pg-boss's parameters follow ours; its jobs, kept to the runs still running, only if the batch is recorded.
+      const jobsAt = insert.values.indexOf(insert.jobs) + 1;
+      const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 2}::json) AS j (job)
+                     JOIN checked c ON c.run_id = j.job->'data'->>'runId' WHERE c.status = 'running'${untouched})`;
+      const nested = replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 2}` : undefined));
+      if (nested === undefined) return undefined;
+      jobs = `,\n       jobs AS (${nested})`;
+      values.push(...insert.values);
+    }
     const text = `WITH doc AS (SELECT $1::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
@@ -201,10 +218,10 @@ export class RunRows {
                  lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
-               WHERE r.run_id = ANY($2::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})
+               WHERE r.run_id = ANY($2::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})${jobs}
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
-    return { text, values: [payload, arrayLiteral(plans.map((plan) => plan.runId))] };
+    return { text, values };
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */

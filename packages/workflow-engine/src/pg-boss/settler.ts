@@ -4,7 +4,7 @@ import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
 import type { Completer } from "./completer.js";
-import { type Advance, advance, insertAtCommit, planAdvance } from "./enqueue.js";
+import { type Advance, advance, captureInsert, insertAtCommit, planAdvance } from "./enqueue.js";
 import { nodeKey } from "./job-key.js";
 import { inlineParameters } from "./sql-literals.js";
 import type { NodeRecord, QueuedRun, RunPlan } from "./run-rows.js";
@@ -54,20 +54,21 @@ interface Stale {
 /**
  * Group commit: the nodes that finish while a batch is being recorded are settled together in the next one. Before
  * it, each run's successors, skips and final status are planned from the run's nodes as the worker read them. A
- * batch that enqueues nothing (its runs end, or wait for other nodes) is one statement: it records the results and
- * the plans, or nothing at all when another worker recorded a node of one of its runs since (its `nodes_version`
- * changed), and the batch then takes the transaction. The transaction's first statement (sent with its `BEGIN`)
- * records the results and, for each run whose `nodes_version` is unchanged, the plan; pg-boss's insert of the
- * successors' jobs travels with its `COMMIT`, its values inlined. A run whose nodes changed meanwhile (fan-in
+ * batch is then one statement that records the results and the plans and inserts the successors' jobs (pg-boss's
+ * insert folded in), or writes nothing at all when another worker recorded a node of one of its runs since (its
+ * `nodes_version` changed); the batch then takes the transaction. The transaction's first statement (sent with its
+ * `BEGIN`) records the results and, for each run whose `nodes_version` is unchanged, the plan; pg-boss's insert of
+ * the successors' jobs travels with its `COMMIT`, its values inlined. A run whose nodes changed meanwhile (fan-in
  * across workers) is read again under its lock and advanced from what it holds. Each caller's promise settles when
  * its batch committed (or rejects, and its job is retried: results are recorded once, so a retry writes nothing
- * twice); the jobs are then completed by the
- * {@link Completer}.
+ * twice); the jobs are then completed by the {@link Completer}.
  * @internal
  */
 export class Settler {
   private queue: Pending[] = [];
   private flushing = false;
+  /** Whether pg-boss's insert is folded into the batch's one statement (until such a statement fails). */
+  private fold = true;
 
   constructor(
     private readonly ctx: QueueContext,
@@ -130,7 +131,8 @@ export class Settler {
       for (const item of lost) ctx.internals.emit("node:finish", { runId: item.runId, nodeId: item.node.def.id, type: item.node.def.type, result: item.result });
       for (const event of events) event();
     };
-    if (planned.every((p) => p.jobs.length === 0) && (await this.settleAlone(results, planned, events))) return emit;
+    const alone = await this.settleAlone(results, planned, events);
+    if (alone === "recorded") return emit;
     const settle = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
     // Its values are text: they can always be inlined.
     const statement = inlineParameters(settle.text, settle.values) as string;
@@ -160,21 +162,39 @@ export class Settler {
       },
       () => (insert === undefined ? undefined : { statement: insert, done: () => undefined }),
     );
+    // The statement with pg-boss's insert in it failed where the transaction did not: do not fold it again.
+    if (alone === "fold failed") this.fold = false;
     return emit;
   }
 
   /**
-   * A batch that enqueues no job, as one statement: `true` when it was recorded, `false` when it wrote nothing
-   * because a run's nodes changed since they were read (the batch then needs the transaction).
+   * The batch as one statement, pg-boss's insert of its successors' jobs folded in: `recorded`, or `transaction`
+   * when it wrote nothing because a run's nodes changed since they were read, or the insert cannot be folded (it is
+   * not one statement: {@link captureInsert}); `fold failed` when the statement with the insert folded in failed
+   * (it wrote nothing either). The batch then needs the transaction.
    */
-  private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[]): Promise<boolean> {
-    const { text, values } = this.ctx.rows.settleStatement(results, planned.map((p) => p.plan), true);
-    const { rows } = await this.ctx.sql.query(text, values, { prepare: this.prepare });
+  private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[]): Promise<"recorded" | "transaction" | "fold failed"> {
+    const plans = planned.map((p) => p.plan);
+    const jobs = planned.flatMap((p) => p.jobs);
+    let statement: { text: string; values: unknown[] } | undefined;
+    if (jobs.length === 0) statement = this.ctx.rows.settleStatement(results, plans, true);
+    else if (this.fold) {
+      const insert = await captureInsert(this.ctx, jobs);
+      statement = insert && this.ctx.rows.settleStatement(results, plans, true, insert);
+    }
+    if (!statement) return "transaction";
+    let rows: unknown[];
+    try {
+      ({ rows } = await this.ctx.sql.query(statement.text, statement.values, { prepare: this.prepare }));
+    } catch (error) {
+      if (jobs.length === 0) throw error;
+      return "fold failed";
+    }
     const settled = this.ctx.rows.settled(rows);
     const running = planned.filter((p) => settled.get(p.plan.runId)?.status === "running");
-    if (running.some((p) => !settled.get(p.plan.runId)?.applied)) return false;
+    if (running.some((p) => !settled.get(p.plan.runId)?.applied)) return "transaction";
     for (const p of running) this.report(events, p, p.nodes, p.outcome, p.failed);
-    return true;
+    return "recorded";
   }
 
   /** A run's plan from the newest of its reads: the results join the nodes it knew; the run fails on an unhandled failure. */

@@ -36,8 +36,7 @@ const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
 /**
  * `text` with its `$1`, `$2`... parameters written in as constants, so that it can travel with other statements in
  * one simple-query message: each value as node-postgres would send it, dollar-quoted (a string constant is of
- * unknown type until its context gives one, as a parameter is), `NULL` for `null` and `undefined`. Placeholders
- * inside string constants, quoted identifiers, dollar-quoted strings and comments are left alone. `undefined` when
+ * unknown type until its context gives one, as a parameter is), `NULL` for `null` and `undefined`. `undefined` when
  * a value cannot be written (arrays, buffers, non-finite numbers) or a placeholder has no value: send it as is then.
  * @internal
  */
@@ -48,6 +47,16 @@ export function inlineParameters(text: string, values: readonly unknown[]): stri
     if (written === undefined) return undefined;
     literals.push(written === null ? "NULL" : quoted(written));
   }
+  return replacePlaceholders(text, (n) => literals[n - 1]);
+}
+
+/**
+ * `text` with each placeholder `$n` replaced by `replace(n)`; placeholders inside string constants, quoted
+ * identifiers, dollar-quoted strings and comments are left alone. `undefined` when `replace` gives `undefined` or a
+ * dollar quote is not closed.
+ * @internal
+ */
+export function replacePlaceholders(text: string, replace: (n: number) => string | undefined): string | undefined {
   let out = "";
   let i = 0;
   while (i < text.length) {
@@ -61,9 +70,9 @@ export function inlineParameters(text: string, values: readonly unknown[]): stri
     else if (char === "$" && !IDENTIFIER_CHAR.test(text[i - 1] ?? "")) {
       const placeholder = /^\$(\d+)/.exec(text.slice(i, i + 12));
       if (placeholder) {
-        const literal = literals[Number(placeholder[1]) - 1];
-        if (literal === undefined) return undefined;
-        out += literal;
+        const replacement = replace(Number(placeholder[1]));
+        if (replacement === undefined) return undefined;
+        out += replacement;
         i += placeholder[0].length;
         continue;
       }
