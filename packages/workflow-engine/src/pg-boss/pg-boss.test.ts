@@ -508,13 +508,13 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     };
     const engine = makeEngine();
     const started = gate.started;
-    const bosses = [await startBoss(schema), await startBoss(schema)];
-    for (const b of bosses) stops.push(() => b.stop({ graceful: false, wait: true }));
+    const [first, second] = [await startBoss(schema), await startBoss(schema)];
+    for (const b of [first, second]) stops.push(() => b.stop({ graceful: false, wait: true }));
     // The first worker takes one input of the join; the second the other input and the chain's first node.
-    worker(makeEngine(), [join, chain], { boss: bosses[0], queue, concurrency: 1 });
+    worker(makeEngine(), [join, chain], { boss: first, queue, concurrency: 1 });
     const joinId = await startRun(join, {}, { boss, engine, queue });
     await settled(engine, joinId, 10_000, () => gate.started === started + 1);
-    worker(makeEngine(), [join, chain], { boss: bosses[1], queue, concurrency: 2 });
+    worker(makeEngine(), [join, chain], { boss: second, queue, concurrency: 2 });
     const chainId = await startRun(chain, {}, { boss, engine, queue });
     await settled(engine, chainId, 10_000, () => gate.started === started + 3);
     // The first input is recorded; then the second worker's two nodes finish together, in one batch whose read of
