@@ -445,23 +445,32 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect(new Set(mine.map((event) => `${event.runId}:${event.nodeId}`)).size).toBe(mine.length);
   });
 
-  it("a join whose inputs finish on two workers that both read the run before either was recorded runs once, with both", async () => {
-    gate.release = [];
-    const definition: WorkflowDefinition = {
-      id: "join-two",
+  /** A join of two held inputs, reporting both inputs' statuses. */
+  function heldJoin(id: string): WorkflowDefinition {
+    const input = (nodeId: string) => ({ id: nodeId, type: "held", config: {} });
+    const template = "{{ $node.left.status }}+{{ $node.right.status }}";
+    return {
+      id,
       version: 1,
-      nodes: [
-        { id: "left", type: "held", config: {} },
-        { id: "right", type: "held", config: {} },
-        { id: "join", type: "transform", config: { operation: "format", template: "{{ $node.left.status }}+{{ $node.right.status }}" } },
-      ],
+      nodes: [input("left"), input("right"), { id: "join", type: "transform", config: { operation: "format", template } }],
       edges: [
         { from: "left", to: "join" },
         { from: "right", to: "join" },
       ],
     };
-    const bosses = [await startBoss(schema), await startBoss(schema)];
+  }
+
+  /** Two more bosses on the test's schema (stopped after the test), for workers that must not share one. */
+  async function twoBosses(): Promise<[PgBoss, PgBoss]> {
+    const bosses: [PgBoss, PgBoss] = [await startBoss(schema), await startBoss(schema)];
     for (const b of bosses) stops.push(() => b.stop({ graceful: false, wait: true }));
+    return bosses;
+  }
+
+  it("a join whose inputs finish on two workers that both read the run before either was recorded runs once, with both", async () => {
+    gate.release = [];
+    const definition = heldJoin("join-two");
+    const bosses = await twoBosses();
     const joins: string[] = [];
     for (const b of bosses) {
       const engine = makeEngine();
@@ -484,19 +493,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     gate.release = [];
     const queue = "stale-batch";
     await createNodeQueue(boss, queue);
-    const join: WorkflowDefinition = {
-      id: "stale-join",
-      version: 1,
-      nodes: [
-        { id: "left", type: "held", config: {} },
-        { id: "right", type: "held", config: {} },
-        { id: "join", type: "transform", config: { operation: "format", template: "{{ $node.left.status }}+{{ $node.right.status }}" } },
-      ],
-      edges: [
-        { from: "left", to: "join" },
-        { from: "right", to: "join" },
-      ],
-    };
+    const join = heldJoin("stale-join");
     const chain: WorkflowDefinition = {
       id: "stale-chain",
       version: 1,
@@ -508,8 +505,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     };
     const engine = makeEngine();
     const started = gate.started;
-    const [first, second] = [await startBoss(schema), await startBoss(schema)];
-    for (const b of [first, second]) stops.push(() => b.stop({ graceful: false, wait: true }));
+    const [first, second] = await twoBosses();
     // The first worker takes one input of the join; the second the other input and the chain's first node.
     worker(makeEngine(), [join, chain], { boss: first, queue, concurrency: 1 });
     const joinId = await startRun(join, {}, { boss, engine, queue });
