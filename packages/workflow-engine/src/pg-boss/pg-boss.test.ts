@@ -360,9 +360,10 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     const definition: WorkflowDefinition = { id: "drain", version: 1, nodes: [{ id: "hold", type: "held", config: { ms: 400 } }], edges: [] };
     const engine = makeEngine();
     const w = worker(engine, [definition]);
-    const finished = gate.finished;
+    const [started, finished] = [gate.started, gate.finished];
     const runId = await startRun(definition, { x: 1 }, { boss, engine, queue: QUEUE });
-    await settled(engine, runId, 10_000, () => w.active > 0);
+    // Its node started (not merely a job of an earlier test's run, which the worker drops, taken).
+    await settled(engine, runId, 10_000, () => gate.started > started && w.active > 0);
     await w.stop({ timeoutMs: 10_000 });
     expect(gate.finished).toBe(finished + 1);
     expect((await postgresRunStore({ pool: db.client }).getRun(runId))?.status).toBe("success");
