@@ -77,6 +77,25 @@ describe("createSqlExecutor", () => {
     expect((await prepared()).rows.map((r) => r.statement)).toEqual([text]);
   });
 
+  it("runs a prepared statement again unprepared when the server can no longer run it as prepared", async () => {
+    const pool = db.newPool({ max: 1 });
+    if (!pool) return expect(db.kind).toBe("pglite");
+    const single = createSqlExecutor(pool);
+    await single.query("CREATE TABLE reshaped (id int PRIMARY KEY, n int NOT NULL)");
+    await single.query("INSERT INTO reshaped VALUES (1, 7)");
+    const text = "SELECT n FROM reshaped WHERE id = $1";
+    expect((await single.query(text, [1], { prepare: true })).rows).toEqual([{ n: 7 }]);
+    // A migration changes the column's type: the prepared statement's result type no longer holds (0A000).
+    await single.query("ALTER TABLE reshaped ALTER COLUMN n TYPE text");
+    for (let i = 0; i < 2; i++) expect((await single.query(text, [1], { prepare: true })).rows).toEqual([{ n: "7" }]);
+    // A connection that lost its prepared statements (DISCARD ALL behind a pooler): 26000.
+    await single.query("DISCARD ALL");
+    const other = "SELECT n || $2 AS n FROM reshaped WHERE id = $1";
+    expect((await single.query(other, [1, "!"], { prepare: true })).rows).toEqual([{ n: "7!" }]);
+    await single.query("DEALLOCATE ALL");
+    expect((await single.query(other, [1, "?"], { prepare: true })).rows).toEqual([{ n: "7?" }]);
+  });
+
   it("joins a caller's transaction when given a client", async () => {
     await sql.transaction(async (outer) => {
       const joined = createSqlExecutor({ query: (text, params) => outer.query(text, params) });

@@ -36,23 +36,45 @@ interface PgQueryConfig {
   values: unknown[];
 }
 
-const preparedNames = new Map<string, string>();
+/** Prepared-statement names by text (`null`: runs unprepared), for the texts seen most recently. */
+const preparedNames = new Map<string, string | null>();
 
-/** A statement's prepared-statement name: a hash of its text (remembered for the texts seen most recently). */
-function preparedName(text: string): string {
+/** A statement's prepared-statement name: a hash of its text; `null` once the server could not run it prepared. */
+function preparedName(text: string): string | null {
   let name = preparedNames.get(text);
   if (name === undefined) {
     name = `atom_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
-    if (preparedNames.size >= 256) preparedNames.delete(preparedNames.keys().next().value as string);
-    preparedNames.set(text, name);
+    remember(text, name);
   }
   return name;
 }
 
+function remember(text: string, name: string | null): void {
+  if (!preparedNames.has(text) && preparedNames.size >= 256) preparedNames.delete(preparedNames.keys().next().value as string);
+  preparedNames.set(text, name);
+}
+
+/**
+ * The server cannot run the connection's prepared statement: it is gone (`DISCARD ALL`, `DEALLOCATE` behind a
+ * pooler: 26000), or a schema change altered its result type (0A000). Run as it is, the statement is fine.
+ */
+function preparedStatementLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === "26000" || (code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type"));
+}
+
 async function runOnPool<R>(pool: PgPoolLike, text: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): Promise<SqlResult<R>> {
-  if (!options?.prepare) return run(pool, text, params);
+  const name = options?.prepare ? preparedName(text) : null;
+  if (name === null) return run(pool, text, params);
   const query = pool.query as unknown as (config: PgQueryConfig) => Promise<DriverResult>;
-  return normalized(await query.call(pool, { name: preparedName(text), text, values: params ? [...params] : [] }));
+  try {
+    return normalized(await query.call(pool, { name, text, values: params ? [...params] : [] }));
+  } catch (error) {
+    if (!preparedStatementLost(error)) throw error;
+    // Nothing ran (the statement failed whole, outside any transaction): run it unprepared, now and from now on.
+    remember(text, null);
+    return run(pool, text, params);
+  }
 }
 
 /** Sends a script whole: PGlite (and its transactions) through `exec`, `pg` through a parameterless query. */
