@@ -12,10 +12,10 @@ export interface Fetched {
 /**
  * A worker's fetch of up to `batchSize` jobs; `undefined` when the fetch failed. pg-boss's fetch statement runs on
  * the run store's connection with the read of its jobs' runs in the same round trip (the queue and the runs share
- * a database), prepared when `prepare` is set. Should pg-boss's statement not take the read (a wrapped statement fails where the plain one runs),
- * this worker fetches plainly from then on. A failure is reported once per outage (as `DATABASE_ERROR` "fetch
- * failed"), however many polls it lasts: pg-boss's own `fetch` answers a failed query with no jobs, so the
- * statement is watched here.
+ * a database), prepared when `prepare` is set. Should pg-boss's statement not take the read (the wrapped statement
+ * fails where the plain one runs), this worker fetches plainly from then on. A failure is reported once per outage
+ * (as `DATABASE_ERROR` "fetch failed"), however many polls it lasts: pg-boss's own `fetch` answers a failed query
+ * with no jobs, so the statement is watched here.
  * @internal
  */
 export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void, prepare: boolean): (batchSize: number) => Promise<Fetched | undefined> {
