@@ -47,8 +47,8 @@ export interface WorkerOptions extends QueueOptions {
   /** Called with a job's failure (the job is retried) or a queue error; never with secrets. */
   onError?: (error: AtomError) => void;
   /**
-   * Run the worker's most frequent statements (the fetch with its runs' read, and a batch's settle when it enqueues
-   * no job) as named prepared statements on the run store's pool: Postgres parses each once per connection and may
+   * Run the worker's most frequent statements (the fetch with its runs' read, and a batch's settle with the
+   * successors' insert folded in) as named prepared statements on the run store's pool: Postgres parses each once per connection and may
    * keep its plan. Set `false` behind a pooler that does not track prepared statements (PgBouncer in transaction
    * mode before 1.21).
    * @default true
