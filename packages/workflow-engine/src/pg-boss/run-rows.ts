@@ -93,6 +93,9 @@ interface RunRow {
 
 /** SQL over the run store's tables, on an executor (pool or transaction). @internal */
 export class RunRows {
+  /** pg-boss's insert statements as nested in {@link RunRows.settleStatement}, by statement: written once each. */
+  private readonly nestedInserts = new Map<string, string | undefined>();
+
   constructor(private readonly tables: StoreTables) {}
 
   /** Records a new run (generation 0) with its definition's hash: `false` when the run id is taken. */
@@ -194,10 +197,7 @@ export class RunRows {
     let jobs = "";
     if (insert) {
       // pg-boss's parameters follow ours; its jobs, kept to the runs still running, only if the batch is recorded.
-      const jobsAt = insert.values.indexOf(insert.jobs) + 1;
-      const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 2}::json) AS j (job)
-                     JOIN checked c ON c.run_id = j.job->'data'->>'runId' WHERE c.status = 'running'${untouched})`;
-      const nested = replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 2}` : undefined));
+      const nested = this.nestedInsert(insert, untouched);
       if (nested === undefined) return undefined;
       jobs = `,\n       jobs AS (${nested})`;
       values.push(...insert.values);
@@ -222,6 +222,23 @@ export class RunRows {
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
     return { text, values };
+  }
+
+  /**
+   * pg-boss's insert with its parameters after the settle statement's two, its jobs kept to the runs still running
+   * (and, with `untouched`, to a batch recorded whole); `undefined` when a placeholder is not a plain one. The
+   * statement is the same batch after batch, so each is rewritten once (at most 8 are kept).
+   */
+  private nestedInsert(insert: CapturedInsert, untouched: string): string | undefined {
+    const jobsAt = insert.values.indexOf(insert.jobs) + 1;
+    const key = `${jobsAt}:${insert.values.length}:${untouched}:${insert.text}`;
+    if (this.nestedInserts.has(key)) return this.nestedInserts.get(key);
+    const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 2}::json) AS j (job)
+                     JOIN checked c ON c.run_id = j.job->'data'->>'runId' WHERE c.status = 'running'${untouched})`;
+    const nested = replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 2}` : undefined));
+    if (this.nestedInserts.size >= 8) this.nestedInserts.clear();
+    this.nestedInserts.set(key, nested);
+    return nested;
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */
