@@ -420,7 +420,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions = {}): Workf
         only: step.node,
       };
       if (step.agentId !== undefined) params.agentId = step.agentId;
-      if (step.signal !== undefined) params.signal = step.signal;
+      if (step.cancel !== undefined) params.cancel = step.cancel;
       if (step.approvals !== undefined) params.approvals = step.approvals;
       if (listeners.size > 0) params.emit = emit;
       return executeWorkflow(params);

@@ -31,6 +31,8 @@ export interface ExecuteParams {
   concurrency: number;
   random: () => number;
   signal?: AbortSignal;
+  /** Cancels the run like `signal` does, without an `AbortSignal` and its listener (a queue worker's per-job scope). */
+  cancel?: CancelScope;
   deadlineMs?: number;
   /** Approval ids by node id, from `resume`. */
   approvals?: Readonly<Record<string, string>>;
@@ -163,12 +165,13 @@ class Execution implements TemplateScopes, LeasedRun {
       this.finish = resolve;
       this.fail = reject;
     });
-    if (params.signal) {
-      // Made only for a run with a signal, like every other per-run closure.
+    if (params.signal || params.cancel) {
+      // Made only for a run that can be cancelled, like every other per-run closure.
       const onAbort = () => this.abortRun(new RunCancelledError({ reason: "aborted" }));
       this.onAbort = onAbort;
-      if (params.signal.aborted) onAbort();
-      else params.signal.addEventListener("abort", onAbort, { once: true });
+      if (params.cancel) params.cancel.onAbort(onAbort);
+      if (params.signal?.aborted) onAbort();
+      else params.signal?.addEventListener("abort", onAbort, { once: true });
     }
     if (params.deadlineMs !== undefined) {
       this.deadline = setLongTimeout(
@@ -337,7 +340,10 @@ class Execution implements TemplateScopes, LeasedRun {
     this.completed = true;
     params.keeper.delete(this);
     if (this.deadline !== undefined) clearLongTimeout(params.services.clock, this.deadline);
-    if (this.onAbort) params.signal?.removeEventListener("abort", this.onAbort);
+    if (this.onAbort) {
+      params.signal?.removeEventListener("abort", this.onAbort);
+      params.cancel?.offAbort(this.onAbort);
+    }
     if (this.writes) {
       Promise.all(this.writes).then(() => this.writeStatus(), this.fail);
       return;

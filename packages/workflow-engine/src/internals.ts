@@ -1,4 +1,5 @@
 import type { SqlDatabase } from "@atom/sql";
+import type { CancelScope } from "./cancel-scope.js";
 import type { CompiledNode, CompiledWorkflow } from "./validate.js";
 import type { EngineEvents, NodeResult, NodeServices, RunResult, RunStore } from "./types.js";
 
@@ -18,7 +19,8 @@ export interface RunNodeParams {
   agentId?: string;
   /** Every node of the run settled so far. */
   settled: Record<string, NodeResult>;
-  signal?: AbortSignal;
+  /** Cancels the node (its job's run was stopped, or the worker is shutting down). */
+  cancel?: CancelScope;
   approvals?: Readonly<Record<string, string>>;
 }
 

@@ -3,7 +3,7 @@ import { errorInfo } from "../executor.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledWorkflow } from "../validate.js";
 import type { QueueContext } from "./context.js";
-import { jobIsLive, malformedJobError, type NodeJobData, nodeJobDataSchema, unknownNodeError } from "./enqueue.js";
+import { jobIsLive, malformedJobError, type NodeJobData, readNodeJobData, unknownNodeError } from "./enqueue.js";
 import type { QueuedRun } from "./run-rows.js";
 import type { Settler } from "./settler.js";
 
@@ -31,13 +31,13 @@ export async function recoverLostJobs(env: LostJobsEnv, queue: string): Promise<
   const { ctx } = env;
   const jobs = (await ctx.boss.fetch(queue, { batchSize: BATCH })) ?? [];
   if (jobs.length === 0) return false;
-  const parsed = jobs.map((job) => ({ job, data: nodeJobDataSchema.safeParse(job.data) }));
-  const runIds = [...new Set(parsed.flatMap(({ data }) => (data.success ? [data.data.runId] : [])))];
+  const parsed = jobs.map((job) => ({ job, data: readNodeJobData(job.data) }));
+  const runIds = [...new Set(parsed.flatMap(({ data }) => (data ? [data.runId] : [])))];
   const runs = runIds.length > 0 ? await ctx.rows.readMany(ctx.sql, runIds) : new Map<string, QueuedRun>();
   await Promise.all(
     parsed.map(async ({ job, data }) => {
       try {
-        if (data.success) await recordLost(env, job.id, data.data as NodeJobData, runs.get(data.data.runId));
+        if (data) await recordLost(env, job.id, data, runs.get(data.runId));
         else env.report(malformedJobError("lost node job", job.id));
         await ctx.boss.complete(queue, job.id);
       } catch (error) {

@@ -1,6 +1,7 @@
 import { type AtomError, parseInput, TimeoutError, toAtomError, ValidationError } from "@atom/errors";
 import type { PgPoolLike } from "@atom/sql";
 import { z } from "zod";
+import { CancelScope } from "../cancel-scope.js";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import { sleep, systemClock } from "../timing.js";
 import type { RunResult } from "../types.js";
@@ -8,7 +9,7 @@ import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { type BossJob, lostQueueName } from "./boss.js";
 import { bossDb, databaseError, ensureQueue, queueContext, type QueueContext, queueOptionsShape, type QueueOptions } from "./context.js";
 import { definitionHash } from "./definition-hash.js";
-import { jobIsLive, malformedJobError, type NodeJobData, nodeJobDataSchema, unknownNodeError } from "./enqueue.js";
+import { jobIsLive, malformedJobError, type NodeJobData, readNodeJobData, unknownNodeError } from "./enqueue.js";
 import { watchedFetch } from "./fetch.js";
 import { recoverLostJobs } from "./lost-jobs.js";
 import { Completer } from "./completer.js";
@@ -94,7 +95,8 @@ const SHUTDOWN = Symbol("shutdown");
 
 interface InFlight {
   runId: string;
-  controller: AbortController;
+  /** Aborted when the run stops or the worker shuts down; no `AbortSignal` unless a node type's slot wait asks. */
+  cancel: CancelScope;
   /** Marks the job's node as no longer running (its result waits to be recorded, or it is done). Idempotent. */
   release: () => void;
 }
@@ -193,7 +195,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   const env: JobEnv = { ctx, workflowOf, slots, settler, report };
   const entryOf = (job: BossJob, runId: string): InFlight => ({
     runId,
-    controller: new AbortController(),
+    cancel: new CancelScope(),
     release: () => {
       if (inflight.delete(job.id)) wake?.();
     },
@@ -208,7 +210,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     const { job, entry } = waiting;
     inflight.set(job.id, entry);
     // A run found stopped while its job waited for a slot: drop the job, its node does not start.
-    const handle = (entry.controller.signal.aborted ? settler.drop(job.id) : runJob(env, waiting))
+    const handle = (entry.cancel.aborted ? settler.drop(job.id) : runJob(env, waiting))
       .catch(async (error: unknown) => {
         report(error);
         const info = toAtomError(databaseError("worker", error));
@@ -275,8 +277,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
       }
       const valid: { job: BossJob; data: NodeJobData }[] = [];
       for (const job of jobs) {
-        const parsed = nodeJobDataSchema.safeParse(job.data);
-        if (parsed.success) valid.push({ job, data: parsed.data as NodeJobData });
+        const data = readNodeJobData(job.data);
+        if (data) valid.push({ job, data });
         else {
           // Not a job this adapter wrote: refuse it for good instead of retrying it forever.
           report(malformedJobError("node job", job.id));
@@ -305,7 +307,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     if (entries.length === 0) return;
     const runIds = [...new Set(entries.map((entry) => entry.runId))];
     ctx.rows.stopped(ctx.sql, runIds).then((stopped) => {
-      for (const entry of entries) if (stopped.has(entry.runId)) entry.controller.abort(new RunCancelledError({ reason: "aborted" }));
+      for (const entry of entries) if (stopped.has(entry.runId)) entry.cancel.abort(new RunCancelledError({ reason: "aborted" }));
     }, report);
   }, opts.cancelPollMs ?? 1000);
   cancelTimer.unref();
@@ -324,7 +326,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         await Promise.all([loop, lostLoop]);
         const deadline = Date.now() + timeoutMs;
         const timer = setTimeout(() => {
-          for (const entry of inflight.values()) entry.controller.abort(SHUTDOWN);
+          for (const entry of inflight.values()) entry.cancel.abort(SHUTDOWN);
         }, timeoutMs);
         while (handles.size > 0) await Promise.allSettled([...handles]);
         clearTimeout(timer);
@@ -354,13 +356,13 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
     return settler.drop(jobId);
   }
   const node = data.due === undefined ? compiled : delayRemainder(compiled, Math.max(0, data.due - ctx.internals.services.clock.now()));
-  const { signal } = entry.controller;
+  const { cancel } = entry;
   if (Date.now() >= startBy) throw leaseSpent(job, data);
   let slot: { release: ReleaseSlot; waited: boolean } | undefined;
   let result: RunResult;
   try {
     if (slots?.limited(node.def.type)) {
-      slot = await slots.acquire(node.def.type, signal, startBy);
+      slot = await slots.acquire(node.def.type, cancel.signal, startBy);
       if (!slot) throw leaseSpent(job, data);
       if (slot.waited) {
         // The run was read before the wait: another generation's job may have recorded the node meanwhile.
@@ -378,14 +380,14 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
       runId: data.runId,
       input: run.input,
       settled: run.nodes,
-      signal,
+      cancel,
       ...(run.agentId === undefined ? {} : { agentId: run.agentId }),
       ...(data.approvals === undefined ? {} : { approvals: data.approvals }),
     });
   } finally {
     slot?.release();
   }
-  if (signal.reason === SHUTDOWN) throw new RunCancelledError({ reason: "aborted" }); // retried by another worker
+  if (cancel.reason === SHUTDOWN) throw new RunCancelledError({ reason: "aborted" }); // retried by another worker
   if (result.status === "paused") return pause(ctx, jobId, data.runId, workflow, run, result);
   const settled = result.nodes[data.nodeId];
   entry.release();
