@@ -4,6 +4,7 @@ import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from ".
 import { definitionHash } from "./definition-hash.js";
 import { arrayLiteral, replacePlaceholders } from "./sql-literals.js";
 import type { CapturedInsert } from "./boss.js";
+import { StatementMemo } from "./statement-memo.js";
 
 /** A run as a worker reads it. @internal */
 export interface QueuedRun {
@@ -94,7 +95,11 @@ interface RunRow {
 /** SQL over the run store's tables, on an executor (pool or transaction). @internal */
 export class RunRows {
   /** pg-boss's insert statements as nested in {@link RunRows.settleStatement}, by statement: written once each. */
-  private readonly nestedInserts = new Map<string, string | undefined>();
+  private readonly nestedInserts = new StatementMemo<[string, number, number, string], string | undefined>();
+  /** The settle statement's text by `whole` and nested insert. */
+  private readonly settleTexts = new StatementMemo<[boolean, string | undefined]>();
+  /** The fetch with its runs' read, by pg-boss's fetch statement. */
+  private readonly fetchTexts = new StatementMemo<[string]>();
 
   constructor(private readonly tables: StoreTables) {}
 
@@ -133,9 +138,11 @@ export class RunRows {
    * fetched jobs.
    */
   fetchWithRunsStatement(fetch: string): string {
-    const runs = this.selectRuns(WORKFLOW_REF, "ARRAY(SELECT DISTINCT f.data->>'runId' FROM fetched f)");
-    return `WITH fetched AS (${fetch})
+    return this.fetchTexts.get([fetch], () => {
+      const runs = this.selectRuns(WORKFLOW_REF, "ARRAY(SELECT DISTINCT f.data->>'runId' FROM fetched f)");
+      return `WITH fetched AS (${fetch})
        SELECT f.*, CASE WHEN row_number() OVER () = 1 THEN (SELECT json_agg(runs) FROM (${runs}) runs) END AS atom_runs FROM fetched f`;
+    });
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
@@ -194,15 +201,20 @@ export class RunRows {
     });
     const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
     const values: unknown[] = [payload, arrayLiteral(plans.map((plan) => plan.runId))];
-    let jobs = "";
+    let nested: string | undefined;
     if (insert) {
       // pg-boss's parameters follow ours; its jobs, kept to the runs still running, only if the batch is recorded.
-      const nested = this.nestedInsert(insert, untouched);
+      nested = this.nestedInsert(insert, untouched);
       if (nested === undefined) return undefined;
-      jobs = `,\n       jobs AS (${nested})`;
       values.push(...insert.values);
     }
-    const text = `WITH doc AS (SELECT $1::json AS d),
+    return { text: this.settleTexts.get([whole, nested], () => this.settleText(untouched, nested)), values };
+  }
+
+  /** The text of {@link RunRows.settleStatement}: `untouched`, its condition for `whole`; `nested`, pg-boss's insert. */
+  private settleText(untouched: string, nested: string | undefined): string {
+    const jobs = nested === undefined ? "" : `,\n       jobs AS (${nested})`;
+    return `WITH doc AS (SELECT $1::json AS d),
        input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
        locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY($2::text[]) ORDER BY run_id FOR UPDATE),
@@ -221,7 +233,6 @@ export class RunRows {
                WHERE r.run_id = ANY($2::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})${jobs}
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
-    return { text, values };
   }
 
   /**
@@ -231,14 +242,14 @@ export class RunRows {
    */
   private nestedInsert(insert: CapturedInsert, untouched: string): string | undefined {
     const jobsAt = insert.values.indexOf(insert.jobs) + 1;
-    const key = `${jobsAt}:${insert.values.length}:${untouched}:${insert.text}`;
-    if (this.nestedInserts.has(key)) return this.nestedInserts.get(key);
+    return this.nestedInserts.get([insert.text, jobsAt, insert.values.length, untouched], () => this.nestInsert(insert, jobsAt, untouched));
+  }
+
+  /** pg-boss's insert rewritten for {@link RunRows.nestedInsert}, its jobs parameter (`jobsAt`) kept to the runs still running. */
+  private nestInsert(insert: CapturedInsert, jobsAt: number, untouched: string): string | undefined {
     const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 2}::json) AS j (job)
                      JOIN checked c ON c.run_id = j.job->'data'->>'runId' WHERE c.status = 'running'${untouched})`;
-    const nested = replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 2}` : undefined));
-    if (this.nestedInserts.size >= 8) this.nestedInserts.clear();
-    this.nestedInserts.set(key, nested);
-    return nested;
+    return replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 2}` : undefined));
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */
