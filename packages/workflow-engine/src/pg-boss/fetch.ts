@@ -36,7 +36,8 @@ export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void
       if (!withRuns) return plain(text, values);
       let fused;
       try {
-        fused = await ctx.sql.query<Record<string, unknown>>(ctx.rows.fetchWithRunsStatement(text), values, { prepare });
+        const statement = ctx.rows.fetchWithRunsStatement(text, values);
+        fused = await ctx.sql.query<Record<string, unknown>>(statement.text, statement.values, { prepare });
       } catch {
         // Nothing was taken (the statement failed whole): try it plainly, which tells an outage from a statement
         // that cannot be wrapped.

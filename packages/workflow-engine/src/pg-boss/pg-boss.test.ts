@@ -340,6 +340,32 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     }
   });
 
+  it("prepares the fetch for its queue's partition, so Postgres keeps one plan for it however many queues there are", async () => {
+    const queue = "prepared-plan";
+    // Queues beside it: each is a partition of pg-boss's job table.
+    for (let i = 0; i < 12; i++) await createNodeQueue(boss, `${queue}-other-${i}`);
+    await createNodeQueue(boss, queue);
+    const pool = db.newPool({ max: 1 }) as pg.Pool;
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
+    stops.push(() => engine.close());
+    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
+    worker(engine, [definition], { queue });
+    const runId = await startRun(definition, {}, { boss, engine: makeEngine(), queue });
+    expect((await settled(makeEngine(), runId)).status).toBe("success");
+    const fetchPlans = async () => {
+      const { rows } = await pool.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH fetched AS%'",
+      );
+      return rows[0];
+    };
+    // Idle, the worker fetches every 50 ms: past the five custom plans Postgres tries first, it keeps the generic one.
+    const deadline = Date.now() + 5_000;
+    while (Number((await fetchPlans())?.generic_plans ?? 0) < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const plans = await fetchPlans();
+    expect(plans?.statement).not.toMatch(/WHERE name = \$1\b/);
+    expect(Number(plans?.generic_plans)).toBeGreaterThanOrEqual(3);
+  });
+
   it("refuses a preparedStatements that is not a boolean, naming it", () => {
     expect(() => createWorker({ boss, engine: makeEngine(), definitions: [{ id: "w", version: 1, nodes: [], edges: [] }], preparedStatements: "yes" as never })).toThrow(
       expect.objectContaining({ code: "VALIDATION_ERROR", details: expect.objectContaining({ field: "preparedStatements" }) }),

@@ -2,7 +2,7 @@ import type { SqlExecutor } from "@atom/sql";
 import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
 import { definitionHash } from "./definition-hash.js";
-import { arrayLiteral, replacePlaceholders } from "./sql-literals.js";
+import { arrayLiteral, inlineParameter, replacePlaceholders } from "./sql-literals.js";
 import type { CapturedInsert } from "./boss.js";
 import { StatementMemo } from "./statement-memo.js";
 
@@ -98,8 +98,8 @@ export class RunRows {
   private readonly nestedInserts = new StatementMemo<[string, number, number, string], string | undefined>();
   /** The settle statement's text by `whole` and nested insert. */
   private readonly settleTexts = new StatementMemo<[boolean, string | undefined]>();
-  /** The fetch with its runs' read, by pg-boss's fetch statement. */
-  private readonly fetchTexts = new StatementMemo<[string]>();
+  /** The fetch with its runs' read, by pg-boss's fetch statement and queue. */
+  private readonly fetchTexts = new StatementMemo<[string, unknown], { text: string; named: boolean }>();
 
   constructor(private readonly tables: StoreTables) {}
 
@@ -132,17 +132,23 @@ export class RunRows {
   }
 
   /**
-   * pg-boss's fetch statement with the read of its jobs' runs ({@link RunRows.readMany}) in the same round trip:
-   * its job rows as pg-boss returns them, the first also with `atom_runs`, the runs' rows as JSON (read them with
-   * {@link RunRows.runs}). The read shares the fetch's snapshot, so it holds every write committed with the
-   * fetched jobs.
+   * pg-boss's fetch statement (`fetch`, with its `values`) with the read of its jobs' runs ({@link RunRows.readMany})
+   * in the same round trip: its job rows as pg-boss returns them, the first also with `atom_runs`, the runs' rows as
+   * JSON (read them with {@link RunRows.runs}). The read shares the fetch's snapshot, so it holds every write
+   * committed with the fetched jobs. The queue's name (`$1`) is written into the text: prepared, the statement then
+   * gets a plan for the queue's own partition of pg-boss's job table, which Postgres keeps, where with the name as a
+   * parameter it planned the statement again on most fetches.
    */
-  fetchWithRunsStatement(fetch: string): string {
-    return this.fetchTexts.get([fetch], () => {
+  fetchWithRunsStatement(fetch: string, values: unknown[]): { text: string; values: unknown[] } {
+    const queue = values[0];
+    const { text, named } = this.fetchTexts.get([fetch, queue], () => {
       const runs = this.selectRuns(WORKFLOW_REF, "ARRAY(SELECT DISTINCT f.data->>'runId' FROM fetched f)");
-      return `WITH fetched AS (${fetch})
+      const withName = typeof queue === "string" ? inlineParameter(fetch, 1, values) : undefined;
+      const fused = `WITH fetched AS (${withName ?? fetch})
        SELECT f.*, CASE WHEN row_number() OVER () = 1 THEN (SELECT json_agg(runs) FROM (${runs}) runs) END AS atom_runs FROM fetched f`;
+      return { text: fused, named: withName !== undefined };
     });
+    return { text, values: named ? values.slice(1) : values };
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {

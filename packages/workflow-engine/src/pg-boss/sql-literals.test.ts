@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import { createSqlExecutor, type SqlExecutor } from "@atom/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inlineParameters } from "./sql-literals.js";
+import { inlineParameter, inlineParameters } from "./sql-literals.js";
 
 describe("inlineParameters", () => {
   it("writes each placeholder's value in, and leaves placeholders inside quotes and comments alone", () => {
@@ -28,6 +28,20 @@ describe("inlineParameters", () => {
     const tag = inlined.slice("SELECT ".length, "SELECT ".length + 19);
     expect(inlined).toBe(`SELECT ${tag}${value}${tag}`);
     expect(value.includes(tag)).toBe(false);
+  });
+});
+
+describe("inlineParameter", () => {
+  it("writes one parameter in and numbers the later ones down, leaving quotes and comments alone", () => {
+    const text = "SELECT $2, $1, $3, '$2', $2 -- $3\n";
+    const inlined = inlineParameter(text, 2, ["a", "b", "c"]) as string;
+    expect(inlined.replace(/\$atom_[0-9a-f]{12}\$([^$]*)\$atom_[0-9a-f]{12}\$/g, "<$1>")).toBe("SELECT <b>, $1, $2, '$2', <b> -- $3\n");
+  });
+
+  it("refuses a value it cannot write, a parameter past the values, and placeholders without a value", () => {
+    expect(inlineParameter("SELECT $1", 1, [[1]])).toBeUndefined();
+    expect(inlineParameter("SELECT $1", 2, ["x"])).toBeUndefined();
+    expect(inlineParameter("SELECT $1, $3", 1, ["x", "y"])).toBeUndefined();
   });
 });
 
@@ -58,5 +72,7 @@ describe("inlineParameters on PostgreSQL", () => {
     const expected = (await sql.query(text, values)).rows;
     expect(expected).toHaveLength(2);
     expect((await sql.query(inlineParameters(text, values) as string)).rows).toEqual(expected);
+    // One parameter written in, the others still sent: the same rows.
+    expect((await sql.query(inlineParameter(text, 2, values) as string, values.filter((_, i) => i !== 1))).rows).toEqual(expected);
   });
 });

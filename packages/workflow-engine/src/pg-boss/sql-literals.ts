@@ -51,6 +51,20 @@ export function inlineParameters(text: string, values: readonly unknown[]): stri
 }
 
 /**
+ * `text` with its parameter `$n` written in as a constant (as {@link inlineParameters} writes it) and the parameters
+ * after it numbered one lower, so that it takes `values` without the `n`th; `undefined` when the value cannot be
+ * written or a placeholder has no value.
+ * @internal
+ */
+export function inlineParameter(text: string, n: number, values: readonly unknown[]): string | undefined {
+  if (n < 1 || n > values.length) return undefined;
+  const written = parameterText(values[n - 1]);
+  if (written === undefined) return undefined;
+  const literal = written === null ? "NULL" : quoted(written);
+  return replacePlaceholders(text, (k) => (k === n ? literal : k > values.length ? undefined : k > n ? `$${k - 1}` : `$${k}`));
+}
+
+/**
  * `text` with each placeholder `$n` replaced by `replace(n)`; placeholders inside string constants, quoted
  * identifiers, dollar-quoted strings and comments are left alone. `undefined` when `replace` gives `undefined` or a
  * dollar quote is not closed.

@@ -7,18 +7,18 @@
  * hash. A few entries (the statements a worker uses are a handful); the oldest goes first.
  * @internal
  */
-export class StatementMemo<Key extends readonly unknown[], Text extends string | undefined = string> {
-  private readonly entries: { key: Key; text: Text }[] = [];
+export class StatementMemo<Key extends readonly unknown[], Value = string> {
+  private readonly entries: { key: Key; value: Value }[] = [];
 
   constructor(private readonly size = 8) {}
 
-  /** The text for `key`, made by `make` the first time (or after it was forgotten). */
-  get(key: Key, make: () => Text): Text {
-    for (const entry of this.entries) if (sameKey(entry.key, key)) return entry.text;
-    const text = make();
+  /** The text (or what holds it) for `key`, made by `make` the first time (or after it was forgotten). */
+  get(key: Key, make: () => Value): Value {
+    for (const entry of this.entries) if (sameKey(entry.key, key)) return entry.value;
+    const value = make();
     if (this.entries.length >= this.size) this.entries.shift();
-    this.entries.push({ key, text });
-    return text;
+    this.entries.push({ key, value });
+    return value;
   }
 }
 
