@@ -336,7 +336,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       expect((await settled(makeEngine(), runId)).status).toBe("success");
       const { rows } = await pool.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements");
       const statements = rows.map((row) => row.statement);
-      expect([statements.some((text) => text.startsWith("WITH fetched AS")), statements.some((text) => text.startsWith("WITH doc AS"))]).toEqual([preparedStatements, preparedStatements]);
+      expect([statements.some((text) => text.startsWith("WITH fetched AS")), statements.some((text) => text.startsWith("WITH input AS"))]).toEqual([preparedStatements, preparedStatements]);
     }
   });
 

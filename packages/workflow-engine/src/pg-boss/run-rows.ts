@@ -188,8 +188,8 @@ export class RunRows {
    * batches cannot deadlock), records each result once, and, for each run still `running` whose `nodes_version` is
    * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
    * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
-   * `nodes_version`. Two parameters, both text (the batch as JSON, the run ids as an array literal), so that with
-   * them inlined ({@link inlineParameters}) it can share a round trip with `BEGIN`; read its rows with
+   * `nodes_version`. Three parameters, all text (the results and the plans as JSON, each parsed once, and the run
+   * ids as an array literal), so that with them inlined ({@link inlineParameters}) it can share a round trip with `BEGIN`; read its rows with
    * {@link RunRows.settled}. `whole`: it writes nothing at all unless every run still `running` takes its plan (so
    * that, alone, it records a batch or leaves it untouched). With `insert` (and `whole`), pg-boss's insert of the
    * successors' jobs runs in the same statement, inserting the jobs of the runs still `running` only if the batch
@@ -198,15 +198,15 @@ export class RunRows {
   settleStatement(results: NodeRecord[], plans: RunPlan[], whole?: boolean): { text: string; values: unknown[] };
   settleStatement(results: NodeRecord[], plans: RunPlan[], whole: true, insert: CapturedInsert): { text: string; values: unknown[] } | undefined;
   settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false, insert?: CapturedInsert): { text: string; values: unknown[] } | undefined {
-    const payload = JSON.stringify({
-      rows: [
-        ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
-        ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ run_id: plan.runId, node_id: skip.nodeId, result: skip.result, planned: true }))),
-      ],
-      plans: plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
-    });
+    const rows = JSON.stringify([
+      ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
+      ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ run_id: plan.runId, node_id: skip.nodeId, result: skip.result, planned: true }))),
+    ]);
+    const planned = JSON.stringify(
+      plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
+    );
     const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
-    const values: unknown[] = [payload, arrayLiteral(plans.map((plan) => plan.runId))];
+    const values: unknown[] = [rows, planned, arrayLiteral(plans.map((plan) => plan.runId))];
     let nested: string | undefined;
     if (insert) {
       // pg-boss's parameters follow ours; its jobs, kept to the runs still running, only if the batch is recorded.
@@ -220,10 +220,9 @@ export class RunRows {
   /** The text of {@link RunRows.settleStatement}: `untouched`, its condition for `whole`; `nested`, pg-boss's insert. */
   private settleText(untouched: string, nested: string | undefined): string {
     const jobs = nested === undefined ? "" : `,\n       jobs AS (${nested})`;
-    return `WITH doc AS (SELECT $1::json AS d),
-       input AS (SELECT * FROM json_to_recordset((SELECT d->'rows' FROM doc)) AS t (run_id text, node_id text, result json, planned boolean)),
-       plan AS (SELECT * FROM json_to_recordset((SELECT d->'plans' FROM doc)) AS p (run_id text, expected integer, final text, error json)),
-       locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY($2::text[]) ORDER BY run_id FOR UPDATE),
+    return `WITH input AS (SELECT * FROM json_to_recordset($1::json) AS t (run_id text, node_id text, result json, planned boolean)),
+       plan AS (SELECT * FROM json_to_recordset($2::json) AS p (run_id text, expected integer, final text, error json)),
+       locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY($3::text[]) ORDER BY run_id FOR UPDATE),
        checked AS (SELECT l.run_id, l.status, l.queue_generation, (l.status = 'running' AND l.nodes_version = p.expected) AS applied, p.final, p.error
                    FROM locked l JOIN plan p USING (run_id)),
        ins AS (INSERT INTO ${this.tables.results} (run_id, node_id, result)
@@ -236,13 +235,13 @@ export class RunRows {
                  lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
-               WHERE r.run_id = ANY($2::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})${jobs}
+               WHERE r.run_id = ANY($3::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})${jobs}
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
   }
 
   /**
-   * pg-boss's insert with its parameters after the settle statement's two, its jobs kept to the runs still running
+   * pg-boss's insert with its parameters after the settle statement's three, its jobs kept to the runs still running
    * (and, with `untouched`, to a batch recorded whole); `undefined` when a placeholder is not a plain one. The
    * statement is the same batch after batch, so each is rewritten once (at most 8 are kept).
    */
@@ -253,9 +252,9 @@ export class RunRows {
 
   /** pg-boss's insert rewritten for {@link RunRows.nestedInsert}, its jobs parameter (`jobsAt`) kept to the runs still running. */
   private nestInsert(insert: CapturedInsert, jobsAt: number, untouched: string): string | undefined {
-    const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 2}::json) AS j (job)
+    const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 3}::json) AS j (job)
                      JOIN checked c ON c.run_id = j.job->'data'->>'runId' WHERE c.status = 'running'${untouched})`;
-    return replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 2}` : undefined));
+    return replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 3}` : undefined));
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */
