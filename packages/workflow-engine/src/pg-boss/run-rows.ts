@@ -140,10 +140,9 @@ export class RunRows {
    * parameter it planned the statement again on most fetches.
    */
   fetchWithRunsStatement(fetch: string, values: unknown[]): { text: string; values: unknown[] } {
-    const queue = values[0];
-    const { text, named } = this.fetchTexts.get([fetch, queue], () => {
+    const { text, named } = this.fetchTexts.get([fetch, values[0]], () => {
       const runs = this.selectRuns(WORKFLOW_REF, "ARRAY(SELECT DISTINCT f.data->>'runId' FROM fetched f)");
-      const withName = typeof queue === "string" ? inlineParameter(fetch, 1, values) : undefined;
+      const withName = inlineParameter(fetch, 1, values);
       const fused = `WITH fetched AS (${withName ?? fetch})
        SELECT f.*, CASE WHEN row_number() OVER () = 1 THEN (SELECT json_agg(runs) FROM (${runs}) runs) END AS atom_runs FROM fetched f`;
       return { text: fused, named: withName !== undefined };
@@ -189,11 +188,12 @@ export class RunRows {
    * the plan's (no other worker recorded a node of it since it was read; the lock returns the row as committed
    * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
    * `nodes_version`. Three parameters, all text (the results and the plans as JSON, each parsed once, and the run
-   * ids as an array literal), so that with them inlined ({@link inlineParameters}) it can share a round trip with `BEGIN`; read its rows with
-   * {@link RunRows.settled}. `whole`: it writes nothing at all unless every run still `running` takes its plan (so
-   * that, alone, it records a batch or leaves it untouched). With `insert` (and `whole`), pg-boss's insert of the
-   * successors' jobs runs in the same statement, inserting the jobs of the runs still `running` only if the batch
-   * is recorded; `undefined` when that statement cannot be written (a placeholder of pg-boss's is not a plain one).
+   * ids as an array literal), so that with them inlined ({@link inlineParameters}) it can share a round trip with
+   * `BEGIN`; read its rows with {@link RunRows.settled}. `whole`: it writes nothing at all unless every run still
+   * `running` takes its plan (so that, alone, it records a batch or leaves it untouched). With `insert` (and
+   * `whole`), pg-boss's insert of the successors' jobs runs in the same statement, inserting the jobs of the runs
+   * still `running` only if the batch is recorded; `undefined` when that statement cannot be written (a placeholder
+   * of pg-boss's is not a plain one).
    */
   settleStatement(results: NodeRecord[], plans: RunPlan[], whole?: boolean): { text: string; values: unknown[] };
   settleStatement(results: NodeRecord[], plans: RunPlan[], whole: true, insert: CapturedInsert): { text: string; values: unknown[] } | undefined;

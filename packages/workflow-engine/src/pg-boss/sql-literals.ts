@@ -43,11 +43,18 @@ const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
 export function inlineParameters(text: string, values: readonly unknown[]): string | undefined {
   const literals: string[] = [];
   for (const value of values) {
-    const written = parameterText(value);
+    const written = literal(value);
     if (written === undefined) return undefined;
-    literals.push(written === null ? "NULL" : quoted(written));
+    literals.push(written);
   }
   return replacePlaceholders(text, (n) => literals[n - 1]);
+}
+
+/** A parameter value as a constant: dollar-quoted text, or `NULL`; `undefined` for a value this module cannot write. */
+function literal(value: unknown): string | undefined {
+  const written = parameterText(value);
+  if (written === undefined) return undefined;
+  return written === null ? "NULL" : quoted(written);
 }
 
 /**
@@ -58,10 +65,9 @@ export function inlineParameters(text: string, values: readonly unknown[]): stri
  */
 export function inlineParameter(text: string, n: number, values: readonly unknown[]): string | undefined {
   if (n < 1 || n > values.length) return undefined;
-  const written = parameterText(values[n - 1]);
-  if (written === undefined) return undefined;
-  const literal = written === null ? "NULL" : quoted(written);
-  return replacePlaceholders(text, (k) => (k === n ? literal : k > values.length ? undefined : k > n ? `$${k - 1}` : `$${k}`));
+  const constant = literal(values[n - 1]);
+  if (constant === undefined) return undefined;
+  return replacePlaceholders(text, (k) => (k === n ? constant : k > values.length ? undefined : k > n ? `$${k - 1}` : `$${k}`));
 }
 
 /**
