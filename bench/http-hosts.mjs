@@ -13,6 +13,10 @@
 //   GET /atom-404 throws @atom/errors' UserNotFoundError. Express's and Fastify's default handlers read its
 //                 `status` (404); Hono's answers any non-HTTPException with a 500, so on Hono the default side of
 //                 this row is /missing, the 404 a Hono app throws.
+// A fourth host, `floor` (run when BENCH_HTTP_HOSTS names it), is bare node:http sending ready-made bytes: the
+// default side sends the response Fastify's default handler gives a UserNotFoundError, the Atom side the response
+// Atom's Fastify handler gives it (the envelope and its headers, rendered once at start-up). No handler runs on
+// either side, so its ratio is the most any handler that sends the envelope can reach against Fastify's default.
 import { fork } from "node:child_process";
 import { median } from "./interleave.mjs";
 import { fileURLToPath } from "node:url";
@@ -43,13 +47,17 @@ async function main() {
   const comparisons = [];
   for (const host of HOSTS) {
     const atomMissing = host === "hono" ? "/missing" : "/atom-404";
-    const rows = [
+    const floor = [
+      ["floor: envelope bytes vs Fastify's", "atom", "/atom-404", "/atom-404"],
+      ["control: default vs default, error path", "default", "/atom-404", "/atom-404"],
+    ];
+    const rows = (host === "floor" ? floor : [
       ["happy path GET /ok", "atom", "/ok", "/ok"],
       ["error path: host's 404 thrown", "atom", "/missing", "/missing"],
       ["error path: UserNotFoundError thrown", "atom", "/atom-404", atomMissing],
       // Two processes of the same default server: how far apart identical contenders land (the noise floor).
       ["control: default vs default, error path", "default", atomMissing, atomMissing],
-    ].map(([label, variant, atomPath, basePath]) => ({ host, label, variant, atomPath, basePath, base: [], atom: [], ratios: [], cpuRatios: [] }));
+    ]).map(([label, variant, atomPath, basePath]) => ({ host, label, variant, atomPath, basePath, base: [], atom: [], baseCpu: [], atomCpu: [], ratios: [], cpuRatios: [] }));
     for (let round = 0; round < rounds; round++) {
       for (const row of rows) {
         // Fresh processes for every measurement, with the same history: one process of a server can run faster or
@@ -75,6 +83,8 @@ async function main() {
           const a = { rps: (a1.rps + a2.rps) / 2, cpu: (a1.cpu + a2.cpu) / 2 };
           row.base.push(b.rps);
           row.atom.push(a.rps);
+          row.baseCpu.push(b.cpu);
+          row.atomCpu.push(a.cpu);
           row.ratios.push(a.rps / b.rps);
           row.cpuRatios.push(b.cpu / a.cpu);
         } finally {
@@ -96,12 +106,12 @@ function report(comparisons, rounds, seconds, connections) {
       `processes on a shared machine disturb less`,
   );
   console.log(
-    `  ${"host".padEnd(8)} ${"route".padEnd(40)} ${"default".padStart(9)} ${"atom".padStart(9)}  ${"ratio".padStart(6)}  cpu ratio`,
+    `  ${"host".padEnd(8)} ${"route".padEnd(40)} ${"default".padStart(9)} ${"atom".padStart(9)}  ${"ratio".padStart(6)}  cpu ratio  cpu µs/req default / atom`,
   );
-  for (const { host, label, base, atom, ratios, cpuRatios } of comparisons) {
+  for (const { host, label, base, atom, baseCpu, atomCpu, ratios, cpuRatios } of comparisons) {
     console.log(
       `  ${host.padEnd(8)} ${label.padEnd(40)} ${median(base).toFixed(0).padStart(9)} ${median(atom).toFixed(0).padStart(9)}  ` +
-        `${median(ratios).toFixed(3)}×  ${median(cpuRatios).toFixed(3)}×`,
+        `${median(ratios).toFixed(3)}×  ${median(cpuRatios).toFixed(3)}×     ${median(baseCpu).toFixed(1)} / ${median(atomCpu).toFixed(1)}`,
     );
   }
 }
@@ -159,6 +169,8 @@ async function serve(host, variant) {
     app.get("/atom-404", async () => throwAtom());
     await app.listen({ port: 0, host: "127.0.0.1" });
     server = app.server;
+  } else if (host === "floor") {
+    server = await serveFloor(atom);
   } else {
     const { Hono } = await import("hono");
     const { HTTPException } = await import("hono/http-exception");
@@ -183,4 +195,32 @@ async function serve(host, variant) {
     process.send(user + system);
   });
   process.send(server.address().port);
+}
+
+/** The `floor` host: node:http writing the response each side's Fastify handler sends for a UserNotFoundError. */
+async function serveFloor(atom) {
+  const { createServer } = await import("node:http");
+  const { UserNotFoundError, toErrorResponse } = await import("@atom/errors");
+  const error = new UserNotFoundError({ userId: "abc123" });
+  // Fastify numbers its request ids req-1, req-2...: a mid-run one stands for them.
+  const { status, headers, body } = toErrorResponse(error, { requestId: "req-12345" });
+  const atomText = JSON.stringify(body);
+  const defaultText = JSON.stringify({ statusCode: 404, code: error.code, error: "Not Found", message: error.message });
+  const json = "application/json; charset=utf-8";
+  const atomHeaders = { ...headers, "content-length": String(Buffer.byteLength(atomText)) };
+  const defaultHeaders = { "content-type": json, "content-length": String(Buffer.byteLength(defaultText)) };
+  const server = createServer((req, res) => {
+    if (req.url === "/ok") {
+      res.writeHead(200, { "content-type": json, "content-length": "11" });
+      res.end('{"ok":true}');
+    } else if (atom) {
+      res.writeHead(status, atomHeaders);
+      res.end(atomText);
+    } else {
+      res.writeHead(404, defaultHeaders);
+      res.end(defaultText);
+    }
+  });
+  server.listen(0, "127.0.0.1");
+  return server;
 }
