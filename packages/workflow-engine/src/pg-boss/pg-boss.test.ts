@@ -807,6 +807,21 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     expect((await jobsOf(runId))[0]?.state).not.toBe("completed");
   });
 
+  it("never runs a node of a run whose stored version is not the number its worker's definition has", async () => {
+    const errors: AtomError[] = [];
+    const definition: WorkflowDefinition = { id: "retyped", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
+    const engine = makeEngine();
+    const starts = startsOf([engine]);
+    const runId = await startRun(definition, {}, { boss, engine, queue: QUEUE });
+    // A row edited by hand: the version is now the text "1", the definition's hash unchanged.
+    await (db.client as pg.Pool).query(`UPDATE atom_workflow_runs SET workflow = jsonb_set(workflow::jsonb, '{version}', '"1"')::json WHERE run_id = $1`, [runId]);
+    worker(engine, [definition], { onError: (error) => (error.details as { workflowId?: string }).workflowId === "retyped" && errors.push(error) });
+    await settled(engine, runId, 10_000, () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: "WORKFLOW_INVALID", details: { workflowId: "retyped", problems: [{ field: "definitions" }] } });
+    expect(errors[0]?.message).toContain("has no definition");
+    expect(starts(runId)).toEqual([]);
+  });
+
   it("runs a definition written with its keys in another order, and reports a job naming a node the workflow lacks", async () => {
     const errors: AtomError[] = [];
     const definition: WorkflowDefinition = { id: "reordered", version: 1, nodes: [{ id: "say", type: "transform", config: { operation: "format", template: "ok" } }], edges: [] };

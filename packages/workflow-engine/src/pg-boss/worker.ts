@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CancelScope } from "../cancel-scope.js";
 import { RunCancelledError, WorkflowInvalidError } from "../errors.js";
 import { sleep, systemClock } from "../timing.js";
+import type { RunNodeParams } from "../internals.js";
 import type { RunResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import { type BossJob, lostQueueName } from "./boss.js";
@@ -165,6 +166,18 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   const ahead: Ahead[] = [];
   let stopping = false;
   let wake: (() => void) | undefined;
+  // Slots held by running nodes or by jobs waiting to start are taken; a node whose result is being recorded frees
+  // its slot for fetching (not yet for starting). Refill in batches (half the slots, or when idle): one fetch per
+  // freed slot would cost a round trip per job.
+  const fetchable = (): number => {
+    const held = inflight.size + ahead.length;
+    const free = concurrency - held;
+    return free > 0 && (held === 0 || free >= Math.ceil(concurrency / 2)) ? free : 0;
+  };
+  // A freed slot wakes the fetch loop only when the loop would fetch: a wake-up that naps again costs a timer.
+  const wakeToFetch = () => {
+    if (wake && fetchable() > 0) wake();
+  };
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -180,7 +193,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
 
   // Fails closed: a run started with another definition under the same id and version runs none of its nodes here.
   const workflowOf = (run: QueuedRun): CompiledWorkflow => {
-    const mine = known.get(workflowKey(run.workflow.id, run.workflow.version));
+    // A version read back as anything but a number (a row written by hand) names no definition.
+    const mine = typeof run.workflow.version === "number" ? known.get(workflowKey(run.workflow.id, run.workflow.version)) : undefined;
     if (mine?.hash === run.hash) return mine.workflow;
     const message = mine
       ? `this worker's definition of "${run.workflow.id}" version ${run.workflow.version} differs from the one the run was started with (bump the version when a definition changes)`
@@ -197,7 +211,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
     runId,
     cancel: new CancelScope(),
     release: () => {
-      if (inflight.delete(job.id)) wake?.();
+      if (inflight.delete(job.id)) wakeToFetch();
     },
   });
   /** Starts waiting jobs while slots are free. */
@@ -220,7 +234,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
         handles.delete(handle);
         entry.release();
         pump();
-        wake?.();
+        wakeToFetch();
       });
     handles.add(handle);
   };
@@ -255,11 +269,8 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
   const loop = (async () => {
     await ready;
     while (!stopping) {
-      // Slots held by running nodes or by jobs waiting to start are taken; a node whose result is being recorded
-      // frees its slot for fetching (not yet for starting). Refill in batches (half the slots, or when idle): one
-      // fetch per freed slot would cost a round trip per job.
-      const free = concurrency - inflight.size - ahead.length;
-      if (free <= 0 || (inflight.size + ahead.length > 0 && free < Math.ceil(concurrency / 2))) {
+      const free = fetchable();
+      if (free === 0) {
         await nap(pollMs);
         continue;
       }
@@ -374,16 +385,10 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
         }
       }
     }
-    result = await ctx.internals.runNode({
-      workflow,
-      node,
-      runId: data.runId,
-      input: run.input,
-      settled: run.nodes,
-      cancel,
-      ...(run.agentId === undefined ? {} : { agentId: run.agentId }),
-      ...(data.approvals === undefined ? {} : { approvals: data.approvals }),
-    });
+    const step: RunNodeParams = { workflow, node, runId: data.runId, input: run.input, settled: run.nodes, cancel };
+    if (run.agentId !== undefined) step.agentId = run.agentId;
+    if (data.approvals !== undefined) step.approvals = data.approvals;
+    result = await ctx.internals.runNode(step);
   } finally {
     slot?.release();
   }
@@ -395,9 +400,12 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
   return settler.settle({ jobId, runId: data.runId, node: compiled, workflow, run, result: settled });
 }
 
-/** The key of a workflow id and version in a worker's definitions (distinct pairs never share one). */
+/**
+ * The key of a workflow id and version in a worker's definitions. Distinct pairs never share one: a number's text
+ * has no `:`, so the first one ends the version.
+ */
 function workflowKey(id: string, version: number): string {
-  return JSON.stringify([id, version]);
+  return `${version}:${id}`;
 }
 
 /** A job's lease (pg-boss expiry) in ms; unbounded when the boss does not report it. */
