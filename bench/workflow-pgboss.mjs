@@ -4,7 +4,7 @@
 // round runs raw, one-node and ten-node back to back (their order rotating) and the table shows medians over the
 // rounds, the ratios being medians of each round's own ratio. Beside throughput it reports the CPU time each job or
 // node cost (the worker processes' own, plus their Postgres backends' when the server runs on this machine), which
-// other work on a shared machine disturbs less. Needs DATABASE_URL (pg-boss needs a real server); run by
+// other work on a shared machine disturbs less, and the workers' part of it on its own. Needs DATABASE_URL (pg-boss needs a real server); run by
 // `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`) and BENCH_PGBOSS_ROUNDS (3) narrow it.
 import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -82,7 +82,7 @@ async function backendCpu() {
   return cpu;
 }
 
-/** Seconds until `done`, and the CPU ms the workers (and their backends) spent meanwhile. */
+/** Seconds until `done`, and the CPU ms the worker processes and their Postgres backends spent meanwhile. */
 async function timed(children, done) {
   const before = await backendCpu();
   const started = performance.now();
@@ -94,14 +94,15 @@ async function timed(children, done) {
     child.send("report");
   })));
   const after = await backendCpu();
-  let cpuMs = workerMs.reduce((a, b) => a + b, 0);
-  if (before && after) for (const [pid, ms] of after) cpuMs += ms - (before.get(pid) ?? 0);
-  else cpuMs = Number.NaN;
+  const workerCpuMs = workerMs.reduce((a, b) => a + b, 0);
+  let backendCpuMs = 0;
+  if (before && after) for (const [pid, ms] of after) backendCpuMs += ms - (before.get(pid) ?? 0);
+  else backendCpuMs = Number.NaN;
   await Promise.all(children.map((child) => new Promise((resolve) => {
     child.once("exit", resolve);
     child.disconnect();
   })));
-  return { seconds, cpuMs };
+  return { seconds, workerCpuMs, backendCpuMs };
 }
 
 async function raw(count, jobs, round) {
@@ -109,8 +110,8 @@ async function raw(count, jobs, round) {
   await boss.createQueue(queue, { name: queue });
   for (let i = 0; i < jobs; i += 500) await boss.insert(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
   const children = await workers(count, { MODE: "raw", QUEUE: queue });
-  const { seconds, cpuMs } = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
-  return { perSecond: jobs / seconds, cpuUs: (cpuMs * 1000) / jobs };
+  const { seconds, ...cpu } = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
+  return { perSecond: jobs / seconds, ...perItem(cpu, jobs) };
 }
 
 async function queued(count, definition, runs, round) {
@@ -120,13 +121,18 @@ async function queued(count, definition, runs, round) {
     await Promise.all(Array.from({ length: Math.min(50, runs - i) }, (_, k) => startRun(definition, { n: i + k }, { boss, engine, queue })));
   }
   const children = await workers(count, { MODE: "engine", QUEUE: queue, DEFINITIONS: JSON.stringify([definition]) });
-  const { seconds, cpuMs } = await timed(children, async () => {
+  const { seconds, ...cpu } = await timed(children, async () => {
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM atom_workflow_runs WHERE workflow_id = $1 AND status = 'running'", [definition.id]);
     return rows[0].n === 0;
   });
   await pool.query("DELETE FROM atom_workflow_runs WHERE workflow_id = $1", [definition.id]);
   const nodes = runs * definition.nodes.length;
-  return { perSecond: nodes / seconds, cpuUs: (cpuMs * 1000) / nodes };
+  return { perSecond: nodes / seconds, ...perItem(cpu, nodes) };
+}
+
+/** CPU µs per job or node: in all, and the worker processes' own. */
+function perItem({ workerCpuMs, backendCpuMs }, count) {
+  return { cpuUs: ((workerCpuMs + backendCpuMs) * 1000) / count, workerUs: (workerCpuMs * 1000) / count };
 }
 
 const cases = {
@@ -139,16 +145,18 @@ try {
   for (const count of WORKERS) {
     const samples = { raw: [], one: [], ten: [] };
     const cpu = { raw: [], one: [], ten: [] };
+    const workerCpu = { raw: [], one: [], ten: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const names = Object.keys(cases);
       for (let k = 0; k < names.length; k++) {
         const name = names[(round + k) % names.length];
-        const { perSecond, cpuUs } = await cases[name](count, round);
+        const { perSecond, cpuUs, workerUs } = await cases[name](count, round);
         samples[name].push(perSecond);
         cpu[name].push(cpuUs);
+        workerCpu[name].push(workerUs);
       }
       console.log(
-        `workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s (${cpu.raw[round].toFixed(0)} µs CPU each), one-node ${samples.one[round].toFixed(0)} nodes/s (${cpu.one[round].toFixed(0)} µs), ten-node ${samples.ten[round].toFixed(0)} nodes/s (${cpu.ten[round].toFixed(0)} µs)`,
+        `workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s (${cpu.raw[round].toFixed(0)} µs CPU each, ${workerCpu.raw[round].toFixed(0)} in the workers), one-node ${samples.one[round].toFixed(0)} nodes/s (${cpu.one[round].toFixed(0)} µs, ${workerCpu.one[round].toFixed(0)}), ten-node ${samples.ten[round].toFixed(0)} nodes/s (${cpu.ten[round].toFixed(0)} µs, ${workerCpu.ten[round].toFixed(0)})`,
       );
     }
     const ratio = (name) => median(samples[name].map((value, round) => value / samples.raw[round])).toFixed(2);
@@ -160,6 +168,7 @@ try {
       "200 ten-node: nodes/s": Math.round(median(samples.ten)),
       "× raw ": ratio("ten"),
       "CPU µs per job / one-node / ten-node": [cpu.raw, cpu.one, cpu.ten].map((values) => Math.round(median(values))).join(" / "),
+      "of which workers'": [workerCpu.raw, workerCpu.one, workerCpu.ten].map((values) => Math.round(median(values))).join(" / "),
     });
   }
   console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; medians of ${ROUNDS} rounds)`);
