@@ -322,25 +322,26 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     }
   });
 
-  it("runs its fetch and its settle as prepared statements on the run store's pool, unless preparedStatements is false", async () => {
-    for (const preparedStatements of [true, false]) {
-      const queue = `prepared-${preparedStatements}`;
+  it("runs its fetch and its settle unprepared by default, as prepared statements on the run store's pool when preparedStatements is true", async () => {
+    for (const preparedStatements of [undefined, true, false]) {
+      const queue = `prepared-${String(preparedStatements)}`;
       await createNodeQueue(boss, queue);
       // One connection: what the worker prepared is on it.
       const pool = db.newPool({ max: 1 }) as pg.Pool;
       const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
       stops.push(() => engine.close());
       const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
-      worker(engine, [definition], { queue, preparedStatements });
+      worker(engine, [definition], preparedStatements === undefined ? { queue } : { queue, preparedStatements });
       const runId = await startRun(definition, { n: 1 }, { boss, engine: makeEngine(), queue });
       expect((await settled(makeEngine(), runId)).status).toBe("success");
       const { rows } = await pool.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements");
       const statements = rows.map((row) => row.statement);
-      expect([statements.some((text) => text.startsWith("WITH fetched AS")), statements.some((text) => text.startsWith("WITH input AS"))]).toEqual([preparedStatements, preparedStatements]);
+      const prepared = preparedStatements === true;
+      expect([statements.some((text) => text.startsWith("WITH fetched AS")), statements.some((text) => text.startsWith("WITH input AS"))]).toEqual([prepared, prepared]);
     }
   });
 
-  it("prepares the fetch for its queue's partition, so Postgres keeps one plan for it however many queues there are", async () => {
+  it("with preparedStatements, prepares the fetch for its queue's partition, so Postgres keeps one plan for it however many queues there are", async () => {
     const queue = "prepared-plan";
     // Queues beside it: each is a partition of pg-boss's job table.
     for (let i = 0; i < 12; i++) await createNodeQueue(boss, `${queue}-other-${i}`);
@@ -349,7 +350,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
     stops.push(() => engine.close());
     const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "x" } }], edges: [] };
-    worker(engine, [definition], { queue });
+    worker(engine, [definition], { queue, preparedStatements: true });
     const runId = await startRun(definition, {}, { boss, engine: makeEngine(), queue });
     expect((await settled(makeEngine(), runId)).status).toBe("success");
     const fetchPlans = async () => {
