@@ -1,6 +1,7 @@
 // One worker process of bench/workflow-pgboss.mjs: `raw` runs pg-boss no-op jobs in a tight fetch/complete loop
-// (the queue's limit), `engine` runs workflow node jobs with createWorker. Starts on the parent's "go" message and
-// answers "report" with the CPU time it spent since. Its connections carry the parent's application_name.
+// (the queue's limit), `engine` runs workflow node jobs with createWorker. It works its queue from the parent's
+// "start" on, counts its CPU time from "go" (acknowledged) and answers "report" with the CPU time it spent since.
+// Its connections carry the parent's application_name.
 import PgBoss from "pg-boss";
 import pg from "pg";
 import { createWorkflowEngine } from "@atom/workflow-engine";
@@ -12,45 +13,59 @@ const concurrency = Number(CONCURRENCY);
 const boss = new PgBoss({ connectionString: DATABASE_URL, application_name: APP, schema: BOSS_SCHEMA, max: concurrency + 2, schedule: false, supervise: false });
 boss.on("error", () => undefined);
 await boss.start();
-let stop;
-let started;
-process.on("message", (message) => {
-  if (message !== "report") return;
-  const { user, system } = process.cpuUsage(started);
-  process.send({ cpuMs: (user + system) / 1000 });
-});
+
+/** Works `queue` until the returned function is called, which resolves once the work stopped. */
+let work;
+/** Closes what `work` needs, once it stopped for good. */
+let close = async () => undefined;
 if (MODE === "raw") {
-  let running = false;
-  stop = async () => {
-    running = false;
-  };
-  process.once("message", async () => {
-    started = process.cpuUsage();
-    running = true;
-    while (running) {
-      const jobs = (await boss.fetch(QUEUE, { batchSize: concurrency })) ?? [];
-      if (jobs.length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
+  work = (queue) => {
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const jobs = (await boss.fetch(queue, { batchSize: concurrency })) ?? [];
+        if (jobs.length === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        await boss.complete(queue, jobs.map((job) => job.id));
       }
-      await boss.complete(QUEUE, jobs.map((job) => job.id));
-    }
-  });
+    })();
+    return () => {
+      running = false;
+      return loop;
+    };
+  };
 } else {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, application_name: APP, max: concurrency + 2, options: `-c search_path=${RUN_SCHEMA}` });
   const store = postgresRunStore({ pool });
   // Set up before "ready", as the raw worker is: the clock then measures draining the queue, not migrating.
   await store.migrate();
   const engine = createWorkflowEngine({ store });
-  process.once("message", () => {
-    started = process.cpuUsage();
-    const worker = createWorker({ boss, engine, definitions: JSON.parse(DEFINITIONS), concurrency, queue: QUEUE, pollIntervalMs: 50 });
-    stop = () => worker.stop().then(() => pool.end());
-  });
+  const definitions = JSON.parse(DEFINITIONS);
+  work = (queue) => {
+    const worker = createWorker({ boss, engine, definitions, concurrency, queue, pollIntervalMs: 50 });
+    return () => worker.stop();
+  };
+  close = () => pool.end();
 }
+
+let stop;
+let started;
+process.on("message", (message) => {
+  if (message === "start") stop = work(QUEUE);
+  else if (message === "go") {
+    started = process.cpuUsage();
+    process.send({ going: true });
+  } else if (message === "report") {
+    const { user, system } = process.cpuUsage(started);
+    process.send({ cpuMs: (user + system) / 1000 });
+  }
+});
 process.send({ ready: true });
 process.on("disconnect", async () => {
   await stop?.();
+  await close();
   await boss.stop({ graceful: false, wait: true });
   process.exit(0);
 });

@@ -1,11 +1,15 @@
 // Multi-worker throughput of @atom/workflow-engine/pg-boss beside raw pg-boss no-op jobs, for 1, 2 and 4 worker
-// processes. The queue is filled first (runs started, or jobs inserted), then the workers get "go" and the clock
-// runs until the last run (or job) is done. On a shared machine a case's figure moves with what else runs, so each
-// round runs raw, one-node and ten-node back to back (their order rotating) and the table shows medians over the
-// rounds, the ratios being medians of each round's own ratio. Beside throughput it reports the CPU time each job or
-// node cost (the worker processes' own, plus their Postgres backends' when the server runs on this machine), which
-// other work on a shared machine disturbs less, and the workers' part of it on its own. Needs DATABASE_URL (pg-boss needs a real server); run by
-// `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`) and BENCH_PGBOSS_ROUNDS (3) narrow it.
+// processes. Each case starts its worker processes on an empty queue, as a deployed worker waits for work, and sends
+// the workload in bursts: all of it committed in one transaction. The workers first work untimed warm-up bursts of
+// the same workload (a fresh process spends much of its first seconds in V8's optimizing compiler, the engine's larger
+// code more than raw pg-boss's loop); then the timed burst commits and the clock runs until the last run (or job) is
+// done. On a shared machine a case's figure moves with what else runs, so each round runs raw, one-node and ten-node
+// back to back (their order rotating) and the table shows medians over the rounds, the ratios being medians of each
+// round's own ratio. Beside throughput it reports the CPU time each job or node cost in the timed burst (the worker
+// processes' own, plus their Postgres backends' when the server runs on this machine), which other work on a shared
+// machine disturbs less, and the workers' part of it on its own. Needs DATABASE_URL (pg-boss needs a real server);
+// run by `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`), BENCH_PGBOSS_ROUNDS (3) and BENCH_PGBOSS_WARMUP (3 bursts;
+// 0 times fresh processes) narrow it.
 import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -24,6 +28,7 @@ if (!url) {
 }
 const WORKERS = (process.env.BENCH_PGBOSS_WORKERS ?? "1,2,4").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_PGBOSS_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_PGBOSS_WARMUP ?? 3);
 const CONCURRENCY = 8;
 const LIMIT_MS = 180_000;
 const WORKER = fileURLToPath(new URL("./pgboss-worker.mjs", import.meta.url));
@@ -54,8 +59,16 @@ async function workers(count, env) {
   const children = Array.from({ length: count }, () =>
     fork(WORKER, { env: { ...process.env, RUN_SCHEMA, BOSS_SCHEMA, APP, CONCURRENCY: String(CONCURRENCY), ...env }, stdio: "inherit" }),
   );
-  await Promise.all(children.map((child) => new Promise((resolve) => child.once("message", resolve))));
+  await Promise.all(children.map((child) => ask(child, undefined)));
   return children;
+}
+
+/** The child's next message, after sending it `message` (if any). */
+function ask(child, message) {
+  return new Promise((resolve) => {
+    child.once("message", resolve);
+    if (message !== undefined) child.send(message);
+  });
 }
 
 async function until(done) {
@@ -82,49 +95,77 @@ async function backendCpu() {
   return cpu;
 }
 
-/** Seconds until `done`, and the CPU ms the worker processes and their Postgres backends spent meanwhile. */
-async function timed(children, done) {
-  const before = await backendCpu();
-  const started = performance.now();
-  for (const child of children) child.send("go");
-  await until(done);
-  const seconds = (performance.now() - started) / 1000;
-  const workerMs = await Promise.all(children.map((child) => new Promise((resolve) => {
-    child.once("message", (message) => resolve(message.cpuMs));
-    child.send("report");
-  })));
-  const after = await backendCpu();
-  const workerCpuMs = workerMs.reduce((a, b) => a + b, 0);
-  let backendCpuMs = 0;
-  if (before && after) for (const [pid, ms] of after) backendCpuMs += ms - (before.get(pid) ?? 0);
-  else backendCpuMs = Number.NaN;
-  await Promise.all(children.map((child) => new Promise((resolve) => {
-    child.once("exit", resolve);
-    child.disconnect();
-  })));
-  return { seconds, workerCpuMs, backendCpuMs };
+/**
+ * `fill` in one transaction on its own connection: its jobs become visible at once when `beforeCommit` has run
+ * (the workers are already polling). Resolves when the transaction committed.
+ */
+async function burst(fill, beforeCommit = async () => undefined) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await fill(client);
+    await beforeCommit();
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * One case on `count` worker processes working one queue. They start, and work the untimed warm-up pass (`fill`
+ * once, as a burst) until `done`; then the timed workload is committed the same way and the clock runs until `done`
+ * again. Returns the seconds and the CPU ms of the worker processes and their Postgres backends in the timed part.
+ */
+async function timedCase(count, env, fill, done) {
+  const children = await workers(count, env);
+  try {
+    for (const child of children) child.send("start");
+    for (let pass = 0; pass < WARMUP; pass++) {
+      await burst(fill);
+      await until(done);
+    }
+    let before;
+    await burst(fill, async () => {
+      before = await backendCpu();
+      await Promise.all(children.map((child) => ask(child, "go")));
+    });
+    const started = performance.now();
+    await until(done);
+    const seconds = (performance.now() - started) / 1000;
+    const workerCpuMs = (await Promise.all(children.map((child) => ask(child, "report")))).reduce((sum, { cpuMs }) => sum + cpuMs, 0);
+    const after = await backendCpu();
+    let backendCpuMs = 0;
+    if (before && after) for (const [pid, ms] of after) backendCpuMs += ms - (before.get(pid) ?? 0);
+    else backendCpuMs = Number.NaN;
+    return { seconds, workerCpuMs, backendCpuMs };
+  } finally {
+    await Promise.all(children.map((child) => new Promise((resolve) => {
+      child.once("exit", resolve);
+      child.disconnect();
+    })));
+  }
 }
 
 async function raw(count, jobs, round) {
   const queue = `raw-${count}-${round}`;
   await boss.createQueue(queue, { name: queue });
-  for (let i = 0; i < jobs; i += 500) await boss.insert(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
-  const children = await workers(count, { MODE: "raw", QUEUE: queue });
-  const { seconds, ...cpu } = await timed(children, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
+  // One statement: the jobs become visible at once.
+  const fill = (db) => boss.insert(Array.from({ length: jobs }, (_, n) => ({ name: queue, data: { n } })), { db: { executeSql: (text, values) => db.query(text, values) } });
+  const { seconds, ...cpu } = await timedCase(count, { MODE: "raw", QUEUE: queue }, fill, async () => (await boss.getQueueSize(queue, { before: "completed" })) === 0);
   return { perSecond: jobs / seconds, ...perItem(cpu, jobs) };
 }
 
 async function queued(count, definition, runs, round) {
   const queue = `wf-${count}-${definition.id}-${round}`;
   await boss.createQueue(queue, { name: queue, policy: "stately" });
-  for (let i = 0; i < runs; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, runs - i) }, (_, k) => startRun(definition, { n: i + k }, { boss, engine, queue })));
-  }
-  const children = await workers(count, { MODE: "engine", QUEUE: queue, DEFINITIONS: JSON.stringify([definition]) });
-  const { seconds, ...cpu } = await timed(children, async () => {
+  const fill = async (db) => {
+    for (let n = 0; n < runs; n++) await startRun(definition, { n }, { boss, engine, queue, db });
+  };
+  const done = async () => {
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM atom_workflow_runs WHERE workflow_id = $1 AND status = 'running'", [definition.id]);
     return rows[0].n === 0;
-  });
+  };
+  const { seconds, ...cpu } = await timedCase(count, { MODE: "engine", QUEUE: queue, DEFINITIONS: JSON.stringify([definition]) }, fill, done);
   await pool.query("DELETE FROM atom_workflow_runs WHERE workflow_id = $1", [definition.id]);
   const nodes = runs * definition.nodes.length;
   return { perSecond: nodes / seconds, ...perItem(cpu, nodes) };
@@ -171,7 +212,7 @@ try {
       "of which workers'": [workerCpu.raw, workerCpu.one, workerCpu.ten].map((values) => Math.round(median(values))).join(" / "),
     });
   }
-  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; medians of ${ROUNDS} rounds)`);
+  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; ${WARMUP > 0 ? `timed burst after ${WARMUP} untimed warm-up bursts` : "fresh processes, no warm-up"}; medians of ${ROUNDS} rounds)`);
   console.table(rows);
   const [one, two] = rows;
   if (one && two) console.log(`scaling 1 → 2 processes: raw ${(two["raw pg-boss jobs/s"] / one["raw pg-boss jobs/s"]).toFixed(2)}×, one-node ${(two["2,000 one-node: nodes/s"] / one["2,000 one-node: nodes/s"]).toFixed(2)}×, ten-node ${(two["200 ten-node: nodes/s"] / one["200 ten-node: nodes/s"]).toFixed(2)}×`);
