@@ -97,7 +97,7 @@ async function backendCpu() {
 
 /**
  * `fill` in one transaction on its own connection: its jobs become visible at once when `beforeCommit` has run
- * (the workers are already polling). Resolves when the transaction committed.
+ * (the workers are already polling). Resolves when the transaction committed; a failed one is rolled back.
  */
 async function burst(fill, beforeCommit = async () => undefined) {
   const client = await pool.connect();
@@ -106,15 +106,17 @@ async function burst(fill, beforeCommit = async () => undefined) {
     await fill(client);
     await beforeCommit();
     await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
   } finally {
     client.release();
   }
 }
 
 /**
- * One case on `count` worker processes working one queue. They start, and work the untimed warm-up pass (`fill`
- * once, as a burst) until `done`; then the timed workload is committed the same way and the clock runs until `done`
- * again. Returns the seconds and the CPU ms of the worker processes and their Postgres backends in the timed part.
+ * One case on `count` worker processes working one queue. They start, and work `WARMUP` untimed bursts of `fill`,
+ * each until `done`; then the timed burst is committed the same way and the clock runs until `done` again. Returns the seconds and the CPU ms of the worker processes and their Postgres backends in the timed part.
  */
 async function timedCase(count, env, fill, done) {
   const children = await workers(count, env);

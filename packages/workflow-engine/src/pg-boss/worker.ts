@@ -196,8 +196,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
 
   // Fails closed: a run started with another definition under the same id and version runs none of its nodes here.
   const workflowOf = (run: QueuedRun): CompiledWorkflow => {
-    // A version read back as anything but a number (a row written by hand) names no definition.
-    const mine = typeof run.workflow.version === "number" ? known.get(workflowKey(run.workflow.id, run.workflow.version)) : undefined;
+    const mine = known.get(workflowKey(run.workflow.id, run.workflow.version));
     if (mine?.hash === run.hash) return mine.workflow;
     const message = mine
       ? `this worker's definition of "${run.workflow.id}" version ${run.workflow.version} differs from the one the run was started with (bump the version when a definition changes)`
@@ -404,11 +403,11 @@ async function runJob(env: JobEnv, { job, data, run, entry, startBy }: Ahead): P
 }
 
 /**
- * The key of a workflow id and version in a worker's definitions. Distinct pairs never share one: a number's text
- * has no `:`, so the first one ends the version.
+ * The key of a workflow id and version in a worker's definitions: distinct pairs never share one, and a version read
+ * back as text (a row written by hand) is not the number it spells.
  */
 function workflowKey(id: string, version: number): string {
-  return `${version}:${id}`;
+  return JSON.stringify([id, version]);
 }
 
 /** A job's lease (pg-boss expiry) in ms; unbounded when the boss does not report it. */
