@@ -77,6 +77,35 @@ describe("createSqlExecutor", () => {
     expect((await prepared()).rows.map((r) => r.statement)).toEqual([text]);
   });
 
+  it("makes a connection's plans of its prepared statements again once they are older than planMaxAgeMs", async () => {
+    const pool = db.newPool({ max: 1 });
+    if (!pool) return expect(db.kind).toBe("pglite");
+    const single = createSqlExecutor(pool, { planMaxAgeMs: 300 });
+    // No autovacuum: its ANALYZE would make the plan again on its own.
+    await single.query("CREATE TABLE grown (id int PRIMARY KEY, label text NOT NULL) WITH (autovacuum_enabled = false)");
+    await single.query("ANALYZE grown");
+    const text = "SELECT label FROM grown WHERE id = ANY($1::int[])";
+    const plan = async () => {
+      const { rows } = await single.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE statement = $1", [text]);
+      const explained = await single.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE ${(rows[0] as { name: string }).name}('{1,2}')`);
+      return explained.rows.map((row) => row["QUERY PLAN"]).join("\n");
+    };
+    // Prepared while the table is empty: after five runs Postgres keeps a generic plan made for an empty table.
+    for (let i = 0; i < 8; i++) await single.query(text, [[1, 2]], { prepare: true });
+    await single.query("INSERT INTO grown SELECT n, 'x' FROM generate_series(1, 50000) n");
+    expect(await plan()).toMatch(/Seq Scan/);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await single.query(text, [[1, 2]], { prepare: true })).rows).toEqual([{ label: "x" }, { label: "x" }]);
+    expect(await plan()).toMatch(/Index/);
+    expect(await plan()).not.toMatch(/Seq Scan/);
+  });
+
+  it("refuses a bad option, naming it", () => {
+    for (const options of [{ planMaxAgeMs: -1 }, { planMaxAgeMs: 1.5 }, { planMaxAge: 10 }]) {
+      expect(() => createSqlExecutor(db.client, options as never)).toThrow(expect.objectContaining({ code: "VALIDATION_ERROR", message: expect.stringMatching(/planMaxAge/) }));
+    }
+  });
+
   it("runs a prepared statement again unprepared when the server can no longer run it as prepared", async () => {
     const pool = db.newPool({ max: 1 });
     if (!pool) return expect(db.kind).toBe("pglite");

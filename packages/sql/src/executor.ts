@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
+import { parseInput } from "@atom/errors";
+import { z } from "zod";
 import { isInFailedTransaction, TransactionAbortedError } from "./transaction-errors.js";
-import type { DriverResult, PGliteLike, PgPoolLike, PooledClient, Queryable, QueryOptions, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
+import type { DriverResult, ExecutorOptions, PGliteLike, PgPoolLike, PooledClient, Queryable, QueryOptions, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
 
 const RETRYABLE = new Set(["40001", "40P01"]);
 
@@ -63,12 +65,40 @@ function preparedStatementLost(error: unknown): boolean {
   return code === "26000" || (code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type"));
 }
 
-async function runOnPool<R>(pool: PgPoolLike, text: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): Promise<SqlResult<R>> {
+/** When each connection's cached plans were last discarded (or the connection first ran a prepared statement here). */
+const plannedAt = new WeakMap<PooledClient, number>();
+
+/**
+ * Runs a named statement on a connection of `pool`, first discarding the connection's cached plans (`DISCARD PLANS`:
+ * its prepared statements stay, their plans are made again on their next runs) when they are `planMaxAgeMs` old.
+ */
+async function runPrepared<R>(pool: PgPoolLike, config: PgQueryConfig, planMaxAgeMs: number): Promise<SqlResult<R>> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const now = performance.now();
+    const since = plannedAt.get(client);
+    if (since === undefined) plannedAt.set(client, now);
+    else if (now - since >= planMaxAgeMs) {
+      await client.query("DISCARD PLANS");
+      plannedAt.set(client, now);
+    }
+    const query = client.query as unknown as (config: PgQueryConfig) => Promise<DriverResult>;
+    return normalized(await query.call(client, config));
+  } catch (error) {
+    // The server's error (a SQLSTATE) leaves the connection as it was; anything else may have broken it.
+    if (!/^[0-9A-Z]{5}$/.test(String((error as { code?: unknown } | null)?.code ?? ""))) broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function runOnPool<R>(pool: PgPoolLike, text: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined, planMaxAgeMs: number): Promise<SqlResult<R>> {
   const name = options?.prepare ? preparedName(text) : null;
   if (name === null) return run(pool, text, params);
-  const query = pool.query as unknown as (config: PgQueryConfig) => Promise<DriverResult>;
   try {
-    return normalized(await query.call(pool, { name, text, values: params ? [...params] : [] }));
+    return await runPrepared(pool, { name, text, values: params ? [...params] : [] }, planMaxAgeMs);
   } catch (error) {
     if (!preparedStatementLost(error)) throw error;
     // Nothing ran (the statement failed whole, outside any transaction): run it unprepared, now and from now on.
@@ -83,6 +113,11 @@ async function runScript(db: Queryable, script: string): Promise<void> {
   if (typeof exec === "function") await exec.call(db, script);
   else await db.query(script);
 }
+
+/** @internal How old a connection's cached plans may grow before its next prepared statement makes them again. */
+export const DEFAULT_PLAN_MAX_AGE_MS = 2000;
+
+const executorOptionsSchema = z.object({ planMaxAgeMs: z.number().int().min(0).max(86_400_000).optional() }).strict();
 
 let savepointCounter = 0;
 
@@ -193,17 +228,22 @@ function beginStatement(options: TransactionOptions | undefined): string {
  * returned: `transaction` then rejects with {@link TransactionAbortedError} (`TRANSACTION_ABORTED`) instead of
  * resolving as if it had committed.
  *
+ * Statements run with `prepare` (on a pool) keep their plans on each connection for `planMaxAgeMs` at most: a plan
+ * made while a table was nearly empty does not outlive the table's growth by more than that.
+ *
  * @example
  * ```ts
  * const sql = createSqlExecutor(pool);
  * await sql.transaction(async (tx) => { await tx.query("UPDATE accounts SET ..."); });
  * ```
+ * @throws ValidationError (`VALIDATION_ERROR`) on bad options (an unknown one included).
  */
-export function createSqlExecutor(db: SqlDatabase): SqlExecutor {
+export function createSqlExecutor(db: SqlDatabase, options?: ExecutorOptions): SqlExecutor {
+  const planMaxAgeMs = (options && parseInput(executorOptionsSchema, options, "[@atom/sql] createSqlExecutor").planMaxAgeMs) ?? DEFAULT_PLAN_MAX_AGE_MS;
   if (isPool(db)) {
     return {
       kind: "pool",
-      query: (text, params, options) => runOnPool(db, text, params, options),
+      query: (text, params, queryOptions) => runOnPool(db, text, params, queryOptions, planMaxAgeMs),
       exec: (script) => runScript(db, script),
       transaction(fn, options) {
         return withRetries(

@@ -28,6 +28,7 @@ export { MIGRATION_LIMITS, type Migration, type MigrationSet, type RunMigrations
 export { migrationStatus, type MigrationState, type MigrationStatus } from "./migration-status.js";
 export type {
   DriverResult,
+  ExecutorOptions,
   PGliteLike,
   PgPoolLike,
   PooledClient,

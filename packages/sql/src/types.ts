@@ -64,13 +64,26 @@ export interface TransactionOptions {
   isolation?: "read committed" | "repeatable read" | "serializable";
 }
 
+/** Options of `createSqlExecutor`. */
+export interface ExecutorOptions {
+  /**
+   * How long, in ms, a connection keeps the plans of the statements it runs prepared (`prepare: true`): the first
+   * prepared statement a connection runs after that discards them (`DISCARD PLANS`: the statements stay prepared),
+   * and each is planned again on its next runs, for its tables as they are then. Postgres keeps a generic plan
+   * until the table is next analyzed, so a plan made while a table was nearly empty would otherwise serve it long
+   * after it grew (a scan where an index lookup is due).
+   * @default 2000
+   */
+  planMaxAgeMs?: number;
+}
+
 /** Options of {@link SqlExecutor.query}. */
 export interface QueryOptions {
   /**
    * On a `pg.Pool`, run the statement as a named prepared statement (named by a hash of its text): each connection
    * parses it once, and Postgres may keep a generic plan instead of planning every call. For statements run often
    * whose text is fixed, their values being parameters: each distinct text stays prepared on each connection for
-   * its life. A statement the server can no longer run prepared (its connection lost it, or a schema change altered
+   * its life, its plans made again every `planMaxAgeMs` (an option of `createSqlExecutor`). A statement the server can no longer run prepared (its connection lost it, or a schema change altered
    * its result type) runs unprepared, then and from then on. Leave it off behind a pooler that does not track
    * prepared statements (PgBouncer in transaction mode before 1.21). Elsewhere (PGlite, a caller's client) the
    * statement runs as usual.
