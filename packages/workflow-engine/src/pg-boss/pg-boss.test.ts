@@ -322,7 +322,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     }
   });
 
-  it("runs its fetch and its settle unprepared by default, as prepared statements on the run store's pool when preparedStatements is true", async () => {
+  it("runs its fetch and its settle as prepared statements on the run store's pool unless preparedStatements is false", async () => {
     for (const preparedStatements of [undefined, true, false]) {
       const queue = `prepared-${String(preparedStatements)}`;
       await createNodeQueue(boss, queue);
@@ -336,7 +336,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       expect((await settled(makeEngine(), runId)).status).toBe("success");
       const { rows } = await pool.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements");
       const statements = rows.map((row) => row.statement);
-      const prepared = preparedStatements === true;
+      const prepared = preparedStatements !== false;
       expect([statements.some((text) => text.startsWith("WITH fetched AS")), statements.some((text) => text.startsWith("WITH input AS"))]).toEqual([prepared, prepared]);
     }
   });

@@ -51,12 +51,12 @@ export interface WorkerOptions extends QueueOptions {
   /**
    * Run the worker's most frequent statements (the fetch with its runs' read, and a batch's settle with the
    * successors' insert folded in) as named prepared statements on the run store's pool: Postgres then parses each
-   * once per connection, but after five runs may keep one generic plan for the connection's life (until the tables
-   * are next analyzed). A plan made while the queue or the run tables were nearly empty stays with them as they grow:
-   * a worker started on an idle queue then scanned the whole queue and run table on each batch of the burst that
-   * followed. Unprepared (the default), each statement is planned for the tables as they are, as pg-boss's own are.
-   * Leave it off behind a pooler that does not track prepared statements (PgBouncer in transaction mode before 1.21).
-   * @default false
+   * once per connection and may keep one generic plan for it instead of planning every batch. A connection's plans
+   * are made again every 2 s (`@atom/sql`'s `planMaxAgeMs`): Postgres would otherwise keep a plan made while the
+   * queue or the run tables were nearly empty until they are next analyzed, and a worker started on an idle queue
+   * scanned the whole queue and run table on each batch of the burst that followed. Set it to `false` behind a pooler
+   * that does not track prepared statements (PgBouncer in transaction mode before 1.21).
+   * @default true
    */
   preparedStatements?: boolean;
 }
@@ -206,7 +206,7 @@ export function createWorker(options: WorkerOptions): WorkflowWorker {
 
   // Completions wait for each other: up to 16 rounds of `concurrency` jobs (1,000 at most) in one statement, 50 ms at most.
   const completer = new Completer(ctx, (error) => report(databaseError("complete", error)), Math.min(1000, 16 * concurrency), 50);
-  const prepare = opts.preparedStatements ?? false;
+  const prepare = opts.preparedStatements ?? true;
   const settler = new Settler(ctx, completer, prepare);
   const env: JobEnv = { ctx, workflowOf, slots, settler, report };
   const entryOf = (job: BossJob, runId: string): InFlight => ({
