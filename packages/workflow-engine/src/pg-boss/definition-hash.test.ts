@@ -51,4 +51,10 @@ describe("jobKey and nodeKey", () => {
     expect(new Set(pairs.map(([runId, nodeId]) => nodeKey(runId, nodeId))).size).toBe(pairs.length);
     expect(new Set(pairs.flatMap(([runId, nodeId]) => [jobKey(runId, nodeId, 0), jobKey(runId, nodeId, 1)])).size).toBe(pairs.length * 2);
   });
+
+  it("give a job the same short key every time, whatever the length of its ids", () => {
+    const long = "n".repeat(200);
+    expect(jobKey("t1", "ship", 0)).toBe(jobKey("t1", "ship", 0));
+    for (const key of [jobKey("t1", "ship", 0), jobKey(long, long, 12)]) expect(key).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
 });
