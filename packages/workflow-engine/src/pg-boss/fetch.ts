@@ -12,13 +12,13 @@ export interface Fetched {
 /**
  * A worker's fetch of up to `batchSize` jobs; `undefined` when the fetch failed. pg-boss's fetch statement runs on
  * the run store's connection with the read of its jobs' runs in the same round trip (the queue and the runs share
- * a database), prepared when `prepare` is set. Should pg-boss's statement not take the read (the wrapped statement
- * fails where the plain one runs), this worker fetches plainly from then on. A failure is reported once per outage
- * (as `DATABASE_ERROR` "fetch failed"), however many polls it lasts: pg-boss's own `fetch` answers a failed query
- * with no jobs, so the statement is watched here.
+ * a database), prepared when `prepare` is set (a batch of `fullBatch` jobs with its size written in). Should
+ * pg-boss's statement not take the read (the wrapped statement fails where the plain one runs), this worker fetches
+ * plainly from then on. A failure is reported once per outage (as `DATABASE_ERROR` "fetch failed"), however many
+ * polls it lasts: pg-boss's own `fetch` answers a failed query with no jobs, so the statement is watched here.
  * @internal
  */
-export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void, prepare: boolean): (batchSize: number) => Promise<Fetched | undefined> {
+export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void, prepare: boolean, fullBatch: number): (batchSize: number) => Promise<Fetched | undefined> {
   let withRuns = true;
   let failure: unknown;
   let runs: Map<string, QueuedRun> | undefined;
@@ -36,7 +36,7 @@ export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void
       if (!withRuns) return plain(text, values);
       let fused;
       try {
-        const statement = ctx.rows.fetchWithRunsStatement(text, values);
+        const statement = ctx.rows.fetchWithRunsStatement(text, values, fullBatch);
         fused = await ctx.sql.query<Record<string, unknown>>(statement.text, statement.values, { prepare });
       } catch {
         // Nothing was taken (the statement failed whole): try it plainly, which tells an outage from a statement

@@ -98,8 +98,8 @@ export class RunRows {
   private readonly nestedInserts = new StatementMemo<[string, number, number, string], string | undefined>();
   /** The settle statement's text by `whole` and nested insert. */
   private readonly settleTexts = new StatementMemo<[boolean, string | undefined]>();
-  /** The fetch with its runs' read, by pg-boss's fetch statement and queue. */
-  private readonly fetchTexts = new StatementMemo<[string, unknown], { text: string; named: boolean }>();
+  /** The fetch with its runs' read, by pg-boss's fetch statement, queue and (for a full batch) size. */
+  private readonly fetchTexts = new StatementMemo<[string, unknown, number | undefined], { text: string; inlined: number }>();
 
   constructor(private readonly tables: StoreTables) {}
 
@@ -137,17 +137,25 @@ export class RunRows {
    * JSON (read them with {@link RunRows.runs}). The read shares the fetch's snapshot, so it holds every write
    * committed with the fetched jobs. The queue's name (`$1`) is written into the text: prepared, the statement then
    * gets a plan for the queue's own partition of pg-boss's job table, which Postgres keeps, where with the name as a
-   * parameter it planned the statement again on most fetches.
+   * parameter it planned the statement again on most fetches. So is the batch size (`$2`) when it is `fullBatch`: with
+   * the LIMIT a parameter, the generic plan of a queue that holds jobs costs more than a custom one and Postgres plans
+   * every fetch anew. Other sizes stay a parameter, so that a worker prepares two texts per queue at most.
    */
-  fetchWithRunsStatement(fetch: string, values: unknown[]): { text: string; values: unknown[] } {
-    const { text, named } = this.fetchTexts.get([fetch, values[0]], () => {
+  fetchWithRunsStatement(fetch: string, values: unknown[], fullBatch?: number): { text: string; values: unknown[] } {
+    const limit = values[1] === fullBatch ? fullBatch : undefined;
+    const { text, inlined } = this.fetchTexts.get([fetch, values[0], limit], () => {
       const runs = this.selectRuns(WORKFLOW_REF, "ARRAY(SELECT DISTINCT f.data->>'runId' FROM fetched f)");
-      const withName = inlineParameter(fetch, 1, values);
-      const fused = `WITH fetched AS (${withName ?? fetch})
+      let written = inlineParameter(fetch, 1, values);
+      let count = written === undefined ? 0 : 1;
+      if (written !== undefined && limit !== undefined) {
+        const sized = inlineParameter(written, 1, values.slice(1));
+        if (sized !== undefined) [written, count] = [sized, 2];
+      }
+      const fused = `WITH fetched AS (${written ?? fetch})
        SELECT f.*, CASE WHEN row_number() OVER () = 1 THEN (SELECT json_agg(runs) FROM (${runs}) runs) END AS atom_runs FROM fetched f`;
-      return { text: fused, named: withName !== undefined };
+      return { text: fused, inlined: count };
     });
-    return { text, values: named ? values.slice(1) : values };
+    return { text, values: values.slice(inlined) };
   }
 
   private async select(sql: SqlExecutor, runIds: string[], workflow: string): Promise<Map<string, QueuedRun>> {
