@@ -8,7 +8,7 @@ import { createWorkflowEngine } from "@atom/workflow-engine";
 import { postgresRunStore } from "@atom/workflow-engine/postgres";
 import { createWorker } from "@atom/workflow-engine/pg-boss";
 
-const { DATABASE_URL, RUN_SCHEMA, BOSS_SCHEMA, APP, MODE, QUEUE, CONCURRENCY, DEFINITIONS } = process.env;
+const { DATABASE_URL, RUN_SCHEMA, BOSS_SCHEMA, APP, MODE, QUEUE, CONCURRENCY, DEFINITIONS, BENCH_PGBOSS_PREPARED: PREPARED } = process.env;
 const concurrency = Number(CONCURRENCY);
 const boss = new PgBoss({ connectionString: DATABASE_URL, application_name: APP, schema: BOSS_SCHEMA, max: concurrency + 2, schedule: false, supervise: false });
 boss.on("error", () => undefined);
@@ -44,7 +44,10 @@ if (MODE === "raw") {
   const engine = createWorkflowEngine({ store });
   const definitions = JSON.parse(DEFINITIONS);
   work = (queue) => {
-    const worker = createWorker({ boss, engine, definitions, concurrency, queue, pollIntervalMs: 50 });
+    const options = { boss, engine, definitions, concurrency, queue, pollIntervalMs: 50 };
+    // BENCH_PGBOSS_PREPARED=0|1 overrides the worker's default.
+    if (PREPARED !== undefined) options.preparedStatements = PREPARED === "1";
+    const worker = createWorker(options);
     return () => worker.stop();
   };
   close = () => pool.end();

@@ -1,15 +1,19 @@
 // Multi-worker throughput of @atom/workflow-engine/pg-boss beside raw pg-boss no-op jobs, for 1, 2 and 4 worker
 // processes. Each case starts its worker processes on an empty queue, as a deployed worker waits for work, and sends
 // the workload in bursts: all of it committed in one transaction. The workers first work untimed warm-up bursts of
-// the same workload (a fresh process spends much of its first seconds in V8's optimizing compiler, the engine's larger
-// code more than raw pg-boss's loop); then the timed burst commits and the clock runs until the last run (or job) is
-// done. On a shared machine a case's figure moves with what else runs, so each round runs raw, one-node and ten-node
-// back to back (their order rotating) and the table shows medians over the rounds, the ratios being medians of each
-// round's own ratio. Beside throughput it reports the CPU time each job or node cost in the timed burst (the worker
-// processes' own, plus their Postgres backends' when the server runs on this machine), which other work on a shared
-// machine disturbs less, and the workers' part of it on its own. Needs DATABASE_URL (pg-boss needs a real server);
-// run by `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`), BENCH_PGBOSS_ROUNDS (3) and BENCH_PGBOSS_WARMUP (3 bursts;
-// 0 times fresh processes) narrow it.
+// the same workload, BENCH_PGBOSS_WARMUP (3) per worker process, so each process gets as much whatever their number
+// (a fresh process spends much of its first seconds in V8's optimizing compiler, the engine's larger code more than
+// raw pg-boss's loop). Then the tables are analyzed, as autovacuum keeps a deployed queue's (the case's queue
+// partition is new: Postgres plans for a never-analyzed table as if it were small, and pg-boss's own complete then
+// reads the whole partition; BENCH_PGBOSS_ANALYZE=0 skips it), and the timed burst commits: the clock runs until the
+// last run (or job) is done. On a shared machine a case's figure moves with what else runs, so each round runs raw,
+// one-node and ten-node back to back (their order rotating) and the table shows medians over the rounds, the ratios
+// being medians of each round's own ratio. Beside throughput it reports the CPU time each job or node cost in the
+// timed burst (the worker processes' own, plus their Postgres backends' when the server runs on this machine), which
+// other work on a shared machine disturbs less, and the workers' part of it on its own. Needs DATABASE_URL (pg-boss
+// needs a real server); run by `pnpm bench`. BENCH_PGBOSS_WORKERS (`1,2,4`), BENCH_PGBOSS_ROUNDS (3),
+// BENCH_PGBOSS_CASES (`raw,one,ten`) and BENCH_PGBOSS_WARMUP (0 times fresh processes) narrow it;
+// BENCH_PGBOSS_PREPARED=0|1 overrides the engine workers' `preparedStatements`.
 import { execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -29,6 +33,7 @@ if (!url) {
 const WORKERS = (process.env.BENCH_PGBOSS_WORKERS ?? "1,2,4").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_PGBOSS_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_PGBOSS_WARMUP ?? 3);
+const CASES = (process.env.BENCH_PGBOSS_CASES ?? "raw,one,ten").split(",");
 const CONCURRENCY = 8;
 const LIMIT_MS = 180_000;
 const WORKER = fileURLToPath(new URL("./pgboss-worker.mjs", import.meta.url));
@@ -95,6 +100,13 @@ async function backendCpu() {
   return cpu;
 }
 
+/** Analyzes pg-boss's job table (each queue partition) and the run store's tables (once they exist). */
+async function analyze() {
+  await admin.query(`ANALYZE ${BOSS_SCHEMA}.job`);
+  const { rows } = await admin.query("SELECT to_regclass($1) IS NOT NULL AS migrated", [`${RUN_SCHEMA}.atom_workflow_runs`]);
+  if (rows[0].migrated) await admin.query(`ANALYZE ${RUN_SCHEMA}.atom_workflow_runs, ${RUN_SCHEMA}.atom_workflow_node_results`);
+}
+
 /**
  * `fill` in one transaction on its own connection: its jobs become visible at once when `beforeCommit` has run
  * (the workers are already polling). Resolves when the transaction committed; a failed one is rolled back.
@@ -122,10 +134,14 @@ async function timedCase(count, env, fill, done) {
   const children = await workers(count, env);
   try {
     for (const child of children) child.send("start");
-    for (let pass = 0; pass < WARMUP; pass++) {
+    // Each process gets about as much warm-up whatever their number: a burst is shared by the processes.
+    for (let pass = 0; pass < WARMUP * count; pass++) {
       await burst(fill);
       await until(done);
     }
+    // The statistics autovacuum keeps for a deployed queue's tables; this case's queue partition is new, and Postgres
+    // plans for never-analyzed tables as if they were small (pg-boss's complete then reads the whole partition).
+    if (process.env.BENCH_PGBOSS_ANALYZE !== "0") await analyze();
     let before;
     await burst(fill, async () => {
       before = await backendCpu();
@@ -190,7 +206,7 @@ try {
     const cpu = { raw: [], one: [], ten: [] };
     const workerCpu = { raw: [], one: [], ten: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      const names = Object.keys(cases);
+      const names = Object.keys(cases).filter((name) => CASES.includes(name));
       for (let k = 0; k < names.length; k++) {
         const name = names[(round + k) % names.length];
         const { perSecond, cpuUs, workerUs } = await cases[name](count, round);
@@ -198,9 +214,9 @@ try {
         cpu[name].push(cpuUs);
         workerCpu[name].push(workerUs);
       }
-      console.log(
-        `workers ${count}, round ${round + 1}: raw ${samples.raw[round].toFixed(0)} jobs/s (${cpu.raw[round].toFixed(0)} µs CPU each, ${workerCpu.raw[round].toFixed(0)} in the workers), one-node ${samples.one[round].toFixed(0)} nodes/s (${cpu.one[round].toFixed(0)} µs, ${workerCpu.one[round].toFixed(0)}), ten-node ${samples.ten[round].toFixed(0)} nodes/s (${cpu.ten[round].toFixed(0)} µs, ${workerCpu.ten[round].toFixed(0)})`,
-      );
+      const unit = { raw: "jobs/s", one: "one-node nodes/s", ten: "ten-node nodes/s" };
+      const parts = names.map((name) => `${name} ${samples[name][round].toFixed(0)} ${unit[name]} (${cpu[name][round].toFixed(0)} µs CPU each, ${workerCpu[name][round].toFixed(0)} in the workers)`);
+      console.log(`workers ${count}, round ${round + 1}: ${parts.join(", ")}`);
     }
     const ratio = (name) => median(samples[name].map((value, round) => value / samples.raw[round])).toFixed(2);
     rows.push({
@@ -214,7 +230,7 @@ try {
       "of which workers'": [workerCpu.raw, workerCpu.one, workerCpu.ten].map((values) => Math.round(median(values))).join(" / "),
     });
   }
-  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; ${WARMUP > 0 ? `timed burst after ${WARMUP} untimed warm-up bursts` : "fresh processes, no warm-up"}; medians of ${ROUNDS} rounds)`);
+  console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; ${WARMUP > 0 ? `timed burst after ${WARMUP} untimed warm-up bursts per worker process` : "fresh processes, no warm-up"}${process.env.BENCH_PGBOSS_ANALYZE === "0" ? "" : "; tables analyzed before the timed burst"}; medians of ${ROUNDS} rounds)`);
   console.table(rows);
   const [one, two] = rows;
   if (one && two) console.log(`scaling 1 → 2 processes: raw ${(two["raw pg-boss jobs/s"] / one["raw pg-boss jobs/s"]).toFixed(2)}×, one-node ${(two["2,000 one-node: nodes/s"] / one["2,000 one-node: nodes/s"]).toFixed(2)}×, ten-node ${(two["200 ten-node: nodes/s"] / one["200 ten-node: nodes/s"]).toFixed(2)}×`);
