@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { parseInput } from "@atom/errors";
 import { z } from "zod";
 import { isInFailedTransaction, TransactionAbortedError } from "./transaction-errors.js";
+import { checkOutClient } from "./checkout.js";
 import type { DriverResult, ExecutorOptions, PGliteLike, PgPoolLike, PooledClient, Queryable, QueryOptions, SqlDatabase, SqlExecutor, SqlResult, TransactionOptions } from "./types.js";
 
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -73,7 +74,7 @@ const plannedAt = new WeakMap<PooledClient, number>();
  * its prepared statements stay, their plans are made again on their next runs) when they are `planMaxAgeMs` old.
  */
 async function runPrepared<R>(pool: PgPoolLike, config: PgQueryConfig, planMaxAgeMs: number): Promise<SqlResult<R>> {
-  const client = await pool.connect();
+  const { client, release } = await checkOutClient(pool);
   let broken: Error | undefined;
   try {
     const now = performance.now();
@@ -90,7 +91,7 @@ async function runPrepared<R>(pool: PgPoolLike, config: PgQueryConfig, planMaxAg
     if (!/^[0-9A-Z]{5}$/.test(String((error as { code?: unknown } | null)?.code ?? ""))) broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 
@@ -197,7 +198,7 @@ export async function withRetries<T>(attempt: () => Promise<T>, retries: number)
  * transaction is rolled back; a client whose `ROLLBACK` fails is discarded rather than returned to the pool.
  */
 export async function onPooledClient<T>(pool: PgPoolLike, body: (client: PooledClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkOutClient(pool);
   let broken: Error | undefined;
   try {
     return await body(client);
@@ -209,7 +210,7 @@ export async function onPooledClient<T>(pool: PgPoolLike, body: (client: PooledC
     }
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 

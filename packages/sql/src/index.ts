@@ -17,6 +17,7 @@
  * ```
  * @packageDocumentation
  */
+export { checkOutClient, type HeldClient } from "./checkout.js";
 export { createSqlExecutor, isRetryableSqlError } from "./executor.js";
 export { pipelinedTransaction, type CommitRead } from "./pipelined-transaction.js";
 export { TransactionAbortedError } from "./transaction-errors.js";

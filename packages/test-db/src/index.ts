@@ -73,3 +73,4 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
     },
   };
 }
+export { proxyTo, type DatabaseProxy } from "./proxy.js";

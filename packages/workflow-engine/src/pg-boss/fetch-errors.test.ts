@@ -1,6 +1,5 @@
-import { createServer, connect, type Socket } from "node:net";
 import type { AtomError } from "@atom/errors";
-import { createTestDatabase, type TestDatabase } from "@atom/test-db";
+import { createTestDatabase, proxyTo, type TestDatabase } from "@atom/test-db";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,29 +9,6 @@ import { createWorker } from "../pg-boss.js";
 import { postgresRunStore } from "../postgres.js";
 
 const url = process.env.DATABASE_URL;
-
-/** A TCP proxy on 127.0.0.1 to the test server that can go down: the database becomes unreachable for its clients. */
-async function proxyTo(target: URL) {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => socket.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: Object.assign(new URL(target.href), { host: `127.0.0.1:${port}` }).href,
-    down: () => {
-      server.close();
-      for (const socket of sockets) socket.destroy();
-    },
-  };
-}
 
 describe.runIf(Boolean(url))("pg-boss worker: a failing fetch", () => {
   let db: TestDatabase;

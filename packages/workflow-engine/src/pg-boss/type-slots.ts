@@ -1,4 +1,4 @@
-import type { PgPoolLike, PooledClient } from "@atom/sql";
+import { checkOutClient, type PgPoolLike } from "@atom/sql";
 import { sleep, systemClock } from "../timing.js";
 
 /** A held slot; `release` gives it back. @internal */
@@ -33,7 +33,8 @@ export class TypeSlots {
     for (let waited = false; ; waited = true) {
       signal.throwIfAborted();
       if (waited && Date.now() >= until) return undefined;
-      const client: PooledClient = await this.pool.connect();
+      // Held across the node's run: a connection lost meanwhile is kept by the hold, not thrown out of the process.
+      const { client, release: hand } = await checkOutClient(this.pool);
       let slot: number | undefined;
       try {
         // LIMIT 1 stops at the first lock taken, so at most one is held per call.
@@ -43,20 +44,20 @@ export class TypeSlots {
         )) as { rows: { s: number }[] };
         slot = rows[0]?.s;
       } catch (error) {
-        client.release(error as Error);
+        hand(error as Error);
         throw error;
       }
       if (slot !== undefined) {
         const held = slot;
         const release = () => {
           client.query("SELECT pg_advisory_unlock(hashtext($1), $2)", [key, held]).then(
-            () => client.release(),
-            (error: Error) => client.release(error),
+            () => hand(),
+            (error: Error) => hand(error),
           );
         };
         return { release, waited };
       }
-      client.release();
+      hand();
       // An abort ends the wait; the loop's first line then throws it.
       await sleep(Math.max(0, Math.min(this.retryMs, until - Date.now())), signal, systemClock).catch(() => undefined);
     }
