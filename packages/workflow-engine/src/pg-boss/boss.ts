@@ -96,3 +96,11 @@ export interface CapturedInsert {
   /** The jobs as pg-boss's `insert` sends them (one of `values`). */
   jobs: string;
 }
+
+/** pg-boss's complete of some jobs as it would send it (see `captureComplete`). @internal */
+export interface CapturedComplete {
+  /** The statement. */
+  text: string;
+  /** Its parameters: the queue's name, the job ids, the jobs' output. */
+  values: unknown[];
+}

@@ -1,9 +1,37 @@
+import type { BossDb, CapturedComplete } from "./boss.js";
 import type { QueueContext } from "./context.js";
 
 /**
- * Completes node jobs in batches once their results are recorded. Completion is not part of the recording
- * transaction: a job left `active` (its worker lost before completing it) is retried when its lease ends, finds
- * its node recorded and is completed without running it. So completions can wait for each other: one statement is
+ * pg-boss's complete of `jobIds` as it would send it, to nest in the statement that records their nodes (a statement
+ * and a round trip saved, and the jobs completed in the commit that records them); `undefined` when pg-boss did not
+ * send one statement at once (a boss that awaits first, or sends two): complete them with the {@link Completer}.
+ * Never waits: the statement is captured as pg-boss's `complete` is called.
+ * @internal
+ */
+export function captureComplete(ctx: QueueContext, jobIds: string[]): CapturedComplete | undefined {
+  const statements: CapturedComplete[] = [];
+  const capture: BossDb = {
+    executeSql: async (text, values) => {
+      statements.push({ text, values: values ?? [] });
+      return { rows: [{ count: "0" }] };
+    },
+  };
+  try {
+    ctx.boss.complete(ctx.queue, jobIds, null, { db: capture }).catch(() => undefined);
+  } catch {
+    return undefined;
+  }
+  const [statement] = statements;
+  const ids = statement?.values[1];
+  const same = Array.isArray(ids) && ids.length === jobIds.length && ids.every((id, i) => id === jobIds[i]);
+  return statements.length === 1 && same ? statement : undefined;
+}
+
+/**
+ * Completes node jobs in batches: those with nothing to record, and those whose results were recorded by a
+ * transaction (a batch recorded by one statement completes its jobs in it, see {@link captureComplete}). Such a
+ * completion is not part of the recording: a job left `active` (its worker lost before completing it) is retried
+ * when its lease ends, finds its node recorded and is completed without running it. So completions can wait for each other: one statement is
  * in flight at a time, and the ids that arrive meanwhile are sent once `batch` of them wait, or `lingerMs` after
  * the first of them, whichever comes first.
  * @internal

@@ -322,6 +322,58 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
     }
   });
 
+  it("completes a recorded batch's jobs in the statement that records it, or with pg-boss's complete as it is when that cannot be nested", async () => {
+    const format = (id: string) => ({ id, type: "transform", config: { operation: "format", template: `${id} {{ $run.input.n }}` } });
+    const completes = {
+      nested: undefined,
+      // Ending in a line comment: it runs alone, but not nested in another statement.
+      "line-comment": (name: string, ids: string[], data: unknown, options?: { db?: BossDb }) => {
+        const db = options?.db ?? (boss.getDb() as BossDb);
+        return boss.complete(name, ids as never, data as object, { db: { executeSql: (text: string, values?: unknown[]) => db.executeSql(`${text}\n-- a later pg-boss`, values) } } as never);
+      },
+    };
+    for (const [name, complete] of Object.entries(completes)) {
+      const queue = `complete-${name}`;
+      await createNodeQueue(boss, queue);
+      // One run alone (no successor to insert) and a chain (successors inserted in the same statement).
+      const definitions = [
+        { id: `${queue}-one`, version: 1, nodes: [format("a")], edges: [] },
+        { id: `${queue}-chain`, version: 1, nodes: [format("a"), format("b"), format("c")], edges: [{ from: "a", to: "b" }, { from: "b", to: "c" }] },
+      ];
+      const engine = makeEngine();
+      // Read as each run's end is emitted, which follows the commit that recorded its last node.
+      const atFinish: Promise<string[]>[] = [];
+      engine.on("run:finish", ({ result }) => atFinish.push(jobsOf(result.runId, queue).then((jobs) => jobs.map((job) => job.state))));
+      worker(engine, definitions, complete ? { boss: bossWith({ complete }), queue } : { queue });
+      const runIds = await Promise.all(definitions.map((definition) => startRun(definition, { n: 1 }, { boss, engine: makeEngine(), queue })));
+      for (const runId of runIds) expect((await settled(makeEngine(), runId)).status).toBe("success");
+      await settled(makeEngine(), runIds[1] as string, 5_000, () => atFinish.length === 2);
+      const states = await Promise.all(atFinish);
+      if (name === "nested") expect(states.sort((a, b) => a.length - b.length)).toEqual([["completed"], ["completed", "completed", "completed"]]);
+      // Completed later, in batches; the runs' other jobs wait no longer than the batch does.
+      for (const runId of runIds) await settled(makeEngine(), runId, 5_000, async () => (await jobsOf(runId, queue)).every((job) => job.state === "completed"));
+    }
+  });
+
+  it("fetches whole batches while its queue holds them: nodes that finish together free their slots for one fetch", async () => {
+    const queue = "whole-batches";
+    await createNodeQueue(boss, queue);
+    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+    const runIds: string[] = [];
+    for (let n = 0; n < 48; n++) runIds.push(await startRun(definition, { n }, { boss, engine: makeEngine(), queue }));
+    // Each fetch's batch size, while jobs still wait (the last fetch finds the queue empty).
+    const sizes: number[] = [];
+    const fetch = async (name: string, options: { batchSize: number; db: BossDb }) => {
+      const jobs = await boss.fetch(name, options as never);
+      if (jobs && jobs.length > 0) sizes.push(options.batchSize);
+      return jobs;
+    };
+    worker(makeEngine(), [definition], { boss: bossWith({ fetch }), queue, concurrency: 8 });
+    for (const runId of runIds) expect((await settled(makeEngine(), runId)).status).toBe("success");
+    expect(sizes.length).toBeGreaterThanOrEqual(6);
+    expect(sizes.filter((size) => size !== 8)).toEqual([]);
+  });
+
   it("runs its fetch and its settle as prepared statements on the run store's pool unless preparedStatements is false", async () => {
     for (const preparedStatements of [undefined, true, false]) {
       const queue = `prepared-${String(preparedStatements)}`;

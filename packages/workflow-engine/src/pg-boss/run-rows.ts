@@ -3,7 +3,7 @@ import type { StoreTables } from "../internals.js";
 import type { NodeErrorInfo, NodeResult, RunStatus, WorkflowDefinition } from "../types.js";
 import { definitionHash } from "./definition-hash.js";
 import { arrayLiteral, inlineParameter, replacePlaceholders } from "./sql-literals.js";
-import type { CapturedInsert } from "./boss.js";
+import type { CapturedComplete, CapturedInsert } from "./boss.js";
 import { StatementMemo } from "./statement-memo.js";
 
 /** A run as a worker reads it. @internal */
@@ -44,6 +44,21 @@ export interface RunPlan {
   final?: { status: "success" | "failed"; error?: NodeErrorInfo | undefined };
 }
 
+/** pg-boss's statements to run in {@link RunRows.settleStatement}, each only if the batch is recorded. @internal */
+export interface FoldedStatements {
+  /** The insert of the successors' jobs. */
+  insert?: CapturedInsert | undefined;
+  /** The complete of the batch's jobs. */
+  complete?: CapturedComplete | undefined;
+}
+
+/** {@link RunRows.settleStatement}'s statement; `completes` when it completes the batch's jobs. @internal */
+export interface SettleStatement {
+  text: string;
+  values: unknown[];
+  completes?: true;
+}
+
 /** A node's result, as {@link RunRows.settleStatement} records it. @internal */
 export interface NodeRecord {
   runId: string;
@@ -75,6 +90,12 @@ export function queueOwner(queue: string): string {
 // Of the workflow, the id and version that name the worker's definition.
 const WORKFLOW_REF = "jsonb_build_object('id', r.workflow->'id', 'version', r.workflow->'version')";
 
+// Of a folded settle statement: every run still running took its plan, so the batch is recorded.
+const RECORDED = "NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)";
+
+// pg-boss's complete: an UPDATE in a WITH that counts the rows it returns.
+const COMPLETE_SHAPE = /^\s*WITH\s+(\w+)\s+AS\s+\(\s*(UPDATE\s[\s\S]*\S)\s*\)\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\1\s*$/i;
+
 const NODES = (results: string) => `COALESCE((SELECT json_object_agg(node_id, result) FROM ${results} n WHERE n.run_id = r.run_id), '{}'::json)`;
 
 interface RunRow {
@@ -96,8 +117,10 @@ interface RunRow {
 export class RunRows {
   /** pg-boss's insert statements as nested in {@link RunRows.settleStatement}, by statement: written once each. */
   private readonly nestedInserts = new StatementMemo<[string, number, number, string], string | undefined>();
-  /** The settle statement's text by `whole` and nested insert. */
-  private readonly settleTexts = new StatementMemo<[boolean, string | undefined]>();
+  /** pg-boss's complete statements as nested in {@link RunRows.settleStatement}, by statement, queue, output and ids' parameter. */
+  private readonly nestedCompletes = new StatementMemo<[string, unknown, unknown, number], string | undefined>();
+  /** The settle statement's text by whether it is folded and by nested insert and complete. */
+  private readonly settleTexts = new StatementMemo<[boolean, string | undefined, string | undefined]>();
   /** The fetch with its runs' read, by pg-boss's fetch statement, queue and (for a full batch) size. */
   private readonly fetchTexts = new StatementMemo<[string, unknown, number | undefined], { text: string; inlined: number }>();
 
@@ -197,15 +220,15 @@ export class RunRows {
    * last), also records the plan's skipped nodes and sets its final status. Every run that gained a node gets a new
    * `nodes_version`. Three parameters, all text (the results and the plans as JSON, each parsed once, and the run
    * ids as an array literal), so that with them inlined ({@link inlineParameters}) it can share a round trip with
-   * `BEGIN`; read its rows with {@link RunRows.settled}. `whole`: it writes nothing at all unless every run still
-   * `running` takes its plan (so that, alone, it records a batch or leaves it untouched). With `insert` (and
-   * `whole`), pg-boss's insert of the successors' jobs runs in the same statement, inserting the jobs of the runs
-   * still `running` only if the batch is recorded; `undefined` when that statement cannot be written (a placeholder
-   * of pg-boss's is not a plain one).
+   * `BEGIN`; read its rows with {@link RunRows.settled}. With `folded`, it writes nothing at all unless every run
+   * still `running` takes its plan (so that, alone, it records a batch or leaves it untouched), and runs pg-boss's
+   * statements in it: `insert`, the successors' jobs (of the runs still `running`), and `complete`, the batch's jobs,
+   * each only if the batch is recorded. `undefined` when the insert cannot be nested (a placeholder of pg-boss's is
+   * not a plain one); `completes` is absent when the complete cannot (complete the jobs yourself then).
    */
-  settleStatement(results: NodeRecord[], plans: RunPlan[], whole?: boolean): { text: string; values: unknown[] };
-  settleStatement(results: NodeRecord[], plans: RunPlan[], whole: true, insert: CapturedInsert): { text: string; values: unknown[] } | undefined;
-  settleStatement(results: NodeRecord[], plans: RunPlan[], whole = false, insert?: CapturedInsert): { text: string; values: unknown[] } | undefined {
+  settleStatement(results: NodeRecord[], plans: RunPlan[]): SettleStatement;
+  settleStatement(results: NodeRecord[], plans: RunPlan[], folded: FoldedStatements): SettleStatement | undefined;
+  settleStatement(results: NodeRecord[], plans: RunPlan[], folded?: FoldedStatements): SettleStatement | undefined {
     const rows = JSON.stringify([
       ...results.map((r) => ({ run_id: r.runId, node_id: r.nodeId, result: r.result, planned: false })),
       ...plans.flatMap((plan) => plan.skipped.map((skip) => ({ run_id: plan.runId, node_id: skip.nodeId, result: skip.result, planned: true }))),
@@ -213,21 +236,28 @@ export class RunRows {
     const planned = JSON.stringify(
       plans.map((plan) => ({ run_id: plan.runId, expected: plan.expected, final: plan.final?.status ?? null, error: plan.final?.error ?? null })),
     );
-    const untouched = whole ? " AND NOT EXISTS (SELECT 1 FROM checked WHERE status = 'running' AND NOT applied)" : "";
+    const untouched = folded ? ` AND ${RECORDED}` : "";
     const values: unknown[] = [rows, planned, arrayLiteral(plans.map((plan) => plan.runId))];
-    let nested: string | undefined;
-    if (insert) {
+    let insert: string | undefined;
+    if (folded?.insert) {
       // pg-boss's parameters follow ours; its jobs, kept to the runs still running, only if the batch is recorded.
-      nested = this.nestedInsert(insert, untouched);
-      if (nested === undefined) return undefined;
-      values.push(...insert.values);
+      insert = this.nestedInsert(folded.insert, untouched);
+      if (insert === undefined) return undefined;
+      values.push(...folded.insert.values);
     }
-    return { text: this.settleTexts.get([whole, nested], () => this.settleText(untouched, nested)), values };
+    const complete = folded?.complete && this.nestedComplete(folded.complete, values.length + 1);
+    if (complete !== undefined) values.push(arrayLiteral(folded?.complete?.values[1] as string[]));
+    const text = this.settleTexts.get([folded !== undefined, insert, complete], () => this.settleText(untouched, insert, complete));
+    return complete === undefined ? { text, values } : { text, values, completes: true };
   }
 
-  /** The text of {@link RunRows.settleStatement}: `untouched`, its condition for `whole`; `nested`, pg-boss's insert. */
-  private settleText(untouched: string, nested: string | undefined): string {
-    const jobs = nested === undefined ? "" : `,\n       jobs AS (${nested})`;
+  /**
+   * The text of {@link RunRows.settleStatement}: `untouched`, its condition for `folded`; `insert` and `complete`,
+   * pg-boss's statements nested.
+   */
+  private settleText(untouched: string, insert: string | undefined, complete: string | undefined): string {
+    const jobs = insert === undefined ? "" : `,\n       jobs AS (${insert})`;
+    const done = complete === undefined ? "" : `,\n       done AS (${complete})`;
     return `WITH input AS (SELECT * FROM json_to_recordset($1::json) AS t (run_id text, node_id text, result json, planned boolean)),
        plan AS (SELECT * FROM json_to_recordset($2::json) AS p (run_id text, expected integer, final text, error json)),
        locked AS (SELECT run_id, status, nodes_version, queue_generation FROM ${this.tables.runs} WHERE run_id = ANY($3::text[]) ORDER BY run_id FOR UPDATE),
@@ -243,7 +273,7 @@ export class RunRows {
                  lease_expires_at = CASE WHEN c.final IS NULL THEN r.lease_expires_at END,
                  updated_at = CASE WHEN c.final IS NULL THEN r.updated_at ELSE now() END
                FROM (SELECT run_id, applied, CASE WHEN applied THEN final END AS final, error FROM checked) c
-               WHERE r.run_id = ANY($3::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})${jobs}
+               WHERE r.run_id = ANY($3::text[]) AND r.run_id = c.run_id AND (c.applied OR c.run_id IN (SELECT run_id FROM ins))${untouched})${jobs}${done}
        SELECT c.run_id, c.status, c.applied, c.queue_generation, COALESCE((SELECT array_agg(ins.node_id) FROM ins WHERE ins.run_id = c.run_id), '{}') AS inserted
        FROM checked c`;
   }
@@ -263,6 +293,24 @@ export class RunRows {
     const kept = `(SELECT COALESCE(json_agg(j.job), '[]'::json) FROM json_array_elements($${jobsAt + 3}::json) AS j (job)
                      JOIN checked c ON c.run_id = j.job->'data'->>'runId' WHERE c.status = 'running'${untouched})`;
     return replacePlaceholders(insert.text, (n) => (n === jobsAt ? kept : n <= insert.values.length ? `$${n + 3}` : undefined));
+  }
+
+  /**
+   * pg-boss's complete as nested in {@link RunRows.settleStatement}: its `UPDATE` (out of the `WITH` that counts its
+   * rows: a data-modifying `WITH` must be the statement's own) with the queue's name and the output written in, and
+   * the job ids as parameter `idsAt`, an array literal, taken only if the batch is recorded; `undefined` when it is
+   * not of that shape. Written once per statement, queue and output.
+   */
+  private nestedComplete(complete: CapturedComplete, idsAt: number): string | undefined {
+    const [queue, , output] = complete.values;
+    return this.nestedCompletes.get([complete.text, queue, output, idsAt], () => {
+      const update = COMPLETE_SHAPE.exec(complete.text)?.[2];
+      if (update === undefined || complete.values.length !== 3) return undefined;
+      const named = inlineParameter(update, 1, complete.values);
+      const written = named === undefined ? undefined : inlineParameter(named, 2, complete.values.slice(1));
+      const ids = `(CASE WHEN ${RECORDED} THEN $${idsAt}::uuid[] ELSE '{}'::uuid[] END)`;
+      return written === undefined ? undefined : replacePlaceholders(written, (n) => (n === 1 ? ids : undefined));
+    });
   }
 
   /** What {@link RunRows.settleStatement} did, by run id. Runs that are gone are absent. */

@@ -3,11 +3,11 @@ import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { QueueContext } from "./context.js";
 import type { BossInsertJob } from "./boss.js";
-import type { Completer } from "./completer.js";
+import { captureComplete, type Completer } from "./completer.js";
 import { type Advance, advance, captureInsert, insertAtCommit, planAdvance } from "./enqueue.js";
 import { nodeKey } from "./job-key.js";
 import { inlineParameters } from "./sql-literals.js";
-import type { NodeRecord, QueuedRun, RunPlan } from "./run-rows.js";
+import type { NodeRecord, QueuedRun, RunPlan, SettleStatement } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
 export interface SettleItem {
   jobId: string;
@@ -61,7 +61,8 @@ interface Stale {
  * the successors' jobs travels with its `COMMIT`, its values inlined. A run whose nodes changed meanwhile (fan-in
  * across workers) is read again under its lock and advanced from what it holds. Each caller's promise settles when
  * its batch committed (or rejects, and its job is retried: results are recorded once, so a retry writes nothing
- * twice); the jobs are then completed by the {@link Completer}.
+ * twice). A batch recorded by its one statement completes its jobs in it (pg-boss's complete folded in too); the
+ * jobs of a batch that took the transaction are completed by the {@link Completer}.
  * @internal
  */
 export class Settler {
@@ -99,8 +100,9 @@ export class Settler {
       const batch = this.queue;
       this.queue = [];
       try {
-        const emit = await this.commit(batch);
-        this.completer.add(batch.flatMap(({ item }) => (item.lost ? [] : [item.jobId])));
+        const jobIds = batch.flatMap(({ item }) => (item.lost ? [] : [item.jobId]));
+        const { emit, completed } = await this.commit(batch, jobIds);
+        if (!completed) this.completer.add(jobIds);
         for (const pending of batch) pending.resolve();
         emit();
       } catch (error) {
@@ -110,8 +112,11 @@ export class Settler {
     this.flushing = false;
   }
 
-  /** Records the batch; returns what to emit once it committed. */
-  private async commit(batch: Pending[]): Promise<() => void> {
+  /**
+   * Records the batch; returns what to emit once it committed, and whether `jobIds` (its jobs to complete) were
+   * completed with it.
+   */
+  private async commit(batch: Pending[], jobIds: string[]): Promise<{ emit: () => void; completed: boolean }> {
     const { ctx } = this;
     // One item per node: a job re-fetched while its first run was still going writes nothing twice.
     const keys = new Set<string>();
@@ -131,8 +136,8 @@ export class Settler {
       for (const item of lost) ctx.internals.emit("node:finish", { runId: item.runId, nodeId: item.node.def.id, type: item.node.def.type, result: item.result });
       for (const event of events) event();
     };
-    const alone = await this.settleAlone(results, planned, events);
-    if (alone === "recorded") return emit;
+    const alone = await this.settleAlone(results, planned, events, jobIds);
+    if (alone === "recorded" || alone === "completed") return { emit, completed: alone === "completed" };
     const settle = ctx.rows.settleStatement(results, planned.map((p) => p.plan));
     // Its values are text: they can always be inlined.
     const statement = inlineParameters(settle.text, settle.values) as string;
@@ -164,37 +169,38 @@ export class Settler {
     );
     // The statement with pg-boss's insert in it failed where the transaction did not: do not fold it again.
     if (alone === "fold failed") this.fold = false;
-    return emit;
+    return { emit, completed: false };
   }
 
   /**
-   * The batch as one statement, pg-boss's insert of its successors' jobs folded in: `recorded`, or `transaction`
-   * when it wrote nothing because a run's nodes changed since they were read, or the insert cannot be folded (it is
-   * not one statement: {@link captureInsert}); `fold failed` when the statement with the insert folded in failed
-   * (it wrote nothing either). The batch then needs the transaction.
+   * The batch as one statement, pg-boss's insert of its successors' jobs and complete of `jobIds` folded in:
+   * `completed` (recorded with its jobs completed), `recorded` (the complete could not be folded: {@link
+   * captureComplete}), or `transaction` when it wrote nothing because a run's nodes changed since they were read, or
+   * the insert cannot be folded (it is not one statement: {@link captureInsert}); `fold failed` when the statement
+   * with pg-boss's statements folded in failed (it wrote nothing either). The batch then needs the transaction.
    */
-  private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[]): Promise<"recorded" | "transaction" | "fold failed"> {
+  private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[], jobIds: string[]): Promise<"completed" | "recorded" | "transaction" | "fold failed"> {
     const plans = planned.map((p) => p.plan);
     const jobs = planned.flatMap((p) => p.jobs);
-    let statement: { text: string; values: unknown[] } | undefined;
-    if (jobs.length === 0) statement = this.ctx.rows.settleStatement(results, plans, true);
-    else if (this.fold) {
-      const insert = await captureInsert(this.ctx, jobs);
-      statement = insert && this.ctx.rows.settleStatement(results, plans, true, insert);
+    let statement: SettleStatement | undefined;
+    if (jobs.length === 0 || this.fold) {
+      const complete = this.fold && jobIds.length > 0 ? captureComplete(this.ctx, jobIds) : undefined;
+      const insert = jobs.length === 0 ? undefined : await captureInsert(this.ctx, jobs);
+      if (jobs.length === 0 || insert) statement = this.ctx.rows.settleStatement(results, plans, { insert, complete });
     }
     if (!statement) return "transaction";
     let rows: unknown[];
     try {
       ({ rows } = await this.ctx.sql.query(statement.text, statement.values, { prepare: this.prepare }));
     } catch (error) {
-      if (jobs.length === 0) throw error;
+      if (jobs.length === 0 && !statement.completes) throw error;
       return "fold failed";
     }
     const settled = this.ctx.rows.settled(rows);
     const running = planned.filter((p) => settled.get(p.plan.runId)?.status === "running");
     if (running.some((p) => !settled.get(p.plan.runId)?.applied)) return "transaction";
     for (const p of running) this.report(events, p, p.nodes, p.outcome, p.failed);
-    return "recorded";
+    return statement.completes ? "completed" : "recorded";
   }
 
   /** A run's plan from the newest of its reads: the results join the nodes it knew; the run fails on an unhandled failure. */
