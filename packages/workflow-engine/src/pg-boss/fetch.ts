@@ -1,6 +1,7 @@
 import type { BossDb, BossJob } from "./boss.js";
 import { databaseError, type QueueContext } from "./context.js";
 import type { QueuedRun } from "./run-rows.js";
+import { isStatementError } from "./statement-error.js";
 
 /** What one fetch took: the jobs, and the runs they name as read in the same statement. @internal */
 export interface Fetched {
@@ -13,8 +14,8 @@ export interface Fetched {
  * A worker's fetch of up to `batchSize` jobs; `undefined` when the fetch failed. pg-boss's fetch statement runs on
  * the run store's connection with the read of its jobs' runs in the same round trip (the queue and the runs share
  * a database), prepared when `prepare` is set (a batch of `fullBatch` jobs with its size written in). Should
- * pg-boss's statement not take the read (the wrapped statement fails where the plain one runs), this worker fetches
- * plainly from then on. A failure is reported once per outage (as `DATABASE_ERROR` "fetch failed"), however many
+ * pg-boss's statement not take the read (Postgres refuses the wrapped statement as written, and the plain one
+ * runs), this worker fetches plainly from then on. A failure is reported once per outage (as `DATABASE_ERROR` "fetch failed"), however many
  * polls it lasts: pg-boss's own `fetch` answers a failed query with no jobs, so the statement is watched here.
  * @internal
  */
@@ -38,11 +39,12 @@ export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void
       try {
         const statement = ctx.rows.fetchWithRunsStatement(text, values, fullBatch);
         fused = await ctx.sql.query<Record<string, unknown>>(statement.text, statement.values, { prepare });
-      } catch {
+      } catch (error) {
         // Nothing was taken (the statement failed whole): try it plainly, which tells an outage from a statement
-        // that cannot be wrapped.
+        // that cannot be wrapped. Only Postgres refusing the wrapped statement as written stops the wrapping: after
+        // a lost connection, the next fetch wraps again.
         const result = await plain(text, values);
-        withRuns = false;
+        if (isStatementError(error)) withRuns = false;
         return result;
       }
       runs = ctx.rows.runs((fused.rows[0]?.atom_runs as unknown[] | null | undefined) ?? []);

@@ -97,6 +97,28 @@ function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
   });
 }
 
+/**
+ * A pool on the test database whose `query` rejects with `error` the first time `matches(text)`; `failed()` counts
+ * the matching statements so far.
+ */
+function failingOnce(matches: (text: string) => boolean, error: Error): { pool: pg.Pool; failed: () => number } {
+  const pool = db.newPool() as pg.Pool;
+  let count = 0;
+  const proxy = new Proxy(pool, {
+    get(target, key) {
+      if (key === "query") {
+        return (text: unknown, values?: unknown[]) => {
+          if (typeof text === "string" && matches(text) && count++ === 0) return Promise.reject(error);
+          return target.query(text as string, values);
+        };
+      }
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { pool: proxy, failed: () => count };
+}
+
 /** The test's boss, but its `complete` is `complete`. */
 function completingWith(complete: () => Promise<unknown>): PgBoss {
   return bossWith({ complete });
@@ -353,6 +375,46 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       // Completed later, in batches; the runs' other jobs wait no longer than the batch does.
       for (const runId of runIds) await settled(makeEngine(), runId, 5_000, async () => (await jobsOf(runId, queue)).every((job) => job.state === "completed"));
     }
+  });
+
+  it("a folded settle that fails on a deadlock takes the transaction and keeps folding: later batches still complete their jobs in it", async () => {
+    const queue = "fold-deadlock";
+    await createNodeQueue(boss, queue);
+    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+    // The run store's pool, but its first folded settle fails as Postgres fails a statement chosen to end a deadlock.
+    const deadlock = Object.assign(new Error("deadlock detected"), { code: "40P01" });
+    const { pool: flaky, failed } = failingOnce((text) => text.includes("done AS ("), deadlock);
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: flaky }) });
+    stops.push(() => engine.close());
+    const atFinish = new Map<string, Promise<string[]>>();
+    engine.on("run:finish", ({ result }) => atFinish.set(result.runId, jobsOf(result.runId, queue).then((jobs) => jobs.map((job) => job.state))));
+    const errors: AtomError[] = [];
+    worker(engine, [definition], { queue, preparedStatements: false, onError: (error) => errors.push(error) });
+    const first = await startRun(definition, { n: 1 }, { boss, engine: makeEngine(), queue });
+    expect((await settled(makeEngine(), first)).status).toBe("success");
+    const second = await startRun(definition, { n: 2 }, { boss, engine: makeEngine(), queue });
+    expect((await settled(makeEngine(), second)).status).toBe("success");
+    await settled(makeEngine(), second, 5_000, () => atFinish.has(second));
+    expect([failed() >= 2, await atFinish.get(second), errors]).toEqual([true, ["completed"], []]);
+  });
+
+  it("a fetch with its runs' read that fails on a lost connection fetches plainly that once, and with the read again after", async () => {
+    const queue = "fused-fetch-lost";
+    await createNodeQueue(boss, queue);
+    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+    const { pool: flaky, failed } = failingOnce((text) => text.startsWith("WITH fetched AS"), new Error("Connection terminated unexpectedly"));
+    const engine = createWorkflowEngine({ store: postgresRunStore({ pool: flaky }) });
+    stops.push(() => engine.close());
+    worker(engine, [definition], { queue, preparedStatements: false });
+    for (const n of [1, 2]) {
+      const runId = await startRun(definition, { n }, { boss, engine: makeEngine(), queue });
+      const run = await settled(makeEngine(), runId);
+      expect([run.status, run.nodes.a?.output]).toEqual(["success", String(n)]);
+    }
+    const before = failed();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Idle polls since: still fetched with the runs' read.
+    expect(failed()).toBeGreaterThan(before);
   });
 
   it("fetches whole batches while its queue holds them: nodes that finish together free their slots for one fetch", async () => {

@@ -1,4 +1,4 @@
-import { pipelinedTransaction, type SqlExecutor } from "@atom/sql";
+import { isRetryableSqlError, pipelinedTransaction, type SqlExecutor } from "@atom/sql";
 import type { NodeResult, RunResult, RunStatus } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
 import type { QueueContext } from "./context.js";
@@ -7,6 +7,7 @@ import { captureComplete, type Completer } from "./completer.js";
 import { type Advance, advance, captureInsert, insertAtCommit, planAdvance } from "./enqueue.js";
 import { nodeKey } from "./job-key.js";
 import { inlineParameters } from "./sql-literals.js";
+import { isStatementError } from "./statement-error.js";
 import type { NodeRecord, QueuedRun, RunPlan, SettleStatement } from "./run-rows.js";
 /** A node that ran, to be recorded and its successors enqueued. @internal */
 export interface SettleItem {
@@ -176,8 +177,10 @@ export class Settler {
    * The batch as one statement, pg-boss's insert of its successors' jobs and complete of `jobIds` folded in:
    * `completed` (recorded with its jobs completed), `recorded` (the complete could not be folded: {@link
    * captureComplete}), or `transaction` when it wrote nothing because a run's nodes changed since they were read, or
-   * the insert cannot be folded (it is not one statement: {@link captureInsert}); `fold failed` when the statement
-   * with pg-boss's statements folded in failed (it wrote nothing either). The batch then needs the transaction.
+   * the insert cannot be folded (it is not one statement: {@link captureInsert}), or the statement failed on a
+   * deadlock or serialization failure; `fold failed` when the statement with pg-boss's statements folded in was
+   * refused as written (it wrote nothing either: {@link isStatementError}). The batch then needs the transaction;
+   * any other failure (a lost connection) rejects it, and its jobs are retried.
    */
   private async settleAlone(results: NodeRecord[], planned: Planned[], events: (() => void)[], jobIds: string[]): Promise<"completed" | "recorded" | "transaction" | "fold failed"> {
     const plans = planned.map((p) => p.plan);
@@ -193,7 +196,9 @@ export class Settler {
     try {
       ({ rows } = await this.ctx.sql.query(statement.text, statement.values, { prepare: this.prepare }));
     } catch (error) {
-      if (jobs.length === 0 && !statement.completes) throw error;
+      // A deadlock or serialization failure (it wrote nothing) says nothing about the fold: the transaction retries it.
+      if (isRetryableSqlError(error)) return "transaction";
+      if ((jobs.length === 0 && !statement.completes) || !isStatementError(error)) throw error;
       return "fold failed";
     }
     const settled = this.ctx.rows.settled(rows);
