@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@atom/test-db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqlExecutor, isRetryableSqlError, runMigrations, type SqlExecutor } from "./index.js";
@@ -123,6 +124,12 @@ describe("createSqlExecutor", () => {
     expect((await single.query(other, [1, "!"], { prepare: true })).rows).toEqual([{ n: "7!" }]);
     await single.query("DEALLOCATE ALL");
     expect((await single.query(other, [1, "?"], { prepare: true })).rows).toEqual([{ n: "7?" }]);
+    // A backend that already holds a statement of that name, prepared by another client behind a pooler that shares
+    // backends (42P05): the name is a hash of the text, as another process of this library gives it.
+    const shared = "SELECT n || '#' AS n FROM reshaped WHERE id = $1";
+    const name = `atom_${createHash("sha256").update(shared).digest("hex").slice(0, 32)}`;
+    await single.query(`PREPARE ${name} (int) AS SELECT 'prepared elsewhere' AS n`);
+    for (let i = 0; i < 2; i++) expect((await single.query(shared, [1], { prepare: true })).rows).toEqual([{ n: "7#" }]);
   });
 
   it("joins a caller's transaction when given a client", async () => {

@@ -59,11 +59,13 @@ function remember(text: string, name: string | null): void {
 
 /**
  * The server cannot run the connection's prepared statement: it is gone (`DISCARD ALL`, `DEALLOCATE` behind a
- * pooler: 26000), or a schema change altered its result type (0A000). Run as it is, the statement is fine.
+ * pooler: 26000), the backend already holds another statement of its name (prepared by another client behind a
+ * pooler that shares backends: 42P05), or a schema change altered its result type (0A000). Run as it is, the
+ * statement is fine.
  */
 function preparedStatementLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return code === "26000" || (code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type"));
+  return code === "26000" || code === "42P05" || (code === "0A000" && typeof message === "string" && message.includes("cached plan must not change result type"));
 }
 
 /** When each connection's cached plans were last discarded (or the connection first ran a prepared statement here). */
