@@ -232,7 +232,9 @@ try {
   }
   console.log(`\n@atom/workflow-engine/pg-boss vs raw pg-boss no-op jobs (concurrency ${CONCURRENCY} per worker process, fetch batches of up to ${CONCURRENCY} for both; ${WARMUP > 0 ? `timed burst after ${WARMUP} untimed warm-up bursts per worker process` : "fresh processes, no warm-up"}${process.env.BENCH_PGBOSS_ANALYZE === "0" ? "" : "; tables analyzed before the timed burst"}; medians of ${ROUNDS} rounds)`);
   console.table(rows);
-  const [one, two] = rows;
+  // Only when both were measured: with BENCH_PGBOSS_WORKERS=2,4 the first two rows are not 1 and 2.
+  const one = rows.find((row) => row.workers === 1);
+  const two = rows.find((row) => row.workers === 2);
   if (one && two) console.log(`scaling 1 → 2 processes: raw ${(two["raw pg-boss jobs/s"] / one["raw pg-boss jobs/s"]).toFixed(2)}×, one-node ${(two["2,000 one-node: nodes/s"] / one["2,000 one-node: nodes/s"]).toFixed(2)}×, ten-node ${(two["200 ten-node: nodes/s"] / one["200 ten-node: nodes/s"]).toFixed(2)}×`);
 } finally {
   await boss.stop({ graceful: false, wait: true });
