@@ -85,9 +85,9 @@ export interface QueryOptions {
    * whose text is fixed, their values being parameters: each distinct text stays prepared on each connection for
    * its life, its plans made again every `planMaxAgeMs` (an option of `createSqlExecutor`). A statement the server
    * can no longer run prepared (its connection lost it, another client behind a pooler left a statement of its name
-   * on the backend, or a schema change altered its result type) runs unprepared, then and from then on. Leave it off behind a pooler that does not track
-   * prepared statements (PgBouncer in transaction mode before 1.21). Elsewhere (PGlite, a caller's client) the
-   * statement runs as usual.
+   * on the backend, or a schema change altered its result type) runs unprepared, then and from then on. Leave it
+   * off behind a pooler that does not track prepared statements (PgBouncer in transaction mode before 1.21).
+   * Elsewhere (PGlite, a caller's client) the statement runs as usual.
    * @default false
    */
   prepare?: boolean;

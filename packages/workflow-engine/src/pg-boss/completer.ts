@@ -1,4 +1,5 @@
-import type { BossDb, CapturedComplete } from "./boss.js";
+import type { CapturedComplete } from "./boss.js";
+import { capturingDb } from "./capture.js";
 import type { QueueContext } from "./context.js";
 
 /**
@@ -9,15 +10,9 @@ import type { QueueContext } from "./context.js";
  * @internal
  */
 export function captureComplete(ctx: QueueContext, jobIds: string[]): CapturedComplete | undefined {
-  const statements: CapturedComplete[] = [];
-  const capture: BossDb = {
-    executeSql: async (text, values) => {
-      statements.push({ text, values: values ?? [] });
-      return { rows: [{ count: "0" }] };
-    },
-  };
+  const { db, statements } = capturingDb([{ count: "0" }]);
   try {
-    ctx.boss.complete(ctx.queue, jobIds, null, { db: capture }).catch(() => undefined);
+    ctx.boss.complete(ctx.queue, jobIds, null, { db }).catch(() => undefined);
   } catch {
     return undefined;
   }
@@ -31,9 +26,9 @@ export function captureComplete(ctx: QueueContext, jobIds: string[]): CapturedCo
  * Completes node jobs in batches: those with nothing to record, and those whose results were recorded by a
  * transaction (a batch recorded by one statement completes its jobs in it, see {@link captureComplete}). Such a
  * completion is not part of the recording: a job left `active` (its worker lost before completing it) is retried
- * when its lease ends, finds its node recorded and is completed without running it. So completions can wait for each other: one statement is
- * in flight at a time, and the ids that arrive meanwhile are sent once `batch` of them wait, or `lingerMs` after
- * the first of them, whichever comes first.
+ * when its lease ends, finds its node recorded and is completed without running it. So completions can wait for
+ * each other: one statement is in flight at a time, and the ids that arrive meanwhile are sent once `batch` of them
+ * wait, or `lingerMs` after the first of them, whichever comes first.
  * @internal
  */
 export class Completer {

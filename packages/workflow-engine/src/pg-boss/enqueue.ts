@@ -4,10 +4,11 @@ import { storedIdSchema } from "../definition.js";
 import { WorkflowInvalidError } from "../errors.js";
 import type { NodeResult } from "../types.js";
 import type { CompiledNode, CompiledWorkflow } from "../validate.js";
-import type { BossDb, BossInsertJob, CapturedInsert } from "./boss.js";
+import type { BossInsertJob, CapturedInsert } from "./boss.js";
 import { approvalsSchema, bossDb, type QueueContext } from "./context.js";
 import { jobKey } from "./job-key.js";
 import type { QueuedRun } from "./run-rows.js";
+import { capturingDb } from "./capture.js";
 import { schedule } from "./schedule.js";
 import { inlineParameters } from "./sql-literals.js";
 
@@ -144,14 +145,8 @@ export async function insertJobs(ctx: QueueContext, tx: SqlExecutor, jobs: BossI
  * @internal
  */
 export async function captureInsert(ctx: QueueContext, jobs: BossInsertJob[]): Promise<CapturedInsert | undefined> {
-  const statements: { text: string; values: unknown[] }[] = [];
-  const capture: BossDb = {
-    executeSql: async (text, values) => {
-      statements.push({ text, values: values ?? [] });
-      return { rows: [] };
-    },
-  };
-  await ctx.boss.insert(jobs, { db: capture });
+  const { db, statements } = capturingDb([]);
+  await ctx.boss.insert(jobs, { db });
   const [statement] = statements;
   const written = JSON.stringify(jobs);
   return statements.length === 1 && statement?.values.includes(written) ? { ...statement, jobs: written } : undefined;

@@ -15,8 +15,9 @@ export interface Fetched {
  * the run store's connection with the read of its jobs' runs in the same round trip (the queue and the runs share
  * a database), prepared when `prepare` is set (a batch of `fullBatch` jobs with its size written in). Should
  * pg-boss's statement not take the read (Postgres refuses the wrapped statement as written, and the plain one
- * runs), this worker fetches plainly from then on. A failure is reported once per outage (as `DATABASE_ERROR` "fetch failed"), however many
- * polls it lasts: pg-boss's own `fetch` answers a failed query with no jobs, so the statement is watched here.
+ * runs), this worker fetches plainly from then on. A failure is reported once per outage (as `DATABASE_ERROR`
+ * "fetch failed"), however many polls it lasts: pg-boss's own `fetch` answers a failed query with no jobs, so the
+ * statement is watched here.
  * @internal
  */
 export function watchedFetch(ctx: QueueContext, report: (error: unknown) => void, prepare: boolean, fullBatch: number): (batchSize: number) => Promise<Fetched | undefined> {

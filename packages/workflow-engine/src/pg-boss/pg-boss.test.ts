@@ -86,15 +86,25 @@ function worker(engine: WorkflowEngine, definitions: unknown[], extra: WorkerExt
   return w;
 }
 
-/** The test's boss with some of its methods replaced. */
-function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
-  return new Proxy(boss, {
-    get(target, key) {
-      if (Object.hasOwn(methods, key)) return methods[key as keyof PgBoss];
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
+/** `target` with some of its methods replaced (the others bound to it). */
+function withMethods<T extends object>(target: T, methods: Partial<Record<keyof T, unknown>>): T {
+  return new Proxy(target, {
+    get(object, key) {
+      if (Object.hasOwn(methods, key)) return methods[key as keyof T];
+      const value: unknown = Reflect.get(object, key);
+      return typeof value === "function" ? value.bind(object) : value;
     },
   });
+}
+
+/** A workflow `id` (version 1) of one node, `a`, whose output is the run input's `n` as text. */
+function echoWorkflow(id: string): WorkflowDefinition {
+  return { id, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+}
+
+/** The test's boss with some of its methods replaced. */
+function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
+  return withMethods(boss, methods);
 }
 
 /**
@@ -104,19 +114,11 @@ function bossWith(methods: Partial<Record<keyof PgBoss, unknown>>): PgBoss {
 function failingOnce(matches: (text: string) => boolean, error: Error): { pool: pg.Pool; failed: () => number } {
   const pool = db.newPool() as pg.Pool;
   let count = 0;
-  const proxy = new Proxy(pool, {
-    get(target, key) {
-      if (key === "query") {
-        return (text: unknown, values?: unknown[]) => {
-          if (typeof text === "string" && matches(text) && count++ === 0) return Promise.reject(error);
-          return target.query(text as string, values);
-        };
-      }
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { pool: proxy, failed: () => count };
+  const query = (text: unknown, values?: unknown[]) => {
+    if (typeof text === "string" && matches(text) && count++ === 0) return Promise.reject(error);
+    return pool.query(text as string, values);
+  };
+  return { pool: withMethods(pool, { query }), failed: () => count };
 }
 
 /** The test's boss, but its `complete` is `complete`. */
@@ -380,7 +382,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
   it("a folded settle that fails on a deadlock takes the transaction and keeps folding: later batches still complete their jobs in it", async () => {
     const queue = "fold-deadlock";
     await createNodeQueue(boss, queue);
-    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+    const definition = echoWorkflow(queue);
     // The run store's pool, but its first folded settle fails as Postgres fails a statement chosen to end a deadlock.
     const deadlock = Object.assign(new Error("deadlock detected"), { code: "40P01" });
     const { pool: flaky, failed } = failingOnce((text) => text.includes("done AS ("), deadlock);
@@ -401,7 +403,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
   it("a fetch with its runs' read that fails on a lost connection fetches plainly that once, and with the read again after", async () => {
     const queue = "fused-fetch-lost";
     await createNodeQueue(boss, queue);
-    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+    const definition = echoWorkflow(queue);
     const { pool: flaky, failed } = failingOnce((text) => text.startsWith("WITH fetched AS"), new Error("Connection terminated unexpectedly"));
     const engine = createWorkflowEngine({ store: postgresRunStore({ pool: flaky }) });
     stops.push(() => engine.close());
@@ -420,7 +422,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
   it("fetches whole batches while its queue holds them: nodes that finish together free their slots for one fetch", async () => {
     const queue = "whole-batches";
     await createNodeQueue(boss, queue);
-    const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+    const definition = echoWorkflow(queue);
     const runIds: string[] = [];
     for (let n = 0; n < 48; n++) runIds.push(await startRun(definition, { n }, { boss, engine: makeEngine(), queue }));
     // Each fetch's batch size, while jobs still wait (the last fetch finds the queue empty).
@@ -444,7 +446,7 @@ describe.runIf(real)("@atom/workflow-engine/pg-boss on a real PostgreSQL", { tim
       const pool = db.newPool({ max: 1 }) as pg.Pool;
       const engine = createWorkflowEngine({ store: postgresRunStore({ pool }) });
       stops.push(() => engine.close());
-      const definition = { id: queue, version: 1, nodes: [{ id: "a", type: "transform", config: { operation: "format", template: "{{ $run.input.n }}" } }], edges: [] };
+      const definition = echoWorkflow(queue);
       worker(engine, [definition], preparedStatements === undefined ? { queue } : { queue, preparedStatements });
       const runId = await startRun(definition, { n: 1 }, { boss, engine: makeEngine(), queue });
       expect((await settled(makeEngine(), runId)).status).toBe("success");
